@@ -1,0 +1,1 @@
+"""Telegram bot for the international video conference «Наша общая Победа»."""

@@ -1,0 +1,73 @@
+"""Command line: `python -m bot [run|migrate|check-config]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+
+from bot.services.events import EventsFileError, load_events
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Telegram bot of the conference «Наша общая Победа». "
+        "Configuration comes from the environment and .env (see .env.example).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="run the bot with long polling (the default)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("check-config", help="validate settings and the events file, list events")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _check_config(settings: Settings) -> int:
+    catalog = load_events(settings.events_file)
+    now = datetime.now(UTC)
+    print(f"settings: ok (database {settings.database_url}, {len(settings.admin_ids)} organizer(s))")
+    print(f"events file: {settings.events_file}, {len(catalog)} event(s)")
+    for event in catalog:
+        print(
+            f"  {event.slug:<24} {event.state(now).value:<6} "
+            f"{event.starts_at.isoformat()} .. {event.ends_at.isoformat()}  "
+            f"{event.format.value}, deadline {event.deadline.isoformat()}, "
+            f"reminders {event.reminders_text}"
+        )
+    if not catalog.open(now):
+        print("note: no event is open for registration now; add one to the events file (README).")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+        if command == "check-config":
+            return _check_config(settings)
+        from bot.app import migrate, run_polling, setup_logging
+
+        setup_logging(settings.log_level)
+        if command == "migrate":
+            asyncio.run(migrate(settings))
+            print("database is up to date")
+            return 0
+        load_events(settings.events_file)  # fail fast, before touching the network
+        asyncio.run(run_polling(settings))
+        return 0
+    except (SettingsError, EventsFileError) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

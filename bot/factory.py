@@ -1,0 +1,61 @@
+"""The one place that builds the bot and the dispatcher: `python -m bot` and the tests both
+call create_dispatcher, so the tests drive exactly what production runs."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.i18n import I18n
+from bot.middlewares.database import DatabaseMiddleware
+from bot.middlewares.user import UserMiddleware
+from bot.services.events import EventCatalog
+from bot.settings import Settings
+from handlers import build_root_router
+
+
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession()
+        if settings.telegram_api_url:
+            session.api = TelegramAPIServer.from_base(settings.telegram_api_url)
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(
+            parse_mode=ParseMode.HTML, link_preview_is_disabled=True
+        ),
+    )
+
+
+def create_dispatcher(
+    *,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    catalog: EventCatalog,
+    clock: Clock,
+    i18n: I18n,
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    dp = Dispatcher(
+        storage=storage or MemoryStorage(),
+        # Workflow data: every handler and middleware can ask for these by name.
+        settings=settings,
+        session_factory=session_factory,
+        catalog=catalog,
+        clock=clock,
+        i18n=i18n,
+        admin_ids=settings.admin_ids,
+    )
+    dp.update.outer_middleware(DatabaseMiddleware(session_factory))
+    dp.update.outer_middleware(UserMiddleware())
+    dp.include_router(build_root_router())
+    return dp

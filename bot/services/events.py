@@ -1,0 +1,205 @@
+"""Events are data: `events.toml` describes them, this module validates and answers questions
+about them (is registration open? is it over?). Nothing here knows about Telegram."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.services.durations import format_duration, parse_duration
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
+
+
+class EventFormat(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+    HYBRID = "hybrid"
+
+
+class EventState(StrEnum):
+    OPEN = "open"  # registration accepted
+    CLOSED = "closed"  # deadline passed, the event has not ended yet
+    OVER = "over"  # the event has ended; kept for history and certificates
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(_Strict):
+    ru: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.ru
+
+
+class Meeting(_Strict):
+    link: str = ""
+    id: str = ""
+    passcode: str = ""
+
+    @field_validator("link")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.match(r"^https://[^\s/]+\.[^\s]+$", value):
+            raise ValueError("must be an https:// link or empty")
+        return value
+
+
+class Contacts(_Strict):
+    email: str = ""
+    phone: str = ""
+    telegram: str = ""
+    whatsapp: str = ""
+    wechat: str = ""
+    website: str = ""
+
+
+class Event(_Strict):
+    slug: str = Field(pattern=SLUG_PATTERN)
+    title: Localized
+    description: Localized
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    registration_deadline: AwareDatetime | None = None
+    format: EventFormat
+    venue: Localized | None = None
+    meeting: Meeting = Meeting()
+    reminders: tuple[timedelta, ...] = (
+        timedelta(days=1),
+        timedelta(hours=1),
+        timedelta(minutes=10),
+    )
+    # Organizers may decide the link is no secret and show it right after registration.
+    show_link_from_registration: bool = False
+    contacts: Contacts = Contacts()
+    organizer: Localized | None = None
+
+    @field_validator("reminders", mode="before")
+    @classmethod
+    def _durations(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return tuple(parse_duration(v) if isinstance(v, str) else v for v in value)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Event:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if self.registration_deadline is not None and self.registration_deadline > self.ends_at:
+            raise ValueError("registration_deadline must not be after ends_at")
+        if self.format is not EventFormat.ONLINE and self.venue is None:
+            raise ValueError(f"venue (ru and zh) is required for a {self.format} event")
+        return self
+
+    @property
+    def deadline(self) -> datetime:
+        """Registration closes at the deadline, or at the end if none is set (late joiners of an
+        online event are still welcome while it runs)."""
+        return self.registration_deadline or self.ends_at
+
+    def state(self, now: datetime) -> EventState:
+        if now >= self.ends_at:
+            return EventState.OVER
+        if now >= self.deadline:
+            return EventState.CLOSED
+        return EventState.OPEN
+
+    @property
+    def reminders_text(self) -> str:
+        return ", ".join(format_duration(r) for r in self.reminders)
+
+
+class EventsFileError(Exception):
+    """The events file cannot be used; the message names the event, field and reason."""
+
+
+class EventCatalog:
+    """The events the bot knows, in start order."""
+
+    def __init__(self, events: Iterable[Event]) -> None:
+        self._events = sorted(events, key=lambda e: e.starts_at)
+        slugs = [e.slug for e in self._events]
+        duplicates = {s for s in slugs if slugs.count(s) > 1}
+        if duplicates:
+            raise EventsFileError(f"event slug used twice: {', '.join(sorted(duplicates))}")
+        self._by_slug = {e.slug: e for e in self._events}
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def get(self, slug: str) -> Event | None:
+        return self._by_slug.get(slug)
+
+    def in_state(self, state: EventState, now: datetime) -> list[Event]:
+        return [e for e in self._events if e.state(now) is state]
+
+    def open(self, now: datetime) -> list[Event]:
+        return self.in_state(EventState.OPEN, now)
+
+    def not_over(self, now: datetime) -> list[Event]:
+        return [e for e in self._events if e.state(now) is not EventState.OVER]
+
+    def most_relevant(self, now: datetime) -> Event | None:
+        """The event to show contacts for: the next one not over, else the latest one."""
+        upcoming = self.not_over(now)
+        if upcoming:
+            return upcoming[0]
+        return self._events[-1] if self._events else None
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in error["loc"]) or "(event)"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"field '{loc}': {message}"
+
+
+def parse_events(data: dict[str, Any], source: str = "events file") -> EventCatalog:
+    raw_events = data.get("events")
+    if not isinstance(raw_events, list) or not raw_events:
+        raise EventsFileError(f"{source}: no [[events]] tables found")
+    events = []
+    for index, raw in enumerate(raw_events, start=1):
+        name = raw.get("slug") if isinstance(raw, dict) else None
+        label = f"event '{name}'" if name else f"event #{index}"
+        try:
+            events.append(Event.model_validate(raw))
+        except ValidationError as exc:
+            reasons = "; ".join(_describe(e) for e in exc.errors())  # type: ignore[arg-type]
+            raise EventsFileError(f"{source}: {label}: {reasons}") from None
+    return EventCatalog(events)
+
+
+def load_events(path: Path) -> EventCatalog:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EventsFileError(f"EVENTS_FILE: {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EventsFileError(f"EVENTS_FILE: {path} cannot be read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise EventsFileError(f"{path}: not valid TOML: {exc}") from None
+    return parse_events(data, source=str(path))

@@ -1,0 +1,31 @@
+"""Telegram handlers, one router per feature. Routers are built fresh by create_router() so
+that several dispatchers (tests, benchmarks) never share router instances."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+
+from handlers import account, common, errors, fallback, groups, language, registration, start
+
+
+def build_root_router() -> Router:
+    root = Router(name="root")
+    root.include_router(errors.create_router())
+
+    private = Router(name="private")
+    # Participants talk to the bot in private; groups get their own small router.
+    private.message.filter(F.chat.type == "private")
+    private.callback_query.filter(F.message.chat.type == "private")
+    # Order matters: commands first (they work in any state), then the form's states,
+    # then the catch-all that answers whatever is left.
+    private.include_routers(
+        start.create_router(),
+        language.create_router(),
+        common.create_router(),
+        account.create_router(),
+        registration.create_router(),
+        fallback.create_router(),
+    )
+    root.include_router(groups.create_router())
+    root.include_router(private)
+    return root

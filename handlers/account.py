@@ -1,0 +1,221 @@
+"""The participant's own registration: /me, /edit, /unregister, /delete_me and the menu."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.clock import Clock
+from bot.i18n import Translator
+from bot.services.events import EventCatalog, EventState
+from bot.services.registrations import RegistrationService, UserRegistration, answers_of
+from handlers import registration, views
+from handlers.callbacks import ConfirmCb, MenuCb, PickCb
+from handlers.home import show_home
+
+
+async def _changeable(
+    user_id: int, registrations: RegistrationService, clock: Clock
+) -> list[UserRegistration]:
+    now = clock.now()
+    return [
+        r
+        for r in await registrations.active_of_user(user_id)
+        if r.event.state(now) is not EventState.OVER
+    ]
+
+
+async def show_mine(
+    bot: Bot,
+    user_id: int,
+    t: Translator,
+    catalog: EventCatalog,
+    clock: Clock,
+    registrations: RegistrationService,
+) -> None:
+    mine = await registrations.of_user(user_id)
+    if not mine:
+        await bot.send_message(user_id, t("me-none"))
+        await show_home(bot, user_id, user_id, t, catalog, clock, registrations)
+        return
+    for reg in mine:
+        text = views.registration_text(t, reg.event, answers_of(reg.row), reg.active)
+        await bot.send_message(user_id, text, reply_markup=views.main_menu(t))
+
+
+async def begin_edit(
+    bot: Bot,
+    user_id: int,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    clock: Clock,
+    registrations: RegistrationService,
+    slug: str | None = None,
+) -> None:
+    regs = await _changeable(user_id, registrations, clock)
+    if slug is not None:
+        regs = [r for r in regs if r.event.slug == slug]
+    if not regs:
+        await bot.send_message(user_id, t("err-not-registered"))
+        return
+    if len(regs) > 1:
+        events = [r.event for r in regs]
+        await bot.send_message(
+            user_id, t("pick-event"), reply_markup=views.pick_keyboard(t, "edit", events)
+        )
+        return
+    reg = regs[0]
+    await registration.start_form(
+        bot, user_id, state, t, catalog, reg.event,
+        answers=answers_of(reg.row), mode=registration.MODE_EDIT,
+    )
+
+
+async def ask_unregister(
+    bot: Bot,
+    user_id: int,
+    t: Translator,
+    clock: Clock,
+    registrations: RegistrationService,
+    slug: str | None = None,
+) -> None:
+    regs = await _changeable(user_id, registrations, clock)
+    if slug is not None:
+        regs = [r for r in regs if r.event.slug == slug]
+    if not regs:
+        await bot.send_message(user_id, t("err-not-registered"))
+        return
+    if len(regs) > 1:
+        events = [r.event for r in regs]
+        await bot.send_message(
+            user_id, t("pick-event"), reply_markup=views.pick_keyboard(t, "unregister", events)
+        )
+        return
+    event = regs[0].event
+    await bot.send_message(
+        user_id,
+        t("unregister-confirm", event=escape(event.title.get(t.lang))),
+        reply_markup=views.confirm_keyboard(t, "unregister", event.slug),
+    )
+
+
+async def cmd_me(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog,
+    clock: Clock, registrations: RegistrationService,
+) -> None:
+    await show_mine(bot, message.chat.id, t, catalog, clock, registrations)
+    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
+
+
+async def cmd_edit(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog,
+    clock: Clock, registrations: RegistrationService,
+) -> None:
+    await begin_edit(bot, message.chat.id, state, t, catalog, clock, registrations)
+
+
+async def cmd_unregister(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, clock: Clock,
+    registrations: RegistrationService,
+) -> None:
+    await state.clear()
+    await ask_unregister(bot, message.chat.id, t, clock, registrations)
+
+
+async def cmd_delete_me(message: Message, t: Translator) -> None:
+    await message.answer(t("delete-confirm"), reply_markup=views.confirm_keyboard(t, "delete"))
+
+
+async def on_menu(
+    query: CallbackQuery,
+    callback_data: MenuCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    clock: Clock,
+    registrations: RegistrationService,
+) -> None:
+    user_id = query.from_user.id
+    action = callback_data.action
+    await query.answer()
+    if action == "me":
+        await show_mine(bot, user_id, t, catalog, clock, registrations)
+        await registration.resume_if_in_form(bot, user_id, state, t, catalog)
+    elif action == "edit":
+        await begin_edit(bot, user_id, state, t, catalog, clock, registrations)
+    elif action == "unregister":
+        await ask_unregister(bot, user_id, t, clock, registrations)
+    elif action == "language":
+        await bot.send_message(user_id, t("language-choose"), reply_markup=views.language_keyboard(t))
+    elif action == "contacts":
+        await bot.send_message(user_id, views.contacts_text(t, catalog.most_relevant(clock.now())))
+        await registration.resume_if_in_form(bot, user_id, state, t, catalog)
+    elif action == "help":
+        await bot.send_message(user_id, t("help"))
+        await registration.resume_if_in_form(bot, user_id, state, t, catalog)
+    else:
+        await show_home(bot, user_id, user_id, t, catalog, clock, registrations)
+
+
+async def on_pick(
+    query: CallbackQuery,
+    callback_data: PickCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    clock: Clock,
+    registrations: RegistrationService,
+) -> None:
+    await query.answer()
+    user_id = query.from_user.id
+    if callback_data.action == "edit":
+        await begin_edit(bot, user_id, state, t, catalog, clock, registrations, callback_data.slug)
+    else:
+        await ask_unregister(bot, user_id, t, clock, registrations, callback_data.slug)
+
+
+async def on_confirm(
+    query: CallbackQuery,
+    callback_data: ConfirmCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    registrations: RegistrationService,
+) -> None:
+    user_id = query.from_user.id
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    if not callback_data.yes:
+        await bot.send_message(user_id, t("kept"))
+        return
+    if callback_data.action == "unregister":
+        reg = await registrations.cancel(user_id, callback_data.slug)
+        await bot.send_message(
+            user_id, t("unregistered", event=escape(reg.event.title.get(t.lang)))
+        )
+    elif callback_data.action == "delete":
+        await state.clear()
+        await registrations.erase_user(user_id)
+        await bot.send_message(user_id, t("deleted"))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_me, Command("me"))
+    router.message.register(cmd_edit, Command("edit"))
+    router.message.register(cmd_unregister, Command("unregister"))
+    router.message.register(cmd_delete_me, Command("delete_me"))
+    router.callback_query.register(on_menu, MenuCb.filter())
+    router.callback_query.register(on_pick, PickCb.filter(F.action.in_({"edit", "unregister"})))
+    router.callback_query.register(
+        on_confirm, ConfirmCb.filter(F.action.in_({"unregister", "delete"}))
+    )
+    return router

@@ -1,0 +1,57 @@
+"""Typed callback data. Prefixes are short: Telegram allows 64 bytes of callback data."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    code: str
+
+
+class EventCb(CallbackData, prefix="ev"):
+    """Show an event's card (when several are open)."""
+
+    slug: str
+
+
+class RegisterCb(CallbackData, prefix="reg"):
+    """Start the registration form for an event."""
+
+    slug: str
+
+
+class ChoiceCb(CallbackData, prefix="ch"):
+    """An answer given with a button: role, format, speak yes/no, a suggested country."""
+
+    field: str
+    value: str
+
+
+class EditFieldCb(CallbackData, prefix="ed"):
+    field: str
+
+
+class SummaryCb(CallbackData, prefix="sum"):
+    action: str  # confirm | cancel
+
+
+class ConsentCb(CallbackData, prefix="cons"):
+    accept: bool
+
+
+class MenuCb(CallbackData, prefix="menu"):
+    action: str  # me | edit | unregister | language | contacts | help | start
+
+
+class PickCb(CallbackData, prefix="pick"):
+    """Choose which registration an action applies to, when there are several."""
+
+    action: str  # edit | unregister
+    slug: str
+
+
+class ConfirmCb(CallbackData, prefix="cf"):
+    action: str  # unregister | delete
+    slug: str
+    yes: bool

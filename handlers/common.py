@@ -1,0 +1,50 @@
+"""/help, /contacts and /cancel."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message, ReplyKeyboardRemove
+
+from bot.clock import Clock
+from bot.i18n import Translator
+from bot.services.events import EventCatalog
+from handlers import registration, views
+
+
+async def cmd_help(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+) -> None:
+    await message.answer(t("help"))
+    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
+
+
+async def cmd_contacts(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    clock: Clock,
+) -> None:
+    await message.answer(views.contacts_text(t, catalog.most_relevant(clock.now())))
+    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
+
+
+async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None:
+    if registration.is_form_state(await state.get_state()):
+        await state.clear()
+        # ReplyKeyboardRemove: the phone step may have left its keyboard open.
+        await message.answer(t("form-cancelled"), reply_markup=ReplyKeyboardRemove())
+    else:
+        await state.clear()
+        await message.answer(t("nothing-to-cancel"))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_help, Command("help"))
+    router.message.register(cmd_contacts, Command("contacts"))
+    router.message.register(cmd_cancel, Command("cancel"))
+    return router

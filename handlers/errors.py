@@ -1,0 +1,78 @@
+"""Errors become answers: a rule's refusal is explained, a bug gets an apology and a log line."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import Chat, ErrorEvent
+
+from bot.clock import Clock
+from bot.i18n import I18n, Translator
+from bot.services.events import EventCatalog
+from bot.services.registrations import RegistrationError
+from handlers import views
+
+log = logging.getLogger(__name__)
+
+
+async def _answer_callback(event: ErrorEvent) -> None:
+    query = event.update.callback_query
+    if query is not None:
+        try:
+            await query.answer()
+        except Exception:  # already answered, or too old: the message below still goes
+            log.debug("could not answer callback %s", query.id)
+
+
+async def on_rule_error(
+    event: ErrorEvent,
+    bot: Bot,
+    i18n: I18n,
+    catalog: EventCatalog,
+    clock: Clock,
+    event_chat: Chat | None = None,
+    t: Translator | None = None,
+    **_: Any,
+) -> None:
+    error = event.exception
+    assert isinstance(error, RegistrationError)
+    t = t or i18n(None)
+    await _answer_callback(event)
+    if event_chat is None:
+        return
+    title = escape(error.event.title.get(t.lang)) if error.event else ""
+    text = t(error.key, event=title)
+    if error.key in {"err-registration-closed", "err-event-over"}:
+        text += "\n\n" + views.contacts_text(t, error.event or catalog.most_relevant(clock.now()))
+    await bot.send_message(event_chat.id, text, reply_markup=views.main_menu(t))
+
+
+async def on_unexpected(
+    event: ErrorEvent,
+    bot: Bot,
+    i18n: I18n,
+    event_chat: Chat | None = None,
+    t: Translator | None = None,
+    **_: Any,
+) -> None:
+    log.exception(
+        "update %s failed", event.update.update_id, exc_info=event.exception
+    )
+    await _answer_callback(event)
+    if event_chat is None:
+        return
+    try:
+        await bot.send_message(event_chat.id, (t or i18n(None))("err-unexpected"))
+    except Exception:
+        log.exception("could not apologise for update %s", event.update.update_id)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.errors.register(on_rule_error, ExceptionTypeFilter(RegistrationError))
+    router.errors.register(on_unexpected)
+    return router

@@ -1,0 +1,64 @@
+"""/language: switch between Russian and Chinese at any moment, even mid-form."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BotCommandScopeChat, CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.commands import commands_for
+from bot.i18n import LANGUAGES, I18n, Translator
+from bot.services.events import EventCatalog
+from db.models import User
+from db.repositories import UserRepository
+from handlers import registration, views
+from handlers.callbacks import LanguageCb
+
+log = logging.getLogger(__name__)
+
+
+async def cmd_language(message: Message, t: Translator) -> None:
+    await message.answer(t("language-choose"), reply_markup=views.language_keyboard(t))
+
+
+async def on_language(
+    query: CallbackQuery,
+    callback_data: LanguageCb,
+    bot: Bot,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    i18n: I18n,
+    clock: Clock,
+    catalog: EventCatalog,
+) -> None:
+    if callback_data.code not in LANGUAGES:
+        await query.answer()
+        return
+    await UserRepository(session).set_language(user, callback_data.code, clock.now())
+    await session.commit()
+    t = i18n(callback_data.code)
+    await query.answer(t("language-set"))
+    chat_id = query.from_user.id
+    if registration.is_form_state(await state.get_state()):
+        await registration.repeat_step(bot, chat_id, state, t, catalog)
+    else:
+        await bot.send_message(chat_id, t("language-set") + "\n" + t("language-next"))
+    try:
+        # The command menu follows the chosen language in this chat, whatever the app's language.
+        await bot.set_my_commands(commands_for(t), scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError as exc:  # cosmetic: the conversation goes on without it
+        log.warning("could not set chat commands for %s: %s", chat_id, exc)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_language, Command("language"))
+    router.callback_query.register(on_language, LanguageCb.filter())
+    return router

@@ -1,0 +1,483 @@
+"""The registration form: one question at a time, buttons where the answer is a choice,
+a consent step, a summary with per-field edit, and saving.
+
+Every state has a handler for a good answer and one for anything else, which explains what is
+expected and asks again: nothing the user sends goes unanswered."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+
+from bot.clock import Clock
+from bot.i18n import Translator
+from bot.services.events import Event, EventCatalog, EventFormat
+from bot.services.registration_form import (
+    CHOICE_FIELDS,
+    CONSENT_VERSION,
+    Field,
+    Invalid,
+    apply_answer,
+    next_field,
+    parse_choice,
+    validate_phone,
+    validate_text,
+)
+from bot.services.registrations import (
+    RegistrationService,
+    UnknownEvent,
+    UserRegistration,
+    answers_of,
+)
+from handlers import views
+from handlers.callbacks import ChoiceCb, ConsentCb, EditFieldCb, RegisterCb, SummaryCb
+
+
+class RegistrationForm(StatesGroup):
+    full_name = State()
+    country = State()
+    city = State()
+    organization = State()
+    role = State()
+    participation_format = State()
+    wants_to_speak = State()
+    talk_topic = State()
+    email = State()
+    phone = State()
+    consent = State()
+    summary = State()
+
+
+STATE_OF: dict[Field, State] = {field: getattr(RegistrationForm, field.value) for field in Field}
+FIELD_OF: dict[str, Field] = {str(state.state): field for field, state in STATE_OF.items()}
+TEXT_STATES = [STATE_OF[f] for f in Field if f not in CHOICE_FIELDS and f is not Field.PHONE]
+CHOICE_STATES = [STATE_OF[f] for f in CHOICE_FIELDS]
+MODE_NEW = "new"
+MODE_EDIT = "edit"
+
+
+def is_form_state(state_name: str | None) -> bool:
+    return bool(state_name) and str(state_name).startswith(f"{RegistrationForm.__name__}:")
+
+
+def not_command() -> Any:
+    return F.text & ~F.text.startswith("/")
+
+
+# --- moving through the form -------------------------------------------------------------
+
+
+async def _form(state: FSMContext, catalog: EventCatalog) -> tuple[dict[str, Any], Event]:
+    data = await state.get_data()
+    event = catalog.get(data.get("slug", ""))
+    if event is None:
+        await state.clear()
+        raise UnknownEvent()
+    return data, event
+
+
+async def ask(bot: Bot, chat_id: int, state: FSMContext, t: Translator, event: Event, field: Field) -> None:
+    await state.set_state(STATE_OF[field])
+    await bot.send_message(
+        chat_id,
+        views.question_text(t, field, event),
+        reply_markup=views.question_keyboard(t, field),
+    )
+
+
+async def show_consent(bot: Bot, chat_id: int, state: FSMContext, t: Translator) -> None:
+    await state.set_state(RegistrationForm.consent)
+    await bot.send_message(chat_id, t("consent-text"), reply_markup=views.consent_keyboard(t))
+
+
+async def show_summary(
+    bot: Bot, chat_id: int, state: FSMContext, t: Translator, event: Event, data: dict[str, Any]
+) -> None:
+    await state.set_state(RegistrationForm.summary)
+    answers = data["answers"]
+    await bot.send_message(
+        chat_id,
+        views.summary_text(t, event, answers, editing=data.get("mode") == MODE_EDIT),
+        reply_markup=views.summary_keyboard(t, event, answers),
+    )
+
+
+async def advance(
+    bot: Bot, chat_id: int, state: FSMContext, t: Translator, catalog: EventCatalog
+) -> None:
+    """Ask the next unanswered question; when none is left, consent (new forms), then the
+    summary. Editing a field from the summary pops its answer, so this same walk returns to the
+    summary afterwards, asking the talk topic on the way if "I want to speak" became yes."""
+    data, event = await _form(state, catalog)
+    field = next_field(data["answers"], event.format is EventFormat.HYBRID)
+    if field is not None:
+        await ask(bot, chat_id, state, t, event, field)
+    elif data.get("mode") == MODE_NEW and "consent_at" not in data["answers"]:
+        await show_consent(bot, chat_id, state, t)
+    else:
+        await show_summary(bot, chat_id, state, t, event, data)
+
+
+async def repeat_step(
+    bot: Bot, chat_id: int, state: FSMContext, t: Translator, catalog: EventCatalog
+) -> None:
+    """Show the current step again (after a language switch, a stray input, /start mid-form)."""
+    name = await state.get_state()
+    data, event = await _form(state, catalog)
+    if name in FIELD_OF:
+        await ask(bot, chat_id, state, t, event, FIELD_OF[name])
+    elif name == RegistrationForm.consent.state:
+        await show_consent(bot, chat_id, state, t)
+    else:
+        await show_summary(bot, chat_id, state, t, event, data)
+
+
+async def start_form(
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    event: Event,
+    *,
+    answers: dict[str, Any] | None = None,
+    mode: str = MODE_NEW,
+) -> None:
+    await state.clear()
+    await state.set_data({"slug": event.slug, "mode": mode, "answers": answers or {}})
+    if mode == MODE_NEW:
+        await bot.send_message(
+            chat_id, t("form-intro", event=escape(event.title.get(t.lang)))
+        )
+    await advance(bot, chat_id, state, t, catalog)
+
+
+async def store_answer(
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    field: Field,
+    value: Any,
+) -> None:
+    data = await state.get_data()
+    data["answers"] = apply_answer(data.get("answers", {}), field, value)
+    await state.set_data(data)
+    await advance(bot, chat_id, state, t, catalog)
+
+
+async def explain_and_repeat(
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    key: str,
+    **args: Any,
+) -> None:
+    await bot.send_message(chat_id, t(key, **args))
+    await repeat_step(bot, chat_id, state, t, catalog)
+
+
+# --- handlers ---------------------------------------------------------------------------
+
+
+async def on_register(
+    query: CallbackQuery,
+    callback_data: RegisterCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    registrations: RegistrationService,
+) -> None:
+    await query.answer()
+    user_id = query.from_user.id
+    event = await registrations.ensure_can_register(user_id, callback_data.slug)
+    previous = await registrations.find(user_id, event.slug)
+    # Someone who cancelled and comes back gets their old answers to confirm or change.
+    if previous is not None and previous.row.full_name is not None:
+        data = {"slug": event.slug, "mode": MODE_NEW, "answers": answers_of(previous.row)}
+        await state.clear()
+        await state.set_data(data)
+        await bot.send_message(user_id, t("form-welcome-back"))
+        await advance(bot, user_id, state, t, catalog)
+        return
+    await start_form(bot, user_id, state, t, catalog, event)
+
+
+async def on_text_answer(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+) -> None:
+    field = FIELD_OF[str(await state.get_state())]
+    try:
+        value = validate_text(field, message.text or "")
+    except Invalid as problem:
+        await explain_and_repeat(bot, message.chat.id, state, t, catalog, problem.key, **problem.args_)
+        return
+    await store_answer(bot, message.chat.id, state, t, catalog, field, value)
+
+
+def _choice_labels(t: Translator, field: Field) -> dict[str, str]:
+    """Button labels of a choice question, so typing "Учитель" works as well as tapping it."""
+    if field is Field.ROLE:
+        from bot.services.registration_form import Role
+
+        return {t(f"role-{r.value}").casefold(): r.value for r in Role}
+    if field is Field.FORMAT:
+        from bot.services.registration_form import ParticipationFormat
+
+        return {t(f"format-{f.value}").casefold(): f.value for f in ParticipationFormat}
+    return {
+        t("btn-speak-yes").casefold(): "yes",
+        t("btn-speak-no").casefold(): "no",
+        t("answer-yes").casefold(): "yes",
+        t("answer-no").casefold(): "no",
+    }
+
+
+async def on_choice_typed(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+) -> None:
+    field = FIELD_OF[str(await state.get_state())]
+    raw = _choice_labels(t, field).get((message.text or "").strip().casefold())
+    if raw is None:
+        await explain_and_repeat(bot, message.chat.id, state, t, catalog, "err-use-buttons")
+        return
+    await store_answer(bot, message.chat.id, state, t, catalog, field, parse_choice(field, raw))
+
+
+async def on_choice(
+    query: CallbackQuery,
+    callback_data: ChoiceCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+) -> None:
+    field = FIELD_OF[str(await state.get_state())]
+    if callback_data.field != field.value:
+        # A button from an earlier question of this form.
+        await query.answer(t("err-stale-button"))
+        await repeat_step(bot, query.from_user.id, state, t, catalog)
+        return
+    try:
+        if field is Field.COUNTRY:
+            if callback_data.value not in {"country-russia", "country-china"}:
+                raise ValueError(callback_data.value)
+            value: Any = t(callback_data.value)
+        else:
+            value = parse_choice(field, callback_data.value)
+    except ValueError:
+        await query.answer(t("err-stale-button"))
+        return
+    await query.answer()
+    await _mark_answered(query, t, field, value)
+    await store_answer(bot, query.from_user.id, state, t, catalog, field, value)
+
+
+async def _mark_answered(query: CallbackQuery, t: Translator, field: Field, value: Any) -> None:
+    """Replace the question's buttons by the answer, so the chat reads as a record."""
+    message = query.message
+    if isinstance(message, Message) and message.text is not None:
+        answer = escape(value) if field is Field.COUNTRY else views.display_value(t, field, value)
+        await message.edit_text(
+            f"{escape(message.text)}\n\n<b>→ {answer}</b>", reply_markup=None
+        )
+
+
+async def on_phone_contact(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+) -> None:
+    contact = message.contact
+    assert contact is not None
+    if message.from_user is None or contact.user_id != message.from_user.id:
+        await explain_and_repeat(bot, message.chat.id, state, t, catalog, "err-phone-not-own")
+        return
+    try:
+        phone = validate_phone(contact.phone_number if contact.phone_number.startswith("+")
+                               else f"+{contact.phone_number}")
+    except Invalid as problem:
+        await explain_and_repeat(bot, message.chat.id, state, t, catalog, problem.key)
+        return
+    await _phone_done(message, bot, state, t, catalog, phone)
+
+
+async def on_phone_text(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog,
+    i18n: Any,
+) -> None:
+    text = (message.text or "").strip()
+    skip_labels = {tr("btn-skip").casefold() for tr in i18n.all()}
+    if text.casefold() in skip_labels:
+        await _phone_done(message, bot, state, t, catalog, "")
+        return
+    try:
+        phone = validate_phone(text)
+    except Invalid as problem:
+        await explain_and_repeat(bot, message.chat.id, state, t, catalog, problem.key)
+        return
+    await _phone_done(message, bot, state, t, catalog, phone)
+
+
+async def _phone_done(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog,
+    phone: str,
+) -> None:
+    # The reply keyboard with "share my number" must go away before the next step.
+    text = t("phone-saved", phone=escape(phone)) if phone else t("phone-skipped")
+    await message.answer(text, reply_markup=ReplyKeyboardRemove())
+    await store_answer(bot, message.chat.id, state, t, catalog, Field.PHONE, phone)
+
+
+async def on_consent(
+    query: CallbackQuery,
+    callback_data: ConsentCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    clock: Clock,
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        choice = t("btn-consent-accept" if callback_data.accept else "btn-consent-decline")
+        await query.message.edit_reply_markup(reply_markup=None)
+        await bot.send_message(query.from_user.id, f"<b>→ {choice}</b>")
+    if not callback_data.accept:
+        await state.clear()
+        await bot.send_message(query.from_user.id, t("consent-declined"))
+        return
+    data = await state.get_data()
+    data["answers"] = {
+        **data["answers"],
+        "consent_at": clock.now().isoformat(),
+        "consent_version": CONSENT_VERSION,
+    }
+    await state.set_data(data)
+    await advance(bot, query.from_user.id, state, t, catalog)
+
+
+async def on_edit_field(
+    query: CallbackQuery,
+    callback_data: EditFieldCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+) -> None:
+    try:
+        field = Field(callback_data.field)
+    except ValueError:
+        await query.answer(t("err-stale-button"))
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    data = await state.get_data()
+    answers = dict(data["answers"])
+    answers.pop(field.value, None)
+    data["answers"] = answers
+    await state.set_data(data)
+    await advance(bot, query.from_user.id, state, t, catalog)
+
+
+async def on_summary_action(
+    query: CallbackQuery,
+    callback_data: SummaryCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    registrations: RegistrationService,
+) -> None:
+    user_id = query.from_user.id
+    data, event = await _form(state, catalog)
+    if callback_data.action == "cancel":
+        await query.answer()
+        await state.clear()
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+        await bot.send_message(user_id, t("form-cancelled"))
+        return
+    if callback_data.action != "confirm":
+        await query.answer(t("err-stale-button"))
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        # Buttons off first: a second tap on Confirm must not register twice.
+        await query.message.edit_reply_markup(reply_markup=None)
+    if data.get("mode") == MODE_EDIT:
+        reg = await registrations.update(user_id, event.slug, data["answers"])
+        await state.clear()
+        await bot.send_message(user_id, t("edit-saved"), reply_markup=views.main_menu(t))
+        return
+    reg = await registrations.register(user_id, event.slug, data["answers"], t.lang)
+    await state.clear()
+    await bot.send_message(user_id, registered_text(t, reg), reply_markup=views.main_menu(t))
+
+
+def registered_text(t: Translator, reg: UserRegistration) -> str:
+    event = reg.event
+    lines = [
+        t("registered", event=escape(event.title.get(t.lang))),
+        "",
+        views.time_span(t, event),
+    ]
+    if reg.row.participation_format == "offline" and event.venue is not None:
+        lines.append(t("event-venue", venue=escape(event.venue.get(t.lang))))
+    if event.show_link_from_registration and event.meeting.link:
+        lines.append(t("meeting-link", link=escape(event.meeting.link)))
+    lines += ["", t("registered-next")]
+    return "\n".join(lines)
+
+
+async def on_non_text(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+) -> None:
+    await explain_and_repeat(bot, message.chat.id, state, t, catalog, "err-need-text")
+
+
+async def on_use_buttons(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+) -> None:
+    await explain_and_repeat(bot, message.chat.id, state, t, catalog, "err-use-buttons")
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(on_register, RegisterCb.filter())
+    router.message.register(on_text_answer, StateFilter(*TEXT_STATES), not_command())
+    router.message.register(on_choice_typed, StateFilter(*CHOICE_STATES), not_command())
+    router.callback_query.register(
+        on_choice, StateFilter(*CHOICE_STATES, RegistrationForm.country), ChoiceCb.filter()
+    )
+    router.message.register(on_phone_contact, RegistrationForm.phone, F.contact)
+    router.message.register(on_phone_text, RegistrationForm.phone, not_command())
+    router.callback_query.register(on_consent, RegistrationForm.consent, ConsentCb.filter())
+    router.callback_query.register(on_edit_field, RegistrationForm.summary, EditFieldCb.filter())
+    router.callback_query.register(on_summary_action, RegistrationForm.summary, SummaryCb.filter())
+    router.message.register(
+        on_use_buttons,
+        StateFilter(RegistrationForm.consent, RegistrationForm.summary),
+        not_command(),
+    )
+    # Stickers, photos, voice... anywhere in the form: a hint, then the question again.
+    router.message.register(on_non_text, StateFilter(RegistrationForm), ~F.text)
+    return router
+
+
+async def resume_if_in_form(
+    bot: Bot, chat_id: int, state: FSMContext, t: Translator, catalog: EventCatalog
+) -> None:
+    """After a side trip (/help, /me, a language switch) mid-form, ask the pending question
+    again so the user knows the form is still waiting."""
+    if is_form_state(await state.get_state()):
+        await repeat_step(bot, chat_id, state, t, catalog)

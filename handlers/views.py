@@ -1,0 +1,246 @@
+"""What the bot shows: texts and keyboards as pure functions of a translator and data.
+
+User-supplied text is escaped here, once, right before it goes into HTML."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from aiogram.types import (
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.i18n import Translator
+from bot.services.events import Event, EventFormat
+from bot.services.registration_form import (
+    FIELD_ORDER,
+    LIMITS,
+    Field,
+    ParticipationFormat,
+    Role,
+    field_applies,
+)
+from bot.services.timefmt import span_args
+from handlers.callbacks import (
+    ChoiceCb,
+    ConfirmCb,
+    ConsentCb,
+    EditFieldCb,
+    EventCb,
+    LanguageCb,
+    MenuCb,
+    PickCb,
+    RegisterCb,
+    SummaryCb,
+)
+
+
+def time_span(t: Translator, event: Event) -> str:
+    return t("time-span", **span_args(event.starts_at, event.ends_at, t.lang))
+
+
+def event_card(t: Translator, event: Event) -> str:
+    lines = [
+        f"<b>{escape(event.title.get(t.lang))}</b>",
+        "",
+        escape(event.description.get(t.lang)),
+        "",
+        time_span(t, event),
+        t("event-format", format=event.format.value),
+    ]
+    if event.venue is not None and event.format is not EventFormat.ONLINE:
+        lines.append(t("event-venue", venue=escape(event.venue.get(t.lang))))
+    return "\n".join(lines)
+
+
+def contacts_text(t: Translator, event: Event | None) -> str:
+    if event is None:
+        return t("contacts-none")
+    c = event.contacts
+    lines = [t("contacts-title", event=escape(event.title.get(t.lang)))]
+    for key, value in (
+        ("contacts-email", c.email),
+        ("contacts-phone", c.phone),
+        ("contacts-telegram", c.telegram),
+        ("contacts-whatsapp", c.whatsapp),
+        ("contacts-wechat", c.wechat),
+        ("contacts-website", c.website),
+    ):
+        if value:
+            lines.append(t(key, value=escape(value)))
+    return "\n".join(lines)
+
+
+def field_label(t: Translator, field: Field) -> str:
+    return t(f"field-{field.value.replace('_', '-')}")
+
+
+def display_value(t: Translator, field: Field, value: Any) -> str:
+    if field is Field.ROLE:
+        return t(f"role-{value}")
+    if field is Field.FORMAT:
+        return t(f"format-{value}")
+    if field is Field.WANTS_TO_SPEAK:
+        return t("answer-yes") if value else t("answer-no")
+    if field is Field.PHONE and not value:
+        return t("answer-not-given")
+    return escape(str(value))
+
+
+def answers_lines(t: Translator, event: Event, answers: dict[str, Any]) -> list[str]:
+    hybrid = event.format is EventFormat.HYBRID
+    lines = []
+    for field in FIELD_ORDER:
+        if field_applies(field, answers, hybrid) and field in answers:
+            value = display_value(t, field, answers[field])
+            lines.append(t("summary-line", label=field_label(t, field), value=value))
+    return lines
+
+
+def summary_text(t: Translator, event: Event, answers: dict[str, Any], editing: bool) -> str:
+    lines = [
+        t("summary-title-edit" if editing else "summary-title"),
+        f"<i>{escape(event.title.get(t.lang))}</i>",
+        "",
+        *answers_lines(t, event, answers),
+        "",
+        t("summary-hint-edit" if editing else "summary-hint"),
+    ]
+    return "\n".join(lines)
+
+
+def registration_text(t: Translator, event: Event, answers: dict[str, Any], active: bool) -> str:
+    """A saved registration as the participant sees it in /me."""
+    lines = [
+        f"<b>{escape(event.title.get(t.lang))}</b>",
+        time_span(t, event),
+        t("reg-status", status=t("status-active") if active else t("status-cancelled")),
+    ]
+    if active:
+        lines += ["", *answers_lines(t, event, answers)]
+    return "\n".join(lines)
+
+
+def summary_keyboard(t: Translator, event: Event, answers: dict[str, Any]) -> InlineKeyboardMarkup:
+    hybrid = event.format is EventFormat.HYBRID
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t("btn-confirm"), callback_data=SummaryCb(action="confirm"))
+    fields = [f for f in FIELD_ORDER if field_applies(f, answers, hybrid)]
+    for field in fields:
+        kb.button(
+            text=t("btn-edit-field", field=field_label(t, field)),
+            callback_data=EditFieldCb(field=field.value),
+        )
+    kb.button(text=t("btn-cancel-form"), callback_data=SummaryCb(action="cancel"))
+    kb.adjust(1, *([2] * ((len(fields) + 1) // 2)), 1)
+    return kb.as_markup()
+
+
+def question_text(t: Translator, field: Field, event: Event) -> str:
+    key = f"ask-{field.value.replace('_', '-')}"
+    if field in LIMITS:
+        low, high = LIMITS[field]
+        return t(key, min=low, max=high)
+    return t(key)
+
+
+def question_keyboard(
+    t: Translator, field: Field, skippable_phone: bool = True
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    kb = InlineKeyboardBuilder()
+    if field is Field.ROLE:
+        for role in Role:
+            kb.button(text=t(f"role-{role.value}"), callback_data=ChoiceCb(field=field, value=role))
+        kb.adjust(2)
+        return kb.as_markup()
+    if field is Field.FORMAT:
+        for fmt in ParticipationFormat:
+            kb.button(text=t(f"format-{fmt.value}"), callback_data=ChoiceCb(field=field, value=fmt))
+        kb.adjust(2)
+        return kb.as_markup()
+    if field is Field.WANTS_TO_SPEAK:
+        kb.button(text=t("btn-speak-yes"), callback_data=ChoiceCb(field=field, value="yes"))
+        kb.button(text=t("btn-speak-no"), callback_data=ChoiceCb(field=field, value="no"))
+        kb.adjust(1)
+        return kb.as_markup()
+    if field is Field.COUNTRY:
+        # The two countries most participants come from; anything else is typed.
+        for key in ("country-russia", "country-china"):
+            kb.button(text=t(key), callback_data=ChoiceCb(field=field, value=key))
+        kb.adjust(2)
+        return kb.as_markup()
+    if field is Field.PHONE:
+        # request_contact only works on a reply keyboard, so this step uses one.
+        return ReplyKeyboardMarkup(
+            keyboard=[
+                [KeyboardButton(text=t("btn-share-phone"), request_contact=True)],
+                [KeyboardButton(text=t("btn-skip"))],
+            ],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+            input_field_placeholder=t("phone-placeholder"),
+        )
+    return None
+
+
+def consent_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t("btn-consent-accept"), callback_data=ConsentCb(accept=True))
+    kb.button(text=t("btn-consent-decline"), callback_data=ConsentCb(accept=False))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def language_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text="🇷🇺 Русский", callback_data=LanguageCb(code="ru"))
+    kb.button(text="🇨🇳 中文", callback_data=LanguageCb(code="zh"))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def register_keyboard(t: Translator, event: Event) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t("btn-register"), callback_data=RegisterCb(slug=event.slug))
+    kb.button(text=t("btn-language"), callback_data=MenuCb(action="language"))
+    kb.button(text=t("btn-contacts"), callback_data=MenuCb(action="contacts"))
+    kb.adjust(1, 2)
+    return kb.as_markup()
+
+
+def events_keyboard(t: Translator, events: list[Event]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for event in events:
+        kb.button(text=event.title.get(t.lang)[:60], callback_data=EventCb(slug=event.slug))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def main_menu(t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for action in ("me", "edit", "unregister", "language", "contacts", "help"):
+        kb.button(text=t(f"btn-menu-{action}"), callback_data=MenuCb(action=action))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def pick_keyboard(t: Translator, action: str, events: list[Event]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for event in events:
+        kb.button(
+            text=event.title.get(t.lang)[:60], callback_data=PickCb(action=action, slug=event.slug)
+        )
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def confirm_keyboard(t: Translator, action: str, slug: str = "-") -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t(f"btn-{action}-yes"), callback_data=ConfirmCb(action=action, slug=slug, yes=True))
+    kb.button(text=t("btn-keep"), callback_data=ConfirmCb(action=action, slug=slug, yes=False))
+    kb.adjust(1)
+    return kb.as_markup()

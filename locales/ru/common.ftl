@@ -1,0 +1,90 @@
+## Общие тексты: приветствие, меню, помощь, контакты, ошибки.
+
+welcome =
+    Здравствуйте! Это бот Международной научно-практической видеоконференции «Наша общая Победа».
+    Здесь можно зарегистрироваться, получить напоминания и ссылку на конференцию, а после неё — сертификат участника.
+    Язык: русский. 中文请点 /language
+
+time-span =
+    🇷🇺 { $msk_date }, { $msk_start }–{ $msk_end } по московскому времени (МСК)
+    🇨🇳 { $bjt_date }, { $bjt_start }–{ $bjt_end } по пекинскому времени
+time-moment =
+    🇷🇺 { $msk_date }, { $msk_time } МСК
+    🇨🇳 { $bjt_date }, { $bjt_time } по пекинскому времени
+
+event-format = Формат: { $format ->
+    [online] онлайн, VooV Meeting (Tencent Meeting)
+    [offline] очно
+   *[hybrid] онлайн (VooV Meeting) и очно
+}
+event-venue = Очная площадка: { $venue }
+meeting-link = Ссылка на конференцию: { $link }
+
+home-registered = ✅ Вы зарегистрированы: <b>{ $event }</b>
+home-choose-event = Сейчас открыта регистрация на несколько мероприятий. Выберите, на какое вы хотите зарегистрироваться:
+home-closed = Сейчас регистрация ни на одно мероприятие не открыта. Когда откроется новая, бот сообщит об этом здесь. Вопросы можно задать организаторам.
+
+contacts-title = 📞 Контакты организаторов ({ $event }):
+contacts-email = E-mail: { $value }
+contacts-phone = Телефон: { $value }
+contacts-telegram = Telegram: { $value }
+contacts-whatsapp = WhatsApp: { $value }
+contacts-wechat = WeChat: { $value }
+contacts-website = Сайт: { $value }
+contacts-none = Контакты организаторов пока не указаны.
+
+help =
+    <b>Что умеет бот</b>
+    /start — конференция и регистрация
+    /me — моя регистрация
+    /edit — изменить данные регистрации
+    /unregister — отменить участие
+    /language — язык / 语言
+    /contacts — контакты организаторов
+    /cancel — прервать заполнение анкеты (ничего не сохранится)
+    /delete_me — удалить мои персональные данные
+    /help — эта справка
+
+    Напоминания придут перед началом — с временем по Москве и Пекину. Ссылку на VooV бот пришлёт ближе к началу.
+
+cmd-start = Конференция и регистрация
+cmd-me = Моя регистрация
+cmd-edit = Изменить данные
+cmd-unregister = Отменить участие
+cmd-language = Язык / 语言
+cmd-contacts = Контакты организаторов
+cmd-help = Справка
+cmd-cancel = Прервать анкету
+cmd-delete-me = Удалить мои данные
+
+btn-register = 📝 Зарегистрироваться
+btn-language = 🌐 Язык / 语言
+btn-contacts = 📞 Контакты
+btn-menu-me = 📋 Моя регистрация
+btn-menu-edit = ✏️ Изменить
+btn-menu-unregister = ❌ Отменить участие
+btn-menu-language = 🌐 Язык / 语言
+btn-menu-contacts = 📞 Контакты
+btn-menu-help = ❓ Помощь
+btn-open-private = Открыть бота
+btn-keep = Нет, оставить как есть
+
+language-choose = Выберите язык / 请选择语言:
+language-set = Язык: русский
+language-next = Продолжить: /start
+
+unknown-command = Такой команды нет. Список команд — /help
+not-understood = Я не понял сообщение. Зарегистрироваться или посмотреть регистрацию — /start, все команды — /help.
+nothing-to-cancel = Сейчас нечего прерывать: анкета не заполняется. Отменить участие — /unregister.
+group-write-private = Регистрация проходит в личном чате с ботом — там ваши данные не увидят другие участники группы.
+
+err-stale-button = Эта кнопка уже не действует.
+err-unexpected = Извините, что-то пошло не так. Попробуйте ещё раз чуть позже — введённые данные не потерялись. Если ошибка повторится, напишите организаторам: /contacts
+err-generic = Не получилось выполнить действие.
+err-registration-closed = Регистрация на «{ $event }» закрыта: срок подачи заявок истёк.
+err-registration-closed-short = Регистрация на это мероприятие закрыта.
+err-event-over = Мероприятие «{ $event }» уже прошло.
+err-already-registered = Вы уже зарегистрированы на «{ $event }». Посмотреть или изменить данные — /me и /edit.
+err-unknown-event = Этого мероприятия больше нет в списке. Откройте /start.
+err-not-registered = У вас нет активной регистрации, которую можно изменить или отменить. Зарегистрироваться — /start.
+err-form-incomplete = Анкета заполнена не полностью. Начните заново: /start

@@ -1,0 +1,18 @@
+## 我的报名：查看、取消、删除信息。
+
+me-none = 您还没有任何报名。
+reg-status = 状态：{ $status }
+status-active = ✅ 有效
+status-cancelled = ❌ 已取消
+pick-event = 请选择活动：
+
+unregister-confirm = 确定要取消报名“{ $event }”吗？在报名截止前，您可以重新报名。
+btn-unregister-yes = 是，取消报名
+unregistered = 您已取消报名“{ $event }”。如改变主意，请点 /start。
+kept = 好的，保持不变。
+
+delete-confirm =
+    确定要删除您的全部个人信息吗？您所有报名中的姓名、联系方式及报名表内容都将被清除，报名也将随之取消，仅保留匿名统计数据。
+    此操作无法撤销。
+btn-delete-yes = 是，删除我的信息
+deleted = 您的个人信息已删除。感谢您的关注！如需再次报名，请点 /start。

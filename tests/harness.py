@@ -1,0 +1,303 @@
+"""Test harness: the real dispatcher from bot.factory, a real SQLite database, and a recording
+Bot session instead of Telegram. Users are simulated by FakeUser, which sends messages and taps
+buttons found in what the bot actually sent."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetMe,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    ChatMemberBanned,
+    ChatMemberMember,
+    ChatMemberUpdated,
+    Contact,
+    InlineKeyboardMarkup,
+    Message,
+    PhotoSize,
+    ReplyKeyboardMarkup,
+    Sticker,
+    Update,
+)
+from aiogram.types import User as TgUser
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import FrozenClock
+from bot.factory import create_bot, create_dispatcher
+from bot.i18n import I18n
+from bot.services.events import Event, EventCatalog, parse_events
+from bot.services.registrations import sync_events
+from bot.settings import Settings
+from db.engine import create_engine, create_session_factory
+from db.migrate import upgrade
+
+BOT_USER = TgUser(id=4242, is_bot=True, first_name="Victory bot", username="victory_test_bot")
+TOKEN = "4242:TEST-token-for-tests"
+
+
+@dataclass
+class Sent:
+    """One request the bot made, with the message Telegram would have returned."""
+
+    method: TelegramMethod[Any]
+    result: Any
+
+
+class RecordingSession(BaseSession):
+    """Answers Bot API calls locally as Telegram would, and records them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[Sent] = []
+        self._ids = itertools.count(1000)
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
+        result = self._result(method)
+        self.sent.append(Sent(method, result))
+        return result
+
+    def _result(self, method: TelegramMethod[Any]) -> Any:
+        if isinstance(method, GetMe):
+            return BOT_USER
+        if isinstance(method, SendMessage):
+            markup = method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
+            return Message(
+                message_id=next(self._ids),
+                date=datetime.now(UTC),
+                chat=Chat(id=int(method.chat_id), type="private"),
+                from_user=BOT_USER,
+                text=method.text,
+                reply_markup=markup,
+            )
+        if isinstance(method, EditMessageText):
+            return Message(
+                message_id=method.message_id or 0,
+                date=datetime.now(UTC),
+                chat=Chat(id=int(method.chat_id or 0), type="private"),
+                text=method.text,
+            )
+        if isinstance(method, (AnswerCallbackQuery, EditMessageReplyMarkup)):
+            return True
+        # setMyCommands, deleteWebhook, ...: True is what Telegram answers.
+        return True
+
+    async def close(self) -> None:
+        return None
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+
+def make_event(
+    slug: str = "victory-2025",
+    *,
+    starts_at: datetime = datetime(2025, 9, 3, 7, 0, tzinfo=UTC),
+    duration: timedelta = timedelta(hours=3),
+    deadline: datetime | None = None,
+    fmt: str = "hybrid",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A raw [[events]] table, as it would come out of events.toml."""
+    raw: dict[str, Any] = {
+        "slug": slug,
+        "title": {"ru": f"Конференция «{slug}»", "zh": f"“{slug}”会议"},
+        "description": {"ru": "Описание мероприятия", "zh": "活动简介"},
+        "starts_at": starts_at,
+        "ends_at": starts_at + duration,
+        "format": fmt,
+        "contacts": {"email": "commonwin@bk.ru", "phone": "+79769738539"},
+        "reminders": ["1d", "1h", "10m"],
+    }
+    if fmt != "online":
+        raw["venue"] = {"ru": "Москва, Дом дружбы", "zh": "莫斯科友谊之家"}
+    if deadline is not None:
+        raw["registration_deadline"] = deadline
+    raw.update(extra)
+    return raw
+
+
+def catalog_of(*events: dict[str, Any]) -> EventCatalog:
+    return parse_events({"events": list(events)})
+
+
+class BotHarness:
+    def __init__(self, tmp_path: Path, clock: FrozenClock, catalog: EventCatalog) -> None:
+        self.clock = clock
+        self.catalog = catalog
+        self.settings = Settings(
+            bot_token=TOKEN,  # type: ignore[arg-type]
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+            _env_file=None,  # type: ignore[call-arg]
+        )
+        self.i18n = I18n()
+        self.session = RecordingSession()
+        self.bot = create_bot(self.settings, session=self.session)
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self.engine: AsyncEngine
+        self.session_factory: async_sessionmaker[AsyncSession]
+        self.dp: Dispatcher
+
+    async def start(self) -> None:
+        self.engine = create_engine(self.settings.database_url)
+        await upgrade(self.engine)
+        self.session_factory = create_session_factory(self.engine)
+        async with self.session_factory() as session:
+            await sync_events(session, self.catalog, self.clock)
+        self.dp = create_dispatcher(
+            settings=self.settings,
+            session_factory=self.session_factory,
+            catalog=self.catalog,
+            clock=self.clock,
+            i18n=self.i18n,
+        )
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    def user(self, user_id: int = 1001, language_code: str | None = "ru", **kw: Any) -> FakeUser:
+        return FakeUser(self, TgUser(id=user_id, is_bot=False, first_name=kw.get("first_name", "Иван"),
+                                    language_code=language_code))
+
+    async def feed(self, **update: Any) -> None:
+        await self.dp.feed_update(self.bot, Update(update_id=next(self._update_ids), **update))
+
+    def next_message_id(self) -> int:
+        return next(self._message_ids)
+
+
+@dataclass
+class FakeUser:
+    harness: BotHarness
+    tg: TgUser
+    seen_from: int = field(default=0)
+
+    @property
+    def id(self) -> int:
+        return self.tg.id
+
+    def _chat(self) -> Chat:
+        return Chat(id=self.id, type="private", first_name=self.tg.first_name)
+
+    def _message(self, **content: Any) -> Message:
+        return Message(
+            message_id=self.harness.next_message_id(),
+            date=datetime.now(UTC),
+            chat=self._chat(),
+            from_user=self.tg,
+            **content,
+        )
+
+    async def _feed_message(self, **content: Any) -> list[Sent]:
+        start = len(self.harness.session.sent)
+        await self.harness.feed(message=self._message(**content))
+        return self.harness.session.sent[start:]
+
+    async def send(self, text: str) -> list[Sent]:
+        return await self._feed_message(text=text)
+
+    async def send_sticker(self) -> list[Sent]:
+        sticker = Sticker(file_id="s1", file_unique_id="u1", type="regular", width=512, height=512,
+                          is_animated=False, is_video=False)
+        return await self._feed_message(sticker=sticker)
+
+    async def send_photo(self) -> list[Sent]:
+        return await self._feed_message(photo=[PhotoSize(file_id="p", file_unique_id="p", width=1, height=1)])
+
+    async def send_contact(self, phone: str, owner_id: int | None = None) -> list[Sent]:
+        contact = Contact(phone_number=phone, first_name="Иван", user_id=owner_id or self.id)
+        return await self._feed_message(contact=contact)
+
+    async def press(self, callback_data: str, message_id: int = 1, text: str = "…") -> list[Sent]:
+        """Tap a button with the given callback data (it may be stale or forged)."""
+        start = len(self.harness.session.sent)
+        query = CallbackQuery(
+            id=str(self.harness.next_message_id()),
+            from_user=self.tg,
+            chat_instance="test",
+            data=callback_data,
+            message=Message(message_id=message_id, date=datetime.now(UTC), chat=self._chat(),
+                            from_user=BOT_USER, text=text),
+        )
+        await self.harness.feed(callback_query=query)
+        return self.harness.session.sent[start:]
+
+    async def click(self, label: str) -> list[Sent]:
+        """Tap the newest button whose text contains `label`, in messages sent to this user."""
+        for sent in reversed(self.messages()):
+            markup = sent.method.reply_markup
+            if isinstance(markup, InlineKeyboardMarkup):
+                for row in markup.inline_keyboard:
+                    for button in row:
+                        if label in button.text and button.callback_data:
+                            return await self.press(
+                                button.callback_data, sent.result.message_id, sent.method.text
+                            )
+        raise AssertionError(f"no button {label!r}; last texts: {self.texts()[-3:]}")
+
+    def reply_keyboard(self) -> ReplyKeyboardMarkup | None:
+        for sent in reversed(self.messages()):
+            if isinstance(sent.method.reply_markup, ReplyKeyboardMarkup):
+                return sent.method.reply_markup
+        return None
+
+    async def set_blocked(self, blocked: bool) -> None:
+        old = ChatMemberMember(user=BOT_USER) if blocked else ChatMemberBanned(user=BOT_USER, until_date=0)
+        new = ChatMemberBanned(user=BOT_USER, until_date=0) if blocked else ChatMemberMember(user=BOT_USER)
+        await self.harness.feed(my_chat_member=ChatMemberUpdated(
+            chat=self._chat(), from_user=self.tg, date=datetime.now(UTC),
+            old_chat_member=old, new_chat_member=new))
+
+    def messages(self) -> list[Sent]:
+        return [s for s in self.harness.session.sent
+                if isinstance(s.method, SendMessage) and int(s.method.chat_id) == self.id]
+
+    def texts(self) -> list[str]:
+        return [s.method.text for s in self.messages()]
+
+    def last(self) -> str:
+        texts = self.texts()
+        return texts[-1] if texts else ""
+
+    def all_visible_text(self) -> list[str]:
+        """Everything this user saw: messages, edits, button labels, callback notices."""
+        out: list[str] = []
+        for s in self.harness.session.sent:
+            m = s.method
+            if isinstance(m, SendMessage) and int(m.chat_id) == self.id:
+                out.append(m.text)
+                out.extend(_labels(m.reply_markup))
+            elif isinstance(m, EditMessageText) and int(m.chat_id or 0) == self.id:
+                out.append(m.text)
+            elif isinstance(m, AnswerCallbackQuery) and m.text:
+                out.append(m.text)
+        return out
+
+
+def _labels(markup: Any) -> list[str]:
+    rows: list[list[Any]] = []
+    if isinstance(markup, InlineKeyboardMarkup):
+        rows = markup.inline_keyboard
+    elif isinstance(markup, ReplyKeyboardMarkup):
+        rows = markup.keyboard
+    return [b.text for row in rows for b in row]
+
+
+def strip_tags(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", text)
