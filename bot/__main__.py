@@ -32,7 +32,9 @@ def _fail(message: str) -> int:
 def _check_config(settings: Settings) -> int:
     catalog = load_events(settings.events_file)
     now = datetime.now(UTC)
-    print(f"settings: ok (database {settings.database_url}, {len(settings.admin_ids)} organizer(s))")
+    print(
+        f"settings: ok (database {settings.database_url}, {len(settings.admin_ids)} organizer(s))"
+    )
     print(f"events file: {settings.events_file}, {len(catalog)} event(s)")
     for event in catalog:
         print(

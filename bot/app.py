@@ -28,7 +28,9 @@ def setup_logging(level: str) -> None:
     logging.getLogger("aiogram.event").setLevel(max(logging.getLevelName(level), logging.INFO))
 
 
-async def run_polling(settings: Settings, clock: Clock | None = None, bot: Bot | None = None) -> None:
+async def run_polling(
+    settings: Settings, clock: Clock | None = None, bot: Bot | None = None
+) -> None:
     clock = clock or SystemClock()
     catalog = load_events(settings.events_file)
     i18n = I18n()

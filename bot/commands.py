@@ -7,7 +7,17 @@ from aiogram.types import BotCommand
 
 from bot.i18n import I18n, Translator
 
-PARTICIPANT_COMMANDS = ("start", "me", "edit", "unregister", "language", "contacts", "help", "cancel", "delete_me")
+PARTICIPANT_COMMANDS = (
+    "start",
+    "me",
+    "edit",
+    "unregister",
+    "language",
+    "contacts",
+    "help",
+    "cancel",
+    "delete_me",
+)
 
 
 def commands_for(t: Translator) -> list[BotCommand]:

@@ -30,9 +30,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
-        default=DefaultBotProperties(
-            parse_mode=ParseMode.HTML, link_preview_is_disabled=True
-        ),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
 
 

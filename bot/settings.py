@@ -75,7 +75,9 @@ class Settings(BaseSettings):
     @classmethod
     def _db_url(cls, value: str) -> str:
         if "://" not in value:
-            raise ValueError("must be an SQLAlchemy URL such as sqlite+aiosqlite:///data/bot.sqlite3")
+            raise ValueError(
+                "must be an SQLAlchemy URL such as sqlite+aiosqlite:///data/bot.sqlite3"
+            )
         return value
 
     @field_validator("log_level", mode="before")

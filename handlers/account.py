@@ -71,8 +71,14 @@ async def begin_edit(
         return
     reg = regs[0]
     await registration.start_form(
-        bot, user_id, state, t, catalog, reg.event,
-        answers=answers_of(reg.row), mode=registration.MODE_EDIT,
+        bot,
+        user_id,
+        state,
+        t,
+        catalog,
+        reg.event,
+        answers=answers_of(reg.row),
+        mode=registration.MODE_EDIT,
     )
 
 
@@ -105,22 +111,36 @@ async def ask_unregister(
 
 
 async def cmd_me(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog,
-    clock: Clock, registrations: RegistrationService,
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    clock: Clock,
+    registrations: RegistrationService,
 ) -> None:
     await show_mine(bot, message.chat.id, t, catalog, clock, registrations)
     await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
 
 
 async def cmd_edit(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog,
-    clock: Clock, registrations: RegistrationService,
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    clock: Clock,
+    registrations: RegistrationService,
 ) -> None:
     await begin_edit(bot, message.chat.id, state, t, catalog, clock, registrations)
 
 
 async def cmd_unregister(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, clock: Clock,
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    clock: Clock,
     registrations: RegistrationService,
 ) -> None:
     await state.clear()
@@ -152,7 +172,9 @@ async def on_menu(
     elif action == "unregister":
         await ask_unregister(bot, user_id, t, clock, registrations)
     elif action == "language":
-        await bot.send_message(user_id, t("language-choose"), reply_markup=views.language_keyboard(t))
+        await bot.send_message(
+            user_id, t("language-choose"), reply_markup=views.language_keyboard(t)
+        )
     elif action == "contacts":
         await bot.send_message(user_id, views.contacts_text(t, catalog.most_relevant(clock.now())))
         await registration.resume_if_in_form(bot, user_id, state, t, catalog)

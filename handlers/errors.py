@@ -59,9 +59,7 @@ async def on_unexpected(
     t: Translator | None = None,
     **_: Any,
 ) -> None:
-    log.exception(
-        "update %s failed", event.update.update_id, exc_info=event.exception
-    )
+    log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
     await _answer_callback(event)
     if event_chat is None:
         return

@@ -26,9 +26,7 @@ async def on_group_command(message: Message, bot: Bot, t: Translator) -> None:
     await message.reply(t("group-write-private"), reply_markup=await _private_link(bot, t))
 
 
-async def on_blocked(
-    update: ChatMemberUpdated, session: AsyncSession, clock: Clock
-) -> None:
+async def on_blocked(update: ChatMemberUpdated, session: AsyncSession, clock: Clock) -> None:
     await UserRepository(session).mark_unreachable(update.from_user.id, clock.now())
     await session.commit()
 
@@ -50,6 +48,8 @@ def create_router() -> Router:
         on_blocked, F.chat.type == "private", ChatMemberUpdatedFilter(member_status_changed=KICKED)
     )
     router.my_chat_member.register(
-        on_unblocked, F.chat.type == "private", ChatMemberUpdatedFilter(member_status_changed=MEMBER)
+        on_unblocked,
+        F.chat.type == "private",
+        ChatMemberUpdatedFilter(member_status_changed=MEMBER),
     )
     return router

@@ -82,7 +82,9 @@ async def _form(state: FSMContext, catalog: EventCatalog) -> tuple[dict[str, Any
     return data, event
 
 
-async def ask(bot: Bot, chat_id: int, state: FSMContext, t: Translator, event: Event, field: Field) -> None:
+async def ask(
+    bot: Bot, chat_id: int, state: FSMContext, t: Translator, event: Event, field: Field
+) -> None:
     await state.set_state(STATE_OF[field])
     await bot.send_message(
         chat_id,
@@ -152,9 +154,7 @@ async def start_form(
     await state.clear()
     await state.set_data({"slug": event.slug, "mode": mode, "answers": answers or {}})
     if mode == MODE_NEW:
-        await bot.send_message(
-            chat_id, t("form-intro", event=escape(event.title.get(t.lang)))
-        )
+        await bot.send_message(chat_id, t("form-intro", event=escape(event.title.get(t.lang))))
     await advance(bot, chat_id, state, t, catalog)
 
 
@@ -220,7 +220,9 @@ async def on_text_answer(
     try:
         value = validate_text(field, message.text or "")
     except Invalid as problem:
-        await explain_and_repeat(bot, message.chat.id, state, t, catalog, problem.key, **problem.args_)
+        await explain_and_repeat(
+            bot, message.chat.id, state, t, catalog, problem.key, **problem.args_
+        )
         return
     await store_answer(bot, message.chat.id, state, t, catalog, field, value)
 
@@ -288,9 +290,7 @@ async def _mark_answered(query: CallbackQuery, t: Translator, field: Field, valu
     message = query.message
     if isinstance(message, Message) and message.text is not None:
         answer = escape(value) if field is Field.COUNTRY else views.display_value(t, field, value)
-        await message.edit_text(
-            f"{escape(message.text)}\n\n<b>→ {answer}</b>", reply_markup=None
-        )
+        await message.edit_text(f"{escape(message.text)}\n\n<b>→ {answer}</b>", reply_markup=None)
 
 
 async def on_phone_contact(
@@ -302,8 +302,11 @@ async def on_phone_contact(
         await explain_and_repeat(bot, message.chat.id, state, t, catalog, "err-phone-not-own")
         return
     try:
-        phone = validate_phone(contact.phone_number if contact.phone_number.startswith("+")
-                               else f"+{contact.phone_number}")
+        phone = validate_phone(
+            contact.phone_number
+            if contact.phone_number.startswith("+")
+            else f"+{contact.phone_number}"
+        )
     except Invalid as problem:
         await explain_and_repeat(bot, message.chat.id, state, t, catalog, problem.key)
         return
@@ -311,7 +314,11 @@ async def on_phone_contact(
 
 
 async def on_phone_text(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog,
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
     i18n: Any,
 ) -> None:
     text = (message.text or "").strip()
@@ -328,7 +335,11 @@ async def on_phone_text(
 
 
 async def _phone_done(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog,
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
     phone: str,
 ) -> None:
     # The reply keyboard with "share my number" must go away before the next step.

@@ -40,9 +40,7 @@ async def on_start(
         if mine is None or not mine.active:
             await show_event(bot, message.chat.id, t, event)
             return
-    await show_home(
-        bot, message.chat.id, message.from_user.id, t, catalog, clock, registrations
-    )
+    await show_home(bot, message.chat.id, message.from_user.id, t, catalog, clock, registrations)
 
 
 async def on_event_chosen(
@@ -57,7 +55,9 @@ async def on_event_chosen(
     event = catalog.get(callback_data.slug)
     if event is None or event.state(clock.now()) is not EventState.OPEN:
         await query.answer(t("err-registration-closed-short"), show_alert=True)
-        await show_home(bot, query.from_user.id, query.from_user.id, t, catalog, clock, registrations)
+        await show_home(
+            bot, query.from_user.id, query.from_user.id, t, catalog, clock, registrations
+        )
         return
     await query.answer()
     await show_event(bot, query.from_user.id, t, event)

@@ -240,7 +240,9 @@ def pick_keyboard(t: Translator, action: str, events: list[Event]) -> InlineKeyb
 
 def confirm_keyboard(t: Translator, action: str, slug: str = "-") -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=t(f"btn-{action}-yes"), callback_data=ConfirmCb(action=action, slug=slug, yes=True))
+    kb.button(
+        text=t(f"btn-{action}-yes"), callback_data=ConfirmCb(action=action, slug=slug, yes=True)
+    )
     kb.button(text=t("btn-keep"), callback_data=ConfirmCb(action=action, slug=slug, yes=False))
     kb.adjust(1)
     return kb.as_markup()

@@ -24,7 +24,9 @@ def events() -> list[dict]:
 
 
 @pytest.fixture
-async def harness(tmp_path: Path, clock: FrozenClock, events: list[dict]) -> AsyncIterator[BotHarness]:
+async def harness(
+    tmp_path: Path, clock: FrozenClock, events: list[dict]
+) -> AsyncIterator[BotHarness]:
     h = BotHarness(tmp_path, clock, catalog_of(*events))
     await h.start()
     try:

@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import FrozenClock
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import I18n
-from bot.services.events import Event, EventCatalog, parse_events
+from bot.services.events import EventCatalog, parse_events
 from bot.services.registrations import sync_events
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
@@ -67,7 +67,9 @@ class RecordingSession(BaseSession):
         self.sent: list[Sent] = []
         self._ids = itertools.count(1000)
 
-    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
+    ) -> Any:
         result = self._result(method)
         self.sent.append(Sent(method, result))
         return result
@@ -76,7 +78,11 @@ class RecordingSession(BaseSession):
         if isinstance(method, GetMe):
             return BOT_USER
         if isinstance(method, SendMessage):
-            markup = method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
+            markup = (
+                method.reply_markup
+                if isinstance(method.reply_markup, InlineKeyboardMarkup)
+                else None
+            )
             return Message(
                 message_id=next(self._ids),
                 date=datetime.now(UTC),
@@ -172,8 +178,15 @@ class BotHarness:
         await self.engine.dispose()
 
     def user(self, user_id: int = 1001, language_code: str | None = "ru", **kw: Any) -> FakeUser:
-        return FakeUser(self, TgUser(id=user_id, is_bot=False, first_name=kw.get("first_name", "Иван"),
-                                    language_code=language_code))
+        return FakeUser(
+            self,
+            TgUser(
+                id=user_id,
+                is_bot=False,
+                first_name=kw.get("first_name", "Иван"),
+                language_code=language_code,
+            ),
+        )
 
     async def feed(self, **update: Any) -> None:
         await self.dp.feed_update(self.bot, Update(update_id=next(self._update_ids), **update))
@@ -186,7 +199,7 @@ class BotHarness:
 class FakeUser:
     harness: BotHarness
     tg: TgUser
-    seen_from: int = field(default=0)
+    query_ids: set[str] = field(default_factory=set)
 
     @property
     def id(self) -> int:
@@ -213,12 +226,21 @@ class FakeUser:
         return await self._feed_message(text=text)
 
     async def send_sticker(self) -> list[Sent]:
-        sticker = Sticker(file_id="s1", file_unique_id="u1", type="regular", width=512, height=512,
-                          is_animated=False, is_video=False)
+        sticker = Sticker(
+            file_id="s1",
+            file_unique_id="u1",
+            type="regular",
+            width=512,
+            height=512,
+            is_animated=False,
+            is_video=False,
+        )
         return await self._feed_message(sticker=sticker)
 
     async def send_photo(self) -> list[Sent]:
-        return await self._feed_message(photo=[PhotoSize(file_id="p", file_unique_id="p", width=1, height=1)])
+        return await self._feed_message(
+            photo=[PhotoSize(file_id="p", file_unique_id="p", width=1, height=1)]
+        )
 
     async def send_contact(self, phone: str, owner_id: int | None = None) -> list[Sent]:
         contact = Contact(phone_number=phone, first_name="Иван", user_id=owner_id or self.id)
@@ -227,13 +249,20 @@ class FakeUser:
     async def press(self, callback_data: str, message_id: int = 1, text: str = "…") -> list[Sent]:
         """Tap a button with the given callback data (it may be stale or forged)."""
         start = len(self.harness.session.sent)
+        query_id = f"q{self.harness.next_message_id()}"
+        self.query_ids.add(query_id)
         query = CallbackQuery(
-            id=str(self.harness.next_message_id()),
+            id=query_id,
             from_user=self.tg,
             chat_instance="test",
             data=callback_data,
-            message=Message(message_id=message_id, date=datetime.now(UTC), chat=self._chat(),
-                            from_user=BOT_USER, text=text),
+            message=Message(
+                message_id=message_id,
+                date=datetime.now(UTC),
+                chat=self._chat(),
+                from_user=BOT_USER,
+                text=text,
+            ),
         )
         await self.harness.feed(callback_query=query)
         return self.harness.session.sent[start:]
@@ -258,15 +287,32 @@ class FakeUser:
         return None
 
     async def set_blocked(self, blocked: bool) -> None:
-        old = ChatMemberMember(user=BOT_USER) if blocked else ChatMemberBanned(user=BOT_USER, until_date=0)
-        new = ChatMemberBanned(user=BOT_USER, until_date=0) if blocked else ChatMemberMember(user=BOT_USER)
-        await self.harness.feed(my_chat_member=ChatMemberUpdated(
-            chat=self._chat(), from_user=self.tg, date=datetime.now(UTC),
-            old_chat_member=old, new_chat_member=new))
+        old = (
+            ChatMemberMember(user=BOT_USER)
+            if blocked
+            else ChatMemberBanned(user=BOT_USER, until_date=0)
+        )
+        new = (
+            ChatMemberBanned(user=BOT_USER, until_date=0)
+            if blocked
+            else ChatMemberMember(user=BOT_USER)
+        )
+        await self.harness.feed(
+            my_chat_member=ChatMemberUpdated(
+                chat=self._chat(),
+                from_user=self.tg,
+                date=datetime.now(UTC),
+                old_chat_member=old,
+                new_chat_member=new,
+            )
+        )
 
     def messages(self) -> list[Sent]:
-        return [s for s in self.harness.session.sent
-                if isinstance(s.method, SendMessage) and int(s.method.chat_id) == self.id]
+        return [
+            s
+            for s in self.harness.session.sent
+            if isinstance(s.method, SendMessage) and int(s.method.chat_id) == self.id
+        ]
 
     def texts(self) -> list[str]:
         return [s.method.text for s in self.messages()]
@@ -285,8 +331,8 @@ class FakeUser:
                 out.extend(_labels(m.reply_markup))
             elif isinstance(m, EditMessageText) and int(m.chat_id or 0) == self.id:
                 out.append(m.text)
-            elif isinstance(m, AnswerCallbackQuery) and m.text:
-                out.append(m.text)
+            elif isinstance(m, AnswerCallbackQuery) and m.callback_query_id in self.query_ids:
+                out.append(m.text or "")
         return out
 
 

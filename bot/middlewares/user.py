@@ -32,7 +32,9 @@ class UserMiddleware(BaseMiddleware):
         user = await repo.get(tg_user.id)
         changed = False
         if user is None:
-            user = await repo.create(tg_user.id, normalize_language(tg_user.language_code), clock.now())
+            user = await repo.create(
+                tg_user.id, normalize_language(tg_user.language_code), clock.now()
+            )
             changed = True
         elif not user.is_reachable and not _is_membership_change(event):
             # They wrote to us, so they have unblocked the bot.

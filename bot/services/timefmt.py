@@ -20,9 +20,7 @@ _BABEL_LOCALES = {"ru": "ru", "zh": "zh_Hans_CN"}
 
 
 def local_date(moment: datetime, lang: str) -> str:
-    return str(
-        format_date(moment.date(), format=_DATE_PATTERNS[lang], locale=_BABEL_LOCALES[lang])
-    )
+    return str(format_date(moment.date(), format=_DATE_PATTERNS[lang], locale=_BABEL_LOCALES[lang]))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -19,7 +20,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _render_item(kind: str, obj: object, _context: object) -> str | bool:
+def _render_item(kind: str, obj: object, _context: object) -> str | Literal[False]:
     # Migrations must not import model code: our UTC wrapper is a plain aware DateTime there.
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -1,0 +1,115 @@
+"""ru and zh must say the same things: same keys, same variables, every message renders, and
+every key the code asks for exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fluent.syntax import FluentParser, ast
+from fluent.syntax.visitor import Visitor
+
+from bot.i18n import LANGUAGES, LOCALES_DIR, I18n
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class _Variables(Visitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_VariableReference(self, node: ast.VariableReference) -> None:  # noqa: N802
+        self.names.add(node.id.name)
+
+
+def _messages(lang: str) -> dict[str, set[str]]:
+    """Message id -> variables it uses (in the value and in selectors)."""
+    out: dict[str, set[str]] = {}
+    parser = FluentParser()
+    for path in sorted((LOCALES_DIR / lang).glob("*.ftl")):
+        resource = parser.parse(path.read_text(encoding="utf-8"))
+        for entry in resource.body:
+            assert not isinstance(entry, ast.Junk), f"{path}: syntax error near {entry.content!r}"
+            if isinstance(entry, ast.Message):
+                collector = _Variables()
+                collector.visit(entry)
+                assert entry.id.name not in out, f"{lang}: {entry.id.name} defined twice"
+                out[entry.id.name] = collector.names
+    return out
+
+
+def test_ru_and_zh_have_the_same_keys_and_variables() -> None:
+    ru, zh = _messages("ru"), _messages("zh")
+    assert sorted(set(ru) - set(zh)) == [], "missing in zh"
+    assert sorted(set(zh) - set(ru)) == [], "missing in ru"
+    different = {k: (ru[k], zh[k]) for k in ru if ru[k] != zh[k]}
+    assert different == {}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_message_renders_without_errors(lang: str) -> None:
+    bundle_keys = _messages(lang)
+    t = I18n()(lang)
+    for key, variables in bundle_keys.items():
+        args = {
+            name: "1" if name in {"min", "max", "length"} else f"<{name}>" for name in variables
+        }
+        text = t(key, **args)
+        assert text and text != key, key
+        assert "{" not in text and "}" not in text, (key, text)
+        for name in variables:
+            assert args[name] in text or key.startswith("event-format"), (key, name)
+
+
+def _keys_used_in_code() -> set[str]:
+    used: set[str] = set()
+    pattern = re.compile(
+        r"""\bt\(\s*"([a-z0-9-]+)"|key = "([a-z0-9-]+)"|"((?:err|btn|country)-[a-z0-9-]+)\""""
+    )
+    for folder in ("bot", "handlers"):
+        for path in (REPO / folder).rglob("*.py"):
+            for match in pattern.finditer(path.read_text(encoding="utf-8")):
+                used.add(next(g for g in match.groups() if g))
+    return used
+
+
+def test_every_key_used_in_code_exists() -> None:
+    defined = set(_messages("ru"))
+    used = _keys_used_in_code()
+    assert len(used) > 50  # the scan itself works
+    assert sorted(used - defined) == []
+
+
+def test_dynamic_keys_exist() -> None:
+    from bot.commands import PARTICIPANT_COMMANDS
+    from bot.services.registration_form import Field, ParticipationFormat, Role
+
+    defined = set(_messages("ru"))
+    dynamic = (
+        {f"role-{r.value}" for r in Role}
+        | {f"format-{f.value}" for f in ParticipationFormat}
+        | {f"field-{f.value.replace('_', '-')}" for f in Field}
+        | {f"ask-{f.value.replace('_', '-')}" for f in Field}
+        | {f"cmd-{c.replace('_', '-')}" for c in PARTICIPANT_COMMANDS}
+        | {f"btn-menu-{a}" for a in ("me", "edit", "unregister", "language", "contacts", "help")}
+        | {f"btn-{a}-yes" for a in ("unregister", "delete")}
+    )
+    assert sorted(dynamic - defined) == []
+
+
+def test_chinese_texts_contain_no_cyrillic() -> None:
+    for path in (LOCALES_DIR / "zh").glob("*.ftl"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.startswith("#"):
+                continue
+            assert not re.search("[А-Яа-яЁё]", line), f"{path.name}:{number}: {line}"
+
+
+def test_command_descriptions_fit_telegram_limits() -> None:
+    from bot.commands import PARTICIPANT_COMMANDS, commands_for
+
+    for t in I18n().all():
+        for command in commands_for(t):
+            assert 1 <= len(command.description) <= 256
+        assert len(commands_for(t)) == len(PARTICIPANT_COMMANDS)
