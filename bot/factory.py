@@ -9,8 +9,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -42,9 +42,13 @@ def create_dispatcher(
     clock: Clock,
     i18n: I18n,
     storage: BaseStorage | None = None,
+    events_isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
     dp = Dispatcher(
         storage=storage or MemoryStorage(),
+        # Updates of one chat are handled one after another: a double tap on a button or two
+        # quick messages cannot race through the form.
+        events_isolation=events_isolation or SimpleEventIsolation(),
         # Workflow data: every handler and middleware can ask for these by name.
         settings=settings,
         session_factory=session_factory,

@@ -15,6 +15,7 @@ from bot.services.events import EventCatalog, EventState
 from bot.services.registrations import RegistrationService, UserRegistration, answers_of
 from handlers import registration, views
 from handlers.callbacks import ConfirmCb, MenuCb, PickCb
+from handlers.edits import drop_buttons
 from handlers.home import show_home
 
 
@@ -213,8 +214,7 @@ async def on_confirm(
 ) -> None:
     user_id = query.from_user.id
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(query)
     if not callback_data.yes:
         await bot.send_message(user_id, t("kept"))
         return

@@ -8,12 +8,18 @@ from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.filters import ExceptionTypeFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Chat, ErrorEvent
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.services.events import EventCatalog
-from bot.services.registrations import RegistrationError
+from bot.services.registrations import (
+    EventOver,
+    RegistrationClosed,
+    RegistrationError,
+    UnknownEvent,
+)
 from handlers import views
 
 log = logging.getLogger(__name__)
@@ -36,12 +42,16 @@ async def on_rule_error(
     clock: Clock,
     event_chat: Chat | None = None,
     t: Translator | None = None,
+    state: FSMContext | None = None,
     **_: Any,
 ) -> None:
     error = event.exception
     assert isinstance(error, RegistrationError)
     t = t or i18n(None)
     await _answer_callback(event)
+    if state is not None and isinstance(error, RegistrationClosed | EventOver | UnknownEvent):
+        # The form cannot be finished any more: do not leave the user inside it.
+        await state.clear()
     if event_chat is None:
         return
     title = escape(error.event.title.get(t.lang)) if error.event else ""

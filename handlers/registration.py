@@ -16,13 +16,15 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
 from bot.clock import Clock
-from bot.i18n import Translator
+from bot.i18n import I18n, Translator
 from bot.services.events import Event, EventCatalog, EventFormat
 from bot.services.registration_form import (
     CHOICE_FIELDS,
     CONSENT_VERSION,
     Field,
     Invalid,
+    ParticipationFormat,
+    Role,
     apply_answer,
     next_field,
     parse_choice,
@@ -37,6 +39,7 @@ from bot.services.registrations import (
 )
 from handlers import views
 from handlers.callbacks import ChoiceCb, ConsentCb, EditFieldCb, RegisterCb, SummaryCb
+from handlers.edits import drop_buttons, replace_text
 
 
 class RegistrationForm(StatesGroup):
@@ -230,12 +233,8 @@ async def on_text_answer(
 def _choice_labels(t: Translator, field: Field) -> dict[str, str]:
     """Button labels of a choice question, so typing "Учитель" works as well as tapping it."""
     if field is Field.ROLE:
-        from bot.services.registration_form import Role
-
         return {t(f"role-{r.value}").casefold(): r.value for r in Role}
     if field is Field.FORMAT:
-        from bot.services.registration_form import ParticipationFormat
-
         return {t(f"format-{f.value}").casefold(): f.value for f in ParticipationFormat}
     return {
         t("btn-speak-yes").casefold(): "yes",
@@ -290,7 +289,7 @@ async def _mark_answered(query: CallbackQuery, t: Translator, field: Field, valu
     message = query.message
     if isinstance(message, Message) and message.text is not None:
         answer = escape(value) if field is Field.COUNTRY else views.display_value(t, field, value)
-        await message.edit_text(f"{escape(message.text)}\n\n<b>→ {answer}</b>", reply_markup=None)
+        await replace_text(message, f"{escape(message.text)}\n\n<b>→ {answer}</b>")
 
 
 async def on_phone_contact(
@@ -319,7 +318,7 @@ async def on_phone_text(
     state: FSMContext,
     t: Translator,
     catalog: EventCatalog,
-    i18n: Any,
+    i18n: I18n,
 ) -> None:
     text = (message.text or "").strip()
     skip_labels = {tr("btn-skip").casefold() for tr in i18n.all()}
@@ -358,10 +357,9 @@ async def on_consent(
     clock: Clock,
 ) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        choice = t("btn-consent-accept" if callback_data.accept else "btn-consent-decline")
-        await query.message.edit_reply_markup(reply_markup=None)
-        await bot.send_message(query.from_user.id, f"<b>→ {choice}</b>")
+    await drop_buttons(query)
+    choice = t("btn-consent-accept" if callback_data.accept else "btn-consent-decline")
+    await bot.send_message(query.from_user.id, f"<b>→ {choice}</b>")
     if not callback_data.accept:
         await state.clear()
         await bot.send_message(query.from_user.id, t("consent-declined"))
@@ -390,8 +388,7 @@ async def on_edit_field(
         await query.answer(t("err-stale-button"))
         return
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    await drop_buttons(query)
     data = await state.get_data()
     answers = dict(data["answers"])
     answers.pop(field.value, None)
@@ -414,19 +411,18 @@ async def on_summary_action(
     if callback_data.action == "cancel":
         await query.answer()
         await state.clear()
-        if isinstance(query.message, Message):
-            await query.message.edit_reply_markup(reply_markup=None)
+        await drop_buttons(query)
         await bot.send_message(user_id, t("form-cancelled"))
         return
     if callback_data.action != "confirm":
         await query.answer(t("err-stale-button"))
         return
     await query.answer()
-    if isinstance(query.message, Message):
-        # Buttons off first: a second tap on Confirm must not register twice.
-        await query.message.edit_reply_markup(reply_markup=None)
+    # A second tap on Confirm cannot register twice: updates of one chat are handled one at
+    # a time (event isolation) and the database holds one row per user and event.
+    await drop_buttons(query)
     if data.get("mode") == MODE_EDIT:
-        reg = await registrations.update(user_id, event.slug, data["answers"])
+        await registrations.update(user_id, event.slug, data["answers"])
         await state.clear()
         await bot.send_message(user_id, t("edit-saved"), reply_markup=views.main_menu(t))
         return

@@ -66,10 +66,16 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.sent: list[Sent] = []
         self._ids = itertools.count(1000)
+        # Method class -> exception to raise on its next call (Telegram refusing something).
+        self.failures: dict[type[TelegramMethod[Any]], Exception] = {}
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
     ) -> Any:
+        failure = self.failures.pop(type(method), None)
+        if failure is not None:
+            self.sent.append(Sent(method, failure))
+            raise failure
         result = self._result(method)
         self.sent.append(Sent(method, result))
         return result

@@ -367,6 +367,9 @@ async def test_deadline_passing_mid_form_refuses_at_confirm(
     assert "уже прошло" in user.last() or "закрыта" in user.last()
     assert "commonwin@bk.ru" in user.last()
     assert await rows(harness) == []
+    # The form is over: a stray text is not taken as an answer.
+    replies = await user.send("Подтверждаю")
+    assert "не понял" in replies[0].method.text
 
 
 class TestEventStates:
@@ -476,3 +479,19 @@ async def test_users_are_counted_once(harness: BotHarness) -> None:
         await user.send("/start")
     async with harness.session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(User)) == 1
+
+
+async def test_refused_edits_do_not_lose_the_answer(harness: BotHarness) -> None:
+    from aiogram.exceptions import TelegramBadRequest
+    from aiogram.methods import EditMessageText
+
+    user = harness.user()
+    await user.send("/start")
+    await user.click("Зарегистрироваться")
+    for answer in ("Иванов Иван", "Россия", "Москва", "Школа"):
+        await user.send(answer)
+    harness.session.failures[EditMessageText] = TelegramBadRequest(
+        method=EditMessageText(text="x"), message="Bad Request: message is not modified"
+    )
+    await user.click("Педагог")
+    assert "Как вы будете участвовать?" in user.last()
