@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.commands import set_default_commands
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import I18n
+from bot.middlewares.inflight import InFlightUpdates
 from bot.services.events import load_events
+from bot.services.pacing import PacedSender
 from bot.services.registrations import sync_events
+from bot.services.reminder_runner import ReminderService
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
@@ -26,6 +31,34 @@ def setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("aiogram.event").setLevel(max(logging.getLevelName(level), logging.INFO))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def schedule_reminders(
+    scheduler: AsyncIOScheduler, reminders: ReminderService, check_seconds: float
+) -> None:
+    """A regular look at the database, plus a precise wake-up for the next wave."""
+
+    def wake_at(moment: datetime) -> None:
+        scheduler.add_job(
+            reminders.reconcile,
+            "date",
+            run_date=moment,
+            id="next-wave",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    reminders.on_next_wave = wake_at
+    scheduler.add_job(
+        reminders.reconcile,
+        "interval",
+        seconds=check_seconds,
+        id="reconcile",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now().astimezone(),
+    )
 
 
 async def run_polling(
@@ -44,25 +77,42 @@ async def run_polling(
         for event in catalog:
             log.info("event %s: %s", event.slug, event.state(now).value)
         bot = bot or create_bot(settings)
+        reminders = ReminderService(
+            bot=bot,
+            session_factory=session_factory,
+            catalog=catalog,
+            clock=clock,
+            i18n=i18n,
+            sender=PacedSender(settings.send_rate),
+        )
         dp = create_dispatcher(
             settings=settings,
             session_factory=session_factory,
             catalog=catalog,
             clock=clock,
             i18n=i18n,
+            reminders=reminders,
         )
-        try:
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        schedule_reminders(scheduler, reminders, settings.reminder_check_seconds)
+
+        async def on_startup() -> None:
             await set_default_commands(bot, i18n)
-            me = await bot.me()
-            log.info("running as @%s (id %s)", me.username, me.id)
-            # start_polling installs SIGINT/SIGTERM handlers and finishes in-flight updates.
-            await dp.start_polling(
-                bot,
-                allowed_updates=dp.resolve_used_update_types(),
-                close_bot_session=True,
-            )
-        finally:
-            await bot.session.close()
+            scheduler.start()
+
+        async def on_shutdown(dispatcher: Dispatcher) -> None:
+            # Runs after polling stopped and before the HTTP session closes: finish what is
+            # in flight so that nothing confirmed to Telegram is lost.
+            scheduler.shutdown(wait=False)
+            inflight: InFlightUpdates = dispatcher["inflight"]
+            if not await inflight.drain(settings.shutdown_timeout):
+                log.warning("%s updates still running at shutdown", inflight.count)
+            await reminders.stop()
+
+        dp.startup.register(on_startup)
+        dp.shutdown.register(on_shutdown)
+        # start_polling installs the SIGINT/SIGTERM handlers.
+        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
     finally:
         await engine.dispose()
         log.info("stopped")

@@ -10,7 +10,9 @@ from bot.i18n import I18n, Translator
 PARTICIPANT_COMMANDS = (
     "start",
     "me",
+    "link",
     "edit",
+    "reminders",
     "unregister",
     "language",
     "contacts",

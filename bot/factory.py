@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.i18n import I18n
 from bot.middlewares.database import DatabaseMiddleware
+from bot.middlewares.inflight import InFlightUpdates
 from bot.middlewares.user import UserMiddleware
 from bot.services.events import EventCatalog
+from bot.services.reminder_runner import ReminderService
 from bot.settings import Settings
 from handlers import build_root_router
 
@@ -41,6 +43,7 @@ def create_dispatcher(
     catalog: EventCatalog,
     clock: Clock,
     i18n: I18n,
+    reminders: ReminderService,
     storage: BaseStorage | None = None,
     events_isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
@@ -55,8 +58,12 @@ def create_dispatcher(
         catalog=catalog,
         clock=clock,
         i18n=i18n,
+        reminders=reminders,
         admin_ids=settings.admin_ids,
     )
+    inflight = InFlightUpdates()
+    dp["inflight"] = inflight
+    dp.update.outer_middleware(inflight)
     dp.update.outer_middleware(DatabaseMiddleware(session_factory))
     dp.update.outer_middleware(UserMiddleware())
     dp.include_router(build_root_router())

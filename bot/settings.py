@@ -30,8 +30,12 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     events_file: Path = Path("events.toml")
     log_level: LogLevel = "INFO"
-    # Seconds the bot waits for in-flight updates on SIGTERM before it exits.
+    # Seconds the bot waits on SIGTERM for updates being handled and messages in flight.
     shutdown_timeout: float = Field(default=10.0, gt=0)
+    # Messages per second for bulk sends (reminder waves, broadcasts). Telegram allows about 30.
+    send_rate: float = Field(default=25.0, gt=0, le=30)
+    # How often the reminder planner looks at the database for due work, in seconds.
+    reminder_check_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     @field_validator("bot_token")
     @classmethod

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -76,6 +77,8 @@ class User(Base):
     # true again as soon as they write to the bot.
     is_reachable: Mapped[bool] = mapped_column(Boolean, default=True)
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Muted reminders: the messages that carry the meeting link still come.
+    reminders_muted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -135,6 +138,35 @@ class Registration(Base):
 
     user: Mapped[User | None] = relationship(back_populates="registrations")
     event: Mapped[EventRow] = relationship()
+
+
+class DeliveryStatus(StrEnum):
+    SENT = "sent"
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"
+
+
+class Delivery(Base):
+    """The ledger: one row per (registration, message kind) that was handled, so a restart
+    never sends a reminder twice and never forgets one. Kinds: "before-3600", "start",
+    "link-<hash>" (a changed link sent to those who had the old one)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "kind", name="uq_deliveries_registration_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    # The meeting link this message carried, if any: a later change of link is corrected.
+    link: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):

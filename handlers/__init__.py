@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers import account, common, errors, fallback, groups, language, registration, start
+from handlers import (
+    account,
+    common,
+    errors,
+    fallback,
+    groups,
+    language,
+    registration,
+    reminders,
+    start,
+)
 
 
 def build_root_router() -> Router:
@@ -23,6 +33,7 @@ def build_root_router() -> Router:
         language.create_router(),
         common.create_router(),
         account.create_router(),
+        reminders.create_router(),
         registration.create_router(),
         fallback.create_router(),
     )

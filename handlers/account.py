@@ -8,15 +8,19 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.events import EventCatalog, EventState
+from bot.services.reminder_runner import ReminderService
 from bot.services.registrations import RegistrationService, UserRegistration, answers_of
+from db.models import User
 from handlers import registration, views
 from handlers.callbacks import ConfirmCb, MenuCb, PickCb
 from handlers.edits import drop_buttons
 from handlers.home import show_home
+from handlers.reminders import send_link, toggle_mute
 
 
 async def _changeable(
@@ -161,6 +165,9 @@ async def on_menu(
     catalog: EventCatalog,
     clock: Clock,
     registrations: RegistrationService,
+    reminders: ReminderService,
+    session: AsyncSession,
+    user: User,
 ) -> None:
     user_id = query.from_user.id
     action = callback_data.action
@@ -179,6 +186,11 @@ async def on_menu(
     elif action == "contacts":
         await bot.send_message(user_id, views.contacts_text(t, catalog.most_relevant(clock.now())))
         await registration.resume_if_in_form(bot, user_id, state, t, catalog)
+    elif action == "link":
+        await send_link(bot, user_id, t, clock, registrations, reminders)
+        await registration.resume_if_in_form(bot, user_id, state, t, catalog)
+    elif action == "mute":
+        await toggle_mute(bot, user_id, t, session, user, clock)
     elif action == "help":
         await bot.send_message(user_id, t("help"))
         await registration.resume_if_in_form(bot, user_id, state, t, catalog)

@@ -34,11 +34,12 @@ from bot.services.registration_form import (
 from bot.services.registrations import (
     RegistrationService,
     UnknownEvent,
-    UserRegistration,
     answers_of,
 )
+from bot.services.reminder_runner import ReminderService
 from handlers import views
 from handlers.callbacks import ChoiceCb, ConsentCb, EditFieldCb, RegisterCb, SummaryCb
+from handlers.confirmation import announce_registration
 from handlers.edits import drop_buttons, replace_text
 
 
@@ -404,7 +405,9 @@ async def on_summary_action(
     state: FSMContext,
     t: Translator,
     catalog: EventCatalog,
+    clock: Clock,
     registrations: RegistrationService,
+    reminders: ReminderService,
 ) -> None:
     user_id = query.from_user.id
     data, event = await _form(state, catalog)
@@ -428,22 +431,7 @@ async def on_summary_action(
         return
     reg = await registrations.register(user_id, event.slug, data["answers"], t.lang)
     await state.clear()
-    await bot.send_message(user_id, registered_text(t, reg), reply_markup=views.main_menu(t))
-
-
-def registered_text(t: Translator, reg: UserRegistration) -> str:
-    event = reg.event
-    lines = [
-        t("registered", event=escape(event.title.get(t.lang))),
-        "",
-        views.time_span(t, event),
-    ]
-    if reg.row.participation_format == "offline" and event.venue is not None:
-        lines.append(t("event-venue", venue=escape(event.venue.get(t.lang))))
-    if event.show_link_from_registration and event.meeting.link:
-        lines.append(t("meeting-link", link=escape(event.meeting.link)))
-    lines += ["", t("registered-next")]
-    return "\n".join(lines)
+    await announce_registration(bot, user_id, t, reg, clock, reminders)
 
 
 async def on_non_text(

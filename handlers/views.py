@@ -220,9 +220,12 @@ def events_keyboard(t: Translator, events: list[Event]) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+MENU_ACTIONS = ("me", "link", "edit", "mute", "unregister", "language", "contacts", "help")
+
+
 def main_menu(t: Translator) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    for action in ("me", "edit", "unregister", "language", "contacts", "help"):
+    for action in MENU_ACTIONS:
         kb.button(text=t(f"btn-menu-{action}"), callback_data=MenuCb(action=action))
     kb.adjust(2)
     return kb.as_markup()

@@ -18,6 +18,7 @@ from aiogram.methods import (
     EditMessageReplyMarkup,
     EditMessageText,
     GetMe,
+    SendDocument,
     SendMessage,
     TelegramMethod,
 )
@@ -28,6 +29,7 @@ from aiogram.types import (
     ChatMemberMember,
     ChatMemberUpdated,
     Contact,
+    Document,
     InlineKeyboardMarkup,
     Message,
     PhotoSize,
@@ -42,6 +44,8 @@ from bot.clock import FrozenClock
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import I18n
 from bot.services.events import EventCatalog, parse_events
+from bot.services.pacing import PacedSender
+from bot.services.reminder_runner import ReminderService
 from bot.services.registrations import sync_events
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
@@ -83,6 +87,15 @@ class RecordingSession(BaseSession):
     def _result(self, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, GetMe):
             return BOT_USER
+        if isinstance(method, SendDocument):
+            return Message(
+                message_id=next(self._ids),
+                date=datetime.now(UTC),
+                chat=Chat(id=int(method.chat_id), type="private"),
+                from_user=BOT_USER,
+                caption=method.caption,
+                document=Document(file_id="doc", file_unique_id="doc"),
+            )
         if isinstance(method, SendMessage):
             markup = (
                 method.reply_markup
@@ -172,12 +185,23 @@ class BotHarness:
         self.session_factory = create_session_factory(self.engine)
         async with self.session_factory() as session:
             await sync_events(session, self.catalog, self.clock)
+        # A fast pace: tests check what is sent, bench/ measures the pace.
+        self.sender = PacedSender(rate=10_000)
+        self.reminders = ReminderService(
+            bot=self.bot,
+            session_factory=self.session_factory,
+            catalog=self.catalog,
+            clock=self.clock,
+            i18n=self.i18n,
+            sender=self.sender,
+        )
         self.dp = create_dispatcher(
             settings=self.settings,
             session_factory=self.session_factory,
             catalog=self.catalog,
             clock=self.clock,
             i18n=self.i18n,
+            reminders=self.reminders,
         )
 
     async def close(self) -> None:

@@ -229,7 +229,7 @@ async def test_summary_edit_each_kind_of_field(harness: BotHarness) -> None:
     [row] = await rows(harness)
     assert (row.full_name, row.wants_to_speak, row.talk_topic) == ("Петров Пётр", False, None)
     assert row.participation_format == "offline"
-    assert "Очная площадка" in user.last()  # offline participants see the venue
+    assert "на очной площадке: Москва, Дом дружбы" in user.last()  # offline: the venue
 
 
 async def test_stale_and_forged_buttons_get_polite_answers(harness: BotHarness) -> None:

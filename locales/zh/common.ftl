@@ -18,7 +18,6 @@ event-format = 参会形式：{ $format ->
    *[hybrid] 线上（腾讯会议）与线下同步进行
 }
 event-venue = 线下会场：{ $venue }
-meeting-link = 会议链接：{ $link }
 
 home-registered = ✅ 您已成功报名：<b>{ $event }</b>
 home-choose-event = 目前有多场活动正在接受报名，请选择您要报名的活动：
@@ -37,6 +36,8 @@ help =
     <b>机器人功能</b>
     /start — 会议介绍与报名
     /me — 查看我的报名
+    /link — 获取会议链接
+    /reminders — 开启或关闭会议提醒
     /edit — 修改报名信息
     /unregister — 取消报名
     /language — 切换语言
@@ -47,6 +48,8 @@ help =
 
     会议开始前，机器人会发送提醒，并同时注明莫斯科时间和北京时间。腾讯会议链接将在临近开始时发送。
 
+cmd-link = 会议链接
+cmd-reminders = 开启或关闭提醒
 cmd-start = 会议介绍与报名
 cmd-me = 我的报名
 cmd-edit = 修改报名信息
@@ -66,6 +69,8 @@ btn-menu-unregister = ❌ 取消报名
 btn-menu-language = 🌐 语言
 btn-menu-contacts = 📞 联系方式
 btn-menu-help = ❓ 帮助
+btn-menu-link = 🔗 会议链接
+btn-menu-mute = 🔔 开启/关闭提醒
 btn-open-private = 打开机器人
 btn-keep = 不用了，保持不变
 

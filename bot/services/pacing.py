@@ -1,0 +1,163 @@
+"""One paced sender for everything the bot sends in bulk (reminder waves, broadcasts, later
+certificates): never faster than Telegram allows, honouring retry_after, and telling apart
+"delivered", "this person blocked us" and "something else went wrong".
+
+Telegram's limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+about 30 messages per second overall, 1 per second in one chat, 20 per minute in one group."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RATE = 25.0  # messages per second: below the ~30/s limit, with room for replies
+PRIVATE_CHAT_INTERVAL = 1.0
+GROUP_CHAT_INTERVAL = 3.0  # 20 messages per minute
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # blocked the bot, deactivated, chat gone: never retry
+    FAILED = "failed"
+
+
+@dataclass
+class Result:
+    outcome: Outcome
+    value: Any = None
+    error: str | None = None
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    unreachable: int = 0
+    failed: int = 0
+    retry_after: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def add(self, result: Result) -> None:
+        if result.outcome is Outcome.SENT:
+            self.sent += 1
+        elif result.outcome is Outcome.UNREACHABLE:
+            self.unreachable += 1
+        else:
+            self.failed += 1
+            key = result.error or "unknown"
+            self.errors[key] = self.errors.get(key, 0) + 1
+
+
+class RateLimiter:
+    """A schedule of send slots, 1/rate apart; a 429 pushes every later slot back."""
+
+    def __init__(
+        self,
+        rate: float,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._next = 0.0
+
+    async def acquire(self) -> None:
+        now = self._monotonic()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        if slot > now:
+            await self._sleep(slot - now)
+
+    def pause(self, seconds: float) -> None:
+        self._next = max(self._next, self._monotonic() + seconds)
+
+
+def chat_interval(chat_id: int) -> float:
+    return GROUP_CHAT_INTERVAL if chat_id < 0 else PRIVATE_CHAT_INTERVAL
+
+
+_GONE = (
+    "chat not found",
+    "user is deactivated",
+    "bot was blocked",
+    "bot was kicked",
+    "peer_id_invalid",
+)
+
+
+class PacedSender:
+    def __init__(
+        self,
+        rate: float = DEFAULT_RATE,
+        *,
+        max_attempts: int = 3,
+        max_retry_after: int = 8,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.rate = rate
+        self.limiter = RateLimiter(rate, monotonic, sleep)
+        self.max_attempts = max_attempts
+        self.max_retry_after = max_retry_after
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._chat_next: dict[int, float] = {}
+
+    async def _chat_turn(self, chat_id: int) -> None:
+        now = self._monotonic()
+        turn = max(now, self._chat_next.get(chat_id, 0.0))
+        self._chat_next[chat_id] = turn + chat_interval(chat_id)
+        if turn > now:
+            await self._sleep(turn - now)
+
+    async def send(self, chat_id: int, call: Callable[[], Awaitable[Any]]) -> Result:
+        """Send one message (call makes the request); retries what is worth retrying."""
+        attempts = 0
+        retry_afters = 0
+        while True:
+            await self._chat_turn(chat_id)
+            await self.limiter.acquire()
+            try:
+                return Result(Outcome.SENT, await call())
+            except TelegramRetryAfter as exc:
+                # Flood control: everybody waits, then this same message goes again.
+                retry_afters += 1
+                log.warning("429 for chat %s: waiting %s s", chat_id, exc.retry_after)
+                self.limiter.pause(exc.retry_after)
+                self._chat_next[chat_id] = self._monotonic() + exc.retry_after
+                if retry_afters > self.max_retry_after:
+                    return Result(Outcome.FAILED, error="retry_after")
+            except TelegramForbiddenError as exc:
+                return Result(Outcome.UNREACHABLE, error=exc.message)
+            except TelegramBadRequest as exc:
+                if any(marker in exc.message.lower() for marker in _GONE):
+                    return Result(Outcome.UNREACHABLE, error=exc.message)
+                log.error("chat %s: %s", chat_id, exc.message)
+                return Result(Outcome.FAILED, error=exc.message)
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                attempts += 1
+                if attempts >= self.max_attempts:
+                    log.error("chat %s: giving up after %s attempts: %s", chat_id, attempts, exc)
+                    return Result(Outcome.FAILED, error=type(exc).__name__)
+                await self._sleep(min(2.0**attempts, 10.0))
+            except TelegramAPIError as exc:
+                log.error("chat %s: %s", chat_id, exc)
+                return Result(Outcome.FAILED, error=type(exc).__name__)

@@ -1,0 +1,116 @@
+"""Reminder planning: which messages an event sends, when, and to whom. Pure functions of the
+event, the clock and counts; delivery is in bot/services/reminder_runner.py.
+
+Slots: one per reminder offset ("before-3600" one hour before the start) and "start". The last
+slot before the start and the "start" slot carry the meeting link. At any moment the slot to
+deliver is the latest one whose wave has begun: after downtime, older reminders are superseded
+by newer ones, never sent late in a pile."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.services.events import Event
+
+START = "start"
+LINK_PREFIX = "link-"
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: str
+    due_at: datetime
+    offset: timedelta  # before the start; zero for the "start" slot
+    carries_link: bool
+
+
+def slot_kind(offset: timedelta) -> str:
+    return f"before-{int(offset.total_seconds())}"
+
+
+def slots_for(event: Event) -> list[Slot]:
+    """The event's slots in time order."""
+    offsets = sorted({o for o in event.reminders if o > timedelta()}, reverse=True)
+    slots = [
+        Slot(slot_kind(o), event.starts_at - o, o, carries_link=(i == len(offsets) - 1))
+        for i, o in enumerate(offsets)
+    ]
+    slots.append(Slot(START, event.starts_at, timedelta(), carries_link=True))
+    return slots
+
+
+def link_release_at(event: Event) -> datetime | None:
+    """When participants may have the link; None means right from registration."""
+    if event.show_link_from_registration:
+        return None
+    return min(s.due_at for s in slots_for(event) if s.carries_link)
+
+
+def link_released(event: Event, now: datetime) -> bool:
+    release = link_release_at(event)
+    return release is None or now >= release
+
+
+def wave_lead(recipients: int, rate: float) -> timedelta:
+    """How early a wave must begin so that its last message leaves by the due time."""
+    if recipients <= 0:
+        return timedelta()
+    # One extra slot of margin: the first message goes at the start of the wave, not after 1/rate.
+    return timedelta(seconds=math.ceil((recipients + 1) / rate * 10) / 10)
+
+
+def wave_start(slot: Slot, recipients: int, rate: float) -> datetime:
+    return slot.due_at - wave_lead(recipients, rate)
+
+
+def current_slot(event: Event, now: datetime, pending: dict[str, int], rate: float) -> Slot | None:
+    """The slot to deliver now: the latest whose wave has begun, while the event runs.
+
+    `pending` maps slot kind to the number of recipients still waiting for it (it decides how
+    early each wave begins)."""
+    if now >= event.ends_at:
+        return None
+    begun = [s for s in slots_for(event) if wave_start(s, pending.get(s.kind, 0), rate) <= now]
+    return begun[-1] if begun else None
+
+
+def next_wave_at(
+    event: Event, now: datetime, pending: dict[str, int], rate: float
+) -> datetime | None:
+    """When the next slot's wave begins, for the scheduler; None when nothing is left."""
+    if now >= event.ends_at:
+        return None
+    later = [
+        wave_start(s, pending.get(s.kind, 0), rate)
+        for s in slots_for(event)
+        if wave_start(s, pending.get(s.kind, 0), rate) > now
+    ]
+    return min(later) if later else None
+
+
+def link_kind(link: str) -> str:
+    """Ledger kind of the message that brings a (new) link to those who had an old one."""
+    return LINK_PREFIX + hashlib.sha256(link.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Countdown:
+    days: int
+    hours: int
+    minutes: int
+
+
+def countdown(delta: timedelta) -> Countdown:
+    """Time left in words-sized pieces: "1 day 3 hours", "1 hour 5 minutes", "10 minutes".
+
+    Rounded to the minute; a wave that begins early says "12 minutes", which is true."""
+    minutes = max(1, round(delta.total_seconds() / 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        # Nobody needs minutes a day ahead; round hours instead.
+        return Countdown(days, hours + (1 if minutes >= 30 else 0), 0)
+    return Countdown(0, hours, minutes)

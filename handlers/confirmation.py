@@ -1,0 +1,72 @@
+"""What a participant gets on registering: the confirmation, the link when it is already out,
+and the "Add to calendar" file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from aiogram import Bot
+from aiogram.types import BufferedInputFile
+
+from bot.clock import Clock
+from bot.i18n import Translator
+from bot.messages import attends_offline, link_block, venue_block, when_text
+from bot.services.calendar import event_ics
+from bot.services.registrations import UserRegistration
+from bot.services.reminder_runner import ReminderService, effective_link
+from bot.services.reminders import link_release_at, link_released
+from handlers import views
+
+
+def registered_text(t: Translator, reg: UserRegistration, now: datetime, link: str) -> str:
+    event = reg.event
+    lines = [t("registered", event=escape(event.title.get(t.lang))), "", views.time_span(t, event)]
+    if attends_offline(event, reg.row.participation_format):
+        lines += ["", venue_block(t, event)]
+    elif link_released(event, now):
+        lines += ["", link_block(t, event, link)]
+    else:
+        release = link_release_at(event)
+        assert release is not None  # "not released" implies a release time
+        lines += ["", t("link-comes-later"), when_text(t, release)]
+    lines += ["", t("registered-next")]
+    return "\n".join(lines)
+
+
+async def announce_registration(
+    bot: Bot,
+    user_id: int,
+    t: Translator,
+    reg: UserRegistration,
+    clock: Clock,
+    reminders: ReminderService,
+) -> None:
+    """The confirmation (with the link if it is already out) and the calendar file."""
+    event = reg.event
+    now = clock.now()
+    link = effective_link(event)
+    offline = attends_offline(event, reg.row.participation_format)
+    shows_link = not offline and link_released(event, now) and bool(link)
+    await bot.send_message(
+        user_id, registered_text(t, reg, now, link), reply_markup=views.main_menu(t)
+    )
+    if shows_link:
+        await reminders.record_link_shown(reg.row.id, reg.row.event_id, link)
+    if offline and event.venue is not None:
+        location = event.venue.get(t.lang)
+    else:
+        location = link if shows_link else t("calendar-location-online")
+    ics = event_ics(
+        event,
+        lang=t.lang,
+        description=f"{event.description.get(t.lang)}\n\n{t('calendar-description-bot')}",
+        location=location,
+        url=link if shows_link else None,
+        now=now,
+    )
+    await bot.send_document(
+        user_id,
+        BufferedInputFile(ics, filename=f"{event.slug}.ics"),
+        caption=t("calendar-caption"),
+    )

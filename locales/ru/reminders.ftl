@@ -1,0 +1,59 @@
+## Напоминания, ссылка на конференцию, календарь.
+
+countdown-days = через { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+}
+countdown-days-hours = через { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+} { $hours } { $hours ->
+    [one] час
+    [few] часа
+   *[many] часов
+}
+countdown-hours = через { $hours } { $hours ->
+    [one] час
+    [few] часа
+   *[many] часов
+}
+countdown-hours-minutes = через { $hours } { $hours ->
+    [one] час
+    [few] часа
+   *[many] часов
+} { $minutes } { $minutes ->
+    [one] минуту
+    [few] минуты
+   *[many] минут
+}
+countdown-minutes = через { $minutes } { $minutes ->
+    [one] минуту
+    [few] минуты
+   *[many] минут
+}
+
+reminder-before = 🔔 Напоминание: <b>{ $event }</b> начнётся { $countdown }.
+reminder-start = 🎬 Начинаем! <b>{ $event }</b> начинается прямо сейчас.
+reminder-venue = 🏛 Ждём вас на очной площадке: { $venue }
+reminder-link-later = Ссылку на конференцию бот пришлёт ближе к началу.
+
+link-title = 🔗 <b>Подключение к VooV Meeting (Tencent Meeting)</b>
+link-url = Ссылка: { $link }
+link-meeting-id = Идентификатор конференции: <code>{ $meeting_id }</code>
+link-passcode = Пароль: <code>{ $passcode }</code>
+link-howto = Откройте ссылку или введите идентификатор конференции в приложении VooV Meeting.
+link-not-published = Организаторы ещё не опубликовали ссылку на конференцию — бот пришлёт её, как только она появится.
+link-for-event = <b>{ $event }</b>
+link-comes-later = 🔗 Ссылку на конференцию бот пришлёт перед началом:
+link-no-registration = Ссылка на конференцию приходит зарегистрированным участникам. Зарегистрироваться — /start.
+link-changed = ⚠️ Изменилась ссылка на конференцию «{ $event }». Пользуйтесь новой:
+link-published = 🔗 Опубликована ссылка на конференцию «{ $event }»:
+
+reminders-muted = 🔕 Напоминания выключены. Сообщение со ссылкой на конференцию всё равно придёт. Включить снова — /reminders.
+reminders-on = 🔔 Напоминания включены.
+
+calendar-caption = 📅 Добавьте конференцию в календарь: откройте файл — он подходит для Google Календаря, Apple Календаря и Outlook.
+calendar-location-online = Онлайн, VooV Meeting (ссылку пришлёт бот)
+calendar-description-bot = Ссылку на конференцию и напоминания пришлёт бот в Telegram.

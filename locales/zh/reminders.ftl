@@ -1,0 +1,31 @@
+## 会议提醒、会议链接、日历文件。
+
+countdown-days = { $days }天后
+countdown-days-hours = { $days }天{ $hours }小时后
+countdown-hours = { $hours }小时后
+countdown-hours-minutes = { $hours }小时{ $minutes }分钟后
+countdown-minutes = { $minutes }分钟后
+
+reminder-before = 🔔 提醒：<b>{ $event }</b>将于{ $countdown }开始。
+reminder-start = 🎬 会议开始了！<b>{ $event }</b>现在开始。
+reminder-venue = 🏛 欢迎您前往线下会场：{ $venue }
+reminder-link-later = 会议链接将在临近开始时发送给您。
+
+link-title = 🔗 <b>腾讯会议（VooV Meeting）入会信息</b>
+link-url = 会议链接：{ $link }
+link-meeting-id = 会议号：<code>{ $meeting_id }</code>
+link-passcode = 会议密码：<code>{ $passcode }</code>
+link-howto = 点击链接，或打开腾讯会议（VooV Meeting）应用输入会议号即可入会。
+link-not-published = 主办方尚未公布会议链接，公布后机器人会第一时间发送给您。
+link-for-event = <b>{ $event }</b>
+link-comes-later = 🔗 会议链接将在以下时间前发送给您：
+link-no-registration = 会议链接仅发送给已报名的参会者。报名请点 /start。
+link-changed = ⚠️ “{ $event }”的会议链接已更新，请使用新链接：
+link-published = 🔗 “{ $event }”的会议链接已公布：
+
+reminders-muted = 🔕 已关闭会议提醒。包含会议链接的消息仍会照常发送。重新开启请点 /reminders。
+reminders-on = 🔔 已开启会议提醒。
+
+calendar-caption = 📅 将会议添加到日历：打开此文件即可导入谷歌日历、苹果日历或 Outlook。
+calendar-location-online = 线上，腾讯会议（链接将由机器人发送）
+calendar-description-bot = 会议链接和提醒将通过 Telegram 机器人发送。
