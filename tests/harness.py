@@ -45,8 +45,8 @@ from bot.factory import create_bot, create_dispatcher
 from bot.i18n import I18n
 from bot.services.events import EventCatalog, parse_events
 from bot.services.pacing import PacedSender
-from bot.services.reminder_runner import ReminderService
 from bot.services.registrations import sync_events
+from bot.services.reminder_runner import ReminderService
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
