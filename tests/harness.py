@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -72,16 +73,25 @@ class RecordingSession(BaseSession):
         self._ids = itertools.count(1000)
         # Method class -> exception to raise on its next call (Telegram refusing something).
         self.failures: dict[type[TelegramMethod[Any]], Exception] = {}
+        # Chat id -> exceptions for its next requests, in order (a blocked user, a 429...).
+        self.chat_failures: dict[int, list[Exception]] = {}
+        # Called after each answered request: lets a test act at an exact point of a wave.
+        self.on_request: Callable[[TelegramMethod[Any]], None] | None = None
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
     ) -> Any:
         failure = self.failures.pop(type(method), None)
+        chat_id = getattr(method, "chat_id", None)
+        if failure is None and isinstance(chat_id, int) and self.chat_failures.get(chat_id):
+            failure = self.chat_failures[chat_id].pop(0)
         if failure is not None:
             self.sent.append(Sent(method, failure))
             raise failure
         result = self._result(method)
         self.sent.append(Sent(method, result))
+        if self.on_request is not None:
+            self.on_request(method)
         return result
 
     def _result(self, method: TelegramMethod[Any]) -> Any:
@@ -186,7 +196,7 @@ class BotHarness:
         async with self.session_factory() as session:
             await sync_events(session, self.catalog, self.clock)
         # A fast pace: tests check what is sent, bench/ measures the pace.
-        self.sender = PacedSender(rate=10_000)
+        self.sender = PacedSender(rate=10_000, private_interval=0, group_interval=0)
         self.reminders = ReminderService(
             bot=self.bot,
             session_factory=self.session_factory,
@@ -341,7 +351,9 @@ class FakeUser:
         return [
             s
             for s in self.harness.session.sent
-            if isinstance(s.method, SendMessage) and int(s.method.chat_id) == self.id
+            if isinstance(s.method, SendMessage)
+            and int(s.method.chat_id) == self.id
+            and not isinstance(s.result, Exception)  # refused: the user never saw it
         ]
 
     def texts(self) -> list[str]:

@@ -35,6 +35,7 @@ class Outcome(StrEnum):
     SENT = "sent"
     UNREACHABLE = "unreachable"  # blocked the bot, deactivated, chat gone: never retry
     FAILED = "failed"
+    ABANDONED = "abandoned"  # not sent: the sender was told to stop while waiting its turn
 
 
 @dataclass
@@ -53,6 +54,8 @@ class Stats:
     errors: dict[str, int] = field(default_factory=dict)
 
     def add(self, result: Result) -> None:
+        if result.outcome is Outcome.ABANDONED:
+            return
         if result.outcome is Outcome.SENT:
             self.sent += 1
         elif result.outcome is Outcome.UNREACHABLE:
@@ -90,10 +93,6 @@ class RateLimiter:
         self._next = max(self._next, self._monotonic() + seconds)
 
 
-def chat_interval(chat_id: int) -> float:
-    return GROUP_CHAT_INTERVAL if chat_id < 0 else PRIVATE_CHAT_INTERVAL
-
-
 _GONE = (
     "chat not found",
     "user is deactivated",
@@ -110,6 +109,8 @@ class PacedSender:
         *,
         max_attempts: int = 3,
         max_retry_after: int = 8,
+        private_interval: float = PRIVATE_CHAT_INTERVAL,
+        group_interval: float = GROUP_CHAT_INTERVAL,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -117,24 +118,46 @@ class PacedSender:
         self.limiter = RateLimiter(rate, monotonic, sleep)
         self.max_attempts = max_attempts
         self.max_retry_after = max_retry_after
+        self.private_interval = private_interval
+        self.group_interval = group_interval
         self._monotonic = monotonic
         self._sleep = sleep
         self._chat_next: dict[int, float] = {}
 
+    def chat_interval(self, chat_id: int) -> float:
+        # Group and channel ids are negative.
+        return self.group_interval if chat_id < 0 else self.private_interval
+
     async def _chat_turn(self, chat_id: int) -> None:
         now = self._monotonic()
+        if len(self._chat_next) > 10_000:  # forget chats whose turn has long come
+            self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
         turn = max(now, self._chat_next.get(chat_id, 0.0))
-        self._chat_next[chat_id] = turn + chat_interval(chat_id)
+        self._chat_next[chat_id] = turn + self.chat_interval(chat_id)
         if turn > now:
             await self._sleep(turn - now)
 
-    async def send(self, chat_id: int, call: Callable[[], Awaitable[Any]]) -> Result:
-        """Send one message (call makes the request); retries what is worth retrying."""
+    async def send(
+        self,
+        chat_id: int,
+        call: Callable[[], Awaitable[Any]],
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> Result:
+        """Send one message (call makes the request); retries what is worth retrying.
+
+        `stopping` is asked after every wait: a shutdown abandons messages still waiting for
+        their turn instead of sending them, so only requests really in flight finish."""
         attempts = 0
         retry_afters = 0
         while True:
             await self._chat_turn(chat_id)
             await self.limiter.acquire()
+            if stopping():
+                return Result(Outcome.ABANDONED)
+            # The chat's next turn counts from the real send moment, after the global wait.
+            self._chat_next[chat_id] = max(
+                self._chat_next[chat_id], self._monotonic() + self.chat_interval(chat_id)
+            )
             try:
                 return Result(Outcome.SENT, await call())
             except TelegramRetryAfter as exc:

@@ -130,7 +130,7 @@ class ReminderService:
             .order_by(Registration.id)
             .limit(limit)
         )
-        return [Recipient(r, u, lang, fmt) for r, u, lang, fmt in rows.tuples()]
+        return [Recipient(r, u, lang, fmt) for r, u, lang, fmt in rows.all()]
 
     async def _correction_recipients(
         self, session: AsyncSession, event: Event, event_id: int, link: str, limit: int
@@ -173,7 +173,7 @@ class ReminderService:
             .order_by(Registration.id)
             .limit(limit)
         )
-        return [Recipient(r, u, lang, fmt, bool(old)) for r, u, lang, fmt, old in rows.tuples()]
+        return [Recipient(r, u, lang, fmt, bool(old)) for r, u, lang, fmt, old in rows.all()]
 
     # --- the loop --------------------------------------------------------------------
 
@@ -324,7 +324,9 @@ class ReminderService:
             async def send(chat_id: int = r.user_id, body: str = text) -> object:
                 return await self.bot.send_message(chat_id, body)
 
-            result = await self.sender.send(r.user_id, send)
+            result = await self.sender.send(r.user_id, send, stopping=lambda: self._stopping)
+            if result.outcome is Outcome.ABANDONED:
+                return
             stats.add(result)
             await self._record(event_id, kind, r, result, link)
 

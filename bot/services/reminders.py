@@ -111,6 +111,9 @@ def countdown(delta: timedelta) -> Countdown:
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
-        # Nobody needs minutes a day ahead; round hours instead.
-        return Countdown(days, hours + (1 if minutes >= 30 else 0), 0)
+        # Nobody needs minutes a day ahead; round to the hour instead.
+        hours += 1 if minutes >= 30 else 0
+        if hours == 24:
+            days, hours = days + 1, 0
+        return Countdown(days, hours, 0)
     return Countdown(0, hours, minutes)
