@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.events import EventCatalog, EventState
+from bot.services.events import EventCatalog
 from bot.services.registrations import RegistrationService, UserRegistration, answers_of
 from bot.services.reminder_runner import ReminderService
 from db.models import User
@@ -23,15 +23,28 @@ from handlers.home import show_home
 from handlers.reminders import send_link, toggle_mute
 
 
-async def _changeable(
-    user_id: int, registrations: RegistrationService, clock: Clock
-) -> list[UserRegistration]:
-    now = clock.now()
-    return [
-        r
-        for r in await registrations.active_of_user(user_id)
-        if r.event.state(now) is not EventState.OVER
-    ]
+async def _pick_one(
+    bot: Bot,
+    user_id: int,
+    t: Translator,
+    registrations: RegistrationService,
+    action: str,
+    slug: str | None,
+) -> UserRegistration | None:
+    """The registration an action applies to; with several, ask which one first."""
+    regs = await registrations.upcoming_of_user(user_id)
+    if slug is not None:
+        regs = [r for r in regs if r.event.slug == slug]
+    if not regs:
+        await bot.send_message(user_id, t("err-not-registered"))
+        return None
+    if len(regs) > 1:
+        events = [r.event for r in regs]
+        await bot.send_message(
+            user_id, t("pick-event"), reply_markup=views.pick_keyboard(t, action, events)
+        )
+        return None
+    return regs[0]
 
 
 async def show_mine(
@@ -58,23 +71,12 @@ async def begin_edit(
     state: FSMContext,
     t: Translator,
     catalog: EventCatalog,
-    clock: Clock,
     registrations: RegistrationService,
     slug: str | None = None,
 ) -> None:
-    regs = await _changeable(user_id, registrations, clock)
-    if slug is not None:
-        regs = [r for r in regs if r.event.slug == slug]
-    if not regs:
-        await bot.send_message(user_id, t("err-not-registered"))
+    reg = await _pick_one(bot, user_id, t, registrations, "edit", slug)
+    if reg is None:
         return
-    if len(regs) > 1:
-        events = [r.event for r in regs]
-        await bot.send_message(
-            user_id, t("pick-event"), reply_markup=views.pick_keyboard(t, "edit", events)
-        )
-        return
-    reg = regs[0]
     await registration.start_form(
         bot,
         user_id,
@@ -91,23 +93,13 @@ async def ask_unregister(
     bot: Bot,
     user_id: int,
     t: Translator,
-    clock: Clock,
     registrations: RegistrationService,
     slug: str | None = None,
 ) -> None:
-    regs = await _changeable(user_id, registrations, clock)
-    if slug is not None:
-        regs = [r for r in regs if r.event.slug == slug]
-    if not regs:
-        await bot.send_message(user_id, t("err-not-registered"))
+    reg = await _pick_one(bot, user_id, t, registrations, "unregister", slug)
+    if reg is None:
         return
-    if len(regs) > 1:
-        events = [r.event for r in regs]
-        await bot.send_message(
-            user_id, t("pick-event"), reply_markup=views.pick_keyboard(t, "unregister", events)
-        )
-        return
-    event = regs[0].event
+    event = reg.event
     await bot.send_message(
         user_id,
         t("unregister-confirm", event=escape(event.title.get(t.lang))),
@@ -137,7 +129,7 @@ async def cmd_edit(
     clock: Clock,
     registrations: RegistrationService,
 ) -> None:
-    await begin_edit(bot, message.chat.id, state, t, catalog, clock, registrations)
+    await begin_edit(bot, message.chat.id, state, t, catalog, registrations)
 
 
 async def cmd_unregister(
@@ -149,7 +141,7 @@ async def cmd_unregister(
     registrations: RegistrationService,
 ) -> None:
     await state.clear()
-    await ask_unregister(bot, message.chat.id, t, clock, registrations)
+    await ask_unregister(bot, message.chat.id, t, registrations)
 
 
 async def cmd_delete_me(message: Message, t: Translator) -> None:
@@ -176,9 +168,9 @@ async def on_menu(
         await show_mine(bot, user_id, t, catalog, clock, registrations)
         await registration.resume_if_in_form(bot, user_id, state, t, catalog)
     elif action == "edit":
-        await begin_edit(bot, user_id, state, t, catalog, clock, registrations)
+        await begin_edit(bot, user_id, state, t, catalog, registrations)
     elif action == "unregister":
-        await ask_unregister(bot, user_id, t, clock, registrations)
+        await ask_unregister(bot, user_id, t, registrations)
     elif action == "language":
         await bot.send_message(
             user_id, t("language-choose"), reply_markup=views.language_keyboard(t)
@@ -211,9 +203,9 @@ async def on_pick(
     await query.answer()
     user_id = query.from_user.id
     if callback_data.action == "edit":
-        await begin_edit(bot, user_id, state, t, catalog, clock, registrations, callback_data.slug)
+        await begin_edit(bot, user_id, state, t, catalog, registrations, callback_data.slug)
     else:
-        await ask_unregister(bot, user_id, t, clock, registrations, callback_data.slug)
+        await ask_unregister(bot, user_id, t, registrations, callback_data.slug)
 
 
 async def on_confirm(

@@ -8,7 +8,7 @@ from aiogram import Bot
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.events import Event, EventCatalog, EventState
+from bot.services.events import Event, EventCatalog
 from bot.services.registrations import RegistrationService
 from handlers import views
 
@@ -31,11 +31,7 @@ async def show_home(
     """Registered: their status and the menu. Not yet: the open event (or a choice of them).
     Nothing open: registration is closed, and whom to contact."""
     now = clock.now()
-    mine = [
-        r
-        for r in await registrations.active_of_user(user_id)
-        if r.event.state(now) is not EventState.OVER
-    ]
+    mine = await registrations.upcoming_of_user(user_id)
     registered = {r.event.slug for r in mine}
     open_events = [e for e in catalog.open(now) if e.slug not in registered]
 

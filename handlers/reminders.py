@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.messages import link_answer
-from bot.services.events import EventCatalog, EventState
+from bot.services.events import EventCatalog
 from bot.services.registrations import RegistrationService
 from bot.services.reminder_runner import ReminderService, effective_link
 from db.models import User
@@ -27,11 +27,7 @@ async def send_link(
     reminders: ReminderService,
 ) -> None:
     now = clock.now()
-    regs = [
-        r
-        for r in await registrations.active_of_user(user_id)
-        if r.event.state(now) is not EventState.OVER
-    ]
+    regs = await registrations.upcoming_of_user(user_id)
     if not regs:
         await bot.send_message(user_id, t("link-no-registration"))
         return

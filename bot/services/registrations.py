@@ -109,6 +109,16 @@ class RegistrationService:
     async def active_of_user(self, user_id: int) -> list[UserRegistration]:
         return [r for r in await self.of_user(user_id) if r.active]
 
+    async def upcoming_of_user(self, user_id: int) -> list[UserRegistration]:
+        """Active registrations for events not over yet: what a participant can still change
+        and what reminders are about."""
+        now = self.clock.now()
+        return [
+            r
+            for r in await self.active_of_user(user_id)
+            if r.event.state(now) is not EventState.OVER
+        ]
+
     async def find(self, user_id: int, slug: str) -> UserRegistration | None:
         for reg in await self.of_user(user_id):
             if reg.event.slug == slug:
