@@ -303,3 +303,32 @@ async def test_calendar_file_parses_and_matches_the_event(harness: BotHarness) -
     triggers = sorted(a.decoded("trigger") for a in vevent.walk("VALARM"))
     assert triggers == [-timedelta(days=1), -timedelta(hours=1), -timedelta(minutes=10)]
     assert "Календар" in (doc.caption or "")
+
+
+async def test_moved_event_replans_without_repeating(harness: BotHarness) -> None:
+    user = harness.user()
+    await register(user)
+    await at(harness, START - timedelta(days=1))  # the 1 day reminder went out
+    moved = START + timedelta(hours=2)
+    catalog = catalog_of(make_event(starts_at=moved, meeting=MEETING))
+    async with harness.session_factory() as session:
+        await sync_events(session, catalog, harness.clock)
+    restarted = ReminderService(
+        bot=harness.bot,
+        session_factory=harness.session_factory,
+        catalog=catalog,
+        clock=harness.clock,
+        i18n=harness.i18n,
+        sender=harness.sender,
+    )
+    mark = len(user.texts())
+    harness.clock.set(START - timedelta(hours=1))  # the old 1 hour mark: nothing now
+    await restarted.run_due()
+    assert texts_since(user, mark) == []
+    harness.clock.set(moved - timedelta(hours=1))  # the new one
+    await restarted.run_due()
+    [text] = texts_since(user, mark)
+    assert "через 1 час" in text and "12:00 МСК" in text
+    harness.clock.set(moved - timedelta(days=1) + timedelta(hours=3))
+    await restarted.run_due()
+    assert len(texts_since(user, mark)) == 1  # the 1 day reminder is not repeated
