@@ -17,7 +17,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import SendMessage
 
-from bot.services.pacing import Outcome, PacedSender, RateLimiter, Stats
+from bot.services.pacing import Outcome, PacedSender, Priority, RateLimiter, Stats
 
 METHOD = SendMessage(chat_id=1, text="x")
 T = TypeVar("T")
@@ -189,3 +189,22 @@ async def test_other_bad_requests_fail_once() -> None:
     result = await vt.run(sender(vt).send(1, call))
     assert result.outcome is Outcome.FAILED and calls == 1
     assert result.error == "Bad Request: can't parse entities"
+
+
+async def test_reminders_overtake_a_running_broadcast() -> None:
+    vt = VirtualTime()
+    limiter = RateLimiter(10, vt.monotonic, vt.sleep)
+    order: list[str] = []
+
+    async def take(name: str, priority: int) -> None:
+        await limiter.acquire(priority)
+        order.append(name)
+
+    async def scenario() -> None:
+        broadcast = [asyncio.ensure_future(take(f"b{i}", Priority.BROADCAST)) for i in range(5)]
+        await vt.sleep(0.15)  # two broadcast messages have gone; the reminder wave begins
+        reminders = [asyncio.ensure_future(take(f"r{i}", Priority.REMINDER)) for i in range(2)]
+        await asyncio.gather(*broadcast, *reminders)
+
+    await vt.run(scenario())
+    assert order == ["b0", "b1", "r0", "r1", "b2", "b3", "b4"]

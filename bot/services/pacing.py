@@ -8,6 +8,8 @@ about 30 messages per second overall, 1 per second in one chat, 20 per minute in
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -66,8 +68,17 @@ class Stats:
             self.errors[key] = self.errors.get(key, 0) + 1
 
 
+class Priority:
+    """Lower goes first: a reminder wave keeps its deadline while a broadcast shares the pace."""
+
+    REMINDER = 0
+    CERTIFICATE = 5
+    BROADCAST = 10
+
+
 class RateLimiter:
-    """A schedule of send slots, 1/rate apart; a 429 pushes every later slot back."""
+    """Hands out send slots 1/rate apart, best priority first; a 429 pushes every later slot
+    back. One pump task serves the waiters, so concurrent senders never exceed the rate."""
 
     def __init__(
         self,
@@ -81,13 +92,30 @@ class RateLimiter:
         self._monotonic = monotonic
         self._sleep = sleep
         self._next = 0.0
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+        self._pump: asyncio.Task[None] | None = None
 
-    async def acquire(self) -> None:
-        now = self._monotonic()
-        slot = max(now, self._next)
-        self._next = slot + self.interval
-        if slot > now:
-            await self._sleep(slot - now)
+    async def acquire(self, priority: int = Priority.REMINDER) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._seq), future))
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._serve())
+        await future
+
+    async def _serve(self) -> None:
+        while self._waiters:
+            now = self._monotonic()
+            if now < self._next:
+                await self._sleep(self._next - now)
+                continue
+            _, _, future = heapq.heappop(self._waiters)
+            if future.done():  # its task was cancelled while waiting
+                continue
+            future.set_result(None)
+            self._next = max(now, self._next) + self.interval
+            # Let the woken sender go before the next slot is considered.
+            await asyncio.sleep(0)
 
     def pause(self, seconds: float) -> None:
         self._next = max(self._next, self._monotonic() + seconds)
@@ -142,6 +170,7 @@ class PacedSender:
         chat_id: int,
         call: Callable[[], Awaitable[Any]],
         stopping: Callable[[], bool] = lambda: False,
+        priority: int = Priority.REMINDER,
     ) -> Result:
         """Send one message (call makes the request); retries what is worth retrying.
 
@@ -151,7 +180,7 @@ class PacedSender:
         retry_afters = 0
         while True:
             await self._chat_turn(chat_id)
-            await self.limiter.acquire()
+            await self.limiter.acquire(priority)
             if stopping():
                 return Result(Outcome.ABANDONED)
             # The chat's next turn counts from the real send moment, after the global wait.
