@@ -16,6 +16,7 @@ from handlers import (
     reminders,
     start,
 )
+from handlers.admin import build_admin_router, build_refusal_router
 
 
 def build_root_router() -> Router:
@@ -38,5 +39,7 @@ def build_root_router() -> Router:
         fallback.create_router(),
     )
     root.include_router(groups.create_router())
+    root.include_router(build_admin_router())
+    root.include_router(build_refusal_router())
     root.include_router(private)
     return root
