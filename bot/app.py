@@ -9,10 +9,12 @@ from aiogram import Bot, Dispatcher
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
-from bot.commands import set_default_commands
+from bot.commands import set_default_commands, set_organizer_commands
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import I18n
 from bot.middlewares.inflight import InFlightUpdates
+from bot.services.broadcasts import BroadcastService
+from bot.services.event_settings import apply_stored_overrides
 from bot.services.events import load_events
 from bot.services.pacing import PacedSender
 from bot.services.registrations import sync_events
@@ -20,6 +22,7 @@ from bot.services.reminder_runner import ReminderService
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
+from handlers.admin.broadcast import progress_hook
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,7 @@ async def run_polling(
         session_factory = create_session_factory(engine)
         async with session_factory() as session:
             await sync_events(session, catalog, clock)
+            await apply_stored_overrides(session, catalog)
         now = clock.now()
         for event in catalog:
             log.info("event %s: %s", event.slug, event.state(now).value)
@@ -85,6 +89,10 @@ async def run_polling(
             i18n=i18n,
             sender=PacedSender(settings.send_rate),
         )
+        broadcasts = BroadcastService(
+            bot=bot, session_factory=session_factory, clock=clock, sender=reminders.sender
+        )
+        broadcasts.on_progress = progress_hook(bot, i18n, session_factory, settings.send_rate)
         dp = create_dispatcher(
             settings=settings,
             session_factory=session_factory,
@@ -92,13 +100,16 @@ async def run_polling(
             clock=clock,
             i18n=i18n,
             reminders=reminders,
+            broadcasts=broadcasts,
         )
         scheduler = AsyncIOScheduler(timezone="UTC")
         schedule_reminders(scheduler, reminders, settings.reminder_check_seconds)
 
         async def on_startup() -> None:
             await set_default_commands(bot, i18n)
+            await set_organizer_commands(bot, i18n, session_factory, settings.admin_ids)
             scheduler.start()
+            await broadcasts.resume_all()
 
         async def on_shutdown(dispatcher: Dispatcher) -> None:
             # Runs after polling stopped and before the HTTP session closes: finish what is
@@ -108,6 +119,7 @@ async def run_polling(
             if not await inflight.drain(settings.shutdown_timeout):
                 log.warning("%s updates still running at shutdown", inflight.count)
             await reminders.stop()
+            await broadcasts.stop()
 
         dp.startup.register(on_startup)
         dp.shutdown.register(on_shutdown)

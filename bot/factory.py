@@ -18,6 +18,7 @@ from bot.i18n import I18n
 from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.inflight import InFlightUpdates
 from bot.middlewares.user import UserMiddleware
+from bot.services.broadcasts import BroadcastService
 from bot.services.events import EventCatalog
 from bot.services.reminder_runner import ReminderService
 from bot.settings import Settings
@@ -44,6 +45,7 @@ def create_dispatcher(
     clock: Clock,
     i18n: I18n,
     reminders: ReminderService,
+    broadcasts: BroadcastService,
     storage: BaseStorage | None = None,
     events_isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
@@ -59,6 +61,7 @@ def create_dispatcher(
         clock=clock,
         i18n=i18n,
         reminders=reminders,
+        broadcasts=broadcasts,
         admin_ids=settings.admin_ids,
     )
     inflight = InFlightUpdates()

@@ -12,7 +12,7 @@ from aiogram.types import BotCommandScopeChat, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.commands import commands_for
+from bot.commands import commands_for, organizer_commands_for
 from bot.i18n import LANGUAGES, I18n, Translator
 from bot.services.events import EventCatalog
 from db.models import User
@@ -37,6 +37,7 @@ async def on_language(
     i18n: I18n,
     clock: Clock,
     catalog: EventCatalog,
+    admin_ids: frozenset[int],
 ) -> None:
     if callback_data.code not in LANGUAGES:
         await query.answer()
@@ -52,7 +53,8 @@ async def on_language(
         await bot.send_message(chat_id, t("language-set") + "\n" + t("language-next"))
     try:
         # The command menu follows the chosen language in this chat, whatever the app's language.
-        await bot.set_my_commands(commands_for(t), scope=BotCommandScopeChat(chat_id=chat_id))
+        commands = organizer_commands_for(t) if chat_id in admin_ids else commands_for(t)
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
     except TelegramAPIError as exc:  # cosmetic: the conversation goes on without it
         log.warning("could not set chat commands for %s: %s", chat_id, exc)
 

@@ -41,6 +41,7 @@ from handlers import views
 from handlers.callbacks import ChoiceCb, ConsentCb, EditFieldCb, RegisterCb, SummaryCb
 from handlers.confirmation import announce_registration
 from handlers.edits import drop_buttons, replace_text
+from handlers.filters import PLAIN_TEXT
 
 
 class RegistrationForm(StatesGroup):
@@ -68,10 +69,6 @@ MODE_EDIT = "edit"
 
 def is_form_state(state_name: str | None) -> bool:
     return bool(state_name) and str(state_name).startswith(f"{RegistrationForm.__name__}:")
-
-
-def not_command() -> Any:
-    return F.text & ~F.text.startswith("/")
 
 
 # --- moving through the form -------------------------------------------------------------
@@ -449,20 +446,20 @@ async def on_use_buttons(
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(on_register, RegisterCb.filter())
-    router.message.register(on_text_answer, StateFilter(*TEXT_STATES), not_command())
-    router.message.register(on_choice_typed, StateFilter(*CHOICE_STATES), not_command())
+    router.message.register(on_text_answer, StateFilter(*TEXT_STATES), PLAIN_TEXT)
+    router.message.register(on_choice_typed, StateFilter(*CHOICE_STATES), PLAIN_TEXT)
     router.callback_query.register(
         on_choice, StateFilter(*CHOICE_STATES, RegistrationForm.country), ChoiceCb.filter()
     )
     router.message.register(on_phone_contact, RegistrationForm.phone, F.contact)
-    router.message.register(on_phone_text, RegistrationForm.phone, not_command())
+    router.message.register(on_phone_text, RegistrationForm.phone, PLAIN_TEXT)
     router.callback_query.register(on_consent, RegistrationForm.consent, ConsentCb.filter())
     router.callback_query.register(on_edit_field, RegistrationForm.summary, EditFieldCb.filter())
     router.callback_query.register(on_summary_action, RegistrationForm.summary, SummaryCb.filter())
     router.message.register(
         on_use_buttons,
         StateFilter(RegistrationForm.consent, RegistrationForm.summary),
-        not_command(),
+        PLAIN_TEXT,
     )
     # Stickers, photos, voice... anywhere in the form: a hint, then the question again.
     router.message.register(on_non_text, StateFilter(RegistrationForm), ~F.text)

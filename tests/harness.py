@@ -44,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import FrozenClock
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import I18n
+from bot.services.broadcasts import BroadcastService
 from bot.services.events import EventCatalog, parse_events
 from bot.services.pacing import PacedSender
 from bot.services.registrations import sync_events
@@ -205,6 +206,12 @@ class BotHarness:
             i18n=self.i18n,
             sender=self.sender,
         )
+        self.broadcasts = BroadcastService(
+            bot=self.bot,
+            session_factory=self.session_factory,
+            clock=self.clock,
+            sender=self.sender,
+        )
         self.dp = create_dispatcher(
             settings=self.settings,
             session_factory=self.session_factory,
@@ -212,6 +219,7 @@ class BotHarness:
             clock=self.clock,
             i18n=self.i18n,
             reminders=self.reminders,
+            broadcasts=self.broadcasts,
         )
 
     async def close(self) -> None:

@@ -144,7 +144,14 @@ class EventCatalog:
         self._by_slug = {e.slug: e for e in self._events}
 
     def __iter__(self) -> Iterator[Event]:
-        return iter(self._events)
+        return iter(list(self._events))
+
+    def replace(self, event: Event) -> None:
+        """Swap in a changed event (organizer settings); everyone holding the catalog sees it."""
+        if event.slug not in self._by_slug:
+            raise KeyError(event.slug)
+        self._by_slug[event.slug] = event
+        self._events = sorted(self._by_slug.values(), key=lambda e: e.starts_at)
 
     def __len__(self) -> int:
         return len(self._events)

@@ -233,6 +233,11 @@ def _fill(row: Registration, answers: dict[str, Any], event: Event) -> None:
         row.participation_format = event.format.value
     row.wants_to_speak = bool(answers[Field.WANTS_TO_SPEAK])
     row.talk_topic = answers.get(Field.TALK_TOPIC) if row.wants_to_speak else None
+    # A new wish to speak waits for the organizers; an earlier decision stands.
+    if not row.wants_to_speak:
+        row.speaker_status = None
+    elif row.speaker_status is None:
+        row.speaker_status = "pending"
     row.email = answers[Field.EMAIL]
     row.phone = answers.get(Field.PHONE) or None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from bot.filters import IsOrganizer
-from handlers.admin import export, menu, refusal, stats
+from handlers.admin import broadcast, export, menu, refusal, settings, speakers, stats
 
 
 def build_admin_router() -> Router:
@@ -18,6 +18,9 @@ def build_admin_router() -> Router:
         menu.create_router(),
         stats.create_router(),
         export.create_router(),
+        settings.create_router(),
+        speakers.create_router(),
+        broadcast.create_router(),
     )
     return router
 

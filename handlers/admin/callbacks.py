@@ -17,3 +17,38 @@ class AdminEventCb(CallbackData, prefix="ae"):
 
     action: str
     slug: str
+
+
+class AdminAudienceCb(CallbackData, prefix="aa"):
+    audience: str
+
+
+class AdminConfirmCb(CallbackData, prefix="ac"):
+    """Confirm or cancel what the organizer prepared (a broadcast, a new link)."""
+
+    what: str
+    yes: bool
+
+
+class AdminSkipCb(CallbackData, prefix="ak"):
+    """Skip an optional step (meeting ID, passcode)."""
+
+    step: str
+
+
+class AdminFieldCb(CallbackData, prefix="af"):
+    """Change one of an event's times."""
+
+    slug: str
+    field: str
+
+
+class AdminSpeakerCb(CallbackData, prefix="as"):
+    registration_id: int
+    decision: str  # approve | decline | skip
+
+
+class AdminStopCb(CallbackData, prefix="ax"):
+    """Stop a running broadcast."""
+
+    broadcast_id: int

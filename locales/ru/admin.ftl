@@ -8,3 +8,87 @@ admin-btn-broadcast = 📣 Рассылка
 admin-btn-setlink = 🔗 Ссылка VooV
 admin-btn-event = ⚙️ Мероприятие
 admin-btn-speakers = 🎤 Докладчики
+
+cmd-admin = Консоль организатора
+cmd-stats = Статистика регистраций
+cmd-export = Выгрузка участников (XLSX, CSV)
+cmd-broadcast = Рассылка участникам
+cmd-setlink = Ссылка VooV, идентификатор, пароль
+cmd-event = Настройки мероприятия
+cmd-speakers = Заявки докладчиков
+
+admin-no-events = Мероприятий для этого действия нет.
+admin-choose-event = Выберите мероприятие:
+admin-confirm = ✅ Подтвердить
+admin-cancel = ✖️ Отмена
+admin-cancelled = Отменено, ничего не изменено.
+admin-skip = Пропустить
+admin-saved = ✅ Сохранено.
+admin-rejected = Не сохранено: { $reason }
+admin-need-text = Пришлите, пожалуйста, текст.
+admin-use-buttons = Выберите действие кнопкой под сообщением или отмените командой /cancel.
+
+admin-event-state = Состояние: { $state ->
+    [open] регистрация открыта
+    [closed] регистрация закрыта
+   *[over] мероприятие прошло
+}
+admin-event-start = <b>Начало:</b>
+admin-event-end = <b>Окончание:</b>
+admin-event-deadline = <b>Регистрация до:</b>
+admin-event-format = Формат: { $format }
+admin-event-link = Ссылка VooV: { $link }
+admin-event-meeting-id = Идентификатор: { $meeting_id }
+admin-event-passcode = Пароль: { $passcode }
+admin-event-reminders = Напоминания за: { $reminders }
+admin-change-starts-at = 🕙 Изменить начало
+admin-change-ends-at = 🕐 Изменить окончание
+admin-change-registration-deadline = ⏳ Изменить срок регистрации
+admin-ask-time = Пришлите дату и время по Москве в виде <code>2026-05-06 10:00</code> (или с поясом: <code>2026-05-06 15:00 +08:00</code>).
+admin-time-invalid = Не получилось разобрать время. Пример: <code>2026-05-06 10:00</code> (по Москве).
+
+admin-ask-link = Ссылка на конференцию VooV для «{ $event }»: пришлите ссылку, начинающуюся с https://
+admin-link-invalid = Это не похоже на ссылку. Нужна ссылка вида https://voovmeeting.com/... Отменить — /cancel.
+admin-ask-meeting-id = Идентификатор конференции (например, 123 456 789) или «Пропустить».
+admin-ask-passcode = Пароль конференции или «Пропустить».
+admin-link-summary =
+    Проверьте:
+    Ссылка: { $link }
+    Идентификатор: { $meeting_id }
+    Пароль: { $passcode }
+admin-link-saved = ✅ Ссылка сохранена. Участники, которые уже получили старую ссылку, получат новую; следующие напоминания придут с новой.
+
+admin-speaker-waiting = Ждут решения: { $count }
+admin-speaker-topic = Тема: { $topic }
+admin-speaker-approve = ✅ Одобрить
+admin-speaker-decline = ❌ Отклонить
+admin-speaker-skip = ⏭ Позже
+admin-speaker-approved = Выступление одобрено: { $name }. Участнику сообщено.
+admin-speaker-declined = Выступление отклонено: { $name }. Участнику сообщено.
+admin-speaker-decided = По этой заявке уже есть решение.
+admin-speakers-none = Заявок докладчиков, ждущих решения, нет ({ $event }).
+
+admin-broadcast-audience = Рассылка по «{ $event }». Кому отправить?
+admin-audience = { $audience ->
+    [lang-ru] Русскоязычным
+    [lang-zh] Китайскоязычным
+    [teachers] Педагогам
+    [speakers] Докладчикам
+    [online] Онлайн-участникам
+    [offline] Очным участникам
+   *[all] Всем участникам
+} ({ $count })
+admin-broadcast-ask-message = Пришлите сообщение для рассылки: текст с оформлением, фото или документ с подписью. Получатели увидят его точно так же.
+admin-broadcast-not-copyable = Такое сообщение нельзя разослать. Пришлите текст, фото или документ.
+admin-broadcast-preview = ☝️ Так сообщение увидят получатели. Получателей: { $count }. Отправить?
+admin-broadcast-send = 📣 Отправить
+admin-broadcast-stop = ⏹ Остановить
+admin-broadcast-stopping = Останавливаю рассылку…
+admin-progress = 📣 Рассылка: отправлено { $sent } из { $total }
+admin-progress-details = Недоступны: { $unreachable }, ошибки: { $failed }, осталось ≈ { $seconds } с
+admin-report = ✅ <b>Рассылка завершена</b>
+admin-report-cancelled = ⏹ <b>Рассылка остановлена</b>
+admin-report-sent = Доставлено: { $count } из { $total }
+admin-report-unreachable = Недоступны (заблокировали бота): { $count }
+admin-report-failed = Ошибки: { $count }
+admin-report-not-sent = Не отправлено: { $count }

@@ -16,3 +16,6 @@ delete-confirm =
     此操作无法撤销。
 btn-delete-yes = 是，删除我的信息
 deleted = 您的个人信息已删除。感谢您的关注！如需再次报名，请点 /start。
+
+speaker-approved = 🎤 您在“{ $event }”上的发言申请已通过：“{ $topic }”。主办方将另行与您联系发言安排。
+speaker-declined = 感谢您申请发言“{ $topic }”。很遗憾，“{ $event }”的议程中暂时无法安排该发言。欢迎您作为参会者出席！

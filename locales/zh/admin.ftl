@@ -8,3 +8,87 @@ admin-btn-broadcast = 📣 群发通知
 admin-btn-setlink = 🔗 会议链接
 admin-btn-event = ⚙️ 活动设置
 admin-btn-speakers = 🎤 发言人
+
+cmd-admin = 主办方控制台
+cmd-stats = 报名统计
+cmd-export = 导出参会者名单（XLSX、CSV）
+cmd-broadcast = 向参会者群发通知
+cmd-setlink = 腾讯会议链接、会议号、密码
+cmd-event = 活动设置
+cmd-speakers = 发言申请
+
+admin-no-events = 没有可进行此操作的活动。
+admin-choose-event = 请选择活动：
+admin-confirm = ✅ 确认
+admin-cancel = ✖️ 取消
+admin-cancelled = 已取消，未做任何更改。
+admin-skip = 跳过
+admin-saved = ✅ 已保存。
+admin-rejected = 未保存：{ $reason }
+admin-need-text = 请发送文字。
+admin-use-buttons = 请点击消息下方的按钮，或发送 /cancel 取消。
+
+admin-event-state = 状态：{ $state ->
+    [open] 报名中
+    [closed] 报名已截止
+   *[over] 活动已结束
+}
+admin-event-start = <b>开始时间：</b>
+admin-event-end = <b>结束时间：</b>
+admin-event-deadline = <b>报名截止：</b>
+admin-event-format = 形式：{ $format }
+admin-event-link = 会议链接：{ $link }
+admin-event-meeting-id = 会议号：{ $meeting_id }
+admin-event-passcode = 会议密码：{ $passcode }
+admin-event-reminders = 提前提醒：{ $reminders }
+admin-change-starts-at = 🕙 修改开始时间
+admin-change-ends-at = 🕐 修改结束时间
+admin-change-registration-deadline = ⏳ 修改报名截止时间
+admin-ask-time = 请按莫斯科时间发送日期和时间，格式为 <code>2026-05-06 10:00</code>（也可注明时区：<code>2026-05-06 15:00 +08:00</code>）。
+admin-time-invalid = 无法识别该时间。示例：<code>2026-05-06 10:00</code>（莫斯科时间）。
+
+admin-ask-link = 请发送“{ $event }”的腾讯会议链接（以 https:// 开头）。
+admin-link-invalid = 这似乎不是有效链接，请发送以 https:// 开头的链接。取消请点 /cancel。
+admin-ask-meeting-id = 请发送会议号（例如 123 456 789），或点击“跳过”。
+admin-ask-passcode = 请发送会议密码，或点击“跳过”。
+admin-link-summary =
+    请核对：
+    会议链接：{ $link }
+    会议号：{ $meeting_id }
+    会议密码：{ $passcode }
+admin-link-saved = ✅ 会议链接已保存。已收到旧链接的参会者将收到新链接，之后的提醒也将使用新链接。
+
+admin-speaker-waiting = 待审核：{ $count }
+admin-speaker-topic = 发言题目：{ $topic }
+admin-speaker-approve = ✅ 通过
+admin-speaker-decline = ❌ 不通过
+admin-speaker-skip = ⏭ 稍后处理
+admin-speaker-approved = 已通过 { $name } 的发言申请，并已通知本人。
+admin-speaker-declined = 未通过 { $name } 的发言申请，并已通知本人。
+admin-speaker-decided = 该申请已处理。
+admin-speakers-none = 暂无待审核的发言申请（{ $event }）。
+
+admin-broadcast-audience = “{ $event }”群发通知。请选择发送对象：
+admin-audience = { $audience ->
+    [lang-ru] 俄语参会者
+    [lang-zh] 中文参会者
+    [teachers] 教师
+    [speakers] 发言人
+    [online] 线上参会者
+    [offline] 线下参会者
+   *[all] 全体参会者
+}（{ $count }）
+admin-broadcast-ask-message = 请发送要群发的消息：可带格式的文字、图片或带说明的文件。收件人看到的内容将与此完全一致。
+admin-broadcast-not-copyable = 此类消息无法群发，请发送文字、图片或文件。
+admin-broadcast-preview = ☝️ 收件人将看到以上内容。收件人数：{ $count }。确认发送吗？
+admin-broadcast-send = 📣 发送
+admin-broadcast-stop = ⏹ 停止
+admin-broadcast-stopping = 正在停止群发……
+admin-progress = 📣 群发进度：已发送 { $sent } / { $total }
+admin-progress-details = 无法送达：{ $unreachable }，失败：{ $failed }，预计剩余约 { $seconds } 秒
+admin-report = ✅ <b>群发完成</b>
+admin-report-cancelled = ⏹ <b>群发已停止</b>
+admin-report-sent = 已送达：{ $count } / { $total }
+admin-report-unreachable = 无法送达（已屏蔽机器人）：{ $count }
+admin-report-failed = 发送失败：{ $count }
+admin-report-not-sent = 未发送：{ $count }

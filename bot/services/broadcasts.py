@@ -1,0 +1,332 @@
+"""Organizer broadcasts: an audience is resolved, stored with the message before the first copy
+goes, and sent through the shared paced sender. A restart (even after a kill) resumes the
+recipients still pending, so nobody is skipped and nobody gets it twice, except at most the
+few copies in flight at a kill."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from aiogram import Bot
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.services.pacing import Outcome, PacedSender, Priority
+from db.models import (
+    Broadcast,
+    BroadcastRecipient,
+    BroadcastStatus,
+    RecipientStatus,
+    Registration,
+    RegistrationStatus,
+    User,
+)
+from db.repositories import UserRepository
+
+log = logging.getLogger(__name__)
+
+
+class Audience(StrEnum):
+    ALL = "all"
+    RUSSIAN = "lang-ru"
+    CHINESE = "lang-zh"
+    TEACHERS = "teachers"
+    SPEAKERS = "speakers"
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+def audience_filter(audience: Audience) -> list[object]:
+    if audience is Audience.RUSSIAN:
+        return [User.language == "ru"]
+    if audience is Audience.CHINESE:
+        return [User.language == "zh"]
+    if audience is Audience.TEACHERS:
+        return [Registration.role == "teacher"]
+    if audience is Audience.SPEAKERS:
+        return [Registration.wants_to_speak.is_(True)]
+    if audience is Audience.ONLINE:
+        return [Registration.participation_format == "online"]
+    if audience is Audience.OFFLINE:
+        return [Registration.participation_format == "offline"]
+    return []
+
+
+async def audience_ids(session: AsyncSession, event_id: int, audience: Audience) -> list[int]:
+    """Telegram ids of the reachable people with an active registration in the audience."""
+    rows = await session.execute(
+        select(User.id)
+        .join(Registration, Registration.user_id == User.id)
+        .where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.ACTIVE,
+            User.is_reachable.is_(True),
+            *audience_filter(audience),  # type: ignore[arg-type]
+        )
+        .order_by(User.id)
+        .distinct()
+    )
+    return list(rows.scalars().all())
+
+
+@dataclass
+class Progress:
+    total: int
+    sent: int = 0
+    unreachable: int = 0
+    failed: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+    done: bool = False
+    cancelled: bool = False
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.unreachable + self.failed
+
+    def seconds_left(self, rate: float) -> float:
+        return max(0.0, (self.total - self.handled) / rate)
+
+
+ProgressHook = Callable[[Broadcast, Progress], Awaitable[None]]
+
+
+class BroadcastService:
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        sender: PacedSender,
+        progress_every: float = 3.0,
+        workers: int | None = None,
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.clock = clock
+        self.sender = sender
+        self.progress_every = progress_every
+        self.workers = workers or max(4, int(sender.rate))
+        self.on_progress: ProgressHook | None = None
+        self._cancelled: set[int] = set()
+        self._running: dict[int, asyncio.Task[Progress]] = {}
+        self._stopping = False
+
+    async def create(
+        self,
+        *,
+        event_id: int,
+        author_id: int,
+        audience: Audience,
+        source_chat_id: int,
+        source_message_id: int,
+    ) -> Broadcast:
+        """Store the broadcast with its recipients: from here on nobody can be forgotten."""
+        async with self.session_factory() as session:
+            recipients = await audience_ids(session, event_id, audience)
+            broadcast = Broadcast(
+                event_id=event_id,
+                author_id=author_id,
+                audience=audience.value,
+                source_chat_id=source_chat_id,
+                source_message_id=source_message_id,
+                status=BroadcastStatus.SENDING,
+                total=len(recipients),
+                created_at=self.clock.now(),
+            )
+            session.add(broadcast)
+            await session.flush()
+            session.add_all(
+                BroadcastRecipient(broadcast_id=broadcast.id, user_id=uid) for uid in recipients
+            )
+            await session.commit()
+            return broadcast
+
+    def start(self, broadcast_id: int) -> asyncio.Task[Progress]:
+        task = self._running.get(broadcast_id)
+        if task is None or task.done():
+            task = asyncio.create_task(self.run(broadcast_id))
+            self._running[broadcast_id] = task
+        return task
+
+    async def resume_all(self) -> list[int]:
+        """After a restart: continue every broadcast that was still sending."""
+        async with self.session_factory() as session:
+            ids = list(
+                (
+                    await session.execute(
+                        select(Broadcast.id).where(Broadcast.status == BroadcastStatus.SENDING)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        for broadcast_id in ids:
+            log.info("resuming broadcast %s", broadcast_id)
+            self.start(broadcast_id)
+        return ids
+
+    def cancel(self, broadcast_id: int) -> None:
+        self._cancelled.add(broadcast_id)
+
+    async def stop(self) -> None:
+        """Shutdown: copies in flight finish and are recorded; the rest waits for a restart."""
+        self._stopping = True
+        if self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)
+
+    async def progress_of(self, session: AsyncSession, broadcast: Broadcast) -> Progress:
+        rows = await session.execute(
+            select(BroadcastRecipient.status, BroadcastRecipient.error, func.count())
+            .where(BroadcastRecipient.broadcast_id == broadcast.id)
+            .group_by(BroadcastRecipient.status, BroadcastRecipient.error)
+        )
+        progress = Progress(total=broadcast.total)
+        for status, error, count in rows.all():
+            if status == RecipientStatus.SENT:
+                progress.sent += count
+            elif status == RecipientStatus.UNREACHABLE:
+                progress.unreachable += count
+            elif status == RecipientStatus.FAILED:
+                progress.failed += count
+                progress.errors[error or "unknown"] = (
+                    progress.errors.get(error or "unknown", 0) + count
+                )
+        return progress
+
+    async def run(self, broadcast_id: int) -> Progress:
+        async with self.session_factory() as session:
+            broadcast = await session.get(Broadcast, broadcast_id)
+            if broadcast is None:
+                raise KeyError(broadcast_id)
+            progress = await self.progress_of(session, broadcast)
+            pending = list(
+                (
+                    await session.execute(
+                        select(BroadcastRecipient.user_id)
+                        .where(
+                            BroadcastRecipient.broadcast_id == broadcast_id,
+                            BroadcastRecipient.status == RecipientStatus.PENDING,
+                        )
+                        .order_by(BroadcastRecipient.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for user_id in pending:
+            queue.put_nowait(user_id)
+        reporter = asyncio.create_task(self._report_periodically(broadcast, progress))
+        try:
+            workers = max(1, min(self.workers, len(pending)))
+            await asyncio.gather(
+                *(self._worker(queue, broadcast, progress) for _ in range(workers))
+            )
+        finally:
+            reporter.cancel()
+        if self._stopping and not queue.empty():
+            return progress  # interrupted by shutdown: stays "sending", resumed on restart
+        progress.cancelled = broadcast_id in self._cancelled
+        progress.done = True
+        await self._finish(broadcast_id, progress)
+        if self.on_progress is not None:
+            await self.on_progress(broadcast, progress)
+        return progress
+
+    def _should_stop(self, broadcast_id: int) -> bool:
+        return self._stopping or broadcast_id in self._cancelled
+
+    async def _worker(
+        self, queue: asyncio.Queue[int], broadcast: Broadcast, progress: Progress
+    ) -> None:
+        while not self._should_stop(broadcast.id):
+            try:
+                user_id = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+
+            async def copy(chat_id: int = user_id) -> object:
+                return await self.bot.copy_message(
+                    chat_id=chat_id,
+                    from_chat_id=broadcast.source_chat_id,
+                    message_id=broadcast.source_message_id,
+                )
+
+            result = await self.sender.send(
+                user_id,
+                copy,
+                stopping=lambda: self._should_stop(broadcast.id),
+                priority=Priority.BROADCAST,
+            )
+            if result.outcome is Outcome.ABANDONED:
+                return
+            if result.outcome is Outcome.SENT:
+                progress.sent += 1
+                status = RecipientStatus.SENT
+            elif result.outcome is Outcome.UNREACHABLE:
+                progress.unreachable += 1
+                status = RecipientStatus.UNREACHABLE
+            else:
+                progress.failed += 1
+                key = result.error or "unknown"
+                progress.errors[key] = progress.errors.get(key, 0) + 1
+                status = RecipientStatus.FAILED
+            await self._record(broadcast.id, user_id, status, result.error)
+
+    async def _record(
+        self, broadcast_id: int, user_id: int, status: RecipientStatus, error: str | None
+    ) -> None:
+        now = self.clock.now()
+        async with self.session_factory() as session:
+            await session.execute(
+                update(BroadcastRecipient)
+                .where(
+                    BroadcastRecipient.broadcast_id == broadcast_id,
+                    BroadcastRecipient.user_id == user_id,
+                )
+                .values(status=status, error=error, sent_at=now)
+            )
+            if status is RecipientStatus.UNREACHABLE:
+                await UserRepository(session).mark_unreachable(user_id, now)
+            await session.commit()
+
+    async def _finish(self, broadcast_id: int, progress: Progress) -> None:
+        async with self.session_factory() as session:
+            await session.execute(
+                update(Broadcast)
+                .where(Broadcast.id == broadcast_id)
+                .values(
+                    status=BroadcastStatus.CANCELLED
+                    if progress.cancelled
+                    else BroadcastStatus.DONE,
+                    finished_at=self.clock.now(),
+                )
+            )
+            await session.commit()
+
+    async def _report_periodically(self, broadcast: Broadcast, progress: Progress) -> None:
+        if self.on_progress is None:
+            return
+        while True:
+            await asyncio.sleep(self.progress_every)
+            try:
+                await self.on_progress(broadcast, progress)
+            except Exception:  # progress is cosmetic: never let it stop the sending
+                log.exception("progress report for broadcast %s failed", broadcast.id)
+
+    async def set_progress_message(self, broadcast_id: int, message_id: int) -> None:
+        async with self.session_factory() as session:
+            await session.execute(
+                update(Broadcast)
+                .where(Broadcast.id == broadcast_id)
+                .values(progress_message_id=message_id)
+            )
+            await session.commit()

@@ -1,0 +1,347 @@
+"""/broadcast: event -> audience -> the message itself -> a preview exactly as recipients will
+see it, with the count -> Confirm. Then one progress message, edited every few seconds, with a
+Stop button, and a report at the end. The sending is bot/services/broadcasts.py."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.i18n import I18n, Translator
+from bot.services.broadcasts import (
+    Audience,
+    BroadcastService,
+    Progress,
+    ProgressHook,
+    audience_ids,
+)
+from bot.services.events import Event, EventCatalog
+from db.models import Broadcast, User
+from db.repositories import AuditRepository, EventRepository
+from handlers.admin.callbacks import (
+    AdminAudienceCb,
+    AdminConfirmCb,
+    AdminEventCb,
+    AdminMenuCb,
+    AdminStopCb,
+)
+from handlers.admin.common import ask_event, title
+from handlers.edits import drop_buttons
+
+log = logging.getLogger(__name__)
+
+
+class BroadcastForm(StatesGroup):
+    audience = State()
+    message = State()
+    confirm = State()
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def audience_keyboard(t: Translator, counts: dict[Audience, int]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for audience, count in counts.items():
+        kb.button(
+            text=t("admin-audience", audience=audience.value, count=count),
+            callback_data=AdminAudienceCb(audience=audience.value),
+        )
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=t("admin-broadcast-send"), callback_data=AdminConfirmCb(what="broadcast", yes=True)
+    )
+    kb.button(text=t("admin-cancel"), callback_data=AdminConfirmCb(what="broadcast", yes=False))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def stop_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t("admin-broadcast-stop"), callback_data=AdminStopCb(broadcast_id=broadcast_id))
+    return kb.as_markup()
+
+
+def progress_bar(done: int, total: int, width: int = 20) -> str:
+    filled = width if total == 0 else round(width * done / total)
+    return "▓" * filled + "░" * (width - filled)
+
+
+def progress_text(t: Translator, progress: Progress, rate: float) -> str:
+    lines = [
+        t("admin-progress", sent=progress.sent, total=progress.total),
+        progress_bar(progress.handled, progress.total),
+        t(
+            "admin-progress-details",
+            unreachable=progress.unreachable,
+            failed=progress.failed,
+            seconds=round(progress.seconds_left(rate)),
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def report_text(t: Translator, progress: Progress) -> str:
+    head = "admin-report-cancelled" if progress.cancelled else "admin-report"
+    lines = [
+        t(head),
+        t("admin-report-sent", count=progress.sent, total=progress.total),
+        t("admin-report-unreachable", count=progress.unreachable),
+        t("admin-report-failed", count=progress.failed),
+    ]
+    lines += [f"• {escape(reason)}: {count}" for reason, count in sorted(progress.errors.items())]
+    pending = progress.total - progress.handled
+    if pending:
+        lines.append(t("admin-report-not-sent", count=pending))
+    return "\n".join(lines)
+
+
+def progress_hook(
+    bot: Bot, i18n: I18n, session_factory: async_sessionmaker[AsyncSession], rate: float
+) -> ProgressHook:
+    """Edits the organizer's progress message; sends the report when the broadcast ends."""
+
+    async def report(broadcast: Broadcast, progress: Progress) -> None:
+        async with session_factory() as session:
+            author = await session.get(User, broadcast.author_id)
+            stored = await session.get(Broadcast, broadcast.id)
+        t = i18n(author.language if author else None)
+        message_id = stored.progress_message_id if stored else None
+        if progress.done:
+            if message_id:
+                await _edit(bot, broadcast.author_id, message_id, progress_text(t, progress, rate))
+            await bot.send_message(broadcast.author_id, report_text(t, progress))
+        elif message_id:
+            await _edit(
+                bot,
+                broadcast.author_id,
+                message_id,
+                progress_text(t, progress, rate),
+                stop_keyboard(t, broadcast.id),
+            )
+
+    return report
+
+
+async def _edit(
+    bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    try:
+        await bot.edit_message_text(
+            text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
+    except TelegramBadRequest as exc:  # "message is not modified" when nothing moved
+        log.debug("progress edit skipped: %s", exc.message)
+
+
+# --- the dialogue ----------------------------------------------------------------------------
+
+
+async def _event_id(session: AsyncSession, slug: str) -> int | None:
+    row = await EventRepository(session).by_slug(slug)
+    return row.id if row else None
+
+
+async def ask_audience(
+    bot: Bot, chat_id: int, state: FSMContext, t: Translator, session: AsyncSession, event: Event
+) -> None:
+    event_id = await _event_id(session, event.slug)
+    if event_id is None:
+        await bot.send_message(chat_id, t("err-unknown-event"))
+        return
+    counts = {a: len(await audience_ids(session, event_id, a)) for a in Audience}
+    await state.clear()
+    await state.set_state(BroadcastForm.audience)
+    await state.set_data({"slug": event.slug, "event_id": event_id})
+    await bot.send_message(
+        chat_id,
+        t("admin-broadcast-audience", event=title(t, event)),
+        reply_markup=audience_keyboard(t, counts),
+    )
+
+
+async def cmd_broadcast(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+) -> None:
+    event = await ask_event(bot, message.chat.id, t, catalog.not_over(clock.now()), "broadcast")
+    if event is not None:
+        await ask_audience(bot, message.chat.id, state, t, session, event)
+
+
+async def on_menu(
+    query: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+) -> None:
+    await query.answer()
+    event = await ask_event(bot, query.from_user.id, t, catalog.not_over(clock.now()), "broadcast")
+    if event is not None:
+        await ask_audience(bot, query.from_user.id, state, t, session, event)
+
+
+async def on_event_chosen(
+    query: CallbackQuery,
+    callback_data: AdminEventCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+) -> None:
+    await query.answer()
+    event = catalog.get(callback_data.slug)
+    if event is not None:
+        await ask_audience(bot, query.from_user.id, state, t, session, event)
+
+
+async def on_audience(
+    query: CallbackQuery,
+    callback_data: AdminAudienceCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+) -> None:
+    await query.answer()
+    try:
+        audience = Audience(callback_data.audience)
+    except ValueError:
+        return
+    await drop_buttons(query)
+    await state.update_data({"audience": audience.value})
+    await state.set_state(BroadcastForm.message)
+    await bot.send_message(query.from_user.id, t("admin-broadcast-ask-message"))
+
+
+async def on_message(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, session: AsyncSession
+) -> None:
+    data = await state.get_data()
+    audience = Audience(data["audience"])
+    count = len(await audience_ids(session, data["event_id"], audience))
+    # The preview is a copy made the same way recipients' copies will be.
+    try:
+        await bot.copy_message(message.chat.id, message.chat.id, message.message_id)
+    except TelegramBadRequest:
+        await message.answer(t("admin-broadcast-not-copyable"))
+        return
+    await state.update_data({"source_message_id": message.message_id})
+    await state.set_state(BroadcastForm.confirm)
+    await message.answer(
+        t("admin-broadcast-preview", count=count, audience=audience.value),
+        reply_markup=confirm_keyboard(t),
+    )
+
+
+async def on_confirm(
+    query: CallbackQuery,
+    callback_data: AdminConfirmCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    clock: Clock,
+    broadcasts: BroadcastService,
+) -> None:
+    await query.answer()
+    await drop_buttons(query)
+    data = await state.get_data()
+    await state.clear()
+    if not callback_data.yes:
+        await bot.send_message(query.from_user.id, t("admin-cancelled"))
+        return
+    broadcast = await broadcasts.create(
+        event_id=data["event_id"],
+        author_id=query.from_user.id,
+        audience=Audience(data["audience"]),
+        source_chat_id=query.from_user.id,
+        source_message_id=data["source_message_id"],
+    )
+    AuditRepository(session).record(
+        query.from_user.id,
+        "broadcast",
+        clock.now(),
+        event_id=data["event_id"],
+        details={
+            "broadcast_id": broadcast.id,
+            "audience": data["audience"],
+            "total": broadcast.total,
+        },
+    )
+    await session.commit()
+    progress = Progress(total=broadcast.total)
+    sent = await bot.send_message(
+        query.from_user.id,
+        progress_text(t, progress, broadcasts.sender.rate),
+        reply_markup=stop_keyboard(t, broadcast.id),
+    )
+    await broadcasts.set_progress_message(broadcast.id, sent.message_id)
+    broadcasts.start(broadcast.id)
+
+
+async def on_stop(
+    query: CallbackQuery,
+    callback_data: AdminStopCb,
+    t: Translator,
+    session: AsyncSession,
+    clock: Clock,
+    broadcasts: BroadcastService,
+) -> None:
+    broadcasts.cancel(callback_data.broadcast_id)
+    AuditRepository(session).record(
+        query.from_user.id,
+        "broadcast_stop",
+        clock.now(),
+        details={"broadcast_id": callback_data.broadcast_id},
+    )
+    await session.commit()
+    await query.answer(t("admin-broadcast-stopping"))
+
+
+async def on_not_sendable(message: Message, t: Translator) -> None:
+    await message.answer(t("admin-use-buttons"))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_broadcast, Command("broadcast"))
+    router.callback_query.register(on_menu, AdminMenuCb.filter(F.action == "broadcast"))
+    router.callback_query.register(on_event_chosen, AdminEventCb.filter(F.action == "broadcast"))
+    router.callback_query.register(on_audience, BroadcastForm.audience, AdminAudienceCb.filter())
+    # Anything but a command is the message to send: text, photo, document, video...
+    router.message.register(on_message, BroadcastForm.message, ~(F.text & F.text.startswith("/")))
+    router.callback_query.register(
+        on_confirm, BroadcastForm.confirm, AdminConfirmCb.filter(F.what == "broadcast")
+    )
+    router.callback_query.register(on_stop, AdminStopCb.filter())
+    router.message.register(
+        on_not_sendable, BroadcastForm.audience, ~(F.text & F.text.startswith("/"))
+    )
+    router.message.register(
+        on_not_sendable, BroadcastForm.confirm, ~(F.text & F.text.startswith("/"))
+    )
+    return router

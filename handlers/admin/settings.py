@@ -1,0 +1,405 @@
+"""/setlink and /event: the meeting link and the event's times, changed from the chat.
+
+Changes are stored as overrides (bot/services/event_settings.py), win over the events file and
+make the reminder planner look again at once: unsent reminders follow the new times, and
+participants who already had the old link get the new one."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.i18n import Translator
+from bot.messages import when_text
+from bot.services.event_settings import SettingsRejected, change_event
+from bot.services.events import Event, EventCatalog
+from bot.services.reminder_runner import ReminderService
+from handlers.admin.callbacks import (
+    AdminConfirmCb,
+    AdminEventCb,
+    AdminFieldCb,
+    AdminMenuCb,
+    AdminSkipCb,
+)
+from handlers.admin.common import ask_event, title
+from handlers.edits import drop_buttons
+from handlers.filters import PLAIN_TEXT
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+TIME_FIELDS = ("starts_at", "ends_at", "registration_deadline")
+
+
+class SetLink(StatesGroup):
+    link = State()
+    meeting_id = State()
+    passcode = State()
+    confirm = State()
+
+
+class EditTime(StatesGroup):
+    value = State()
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+_LINK = re.compile(r"^https://[^\s/]+\.[^\s]+$")
+_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})\s*([+-]\d{2}:?\d{2})?$")
+
+
+def parse_moment(text: str) -> datetime | None:
+    """ "2026-05-06 10:00" is Moscow time; "2026-05-06 15:00 +08:00" carries its offset."""
+    match = _MOMENT.match(text.strip())
+    if not match:
+        return None
+    date, clock, offset = match.groups()
+    try:
+        if offset:
+            offset = offset if ":" in offset else f"{offset[:3]}:{offset[3:]}"
+            return datetime.fromisoformat(f"{date}T{clock.zfill(5)}{offset}")
+        return datetime.fromisoformat(f"{date}T{clock.zfill(5)}").replace(tzinfo=MOSCOW)
+    except ValueError:
+        return None
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def settings_text(t: Translator, event: Event, now: datetime) -> str:
+    meeting = event.meeting
+    lines = [
+        f"<b>{title(t, event)}</b> (<code>{event.slug}</code>)",
+        t("admin-event-state", state=event.state(now).value),
+        "",
+        t("admin-event-start"),
+        when_text(t, event.starts_at),
+        t("admin-event-end"),
+        when_text(t, event.ends_at),
+        t("admin-event-deadline"),
+        when_text(t, event.deadline),
+        "",
+        t("admin-event-format", format=event.format.value),
+        t("admin-event-link", link=escape(meeting.link or "—")),
+        t("admin-event-meeting-id", meeting_id=escape(meeting.id or "—")),
+        t("admin-event-passcode", passcode=escape(meeting.passcode or "—")),
+        t("admin-event-reminders", reminders=event.reminders_text or "—"),
+    ]
+    return "\n".join(lines)
+
+
+def settings_keyboard(t: Translator, event: Event) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for name in TIME_FIELDS:
+        kb.button(
+            text=t(f"admin-change-{name.replace('_', '-')}"),
+            callback_data=AdminFieldCb(slug=event.slug, field=name),
+        )
+    kb.button(
+        text=t("admin-btn-setlink"), callback_data=AdminEventCb(action="setlink", slug=event.slug)
+    )
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def skip_keyboard(t: Translator, step: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t("admin-skip"), callback_data=AdminSkipCb(step=step))
+    return kb.as_markup()
+
+
+def confirm_keyboard(t: Translator, what: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t("admin-confirm"), callback_data=AdminConfirmCb(what=what, yes=True))
+    kb.button(text=t("admin-cancel"), callback_data=AdminConfirmCb(what=what, yes=False))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+# --- /event ----------------------------------------------------------------------------------
+
+
+async def show_settings(bot: Bot, chat_id: int, t: Translator, event: Event, clock: Clock) -> None:
+    await bot.send_message(
+        chat_id, settings_text(t, event, clock.now()), reply_markup=settings_keyboard(t, event)
+    )
+
+
+async def cmd_event(
+    message: Message, bot: Bot, t: Translator, catalog: EventCatalog, clock: Clock
+) -> None:
+    event = await ask_event(bot, message.chat.id, t, list(catalog), "event")
+    if event is not None:
+        await show_settings(bot, message.chat.id, t, event, clock)
+
+
+async def on_event_menu(
+    query: CallbackQuery, bot: Bot, t: Translator, catalog: EventCatalog, clock: Clock
+) -> None:
+    await query.answer()
+    event = await ask_event(bot, query.from_user.id, t, list(catalog), "event")
+    if event is not None:
+        await show_settings(bot, query.from_user.id, t, event, clock)
+
+
+async def on_event_chosen(
+    query: CallbackQuery,
+    callback_data: AdminEventCb,
+    bot: Bot,
+    t: Translator,
+    catalog: EventCatalog,
+    clock: Clock,
+) -> None:
+    await query.answer()
+    event = catalog.get(callback_data.slug)
+    if event is None:
+        await bot.send_message(query.from_user.id, t("err-unknown-event"))
+        return
+    await show_settings(bot, query.from_user.id, t, event, clock)
+
+
+async def on_field(
+    query: CallbackQuery,
+    callback_data: AdminFieldCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+) -> None:
+    await query.answer()
+    if callback_data.field not in TIME_FIELDS:
+        return
+    await state.set_state(EditTime.value)
+    await state.set_data({"slug": callback_data.slug, "field": callback_data.field})
+    await bot.send_message(query.from_user.id, t("admin-ask-time"))
+
+
+async def on_time_value(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+    reminders: ReminderService,
+) -> None:
+    assert message.from_user is not None
+    moment = parse_moment(message.text or "")
+    if moment is None:
+        await message.answer(t("admin-time-invalid"))
+        return
+    data = await state.get_data()
+    try:
+        event = await change_event(
+            session,
+            catalog,
+            clock,
+            slug=data["slug"],
+            changes={data["field"]: moment},
+            actor_id=message.from_user.id,
+            action=f"set_{data['field']}",
+        )
+    except SettingsRejected as exc:
+        await message.answer(t("admin-rejected", reason=escape(exc.reason)))
+        return
+    await state.clear()
+    await message.answer(t("admin-saved"))
+    await show_settings(bot, message.chat.id, t, event, clock)
+    await reminders.reconcile()  # the plan follows the new times
+
+
+# --- /setlink --------------------------------------------------------------------------------
+
+
+async def begin_setlink(
+    bot: Bot, chat_id: int, state: FSMContext, t: Translator, event: Event
+) -> None:
+    await state.clear()
+    await state.set_state(SetLink.link)
+    await state.set_data({"slug": event.slug})
+    await bot.send_message(chat_id, t("admin-ask-link", event=title(t, event)))
+
+
+async def cmd_setlink(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    clock: Clock,
+) -> None:
+    event = await ask_event(bot, message.chat.id, t, catalog.not_over(clock.now()), "setlink")
+    if event is not None:
+        await begin_setlink(bot, message.chat.id, state, t, event)
+
+
+async def on_setlink_menu(
+    query: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    clock: Clock,
+) -> None:
+    await query.answer()
+    event = await ask_event(bot, query.from_user.id, t, catalog.not_over(clock.now()), "setlink")
+    if event is not None:
+        await begin_setlink(bot, query.from_user.id, state, t, event)
+
+
+async def on_setlink_chosen(
+    query: CallbackQuery,
+    callback_data: AdminEventCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+) -> None:
+    await query.answer()
+    event = catalog.get(callback_data.slug)
+    if event is None:
+        await bot.send_message(query.from_user.id, t("err-unknown-event"))
+        return
+    await begin_setlink(bot, query.from_user.id, state, t, event)
+
+
+async def on_link(message: Message, state: FSMContext, t: Translator) -> None:
+    link = (message.text or "").strip()
+    if not _LINK.match(link):
+        await message.answer(t("admin-link-invalid"))
+        return
+    await state.update_data(meeting_link=link)
+    await state.set_state(SetLink.meeting_id)
+    await message.answer(t("admin-ask-meeting-id"), reply_markup=skip_keyboard(t, "meeting_id"))
+
+
+async def on_meeting_id(message: Message, state: FSMContext, t: Translator) -> None:
+    await _store_optional(message.text or "", state, "meeting_id")
+    await state.set_state(SetLink.passcode)
+    await message.answer(t("admin-ask-passcode"), reply_markup=skip_keyboard(t, "passcode"))
+
+
+async def on_passcode(message: Message, bot: Bot, state: FSMContext, t: Translator) -> None:
+    await _store_optional(message.text or "", state, "passcode")
+    await _confirm_link(message.chat.id, bot, state, t)
+
+
+async def on_skip(
+    query: CallbackQuery, callback_data: AdminSkipCb, bot: Bot, state: FSMContext, t: Translator
+) -> None:
+    await query.answer()
+    await drop_buttons(query)
+    current = await state.get_state()
+    if callback_data.step == "meeting_id" and current == SetLink.meeting_id.state:
+        await state.update_data(meeting_id="")
+        await state.set_state(SetLink.passcode)
+        await bot.send_message(
+            query.from_user.id, t("admin-ask-passcode"), reply_markup=skip_keyboard(t, "passcode")
+        )
+    elif callback_data.step == "passcode" and current == SetLink.passcode.state:
+        await state.update_data(passcode="")
+        await _confirm_link(query.from_user.id, bot, state, t)
+
+
+async def _store_optional(text: str, state: FSMContext, key: str) -> None:
+    await state.update_data({key: " ".join(text.split())[:64]})
+
+
+async def _confirm_link(chat_id: int, bot: Bot, state: FSMContext, t: Translator) -> None:
+    data = await state.get_data()
+    await state.set_state(SetLink.confirm)
+    await bot.send_message(
+        chat_id,
+        t(
+            "admin-link-summary",
+            link=escape(data["meeting_link"]),
+            meeting_id=escape(data.get("meeting_id") or "—"),
+            passcode=escape(data.get("passcode") or "—"),
+        ),
+        reply_markup=confirm_keyboard(t, "link"),
+    )
+
+
+async def on_link_confirm(
+    query: CallbackQuery,
+    callback_data: AdminConfirmCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+    reminders: ReminderService,
+) -> None:
+    await query.answer()
+    await drop_buttons(query)
+    data = await state.get_data()
+    await state.clear()
+    if not callback_data.yes:
+        await bot.send_message(query.from_user.id, t("admin-cancelled"))
+        return
+    changes: dict[str, Any] = {
+        "meeting_link": data["meeting_link"],
+        "meeting_id": data.get("meeting_id", ""),
+        "meeting_passcode": data.get("passcode", ""),
+    }
+    try:
+        await change_event(
+            session,
+            catalog,
+            clock,
+            slug=data["slug"],
+            changes=changes,
+            actor_id=query.from_user.id,
+            action="set_link",
+        )
+    except SettingsRejected as exc:
+        await bot.send_message(query.from_user.id, t("admin-rejected", reason=escape(exc.reason)))
+        return
+    await bot.send_message(query.from_user.id, t("admin-link-saved"))
+    # Those who already had a link get the new one; the next reminders carry it.
+    await reminders.reconcile()
+
+
+async def on_not_text(message: Message, t: Translator) -> None:
+    await message.answer(t("admin-need-text"))
+
+
+async def on_use_buttons(message: Message, t: Translator) -> None:
+    await message.answer(t("admin-use-buttons"))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_event, Command("event"))
+    router.callback_query.register(on_event_menu, AdminMenuCb.filter(F.action == "event"))
+    router.callback_query.register(on_event_chosen, AdminEventCb.filter(F.action == "event"))
+    router.callback_query.register(on_field, AdminFieldCb.filter())
+    router.message.register(on_time_value, EditTime.value, PLAIN_TEXT)
+    router.message.register(cmd_setlink, Command("setlink"))
+    router.callback_query.register(on_setlink_menu, AdminMenuCb.filter(F.action == "setlink"))
+    router.callback_query.register(on_setlink_chosen, AdminEventCb.filter(F.action == "setlink"))
+    router.message.register(on_link, SetLink.link, PLAIN_TEXT)
+    router.message.register(on_meeting_id, SetLink.meeting_id, PLAIN_TEXT)
+    router.message.register(on_passcode, SetLink.passcode, PLAIN_TEXT)
+    router.callback_query.register(on_skip, AdminSkipCb.filter())
+    router.callback_query.register(
+        on_link_confirm, SetLink.confirm, AdminConfirmCb.filter(F.what == "link")
+    )
+    router.message.register(on_use_buttons, SetLink.confirm, PLAIN_TEXT)
+    router.message.register(
+        on_not_text,
+        StateFilter(SetLink.link, SetLink.meeting_id, SetLink.passcode, EditTime.value),
+        ~F.text,
+    )
+    return router
