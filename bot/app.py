@@ -10,10 +10,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.commands import set_default_commands, set_organizer_commands
-from bot.factory import create_bot, create_dispatcher
+from bot.factory import create_bot, create_dispatcher, create_services
 from bot.i18n import I18n
 from bot.middlewares.inflight import InFlightUpdates
-from bot.services.broadcasts import BroadcastService
 from bot.services.event_settings import apply_stored_overrides
 from bot.services.events import load_events
 from bot.services.pacing import PacedSender
@@ -22,7 +21,6 @@ from bot.services.reminder_runner import ReminderService
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
-from handlers.admin.broadcast import progress_hook
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +79,7 @@ async def run_polling(
         for event in catalog:
             log.info("event %s: %s", event.slug, event.state(now).value)
         bot = bot or create_bot(settings)
-        reminders = ReminderService(
+        services = create_services(
             bot=bot,
             session_factory=session_factory,
             catalog=catalog,
@@ -89,10 +87,7 @@ async def run_polling(
             i18n=i18n,
             sender=PacedSender(settings.send_rate),
         )
-        broadcasts = BroadcastService(
-            bot=bot, session_factory=session_factory, clock=clock, sender=reminders.sender
-        )
-        broadcasts.on_progress = progress_hook(bot, i18n, session_factory, settings.send_rate)
+        reminders, broadcasts = services.reminders, services.broadcasts
         dp = create_dispatcher(
             settings=settings,
             session_factory=session_factory,

@@ -3,6 +3,8 @@ call create_dispatcher, so the tests drive exactly what production runs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -20,9 +22,11 @@ from bot.middlewares.inflight import InFlightUpdates
 from bot.middlewares.user import UserMiddleware
 from bot.services.broadcasts import BroadcastService
 from bot.services.events import EventCatalog
+from bot.services.pacing import PacedSender
 from bot.services.reminder_runner import ReminderService
 from bot.settings import Settings
 from handlers import build_root_router
+from handlers.admin.broadcast import progress_hook
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -35,6 +39,39 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+
+
+@dataclass(frozen=True)
+class Services:
+    """The long-lived workers that send on their own: reminder waves and broadcasts, sharing
+    one paced sender so that together they stay within Telegram's limits."""
+
+    reminders: ReminderService
+    broadcasts: BroadcastService
+
+
+def create_services(
+    *,
+    bot: Bot,
+    session_factory: async_sessionmaker[AsyncSession],
+    catalog: EventCatalog,
+    clock: Clock,
+    i18n: I18n,
+    sender: PacedSender,
+) -> Services:
+    reminders = ReminderService(
+        bot=bot,
+        session_factory=session_factory,
+        catalog=catalog,
+        clock=clock,
+        i18n=i18n,
+        sender=sender,
+    )
+    broadcasts = BroadcastService(
+        bot=bot, session_factory=session_factory, clock=clock, sender=sender
+    )
+    broadcasts.on_progress = progress_hook(bot, i18n, session_factory, sender.rate)
+    return Services(reminders, broadcasts)
 
 
 def create_dispatcher(

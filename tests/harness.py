@@ -16,6 +16,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import (
     AnswerCallbackQuery,
+    CopyMessage,
     EditMessageReplyMarkup,
     EditMessageText,
     GetMe,
@@ -33,6 +34,7 @@ from aiogram.types import (
     Document,
     InlineKeyboardMarkup,
     Message,
+    MessageId,
     PhotoSize,
     ReplyKeyboardMarkup,
     Sticker,
@@ -42,19 +44,18 @@ from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import FrozenClock
-from bot.factory import create_bot, create_dispatcher
+from bot.factory import create_bot, create_dispatcher, create_services
 from bot.i18n import I18n
-from bot.services.broadcasts import BroadcastService
 from bot.services.events import EventCatalog, parse_events
 from bot.services.pacing import PacedSender
 from bot.services.registrations import sync_events
-from bot.services.reminder_runner import ReminderService
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
 
 BOT_USER = TgUser(id=4242, is_bot=True, first_name="Victory bot", username="victory_test_bot")
 TOKEN = "4242:TEST-token-for-tests"
+ORGANIZER_ID = 9000  # in ADMIN_IDS of every harness unless a test says otherwise
 
 
 @dataclass
@@ -128,6 +129,8 @@ class RecordingSession(BaseSession):
                 chat=Chat(id=int(method.chat_id or 0), type="private"),
                 text=method.text,
             )
+        if isinstance(method, CopyMessage):
+            return MessageId(message_id=next(self._ids))
         if isinstance(method, (AnswerCallbackQuery, EditMessageReplyMarkup)):
             return True
         # setMyCommands, deleteWebhook, ...: True is what Telegram answers.
@@ -173,12 +176,19 @@ def catalog_of(*events: dict[str, Any]) -> EventCatalog:
 
 
 class BotHarness:
-    def __init__(self, tmp_path: Path, clock: FrozenClock, catalog: EventCatalog) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        clock: FrozenClock,
+        catalog: EventCatalog,
+        admin_ids: frozenset[int] = frozenset({ORGANIZER_ID}),
+    ) -> None:
         self.clock = clock
         self.catalog = catalog
         self.settings = Settings(
             bot_token=TOKEN,  # type: ignore[arg-type]
             database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+            admin_ids=admin_ids,
             _env_file=None,  # type: ignore[call-arg]
         )
         self.i18n = I18n()
@@ -198,7 +208,7 @@ class BotHarness:
             await sync_events(session, self.catalog, self.clock)
         # A fast pace: tests check what is sent, bench/ measures the pace.
         self.sender = PacedSender(rate=10_000, private_interval=0, group_interval=0)
-        self.reminders = ReminderService(
+        services = create_services(
             bot=self.bot,
             session_factory=self.session_factory,
             catalog=self.catalog,
@@ -206,12 +216,8 @@ class BotHarness:
             i18n=self.i18n,
             sender=self.sender,
         )
-        self.broadcasts = BroadcastService(
-            bot=self.bot,
-            session_factory=self.session_factory,
-            clock=self.clock,
-            sender=self.sender,
-        )
+        self.reminders = services.reminders
+        self.broadcasts = services.broadcasts
         self.dp = create_dispatcher(
             settings=self.settings,
             session_factory=self.session_factory,
