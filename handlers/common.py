@@ -33,12 +33,14 @@ async def cmd_contacts(
 
 
 async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None:
-    if registration.is_form_state(await state.get_state()):
-        await state.clear()
+    current = await state.get_state()
+    await state.clear()
+    if registration.is_form_state(current):
         # ReplyKeyboardRemove: the phone step may have left its keyboard open.
         await message.answer(t("form-cancelled"), reply_markup=ReplyKeyboardRemove())
+    elif current is not None:  # an organizer dialogue (/setlink, /broadcast...)
+        await message.answer(t("action-cancelled"))
     else:
-        await state.clear()
         await message.answer(t("nothing-to-cancel"))
 
 

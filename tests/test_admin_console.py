@@ -290,3 +290,12 @@ async def test_broadcast_stopped_midway_resumes_without_duplicates(harness: BotH
         if isinstance(s.method, CopyMessage):
             per_chat[int(s.method.chat_id)] = per_chat.get(int(s.method.chat_id), 0) + 1
     assert per_chat == {u.id: 1 for u in users}
+
+
+async def test_cancel_leaves_an_organizer_dialogue(harness: BotHarness) -> None:
+    org = organizer(harness)
+    await org.send("/setlink")
+    await org.send("/cancel")
+    assert "Действие отменено" in org.last()
+    await org.send("https://voov.example/j/x")  # no longer taken as a link
+    assert "не понял" in org.last()

@@ -80,6 +80,7 @@ language-next = 继续请点 /start
 
 unknown-command = 没有这个命令。查看全部命令请点 /help
 not-understood = 抱歉，没有看懂您的消息。报名或查看报名请点 /start，全部命令请点 /help。
+action-cancelled = 操作已取消，未做任何更改。
 nothing-to-cancel = 您目前没有正在填写的报名表。如需取消报名，请点 /unregister。
 group-write-private = 报名请在与机器人的私聊中进行，以免群内其他成员看到您的个人信息。
 
