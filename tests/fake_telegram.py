@@ -11,6 +11,15 @@ inside the test's event loop, bound to 127.0.0.1 on a free port.
         mark = tg.mark()
         tg.enqueue_update({"message": {...}})
         reply = await tg.wait_for_message(chat_id=1001, after=mark)
+
+A custom answer for a method goes into ``handlers``; it can delay or fail a request and still
+answer the way the fake does by default through ``builtin``:
+
+    async def slow_edit(token, params):
+        await asyncio.sleep(2)
+        return await tg.builtin(token, "editMessageReplyMarkup", params)
+
+    tg.handlers["editMessageReplyMarkup"] = slow_edit
 """
 
 from __future__ import annotations
@@ -70,6 +79,7 @@ class Call:
     result: Any
     token: str
     error: str | None = None  # the description of an {"ok": false} answer
+    at: float = 0.0  # when the fake answered, in time.time() seconds
 
     @property
     def chat_id(self) -> int | None:
@@ -282,11 +292,11 @@ class FakeTelegram:
         try:
             result = await self._dispatch(token, method, params)
         except TelegramError as error:
-            self._record(Call(method, params, None, token, error=error.description))
+            self._record(Call(method, params, None, token, error=error.description, at=time.time()))
             return web.json_response(
                 {"ok": False, "error_code": error.error_code, "description": error.description}
             )
-        self._record(Call(method, params, result, token))
+        self._record(Call(method, params, result, token, at=time.time()))
         return web.json_response({"ok": True, "result": result})
 
     def _record(self, call: Call) -> None:
@@ -313,6 +323,10 @@ class FakeTelegram:
         custom = self.handlers.get(method)
         if custom is not None:
             return await custom(token, params)
+        return await self.builtin(token, method, params)
+
+    async def builtin(self, token: str, method: str, params: JSONDict) -> Any:
+        """The fake's own answer to a request, for custom handlers that delay or wrap it."""
         if method == "getUpdates":
             return await self._get_updates(params)
         if method == "getMe":
@@ -328,6 +342,8 @@ class FakeTelegram:
             }
         if method == "sendMessage":
             return self._send_message(token, params)
+        if method == "sendDocument":
+            return self._send_document(token, params)
         if method == "editMessageText":
             return self._edit(params, text=True)
         if method == "editMessageReplyMarkup":
@@ -374,6 +390,36 @@ class FakeTelegram:
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup
         self._messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def _send_document(self, token: str, params: JSONDict) -> JSONDict:
+        chat_id = _as_int(params.get("chat_id"))
+        if chat_id is None:
+            raise TelegramError(400, "Bad Request: chat not found")
+        document = params.get("document")
+        if isinstance(document, dict):  # an upload: see _params
+            file_name, size = str(document.get("filename") or "file"), document.get("size", 0)
+        elif isinstance(document, str) and document:  # a file_id or a URL
+            file_name, size = document.rsplit("/", 1)[-1], 0
+        else:
+            raise TelegramError(400, "Bad Request: there is no document in the request")
+        message_id = next(self._message_ids)
+        message: JSONDict = {
+            "message_id": message_id,
+            "from": self._bot_user(token),
+            "chat": self._chat(chat_id),
+            "date": int(time.time()),
+            "document": {
+                "file_id": f"doc-{message_id}",
+                "file_unique_id": f"udoc-{message_id}",
+                "file_name": file_name,
+                "file_size": size,
+            },
+        }
+        caption = params.get("caption")
+        if caption:
+            message["caption"] = _plain_text(str(caption), params.get("parse_mode"))
+        self._messages[(chat_id, message_id)] = message
         return message
 
     def _edit(self, params: JSONDict, *, text: bool) -> Any:

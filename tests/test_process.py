@@ -1,19 +1,21 @@
 """The bot as it is deployed: `python -m bot run` in its own process, talking HTTP to a fake
 Telegram (tests/fake_telegram.py), with a real SQLite file. One user walks the whole
-registration form; SIGTERM then stops the bot cleanly.
+registration form; SIGTERM then stops the bot cleanly, also while an update is being handled.
 
-Starting the interpreter and importing aiogram takes seconds, so keep tests of this kind few."""
+Starting the interpreter and importing aiogram takes seconds, so keep tests of this kind few.
+BotProcess and bot_env are shared with tests/test_process_reminders.py."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import signal
 import sqlite3
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -63,7 +65,7 @@ email = "org@example.com"
 """
 
 
-def bot_env(tmp_path: Path, api_url: str) -> dict[str, str]:
+def bot_env(tmp_path: Path, api_url: str, **settings: str) -> dict[str, str]:
     # Every setting is given explicitly, so neither the caller's environment nor a developer's
     # .env in the repository can change what this test runs.
     env = {
@@ -81,37 +83,116 @@ def bot_env(tmp_path: Path, api_url: str) -> dict[str, str]:
         SHUTDOWN_TIMEOUT="10",
         PYTHONUNBUFFERED="1",
     )
+    env.update(settings)
     return env
+
+
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "bot.sqlite3"
+
+
+class BotProcess:
+    """`python -m bot run` as a child process; its stdout and stderr go to a log file.
+
+    A file, not a pipe: nobody reads a pipe while the bot runs, and a full pipe would block
+    the bot."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, log_path: Path) -> None:
+        self.proc = proc
+        self.log_path = log_path
+        # Resolves with the exit code; steps race against it so a dead bot fails at once.
+        self.exited: asyncio.Future[int] = asyncio.ensure_future(proc.wait())
+
+    @classmethod
+    async def start(cls, tmp_path: Path, env: dict[str, str], log_name: str) -> BotProcess:
+        log_path = tmp_path / log_name
+        with log_path.open("wb") as log:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                cwd=REPO,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
+        return cls(proc, log_path)
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    async def until(self, waiting: Awaitable[Any]) -> Any:
+        """The awaited result, or a failure as soon as the bot process dies."""
+        task = asyncio.ensure_future(waiting)
+        either: set[asyncio.Future[Any]] = {task, self.exited}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        raise AssertionError(f"the bot exited with code {self.exited.result()}")
+
+    async def terminate(self, timeout: float = EXIT_TIMEOUT) -> int:
+        """SIGTERM, and the exit code once the bot has stopped."""
+        self.proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(timeout):
+            return await asyncio.shield(self.exited)
+
+    async def kill(self) -> None:
+        """SIGKILL, unless it has exited already; returns once it is gone."""
+        if self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+        await asyncio.shield(self.exited)
+
+
+@contextlib.asynccontextmanager
+async def bot_process(
+    tmp_path: Path, tg: FakeTelegram, log_name: str = "bot.log", **settings: str
+) -> AsyncIterator[BotProcess]:
+    """A running bot; its log is printed if the body fails, and it is killed at the end."""
+    bot = await BotProcess.start(tmp_path, bot_env(tmp_path, tg.base_url, **settings), log_name)
+    try:
+        yield bot
+    except BaseException:
+        print(f"---- bot stdout/stderr ({log_name}) ----")
+        print(bot.log)
+        raise
+    finally:
+        await bot.kill()
+
+
+def registration_rows(tmp_path: Path) -> list[sqlite3.Row]:
+    with contextlib.closing(sqlite3.connect(db_path(tmp_path))) as db:
+        db.row_factory = sqlite3.Row
+        return db.execute(
+            "SELECT r.*, e.slug FROM registrations r JOIN events e ON e.id = r.event_id"
+        ).fetchall()
 
 
 class Walker:
     """One user talking to the bot process; every step waits for the bot's last reply."""
 
-    def __init__(self, tg: FakeTelegram, bot_exited: asyncio.Future[int]) -> None:
+    def __init__(self, tg: FakeTelegram, bot: BotProcess) -> None:
         self.tg = tg
-        self.bot_exited = bot_exited
+        self.bot = bot
         self.t = I18n()("ru")
         self.ids = itertools.count(1)
         self.query_ids: list[str] = []
-
-    async def _until(self, waiting: Awaitable[Call]) -> Call:
-        """The awaited reply, or a failure as soon as the bot process dies."""
-        task = asyncio.ensure_future(waiting)
-        either: set[asyncio.Future[Any]] = {task, self.bot_exited}
-        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            return task.result()
-        task.cancel()
-        raise AssertionError(f"the bot exited with code {self.bot_exited.result()}")
 
     async def _step(
         self, update: dict[str, Any], until: Callable[[Call], bool], what: str, timeout: float
     ) -> Call:
         mark = self.tg.mark()
         self.tg.enqueue_update(update)
-        return await self._until(
+        reply: Call = await self.bot.until(
             self.tg.wait_for_message(USER_ID, until, after=mark, timeout=timeout, description=what)
         )
+        return reply
 
     async def say(
         self, text: str, until: Callable[[Call], bool], what: str, timeout: float = STEP_TIMEOUT
@@ -128,8 +209,8 @@ class Walker:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return await self._step({"message": message}, until, what, timeout)
 
-    async def tap(self, data: str, until: Callable[[Call], bool], what: str) -> Call:
-        """Tap the button with callback `data` on the newest bot message that carries it."""
+    def _tap_update(self, data: str) -> dict[str, Any]:
+        """A tap on the button with callback `data` on the newest bot message that carries it."""
         carrier = next(
             (c for c in reversed(self.tg.messages_to(USER_ID)) if data in c.callback_data()),
             None,
@@ -144,7 +225,13 @@ class Walker:
             "data": data,
             "message": carrier.result,
         }
-        return await self._step({"callback_query": query}, until, what, STEP_TIMEOUT)
+        return {"callback_query": query}
+
+    async def tap(self, data: str, until: Callable[[Call], bool], what: str) -> Call:
+        return await self._step(self._tap_update(data), until, what, STEP_TIMEOUT)
+
+    def tap_without_waiting(self, data: str) -> None:
+        self.tg.enqueue_update(self._tap_update(data))
 
     # What the bot's reply that ends a step looks like.
 
@@ -164,71 +251,111 @@ class Walker:
 
 async def test_registration_in_a_real_bot_process(tmp_path: Path) -> None:
     (tmp_path / "events.toml").write_text(events_toml(datetime.now(UTC)), encoding="utf-8")
-    log_path = tmp_path / "bot.log"
-    async with FakeTelegram() as tg:
-        with log_path.open("wb") as log:
-            # A file, not a pipe: nobody reads a pipe while the bot runs, and a full pipe
-            # would block the bot.
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                cwd=REPO,
-                env=bot_env(tmp_path, tg.base_url),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
+    async with FakeTelegram() as tg, bot_process(tmp_path, tg) as bot:
+        async with asyncio.timeout(150):
+            me = await fill_the_form(tg, bot)
+            registered = me.t("registered", event=escape(TITLE_RU))
+            await me.tap("sum:confirm", lambda c: registered in c.text, "the confirmation")
+            # The calendar file follows the confirmation.
+            await bot.until(
+                tg.wait_for_call(
+                    lambda c: c.method == "sendDocument" and c.chat_id == USER_ID,
+                    timeout=STEP_TIMEOUT,
+                    description="the calendar file",
+                )
             )
-        exited = asyncio.ensure_future(proc.wait())
-        try:
-            async with asyncio.timeout(150):
-                await walk_the_form(tg, exited)
-                before_stop = log_path.read_text(encoding="utf-8", errors="replace")
-                assert "Traceback" not in before_stop
+            assert "Traceback" not in bot.log
+            assert await bot.terminate() == 0
+        # Every tap was answered, so no client is left with a spinning button.
+        answered = {c.params.get("callback_query_id") for c in tg.calls_of("answerCallbackQuery")}
+        assert set(me.query_ids) <= answered
+        # Choices are written into the question they answer.
+        assert any("→" in c.text for c in tg.calls_of("editMessageText"))
+        refused = [f"{c.method}: {c.error}" for c in tg.calls if c.error]
+        assert not refused, "the bot made requests Telegram refused"
 
-                proc.send_signal(signal.SIGTERM)
-                async with asyncio.timeout(EXIT_TIMEOUT):
-                    code = await exited
-                assert code == 0
-        except BaseException:
-            print("---- bot stdout/stderr ----")
-            print(log_path.read_text(encoding="utf-8", errors="replace"))
-            raise
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-            exited.cancel()
+        commands = tg.calls_of("setMyCommands")
+        assert any(c.params.get("language_code") == "zh" for c in commands)
+        assert commands[-1].params.get("commands"), "an empty command menu"
 
-    commands = tg.calls_of("setMyCommands")
-    assert any(c.params.get("language_code") == "zh" for c in commands)
-    assert commands[-1].params.get("commands"), "an empty command menu"
-
-    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
-        db.row_factory = sqlite3.Row
-        rows = db.execute(
-            "SELECT r.*, e.slug FROM registrations r JOIN events e ON e.id = r.event_id"
-        ).fetchall()
-    db.close()
-    assert len(rows) == 1
-    row = rows[0]
-    assert row["slug"] == SLUG
-    assert row["user_id"] == USER_ID
-    assert row["full_name"] == "Иванов Иван Иванович"
-    assert row["country"] == "Россия"
-    assert row["role"] == "teacher"
-    assert row["participation_format"] == "online"
-    assert not row["wants_to_speak"]
-    assert row["email"] == "ivanov@example.com"
-    assert row["phone"] is None
-    assert row["status"] == "active"
-    assert row["consent_version"]
-    assert row["language"] == "ru"
+        rows = registration_rows(tmp_path)
+        assert len(rows) == 1
+        row = rows[0]
+        assert row["slug"] == SLUG
+        assert row["user_id"] == USER_ID
+        assert row["full_name"] == "Иванов Иван Иванович"
+        assert row["country"] == "Россия"
+        assert row["role"] == "teacher"
+        assert row["participation_format"] == "online"
+        assert not row["wants_to_speak"]
+        assert row["email"] == "ivanov@example.com"
+        assert row["phone"] is None
+        assert row["status"] == "active"
+        assert row["consent_version"]
+        assert row["language"] == "ru"
 
 
-async def walk_the_form(tg: FakeTelegram, exited: asyncio.Future[int]) -> None:
-    me = Walker(tg, exited)
+SLOW_REQUEST = 2.0  # seconds the first request of the Confirm handler hangs
+
+
+async def test_sigterm_while_confirm_is_handled_keeps_the_registration(tmp_path: Path) -> None:
+    """SIGTERM arrives while the Confirm tap is being handled (its first Bot API request after
+    answering the tap hangs): the bot finishes the update, then exits 0. Telegram counts the
+    update as delivered once polling fetched it, so a lost handler would be a lost
+    registration."""
+    (tmp_path / "events.toml").write_text(events_toml(datetime.now(UTC)), encoding="utf-8")
+    slow_method = "editMessageReplyMarkup"  # drop_buttons() in on_summary_action
+    async with FakeTelegram() as tg, bot_process(tmp_path, tg) as bot:
+        async with asyncio.timeout(150):
+            me = await fill_the_form(tg, bot)
+
+            entered = asyncio.Event()
+
+            async def slow(token: str, params: dict[str, Any]) -> Any:
+                entered.set()
+                await asyncio.sleep(SLOW_REQUEST)
+                return await tg.builtin(token, slow_method, params)
+
+            tg.handlers[slow_method] = slow
+            mark = tg.mark()
+            me.tap_without_waiting("sum:confirm")
+            async with asyncio.timeout(STEP_TIMEOUT):
+                await bot.until(entered.wait())
+            # The bot is waiting for the answer right now (the fake records a call once it
+            # has answered it).
+            assert not [c for c in tg.calls[mark:] if c.method == slow_method]
+            signalled = time.monotonic()
+            code = await bot.terminate()
+            stopped_after = time.monotonic() - signalled
+            log = bot.log
+            assert code == 0, f"exit code {code}"
+
+        after = tg.calls[mark:]
+        methods = [c.method for c in after if c.method != "getUpdates"]
+        print(f"stopped {stopped_after:.2f} s after SIGTERM; requests since the tap: {methods}")
+        # The whole handler ran: the buttons went, the confirmation and the calendar came.
+        assert [c for c in after if c.method == slow_method and not c.error]
+        registered = me.t("registered", event=escape(TITLE_RU))
+        assert [c for c in after if c.method == "sendMessage" and registered in c.text], methods
+        assert [c for c in after if c.method == "sendDocument" and not c.error], methods
+        answered = {c.params.get("callback_query_id") for c in tg.calls_of("answerCallbackQuery")}
+        assert set(me.query_ids) <= answered
+        refused = [f"{c.method}: {c.error}" for c in tg.calls if c.error]
+        assert not refused, "the bot made requests Telegram refused"
+        assert "still running at shutdown" not in log
+        assert "Traceback" not in log
+        assert stopped_after >= SLOW_REQUEST * 0.5, "the bot cannot have waited for the request"
+
+        rows = registration_rows(tmp_path)
+        assert len(rows) == 1, "the registration was lost"
+        assert rows[0]["user_id"] == USER_ID
+        assert rows[0]["status"] == "active"
+        assert rows[0]["slug"] == SLUG
+
+
+async def fill_the_form(tg: FakeTelegram, bot: BotProcess) -> Walker:
+    """/start and every question of the form, up to the summary with its Confirm button."""
+    me = Walker(tg, bot)
     await me.say("/start", me.offers(f"reg:{SLUG}"), "the event card", timeout=STARTUP_TIMEOUT)
     await me.tap(f"reg:{SLUG}", me.asks("ask-full-name", Field.FULL_NAME), "the name question")
     await me.say("Иванов Иван Иванович", me.offers("ch:country:"), "the country question")
@@ -243,12 +370,4 @@ async def walk_the_form(tg: FakeTelegram, exited: asyncio.Future[int]) -> None:
     await me.say("ivanov@example.com", me.reply_keyboard, "the phone question")
     await me.say("Пропустить", me.offers("cons:1"), "the consent")
     await me.tap("cons:1", me.offers("sum:confirm"), "the summary")
-    registered = me.t("registered", event=escape(TITLE_RU))
-    await me.tap("sum:confirm", lambda c: registered in c.text, "the confirmation")
-
-    # Every tap was answered, so no client is left with a spinning button.
-    answered = {c.params.get("callback_query_id") for c in tg.calls_of("answerCallbackQuery")}
-    assert set(me.query_ids) <= answered
-    # Choices are written into the question they answer.
-    assert any("→" in c.text for c in tg.calls_of("editMessageText"))
-    assert not [c for c in tg.calls if c.error], "the bot made a request Telegram refused"
+    return me

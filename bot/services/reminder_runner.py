@@ -79,6 +79,7 @@ class ReminderService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._look_again: set[str] = set()
         # Called with the moment of the next wave, so the scheduler can wake up in time.
         self.on_next_wave: Callable[[datetime], None] | None = None
 
@@ -187,7 +188,11 @@ class ReminderService:
             async with self.session_factory() as session:
                 counts = await self.pending_counts(session, event)
             lock = self._locks.setdefault(event.slug, asyncio.Lock())
-            if not lock.locked():
+            if lock.locked():
+                # A run is under way; it may have looked before this wave was due, so it
+                # looks once more when it finishes instead of leaving the wave to the next check.
+                self._look_again.add(event.slug)
+            else:
                 task = asyncio.create_task(self._run_event(event))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -212,11 +217,17 @@ class ReminderService:
     async def _run_event(self, event: Event) -> None:
         lock = self._locks.setdefault(event.slug, asyncio.Lock())
         async with lock:
-            try:
-                await self._deliver_slot(event)
-                await self._deliver_link_updates(event)
-            except Exception:
-                log.exception("reminders for %s failed; the next check retries", event.slug)
+            while not self._stopping:
+                self._look_again.discard(event.slug)
+                # The catalog may hold a newer version (organizer changes) than `event`.
+                current = self.catalog.get(event.slug) or event
+                try:
+                    await self._deliver_slot(current)
+                    await self._deliver_link_updates(current)
+                except Exception:
+                    log.exception("reminders for %s failed; the next check retries", event.slug)
+                if event.slug not in self._look_again:
+                    return
 
     async def _deliver_slot(self, event: Event) -> None:
         async with self.session_factory() as session:
