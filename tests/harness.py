@@ -22,6 +22,7 @@ from aiogram.methods import (
     GetMe,
     SendDocument,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.types import (
@@ -99,6 +100,15 @@ class RecordingSession(BaseSession):
     def _result(self, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, GetMe):
             return BOT_USER
+        if isinstance(method, SendPhoto):
+            return Message(
+                message_id=next(self._ids),
+                date=datetime.now(UTC),
+                chat=Chat(id=int(method.chat_id), type="private"),
+                from_user=BOT_USER,
+                caption=method.caption,
+                photo=[PhotoSize(file_id="photo", file_unique_id="photo", width=1, height=1)],
+            )
         if isinstance(method, SendDocument):
             return Message(
                 message_id=next(self._ids),

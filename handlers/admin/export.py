@@ -1,9 +1,152 @@
-"""Placeholder: /export is being built."""
+"""/export: event -> format (XLSX or CSV) -> the participants as a document. The file itself is
+bot/services/export.py."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.i18n import Translator
+from bot.services.events import Event, EventCatalog
+from bot.services.export import (
+    ExportFormat,
+    build_table,
+    event_registrations,
+    file_name,
+    render,
+)
+from db.repositories import AuditRepository, EventRepository
+from handlers.admin.callbacks import ADMIN_PREFIX, AdminEventCb, AdminMenuCb
+from handlers.admin.common import ask_event, title
+
+
+class AdminExportCb(CallbackData, prefix=f"{ADMIN_PREFIX}exp"):
+    """The file format chosen for an event's export. The prefix starts like every organizer
+    button's, so that anyone else pressing it gets the polite refusal."""
+
+    slug: str
+    fmt: str
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def format_keyboard(t: Translator, slug: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for fmt in ExportFormat:
+        kb.button(
+            text=t(f"export-btn-{fmt.value}"), callback_data=AdminExportCb(slug=slug, fmt=fmt.value)
+        )
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+async def ask_format(bot: Bot, chat_id: int, t: Translator, event: Event) -> None:
+    # The buttons stay after a tap: the organizer may want the other format as well.
+    await bot.send_message(
+        chat_id,
+        t("export-choose-format", event=title(t, event)),
+        reply_markup=format_keyboard(t, event.slug),
+    )
+
+
+# --- handlers --------------------------------------------------------------------------------
+
+
+async def send_export(
+    bot: Bot,
+    chat_id: int,
+    t: Translator,
+    session: AsyncSession,
+    clock: Clock,
+    event: Event,
+    fmt: ExportFormat,
+) -> None:
+    row = await EventRepository(session).by_slug(event.slug)
+    if row is None:
+        await bot.send_message(chat_id, t("err-unknown-event"))
+        return
+    table = build_table(t, await event_registrations(session, row.id))
+    # Recorded before the file leaves: a hand-out of personal data is in the audit log even if
+    # sending it fails. The console lives in the organizer's private chat, so chat id = actor.
+    AuditRepository(session).record(
+        chat_id,
+        "export",
+        clock.now(),
+        event_id=row.id,
+        details={"format": fmt.value, "rows": len(table.rows)},
+    )
+    await session.commit()
+    document = BufferedInputFile(
+        await render(table, fmt), filename=file_name(event.slug, fmt, clock.now())
+    )
+    await bot.send_document(
+        chat_id, document, caption=t("export-caption", event=title(t, event), count=len(table.rows))
+    )
+
+
+async def cmd_export(message: Message, bot: Bot, t: Translator, catalog: EventCatalog) -> None:
+    event = await ask_event(bot, message.chat.id, t, list(catalog), "export")
+    if event is not None:
+        await ask_format(bot, message.chat.id, t, event)
+
+
+async def on_menu(query: CallbackQuery, bot: Bot, t: Translator, catalog: EventCatalog) -> None:
+    await query.answer()
+    event = await ask_event(bot, query.from_user.id, t, list(catalog), "export")
+    if event is not None:
+        await ask_format(bot, query.from_user.id, t, event)
+
+
+async def on_event_chosen(
+    query: CallbackQuery,
+    callback_data: AdminEventCb,
+    bot: Bot,
+    t: Translator,
+    catalog: EventCatalog,
+) -> None:
+    await query.answer()
+    event = catalog.get(callback_data.slug)
+    if event is None:
+        await bot.send_message(query.from_user.id, t("err-unknown-event"))
+        return
+    await ask_format(bot, query.from_user.id, t, event)
+
+
+async def on_format(
+    query: CallbackQuery,
+    callback_data: AdminExportCb,
+    bot: Bot,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+) -> None:
+    event = catalog.get(callback_data.slug)
+    fmt = _format(callback_data.fmt)
+    if event is None or fmt is None:
+        await query.answer(t("err-stale-button"))
+        return
+    await query.answer()
+    await send_export(bot, query.from_user.id, t, session, clock, event, fmt)
+
+
+def _format(value: str) -> ExportFormat | None:
+    try:
+        return ExportFormat(value)
+    except ValueError:  # a forged button
+        return None
 
 
 def create_router() -> Router:
-    return Router(name=__name__)
+    router = Router(name=__name__)
+    router.message.register(cmd_export, Command("export"))
+    router.callback_query.register(on_menu, AdminMenuCb.filter(F.action == "export"))
+    router.callback_query.register(on_event_chosen, AdminEventCb.filter(F.action == "export"))
+    router.callback_query.register(on_format, AdminExportCb.filter())
+    return router

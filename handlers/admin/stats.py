@@ -1,9 +1,191 @@
-"""Placeholder: /stats is being built."""
+"""/stats: registrations of an event in numbers (bot/services/stats.py), then a chart per day
+with the cumulative total (bot/services/charts.py)."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from collections.abc import Iterable
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.i18n import I18n, Translator
+from bot.services.charts import ChartLabels, registrations_chart
+from bot.services.events import Event, EventCatalog
+from bot.services.stats import EventStats, event_stats, fold_country
+from db.repositories import AuditRepository, EventRepository
+from handlers.admin.callbacks import AdminEventCb, AdminMenuCb
+from handlers.admin.common import ask_event, title
+
+# Day labels under the bars: digits only, so that any font draws them.
+CHART_DATE_FORMATS = {"ru": "%d.%m", "zh": "%m-%d"}
+COUNTRY_BUTTONS = ("country-russia", "country-china")
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def stats_text(t: Translator, event: Event, stats: EventStats) -> str:
+    head = [t("stats-title", event=title(t, event))]
+    if stats.total == 0:
+        return "\n".join([*head, t("stats-empty")])
+    totals = t("stats-totals", total=stats.total, active=stats.active, cancelled=stats.cancelled)
+    blocks = [
+        "\n".join([*head, totals]),
+        t("stats-breakdown-note"),
+        _section(t, t("stats-section-language"), _languages(t, stats)),
+        _section(t, t("stats-section-role"), _roles(t, stats)),
+        _countries(t, stats),
+        _section(t, t("stats-section-format"), _formats(t, stats)),
+        _speakers(t, stats),
+        t("stats-unreachable", count=stats.unreachable),
+    ]
+    return "\n\n".join(blocks)
+
+
+def _section(t: Translator, heading: str, items: Iterable[tuple[str, int]]) -> str:
+    lines = [t("stats-line", label=label, count=count) for label, count in items]
+    return "\n".join([heading, *lines])
+
+
+def _languages(t: Translator, stats: EventStats) -> list[tuple[str, int]]:
+    return [(t("report-language", lang=escape(lang)), n) for lang, n in stats.by_language.items()]
+
+
+def _roles(t: Translator, stats: EventStats) -> list[tuple[str, int]]:
+    return [(_role_label(t, role), n) for role, n in stats.by_role.items()]
+
+
+def _formats(t: Translator, stats: EventStats) -> list[tuple[str, int]]:
+    return [(t("report-format", format=escape(f)), n) for f, n in stats.by_format.items()]
+
+
+def _role_label(t: Translator, role: str) -> str:
+    key = f"role-{role}"
+    return t(key) if t.has(key) else escape(role)
+
+
+def _countries(t: Translator, stats: EventStats) -> str:
+    # Country names are what participants typed: escaped.
+    items = [(escape(name), n) for name, n in stats.countries.top]
+    text = _section(t, t("stats-section-country"), items)
+    if stats.countries.others:
+        text += "\n" + t("stats-others", count=stats.countries.others)
+    return text
+
+
+def _speakers(t: Translator, stats: EventStats) -> str:
+    speakers = stats.speakers
+    items = [
+        (t("report-speaker-status", status=status), n) for status, n in speakers.by_status.items()
+    ]
+    heading = (
+        t("stats-section-speakers") + "\n" + t("stats-speakers-wanting", count=speakers.wanting)
+    )
+    return _section(t, heading, items) if speakers.wanting else heading
+
+
+def chart_labels(t: Translator) -> ChartLabels:
+    return ChartLabels(
+        per_day=t("stats-chart-per-day"),
+        cumulative=t("stats-chart-cumulative"),
+        dates=t("stats-chart-dates"),
+        date_format=CHART_DATE_FORMATS.get(t.lang, "%d.%m"),
+    )
+
+
+def country_aliases(i18n: I18n, t: Translator) -> dict[str, str]:
+    """The country buttons store the name in the participant's language: "Россия" and
+    "俄罗斯" are one country, shown in the organizer's language."""
+    return {
+        fold_country(translator(key)): t(key)
+        for key in COUNTRY_BUTTONS
+        for translator in i18n.all()
+    }
+
+
+# --- handlers --------------------------------------------------------------------------------
+
+
+async def send_stats(
+    bot: Bot,
+    chat_id: int,
+    t: Translator,
+    i18n: I18n,
+    session: AsyncSession,
+    clock: Clock,
+    event: Event,
+) -> None:
+    row = await EventRepository(session).by_slug(event.slug)
+    if row is None:
+        await bot.send_message(chat_id, t("err-unknown-event"))
+        return
+    stats = await event_stats(session, row.id, country_aliases(i18n, t))
+    # The console lives in the organizer's private chat: the chat id is the organizer's id.
+    AuditRepository(session).record(chat_id, "stats", clock.now(), event_id=row.id)
+    await session.commit()
+    await bot.send_message(chat_id, stats_text(t, event, stats))
+    if stats.per_day:
+        png = await registrations_chart(stats.per_day, chart_labels(t))
+        await bot.send_photo(
+            chat_id,
+            BufferedInputFile(png, filename=f"{event.slug}-registrations.png"),
+            caption=t("stats-chart-caption"),
+        )
+
+
+async def cmd_stats(
+    message: Message,
+    bot: Bot,
+    t: Translator,
+    i18n: I18n,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+) -> None:
+    event = await ask_event(bot, message.chat.id, t, list(catalog), "stats")
+    if event is not None:
+        await send_stats(bot, message.chat.id, t, i18n, session, clock, event)
+
+
+async def on_menu(
+    query: CallbackQuery,
+    bot: Bot,
+    t: Translator,
+    i18n: I18n,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+) -> None:
+    await query.answer()
+    event = await ask_event(bot, query.from_user.id, t, list(catalog), "stats")
+    if event is not None:
+        await send_stats(bot, query.from_user.id, t, i18n, session, clock, event)
+
+
+async def on_event_chosen(
+    query: CallbackQuery,
+    callback_data: AdminEventCb,
+    bot: Bot,
+    t: Translator,
+    i18n: I18n,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+) -> None:
+    await query.answer()
+    event = catalog.get(callback_data.slug)
+    if event is None:
+        await bot.send_message(query.from_user.id, t("err-unknown-event"))
+        return
+    await send_stats(bot, query.from_user.id, t, i18n, session, clock, event)
 
 
 def create_router() -> Router:
-    return Router(name=__name__)
+    router = Router(name=__name__)
+    router.message.register(cmd_stats, Command("stats"))
+    router.callback_query.register(on_menu, AdminMenuCb.filter(F.action == "stats"))
+    router.callback_query.register(on_event_chosen, AdminEventCb.filter(F.action == "stats"))
+    return router

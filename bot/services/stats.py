@@ -1,0 +1,173 @@
+"""Registration statistics of one event, as plain numbers: the organizer's /stats renders them.
+
+The breakdowns (language, role, country, format, speakers, unreachable users) count active
+registrations: those are the people who will take part. The totals and the per-day series count
+every registration ever made, cancelled and erased ones included, so the chart's cumulative line
+ends at the total."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.timefmt import MOSCOW
+from db.models import Registration, RegistrationStatus, User
+
+TOP_COUNTRIES = 10
+SPEAKER_STATUSES = ("pending", "approved", "declined")
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date  # a Moscow date
+    count: int
+    cumulative: int
+
+
+@dataclass(frozen=True)
+class CountryCounts:
+    top: list[tuple[str, int]]  # the most frequent first, at most TOP_COUNTRIES
+    others: int  # registrations from every country past the top
+
+
+@dataclass(frozen=True)
+class SpeakerCounts:
+    wanting: int
+    by_status: dict[str, int]  # pending / approved / declined
+
+
+@dataclass(frozen=True)
+class EventStats:
+    total: int
+    active: int
+    cancelled: int
+    by_language: dict[str, int]
+    by_role: dict[str, int]
+    by_format: dict[str, int]
+    countries: CountryCounts
+    speakers: SpeakerCounts
+    unreachable: int
+    per_day: list[DayCount]
+
+
+async def event_stats(
+    session: AsyncSession, event_id: int, country_aliases: Mapping[str, str] | None = None
+) -> EventStats:
+    """`country_aliases` maps a country's folded spelling to the name to show, so that the
+    country buttons' names in both languages ("Россия", "俄罗斯") count as one country."""
+    by_status = await _count_by(session, event_id, Registration.status, active_only=False)
+    return EventStats(
+        total=sum(by_status.values()),
+        active=by_status.get(RegistrationStatus.ACTIVE, 0),
+        cancelled=by_status.get(RegistrationStatus.CANCELLED, 0),
+        by_language=await _count_by(session, event_id, Registration.language),
+        by_role=await _count_by(session, event_id, Registration.role),
+        by_format=await _count_by(session, event_id, Registration.participation_format),
+        countries=group_countries(
+            await _active_countries(session, event_id), country_aliases or {}
+        ),
+        speakers=await _speaker_counts(session, event_id),
+        unreachable=await _unreachable(session, event_id),
+        per_day=registrations_per_day(await _created_times(session, event_id)),
+    )
+
+
+def _active(event_id: int) -> list[Any]:
+    return [
+        Registration.event_id == event_id,
+        Registration.status == RegistrationStatus.ACTIVE,
+    ]
+
+
+async def _count_by(
+    session: AsyncSession, event_id: int, column: Any, *, active_only: bool = True
+) -> dict[str, int]:
+    where = _active(event_id) if active_only else [Registration.event_id == event_id]
+    rows = await session.execute(
+        select(column, func.count())
+        .where(*where)
+        .group_by(column)
+        .order_by(func.count().desc(), column)
+    )
+    return {str(value): int(count) for value, count in rows}
+
+
+async def _active_countries(session: AsyncSession, event_id: int) -> list[str | None]:
+    return list(await session.scalars(select(Registration.country).where(*_active(event_id))))
+
+
+async def _speaker_counts(session: AsyncSession, event_id: int) -> SpeakerCounts:
+    rows = await session.execute(
+        select(Registration.speaker_status, func.count())
+        .where(*_active(event_id), Registration.wants_to_speak.is_(True))
+        .group_by(Registration.speaker_status)
+    )
+    counted = {str(status): int(count) for status, count in rows}
+    return SpeakerCounts(
+        wanting=sum(counted.values()),
+        by_status={status: counted.get(status, 0) for status in SPEAKER_STATUSES},
+    )
+
+
+async def _unreachable(session: AsyncSession, event_id: int) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .join(User, User.id == Registration.user_id)
+        .where(*_active(event_id), User.is_reachable.is_(False))
+    )
+    return int(count or 0)
+
+
+async def _created_times(session: AsyncSession, event_id: int) -> list[datetime]:
+    rows = await session.scalars(
+        select(Registration.created_at).where(Registration.event_id == event_id)
+    )
+    return list(rows)
+
+
+def fold_country(name: str) -> str:
+    """The grouping key of a typed country name: case and spacing do not matter. Done in Python:
+    SQLite's lower() folds only ASCII, and most names here are Cyrillic or Chinese."""
+    return " ".join(name.split()).casefold()
+
+
+def group_countries(
+    names: Iterable[str | None], aliases: Mapping[str, str], limit: int = TOP_COUNTRIES
+) -> CountryCounts:
+    counts: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = {}
+    for name in names:
+        if not name or not name.strip():
+            continue
+        key = fold_country(name)
+        counts[key] += 1
+        spellings.setdefault(key, Counter())[" ".join(name.split())] += 1
+    merged: Counter[str] = Counter()
+    for key, count in counts.items():
+        # A group is shown under its alias, or under the spelling most people typed.
+        merged[aliases.get(key) or spellings[key].most_common(1)[0][0]] += count
+    ranked = sorted(merged.items(), key=lambda item: (-item[1], item[0]))
+    return CountryCounts(top=ranked[:limit], others=sum(c for _, c in ranked[limit:]))
+
+
+def registrations_per_day(created: Iterable[datetime]) -> list[DayCount]:
+    """Registrations per Moscow day from the first to the last, days without any included (as
+    zero), with the running total."""
+    per_day = Counter(moment.astimezone(MOSCOW).date() for moment in created)
+    if not per_day:
+        return []
+    first, last = min(per_day), max(per_day)
+    out: list[DayCount] = []
+    running = 0
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        running += per_day[day]
+        out.append(DayCount(day, per_day[day], running))
+    return out

@@ -1,0 +1,67 @@
+## Консоль организатора: /stats и /export.
+
+stats-title = 📊 <b>Статистика: { $event }</b>
+stats-empty = Регистраций пока нет.
+stats-totals =
+    Всего регистраций: { $total }
+    Активных: { $active }, отменено: { $cancelled }
+stats-breakdown-note = <i>Дальше — только активные регистрации.</i>
+stats-section-language = <b>Язык</b>
+stats-section-role = <b>Кто участники</b>
+stats-section-country = <b>Страны</b>
+stats-section-format = <b>Формат участия</b>
+stats-section-speakers = <b>Докладчики</b>
+stats-line = • { $label }: { $count }
+stats-others = • другие: { $count }
+stats-speakers-wanting = Хотят выступить: { $count }
+stats-unreachable = Недоступны (заблокировали бота): { $count }
+stats-chart-caption = Регистрации по дням (МСК), включая отменённые: столбцы — за день, линия — всего нарастающим итогом (правая шкала).
+stats-chart-per-day = Регистраций за день
+stats-chart-cumulative = Всего нарастающим итогом
+stats-chart-dates = Дата (МСК)
+
+report-language = { $lang ->
+    [ru] русский
+    [zh] китайский
+   *[other] { $lang }
+}
+report-format = { $format ->
+    [online] онлайн
+    [offline] очно
+   *[other] { $format }
+}
+report-status = { $status ->
+    [active] активна
+    [cancelled] отменена
+    [erased] данные удалены по просьбе участника
+   *[other] { $status }
+}
+report-speaker-status = { $status ->
+    [pending] решения ещё нет
+    [approved] одобрено
+    [declined] отклонено
+   *[other] { $status }
+}
+
+export-choose-format = Выгрузка участников «{ $event }». Выберите формат файла:
+export-btn-xlsx = 📊 Excel (XLSX)
+export-btn-csv = 📄 CSV (UTF-8)
+export-caption = 📥 Участники «{ $event }»: записей в файле — { $count }.
+export-col-id = № регистрации
+export-col-status = Статус
+export-col-full-name = ФИО
+export-col-country = Страна
+export-col-city = Город
+export-col-organization = Организация
+export-col-role = Категория участника
+export-col-format = Формат участия
+export-col-wants-to-speak = Хочет выступить
+export-col-talk-topic = Тема выступления
+export-col-speaker-status = Решение по выступлению
+export-col-email = E-mail
+export-col-phone = Телефон
+export-col-language = Язык
+export-col-registered-at = Дата регистрации (МСК)
+export-col-consent-at = Согласие на обработку ПД (МСК)
+export-col-consent-version = Версия согласия
+export-col-telegram-id = Telegram ID

