@@ -113,7 +113,13 @@ class RateLimiter:
             if future.done():  # its task was cancelled while waiting
                 continue
             future.set_result(None)
-            self._next = max(now, self._next) + self.interval
+            # Keep to the grid of slots: the loop always wakes a little late (timeouts are
+            # rounded up to the millisecond), and counting from the wake-up would lose that
+            # delay on every message (measured: 215/s instead of 250/s). After an idle spell,
+            # start a new grid instead of bursting through the missed slots.
+            if now - self._next > self.interval:
+                self._next = now
+            self._next += self.interval
             # Let the woken sender go before the next slot is considered.
             await asyncio.sleep(0)
 
