@@ -20,6 +20,8 @@ PARTICIPANT_COMMANDS = (
     "link",
     "edit",
     "reminders",
+    "class",
+    "classes",
     "unregister",
     "language",
     "contacts",

@@ -173,6 +173,76 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SchoolClass(Base):
+    """A class a teacher registered for an event: the teacher's details, the roster, and the
+    class's Telegram group once it is bound. `code` goes into the group and pupil links."""
+
+    __tablename__ = "classes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    teacher_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default=RegistrationStatus.ACTIVE)
+    language: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(100))
+    declared_size: Mapped[int] = mapped_column(Integer)
+    teacher_name: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(100))
+    city: Mapped[str | None] = mapped_column(String(100))
+    school: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_version: Mapped[str] = mapped_column(String(32))
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    group_title: Mapped[str | None] = mapped_column(String(255))
+    bound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    students: Mapped[list[ClassStudent]] = relationship(
+        back_populates="school_class", order_by="ClassStudent.id", cascade="all, delete-orphan"
+    )
+
+
+class StudentStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"  # a pupil who joined by link, waiting for the teacher
+
+
+class ClassStudent(Base):
+    __tablename__ = "class_students"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default=StudentStatus.ACTIVE)
+    # Set when the pupil joined through the class link themselves.
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    school_class: Mapped[SchoolClass] = relationship(back_populates="students")
+
+
+class GroupDelivery(Base):
+    """The ledger for bound class groups: one reminder per group and kind."""
+
+    __tablename__ = "group_deliveries"
+    __table_args__ = (UniqueConstraint("class_id", "kind", name="uq_group_deliveries_class_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    link: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class BroadcastStatus(StrEnum):
     SENDING = "sending"
     DONE = "done"

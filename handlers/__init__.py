@@ -7,6 +7,10 @@ from aiogram import F, Router
 
 from handlers import (
     account,
+    class_groups,
+    class_join,
+    class_manage,
+    classes,
     common,
     errors,
     fallback,
@@ -36,8 +40,12 @@ def build_root_router() -> Router:
         account.create_router(),
         reminders.create_router(),
         registration.create_router(),
+        classes.create_router(),
+        class_join.create_router(),
+        class_manage.create_router(),
         fallback.create_router(),
     )
+    root.include_router(class_groups.create_router())
     root.include_router(groups.create_router())
     root.include_router(build_admin_router())
     root.include_router(build_refusal_router())

@@ -55,3 +55,32 @@ class ConfirmCb(CallbackData, prefix="cf"):
     action: str  # unregister | delete
     slug: str
     yes: bool
+
+
+class ClassStartCb(CallbackData, prefix="cls"):
+    """Start registering a class for an event."""
+
+    slug: str
+
+
+class ClassStepCb(CallbackData, prefix="clx"):
+    """A button inside the class form: roster ok / replace, consent, confirm, cancel."""
+
+    action: str
+
+
+class ClassManageCb(CallbackData, prefix="clm"):
+    """Manage one class: show, rename, add, remove, replace, cancel, links."""
+
+    action: str
+    class_id: int
+
+
+class StudentRemoveCb(CallbackData, prefix="clr"):
+    class_id: int
+    student_id: int
+
+
+class JoinDecisionCb(CallbackData, prefix="clj"):
+    student_id: int
+    approve: bool

@@ -35,7 +35,7 @@ async def cmd_contacts(
 async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None:
     current = await state.get_state()
     await state.clear()
-    if registration.is_form_state(current):
+    if registration.in_a_form(current):
         # ReplyKeyboardRemove: the phone step may have left its keyboard open.
         await message.answer(t("form-cancelled"), reply_markup=ReplyKeyboardRemove())
     elif current is not None:  # an organizer dialogue (/setlink, /broadcast...)

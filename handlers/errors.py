@@ -13,6 +13,7 @@ from aiogram.types import Chat, ErrorEvent
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
+from bot.services.classes import ClassError
 from bot.services.events import EventCatalog
 from bot.services.registrations import (
     EventOver,
@@ -79,8 +80,25 @@ async def on_unexpected(
         log.exception("could not apologise for update %s", event.update.update_id)
 
 
+async def on_class_error(
+    event: ErrorEvent,
+    bot: Bot,
+    i18n: I18n,
+    event_chat: Chat | None = None,
+    t: Translator | None = None,
+    **_: Any,
+) -> None:
+    error = event.exception
+    assert isinstance(error, ClassError)
+    await _answer_callback(event)
+    if event_chat is not None:
+        args = {k: escape(str(v)) if isinstance(v, str) else v for k, v in error.args_.items()}
+        await bot.send_message(event_chat.id, (t or i18n(None))(error.key, **args))
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.errors.register(on_class_error, ExceptionTypeFilter(ClassError))
     router.errors.register(on_rule_error, ExceptionTypeFilter(RegistrationError))
     router.errors.register(on_unexpected)
     return router

@@ -47,8 +47,8 @@ async def on_language(
     t = i18n(callback_data.code)
     await query.answer(t("language-set"))
     chat_id = query.from_user.id
-    if registration.is_form_state(await state.get_state()):
-        await registration.repeat_step(bot, chat_id, state, t, catalog)
+    if registration.in_a_form(await state.get_state()):
+        await registration.resume_if_in_form(bot, chat_id, state, t, catalog)
     else:
         await bot.send_message(chat_id, t("language-set") + "\n" + t("language-next"))
     try:

@@ -37,6 +37,7 @@ from bot.services.registrations import (
     answers_of,
 )
 from bot.services.reminder_runner import ReminderService
+from handlers import classes as class_form
 from handlers import views
 from handlers.callbacks import ChoiceCb, ConsentCb, EditFieldCb, RegisterCb, SummaryCb
 from handlers.confirmation import announce_registration
@@ -65,6 +66,11 @@ TEXT_STATES = [STATE_OF[f] for f in Field if f not in CHOICE_FIELDS and f is not
 CHOICE_STATES = [STATE_OF[f] for f in CHOICE_FIELDS]
 MODE_NEW = "new"
 MODE_EDIT = "edit"
+
+
+def in_a_form(state_name: str | None) -> bool:
+    """In the participant form or the class form: a side trip returns to the question."""
+    return is_form_state(state_name) or class_form.is_class_state(state_name)
 
 
 def is_form_state(state_name: str | None) -> bool:
@@ -471,5 +477,8 @@ async def resume_if_in_form(
 ) -> None:
     """After a side trip (/help, /me, a language switch) mid-form, ask the pending question
     again so the user knows the form is still waiting."""
-    if is_form_state(await state.get_state()):
+    current = await state.get_state()
+    if is_form_state(current):
         await repeat_step(bot, chat_id, state, t, catalog)
+    elif class_form.is_class_state(current):
+        await class_form.repeat_step(bot, chat_id, state, t)

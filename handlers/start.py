@@ -6,12 +6,13 @@ from aiogram import Bot, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.events import EventCatalog, EventState
 from bot.services.registrations import RegistrationService
-from handlers import registration
+from handlers import class_join, registration
 from handlers.callbacks import EventCb
 from handlers.home import show_event, show_home
 
@@ -25,16 +26,22 @@ async def on_start(
     catalog: EventCatalog,
     clock: Clock,
     registrations: RegistrationService,
+    session: AsyncSession,
 ) -> None:
     assert message.from_user is not None
-    if registration.is_form_state(await state.get_state()):
+    if registration.in_a_form(await state.get_state()):
         # Nothing typed so far is lost: continue where they stopped.
         await message.answer(t("form-in-progress"))
-        await registration.repeat_step(bot, message.chat.id, state, t, catalog)
+        await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
+        return
+    payload = command.args or ""
+    if payload.startswith(class_join.PAYLOAD_PREFIX):
+        code = payload.removeprefix(class_join.PAYLOAD_PREFIX)
+        await class_join.offer_join(message, code, state, t, session, catalog, clock)
         return
     await message.answer(t("welcome"))
     # A link like t.me/<bot>?start=<event slug> opens that event directly.
-    event = catalog.get(command.args or "")
+    event = catalog.get(payload)
     if event is not None and event.state(clock.now()) is EventState.OPEN:
         mine = await registrations.find(message.from_user.id, event.slug)
         if mine is None or not mine.active:

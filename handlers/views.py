@@ -27,6 +27,7 @@ from bot.services.registration_form import (
 from bot.services.timefmt import span_args
 from handlers.callbacks import (
     ChoiceCb,
+    ClassStartCb,
     ConfirmCb,
     ConsentCb,
     EditFieldCb,
@@ -206,9 +207,10 @@ def language_keyboard(t: Translator) -> InlineKeyboardMarkup:
 def register_keyboard(t: Translator, event: Event) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=t("btn-register"), callback_data=RegisterCb(slug=event.slug))
+    kb.button(text=t("btn-register-class"), callback_data=ClassStartCb(slug=event.slug))
     kb.button(text=t("btn-language"), callback_data=MenuCb(action="language"))
     kb.button(text=t("btn-contacts"), callback_data=MenuCb(action="contacts"))
-    kb.adjust(1, 2)
+    kb.adjust(1, 1, 2)
     return kb.as_markup()
 
 

@@ -19,6 +19,8 @@ from aiogram.methods import (
     CopyMessage,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetChatMember,
+    GetFile,
     GetMe,
     SendDocument,
     SendMessage,
@@ -28,11 +30,13 @@ from aiogram.methods import (
 from aiogram.types import (
     CallbackQuery,
     Chat,
+    ChatMemberAdministrator,
     ChatMemberBanned,
     ChatMemberMember,
     ChatMemberUpdated,
     Contact,
     Document,
+    File,
     InlineKeyboardMarkup,
     Message,
     MessageId,
@@ -78,6 +82,10 @@ class RecordingSession(BaseSession):
         self.failures: dict[type[TelegramMethod[Any]], Exception] = {}
         # Chat id -> exceptions for its next requests, in order (a blocked user, a 429...).
         self.chat_failures: dict[int, list[Exception]] = {}
+        # Files users "sent": file_id -> bytes, served to bot.download().
+        self.files: dict[str, bytes] = {}
+        # Group chat id -> user ids that are admins there (getChatMember).
+        self.group_admins: dict[int, set[int]] = {}
         # Called after each answered request: lets a test act at an exact point of a wave.
         self.on_request: Callable[[TelegramMethod[Any]], None] | None = None
 
@@ -139,6 +147,18 @@ class RecordingSession(BaseSession):
                 chat=Chat(id=int(method.chat_id or 0), type="private"),
                 text=method.text,
             )
+        if isinstance(method, GetFile):
+            return File(
+                file_id=method.file_id, file_unique_id=method.file_id, file_path=method.file_id
+            )
+        if isinstance(method, GetChatMember):
+            if method.user_id in self.group_admins.get(int(method.chat_id), set()):
+                # model_construct: the rights flags grow with every Bot API version.
+                return ChatMemberAdministrator.model_construct(
+                    status="administrator",
+                    user=TgUser(id=method.user_id, is_bot=False, first_name="Admin"),
+                )
+            return ChatMemberMember(user=TgUser(id=method.user_id, is_bot=False, first_name="M"))
         if isinstance(method, CopyMessage):
             return MessageId(message_id=next(self._ids))
         if isinstance(method, (AnswerCallbackQuery, EditMessageReplyMarkup)):
@@ -149,8 +169,10 @@ class RecordingSession(BaseSession):
     async def close(self) -> None:
         return None
 
-    async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError
+    async def stream_content(self, url: str, *args: Any, **kwargs: Any) -> Any:
+        """Downloads: the bytes a test uploaded with `files[file_id] = ...`."""
+        data = self.files[url.rsplit("/", 1)[-1]]
+        yield data
 
 
 def make_event(
@@ -305,6 +327,26 @@ class FakeUser:
         return await self._feed_message(
             photo=[PhotoSize(file_id="p", file_unique_id="p", width=1, height=1)]
         )
+
+    async def send_document(self, filename: str, data: bytes) -> list[Sent]:
+        file_id = f"file{self.harness.next_message_id()}"
+        self.harness.session.files[file_id] = data
+        document = Document(
+            file_id=file_id, file_unique_id=file_id, file_name=filename, file_size=len(data)
+        )
+        return await self._feed_message(document=document)
+
+    async def send_in_group(self, chat_id: int, text: str, title: str = "8 Б") -> list[Sent]:
+        start = len(self.harness.session.sent)
+        message = Message(
+            message_id=self.harness.next_message_id(),
+            date=datetime.now(UTC),
+            chat=Chat(id=chat_id, type="supergroup", title=title),
+            from_user=self.tg,
+            text=text,
+        )
+        await self.harness.feed(message=message)
+        return self.harness.session.sent[start:]
 
     async def send_contact(self, phone: str, owner_id: int | None = None) -> list[Sent]:
         contact = Contact(phone_number=phone, first_name="Иван", user_id=owner_id or self.id)

@@ -98,7 +98,7 @@ async def test_xlsx(harness: BotHarness) -> None:
     assert document.caption and "записей в файле — 4" in document.caption
 
     workbook = load_workbook(io.BytesIO(file_bytes(document)))
-    assert workbook.sheetnames == [PARTICIPANTS_SHEET]
+    assert workbook.sheetnames == [PARTICIPANTS_SHEET, "classes", "students"]
     sheet = workbook[PARTICIPANTS_SHEET]
     header, *rows = sheet_rows(sheet)
     assert header == headers(harness, "ru")
@@ -191,7 +191,7 @@ async def test_export_is_audited(harness: BotHarness) -> None:
     await export(harness, organizer, "CSV")
     [entry] = await audit(harness)
     assert (entry.actor_id, entry.action, entry.event_id) == (ORGANIZER_ID, "export", 1)
-    assert entry.details == {"format": "csv", "rows": 4}
+    assert entry.details == {"format": "csv", "rows": 4, "classes": 0}
 
 
 @pytest.mark.parametrize("events", [TWO_EVENTS])

@@ -106,6 +106,7 @@ COLUMNS: tuple[Column, ...] = (
 class Table:
     headers: list[str]
     rows: list[list[Cell]]
+    name: str = PARTICIPANTS_SHEET  # the XLSX sheet; a stable identifier, not translated
 
 
 async def event_registrations(session: AsyncSession, event_id: int) -> Sequence[Registration]:
@@ -142,13 +143,15 @@ def safe_cell(value: Cell) -> Cell:
     return neutralise(value) if isinstance(value, str) else value
 
 
-async def render(table: Table, fmt: ExportFormat) -> bytes:
-    writer = to_xlsx if fmt is ExportFormat.XLSX else to_csv
-    return await asyncio.to_thread(writer, table)
+async def render(table: Table, fmt: ExportFormat, *more: Table) -> bytes:
+    """One file: a CSV of `table`, or a workbook with a sheet for it and each of `more`."""
+    if fmt is ExportFormat.XLSX:
+        return await asyncio.to_thread(to_xlsx, table, *more)
+    return await asyncio.to_thread(to_csv, table)
 
 
-def file_name(slug: str, fmt: ExportFormat, now: datetime) -> str:
-    return f"{slug}-participants-{now.astimezone(MOSCOW):%Y-%m-%d-%H%M}.{fmt.value}"
+def file_name(slug: str, fmt: ExportFormat, now: datetime, what: str = PARTICIPANTS_SHEET) -> str:
+    return f"{slug}-{what}-{now.astimezone(MOSCOW):%Y-%m-%d-%H%M}.{fmt.value}"
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -175,14 +178,21 @@ def _csv_text(cell: Cell) -> str:
 # --- XLSX ------------------------------------------------------------------------------------
 
 
-def to_xlsx(table: Table) -> bytes:
+def to_xlsx(table: Table, *more: Table) -> bytes:
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, XLSX_OPTIONS)
-    sheet = workbook.add_worksheet(PARTICIPANTS_SHEET)
     header_format = workbook.add_format(
         {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
     )
     moment_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    for sheet_table in (table, *more):
+        _write_sheet(workbook, sheet_table, header_format, moment_format)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _write_sheet(workbook: Any, table: Table, header_format: Any, moment_format: Any) -> None:
+    sheet = workbook.add_worksheet(table.name)
     sheet.write_row(0, 0, table.headers, header_format)
     for row_index, row in enumerate(table.rows, start=1):
         for column_index, cell in enumerate(row):
@@ -191,8 +201,6 @@ def to_xlsx(table: Table) -> bytes:
     sheet.autofilter(0, 0, len(table.rows), len(table.headers) - 1)
     for column_index, width in enumerate(column_widths(table)):
         sheet.set_column(column_index, column_index, width)
-    workbook.close()
-    return buffer.getvalue()
 
 
 def _write_cell(sheet: Any, row: int, column: int, cell: Cell, moment_format: Any) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
+from bot.services.class_export import class_tables, event_classes
 from bot.services.events import Event, EventCatalog
 from bot.services.export import (
     ExportFormat,
@@ -72,6 +73,8 @@ async def send_export(
         await bot.send_message(chat_id, t("err-unknown-event"))
         return
     table = build_table(t, await event_registrations(session, row.id))
+    classes = await event_classes(session, row.id)
+    class_table, student_table = class_tables(t, classes)
     # Recorded before the file leaves: a hand-out of personal data is in the audit log even if
     # sending it fails. The console lives in the organizer's private chat, so chat id = actor.
     AuditRepository(session).record(
@@ -79,15 +82,33 @@ async def send_export(
         "export",
         clock.now(),
         event_id=row.id,
-        details={"format": fmt.value, "rows": len(table.rows)},
+        details={"format": fmt.value, "rows": len(table.rows), "classes": len(classes)},
     )
     await session.commit()
-    document = BufferedInputFile(
-        await render(table, fmt), filename=file_name(event.slug, fmt, clock.now())
-    )
+    caption = t("export-caption", event=title(t, event), count=len(table.rows))
+    now = clock.now()
+    if fmt is ExportFormat.XLSX:
+        # One workbook: "participants", and "classes" and "students" sheets.
+        data = await render(table, fmt, class_table, student_table)
+        await bot.send_document(
+            chat_id,
+            BufferedInputFile(data, filename=file_name(event.slug, fmt, now)),
+            caption=caption,
+        )
+        return
     await bot.send_document(
-        chat_id, document, caption=t("export-caption", event=title(t, event), count=len(table.rows))
+        chat_id,
+        BufferedInputFile(await render(table, fmt), filename=file_name(event.slug, fmt, now)),
+        caption=caption,
     )
+    if classes:  # CSV holds one table: classes and students come as two more files
+        for extra in (class_table, student_table):
+            await bot.send_document(
+                chat_id,
+                BufferedInputFile(
+                    await render(extra, fmt), filename=file_name(event.slug, fmt, now, extra.name)
+                ),
+            )
 
 
 async def cmd_export(message: Message, bot: Bot, t: Translator, catalog: EventCatalog) -> None:

@@ -39,6 +39,8 @@ help =
     /link — 获取会议链接
     /reminders — 开启或关闭会议提醒
     /edit — 修改报名信息
+    /class — 为班级报名（教师）
+    /classes — 我的班级
     /unregister — 取消报名
     /language — 切换语言
     /contacts — 主办方联系方式

@@ -1,0 +1,298 @@
+"""Classes registered by teachers: the roster, pupils joining by link, and the class's
+Telegram group. Rules only; the conversation is in handlers/classes.py and handlers/groups.py."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.clock import Clock
+from bot.services.events import Event, EventCatalog, EventState
+from bot.services.registration_form import CONSENT_VERSION
+from bot.services.registrations import EventOver, RegistrationClosed, UnknownEvent
+from db.models import (
+    ClassStudent,
+    EventRow,
+    RegistrationStatus,
+    SchoolClass,
+    StudentStatus,
+)
+
+MAX_STUDENTS = 100
+
+
+class ClassError(Exception):
+    """A rule refused the action; `key` is the Fluent message to show."""
+
+    def __init__(self, key: str, **args: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.args_ = args
+
+
+@dataclass(frozen=True)
+class TeacherDetails:
+    name: str
+    country: str
+    city: str
+    school: str
+    email: str
+    phone: str
+
+
+def new_code() -> str:
+    # 9 url-safe characters: unguessable enough for an invitation, short enough for a link
+    # (Telegram allows 64 characters of start parameter, [A-Za-z0-9_-]).
+    return secrets.token_urlsafe(7)[:9]
+
+
+class ClassService:
+    def __init__(self, session: AsyncSession, catalog: EventCatalog, clock: Clock) -> None:
+        self.session = session
+        self.catalog = catalog
+        self.clock = clock
+
+    def open_event(self, slug: str) -> Event:
+        event = self.catalog.get(slug)
+        if event is None:
+            raise UnknownEvent()
+        state = event.state(self.clock.now())
+        if state is EventState.OVER:
+            raise EventOver(event)
+        if state is EventState.CLOSED:
+            raise RegistrationClosed(event)
+        return event
+
+    def event_of(self, school_class: SchoolClass, slug_by_id: dict[int, str]) -> Event | None:
+        return self.catalog.get(slug_by_id.get(school_class.event_id, ""))
+
+    async def _event_row(self, slug: str) -> EventRow:
+        row = await self.session.scalar(select(EventRow).where(EventRow.slug == slug))
+        if row is None:
+            raise UnknownEvent()
+        return row
+
+    async def create(
+        self,
+        *,
+        teacher_id: int,
+        slug: str,
+        teacher: TeacherDetails,
+        name: str,
+        declared_size: int,
+        students: Sequence[str],
+        language: str,
+        consent_at: Any,
+    ) -> SchoolClass:
+        self.open_event(slug)
+        if not 1 <= len(students) <= MAX_STUDENTS:
+            raise ClassError("class-roster-size", max=MAX_STUDENTS)
+        now = self.clock.now()
+        event_row = await self._event_row(slug)
+        school_class = SchoolClass(
+            code=new_code(),
+            event_id=event_row.id,
+            teacher_id=teacher_id,
+            status=RegistrationStatus.ACTIVE,
+            language=language,
+            name=name,
+            declared_size=declared_size,
+            teacher_name=teacher.name,
+            country=teacher.country,
+            city=teacher.city,
+            school=teacher.school,
+            email=teacher.email,
+            phone=teacher.phone or None,
+            consent_at=consent_at,
+            consent_version=CONSENT_VERSION,
+            created_at=now,
+            updated_at=now,
+        )
+        school_class.students = [
+            ClassStudent(full_name=n, status=StudentStatus.ACTIVE, created_at=now) for n in students
+        ]
+        self.session.add(school_class)
+        await self.session.commit()
+        return school_class
+
+    async def of_teacher(self, teacher_id: int) -> list[SchoolClass]:
+        rows = await self.session.execute(
+            select(SchoolClass)
+            .where(
+                SchoolClass.teacher_id == teacher_id,
+                SchoolClass.status == RegistrationStatus.ACTIVE,
+            )
+            .options(selectinload(SchoolClass.students))
+            .order_by(SchoolClass.id)
+        )
+        return list(rows.scalars().all())
+
+    async def by_code(self, code: str) -> SchoolClass | None:
+        return await self.session.scalar(
+            select(SchoolClass)
+            .where(SchoolClass.code == code, SchoolClass.status == RegistrationStatus.ACTIVE)
+            .options(selectinload(SchoolClass.students))
+        )
+
+    async def by_group(self, chat_id: int) -> SchoolClass | None:
+        return await self.session.scalar(
+            select(SchoolClass).where(
+                SchoolClass.group_chat_id == chat_id,
+                SchoolClass.status == RegistrationStatus.ACTIVE,
+            )
+        )
+
+    async def slug_of(self, school_class: SchoolClass) -> str:
+        row = await self.session.get(EventRow, school_class.event_id)
+        return row.slug if row else ""
+
+    async def editable(self, teacher_id: int, class_id: int) -> SchoolClass:
+        """A class of this teacher that may still change (until the registration deadline)."""
+        school_class = await self.session.get(
+            SchoolClass, class_id, options=[selectinload(SchoolClass.students)]
+        )
+        if (
+            school_class is None
+            or school_class.teacher_id != teacher_id
+            or school_class.status != RegistrationStatus.ACTIVE
+        ):
+            raise ClassError("class-not-found")
+        self.open_event(await self.slug_of(school_class))
+        return school_class
+
+    def active_students(self, school_class: SchoolClass) -> list[ClassStudent]:
+        return [s for s in school_class.students if s.status == StudentStatus.ACTIVE]
+
+    async def rename(self, school_class: SchoolClass, name: str) -> None:
+        school_class.name = name
+        await self._touch(school_class)
+
+    async def add_students(self, school_class: SchoolClass, names: Sequence[str]) -> int:
+        existing = {s.full_name.casefold() for s in self.active_students(school_class)}
+        new = [n for n in names if n.casefold() not in existing]
+        if len(self.active_students(school_class)) + len(new) > MAX_STUDENTS:
+            raise ClassError("class-roster-size", max=MAX_STUDENTS)
+        now = self.clock.now()
+        for name in new:
+            school_class.students.append(
+                ClassStudent(full_name=name, status=StudentStatus.ACTIVE, created_at=now)
+            )
+        await self._touch(school_class)
+        return len(new)
+
+    async def remove_student(self, school_class: SchoolClass, student_id: int) -> str:
+        for student in list(school_class.students):
+            if student.id == student_id:
+                school_class.students.remove(student)
+                await self._touch(school_class)
+                return student.full_name
+        raise ClassError("class-student-not-found")
+
+    async def replace_roster(self, school_class: SchoolClass, names: Sequence[str]) -> None:
+        if not 1 <= len(names) <= MAX_STUDENTS:
+            raise ClassError("class-roster-size", max=MAX_STUDENTS)
+        now = self.clock.now()
+        pending = [s for s in school_class.students if s.status == StudentStatus.PENDING]
+        school_class.students = [
+            ClassStudent(full_name=n, status=StudentStatus.ACTIVE, created_at=now) for n in names
+        ] + pending
+        await self._touch(school_class)
+
+    async def cancel(self, school_class: SchoolClass) -> None:
+        school_class.status = RegistrationStatus.CANCELLED
+        school_class.cancelled_at = self.clock.now()
+        await self._touch(school_class)
+
+    async def _touch(self, school_class: SchoolClass) -> None:
+        school_class.updated_at = self.clock.now()
+        await self.session.commit()
+
+    # --- pupils joining by link ------------------------------------------------------------
+
+    async def request_join(self, code: str, user_id: int, full_name: str) -> ClassStudent:
+        school_class = await self.by_code(code)
+        if school_class is None:
+            raise ClassError("class-link-invalid")
+        self.open_event(await self.slug_of(school_class))
+        for student in school_class.students:
+            if student.user_id == user_id:
+                raise ClassError("class-join-already", name=student.full_name)
+        if len(self.active_students(school_class)) >= MAX_STUDENTS:
+            raise ClassError("class-roster-size", max=MAX_STUDENTS)
+        student = ClassStudent(
+            full_name=full_name,
+            status=StudentStatus.PENDING,
+            user_id=user_id,
+            created_at=self.clock.now(),
+        )
+        school_class.students.append(student)
+        await self._touch(school_class)
+        return student
+
+    async def decide_join(self, teacher_id: int, student_id: int, approve: bool) -> ClassStudent:
+        student = await self.session.get(ClassStudent, student_id)
+        if student is None or student.status != StudentStatus.PENDING:
+            raise ClassError("class-join-decided")
+        school_class = await self.session.get(SchoolClass, student.class_id)
+        if school_class is None or school_class.teacher_id != teacher_id:
+            raise ClassError("class-not-found")
+        if approve:
+            student.status = StudentStatus.ACTIVE
+        else:
+            await self.session.delete(student)
+        await self._touch(school_class)
+        return student
+
+    # --- the class's group -----------------------------------------------------------------
+
+    async def bind_group(
+        self, code: str, chat_id: int, title: str, by_user_id: int, by_group_admin: bool
+    ) -> SchoolClass:
+        school_class = await self.by_code(code)
+        if school_class is None:
+            raise ClassError("class-link-invalid")
+        if by_user_id != school_class.teacher_id and not by_group_admin:
+            raise ClassError("group-bind-not-allowed")
+        school_class.group_chat_id = chat_id
+        school_class.group_title = title
+        school_class.bound_at = self.clock.now()
+        await self._touch(school_class)
+        return school_class
+
+    async def unbind_group(self, chat_id: int) -> list[SchoolClass]:
+        classes = list(
+            (
+                await self.session.execute(
+                    select(SchoolClass).where(SchoolClass.group_chat_id == chat_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for school_class in classes:
+            school_class.group_chat_id = None
+            school_class.bound_at = None
+            school_class.updated_at = self.clock.now()
+        await self.session.commit()
+        return classes
+
+    async def migrate_group(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group that became a supergroup keeps its binding (Telegram's migrate_to_chat_id)."""
+        for school_class in (
+            (
+                await self.session.execute(
+                    select(SchoolClass).where(SchoolClass.group_chat_id == old_chat_id)
+                )
+            )
+            .scalars()
+            .all()
+        ):
+            school_class.group_chat_id = new_chat_id
+            school_class.updated_at = self.clock.now()
+        await self.session.commit()

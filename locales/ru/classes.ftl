@@ -1,0 +1,112 @@
+## Регистрация класса педагогом.
+
+btn-register-class = 👩‍🏫 Зарегистрировать класс
+cmd-class = Зарегистрировать класс
+cmd-classes = Мои классы
+
+class-intro =
+    Регистрация класса на <b>{ $event }</b>.
+    Сначала — ваши данные как педагога, затем название класса и список учеников (до { $max } человек): его можно вставить текстом или прислать файлом. Прервать — /cancel.
+class-ask-teacher-name = Ваши фамилия, имя и отчество (как педагога).
+class-ask-country = Страна?
+class-ask-city = Город?
+class-ask-school = Полное название школы (или другой организации).
+class-ask-email = Ваш e-mail?
+class-ask-phone = Телефон для связи (по желанию) или «Пропустить».
+class-ask-class-name = Название класса так, как его пишет школа, например: 8 «Б».
+class-ask-size = Сколько учеников в классе? Число от 1 до 100.
+class-ask-roster =
+    Пришлите список учеников: по одному имени в строке — текстом или файлом (.txt, .csv, .xlsx, до { $max_kb } КБ).
+    Не больше { $max } учеников. Имена будут в сертификатах, поэтому пишите полностью.
+class-name-invalid = Название класса — от 1 до { $max } символов.
+class-size-invalid = Нужно число от 1 до { $max }.
+class-consent-text =
+    <b>Согласие на обработку персональных данных</b>
+
+    Нажимая «Согласен», я подтверждаю, что вправе передать данные учеников класса, и даю согласие Международному Союзу «Наследники Победы» на обработку моих данных и данных учеников (ФИО, школа, класс) в целях участия в конференции и выдачи сертификатов. Данные не передаются третьим лицам, кроме организаторов. Отозвать согласие и удалить данные можно командой /delete_me.
+class-summary =
+    <b>Проверьте заявку класса</b>
+
+    Педагог: { $teacher }
+    Школа: { $school }
+    E-mail: { $email }
+    Телефон: { $phone }
+    Класс: { $class_name }
+    Учеников в классе: { $size }
+    В списке: { $count }
+class-btn-skip = Пропустить
+class-btn-roster-ok = ✅ Список верный
+class-btn-roster-again = 🔄 Прислать заново
+class-btn-accept = ✅ Согласен(на)
+class-btn-decline = Не согласен(на)
+class-btn-confirm = ✅ Зарегистрировать класс
+class-btn-cancel = ✖️ Отменить
+class-registered =
+    🎉 Класс <b>{ $class_name }</b> зарегистрирован, учеников в списке: { $count }.
+
+    1️⃣ Добавьте бота в группу класса в Telegram — напоминания и ссылка будут приходить туда одним сообщением:
+    { $group_link }
+
+    2️⃣ Ссылка для учеников, чтобы самим добавиться в список (вы подтверждаете каждого):
+    { $pupil_link }
+
+    Список и данные класса: /classes
+class-roster-size = В списке должно быть от 1 до { $max } учеников.
+class-not-found = Класс не найден или его уже нельзя изменить.
+class-student-not-found = Этого ученика уже нет в списке.
+class-link-invalid = Ссылка класса недействительна или класс отменён. Попросите у педагога новую ссылку.
+class-join-ask-name = Вы присоединяетесь к классу <b>{ $class_name }</b> ({ $school }, педагог { $teacher }). Напишите свои фамилию и имя полностью — так они будут в сертификате.
+class-join-sent = Заявка отправлена педагогу ({ $teacher }). Мы сообщим, когда он её подтвердит.
+class-join-already = Вы уже в списке этого класса: { $name }.
+class-join-request = Ученик просит добавить его в класс { $class_name }: <b>{ $name }</b>.
+class-join-approve = ✅ Добавить
+class-join-decline = ❌ Отклонить
+class-join-decided = Эта заявка уже рассмотрена.
+class-join-approved = ✅ Педагог добавил вас в список класса: { $name }.
+class-join-declined = Педагог не подтвердил заявку ({ $name }). Если это ошибка, свяжитесь с педагогом.
+class-join-approved-teacher = Добавлен в список: { $name }.
+class-join-declined-teacher = Заявка отклонена: { $name }.
+group-bound = ✅ Группа привязана к классу «{ $class_name }». Напоминания о конференции и ссылка на подключение будут приходить сюда.
+group-bound-teacher = Группа «{ $group }» привязана к классу «{ $class_name }».
+group-bind-not-allowed = Привязать группу к классу может только педагог или администратор группы.
+group-unbound = Бота удалили из группы «{ $group }»: она больше не привязана к классу «{ $class_name }». Чтобы привязать снова, добавьте бота по ссылке из /classes.
+
+classes-none = У вас нет зарегистрированных классов. Зарегистрировать — /class.
+classes-card =
+    👩‍🏫 <b>{ $class_name }</b>, { $school }
+    Учеников в списке: { $count }, ждут подтверждения: { $pending }
+    Группа Telegram: { $group }
+classes-btn-students = 📋 Список
+classes-btn-rename = ✏️ Переименовать
+classes-btn-add = ➕ Добавить учеников
+classes-btn-remove = ➖ Удалить ученика
+classes-btn-replace = 🔄 Заменить список
+classes-btn-links = 🔗 Ссылки
+classes-btn-cancel = ❌ Отменить регистрацию класса
+classes-students = Список класса { $class_name } (⏳ — ждёт подтверждения):
+classes-ask-rename = Новое название класса:
+classes-ask-add = Пришлите имена новых учеников — по одному в строке, текстом или файлом.
+classes-ask-replace = Пришлите новый список полностью — текстом или файлом. Он заменит текущий.
+classes-ask-remove = Кого удалить из списка?
+classes-removed = Удалён(а): { $name }
+classes-saved = ✅ Сохранено.
+classes-added = ✅ Добавлено учеников: { $count }.
+classes-replaced = ✅ Список заменён, учеников: { $count }.
+classes-cancelled = Регистрация класса { $class_name } отменена.
+
+export-col-class-id = № класса
+export-col-class-name = Класс
+export-col-teacher = Педагог
+export-col-declared-size = Учеников в классе (заявлено)
+export-col-students = Учеников в списке
+export-col-group = Группа Telegram
+export-col-student-status = Статус ученика
+report-class-status = { $status ->
+    [active] активна
+   *[cancelled] отменена
+}
+report-student-status = { $status ->
+    [active] в списке
+   *[pending] ждёт подтверждения педагога
+}
+stats-classes = Классы: { $classes }, учеников в списках: { $students }, групп привязано: { $groups }
