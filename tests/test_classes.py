@@ -277,3 +277,23 @@ async def test_export_has_classes_and_students_sheets(harness: BotHarness) -> No
     students_rows = list(workbook["students"].values)
     assert classes_rows[1][2] == "8 «Б»" and classes_rows[1][3] == "Петрова Анна Сергеевна"
     assert [r[4] for r in students_rows[1:]] == ["Иванов Иван", "Петров Пётр", "Сидорова Мария"]
+
+
+async def test_stats_count_classes_and_students(harness: BotHarness) -> None:
+    from tests.harness import ORGANIZER_ID
+
+    await register_class(harness, harness.user(98))
+    org = harness.user(ORGANIZER_ID)
+    await org.send("/stats")
+    assert any("Классы: 1, учеников в списках: 3, групп привязано: 0" in t for t in org.texts())
+
+
+async def test_delete_me_erases_a_teachers_classes(harness: BotHarness) -> None:
+    teacher = harness.user(99)
+    await register_class(harness, teacher)
+    await teacher.send("/delete_me")
+    await teacher.click("Да, удалить")
+    [school_class] = await classes(harness)
+    assert school_class.status == "cancelled" and school_class.teacher_name is None
+    assert school_class.email is None and school_class.students == []
+    assert school_class.teacher_id is None

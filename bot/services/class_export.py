@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -93,3 +94,18 @@ def class_tables(t: Translator, classes: Sequence[SchoolClass]) -> tuple[Table, 
         Table([t(k) for k in CLASS_HEADERS], class_rows, CLASSES_SHEET),
         Table([t(k) for k in STUDENT_HEADERS], student_rows, STUDENTS_SHEET),
     )
+
+
+@dataclass(frozen=True)
+class ClassCounts:
+    classes: int
+    students: int
+    groups: int
+
+
+async def class_counts(session: AsyncSession, event_id: int) -> ClassCounts:
+    """Active classes of the event, pupils on their rosters and bound groups, for /stats."""
+    classes = [c for c in await event_classes(session, event_id) if c.status == "active"]
+    students = sum(1 for c in classes for s in c.students if s.status == StudentStatus.ACTIVE)
+    groups = sum(1 for c in classes if c.group_chat_id is not None)
+    return ClassCounts(len(classes), students, groups)

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.events import Event, EventCatalog, EventFormat, EventState
 from bot.services.registration_form import CONSENT_VERSION, Field, is_complete
-from db.models import Registration, RegistrationStatus
+from db.models import ClassStudent, Registration, RegistrationStatus, SchoolClass
 from db.repositories import EventRepository, RegistrationRepository, UserRepository
 
 
@@ -195,10 +196,29 @@ class RegistrationService:
         await self.session.commit()
         return reg
 
+    async def _erase_classes(self, user_id: int, now: datetime) -> None:
+        """A teacher's classes are cancelled and emptied: their details and the pupils' names
+        were given by this person. A pupil's own join requests go too."""
+        classes = (
+            await self.session.execute(select(SchoolClass).where(SchoolClass.teacher_id == user_id))
+        ).scalars()
+        for school_class in classes:
+            school_class.status = RegistrationStatus.CANCELLED
+            school_class.cancelled_at = school_class.cancelled_at or now
+            for name in ("teacher_name", "country", "city", "school", "email", "phone"):
+                setattr(school_class, name, None)
+            school_class.group_chat_id = None
+            school_class.updated_at = now
+            await self.session.execute(
+                delete(ClassStudent).where(ClassStudent.class_id == school_class.id)
+            )
+        await self.session.execute(delete(ClassStudent).where(ClassStudent.user_id == user_id))
+
     async def erase_user(self, user_id: int) -> None:
         """Erase the person: their registrations become anonymous counts, the user row goes."""
         now = self.clock.now()
         await self.registrations.erase_user(user_id, now)
+        await self._erase_classes(user_id, now)
         await self.users.delete(user_id)
         await self.session.commit()
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.services.charts import ChartLabels, registrations_chart
+from bot.services.class_export import class_counts
 from bot.services.events import Event, EventCatalog
 from bot.services.stats import EventStats, event_stats, fold_country
 from db.repositories import AuditRepository, EventRepository
@@ -126,7 +127,13 @@ async def send_stats(
     # The console lives in the organizer's private chat: the chat id is the organizer's id.
     AuditRepository(session).record(chat_id, "stats", clock.now(), event_id=row.id)
     await session.commit()
-    await bot.send_message(chat_id, stats_text(t, event, stats))
+    counts = await class_counts(session, row.id)
+    text = stats_text(t, event, stats)
+    if counts.classes:
+        text += "\n\n" + t(
+            "stats-classes", classes=counts.classes, students=counts.students, groups=counts.groups
+        )
+    await bot.send_message(chat_id, text)
     if stats.per_day:
         png = await registrations_chart(stats.per_day, chart_labels(t))
         await bot.send_photo(
