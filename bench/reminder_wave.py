@@ -3,9 +3,10 @@
 N registrations are put straight into a temporary SQLite database for one online event whose
 reminder is due just after the wave can be sent (2 s of settling, then N / rate seconds). The
 bot's real ReminderService (real clock, real PacedSender set to the allowed rate, real Bot over
-HTTP) delivers the wave to a fake Bot API that runs in a child process on 127.0.0.1 and answers
-429 Too Many Requests, as Telegram does, whenever the sender goes over the allowed rate. Then a
-naive loop (send, sleep 1/rate, send...) is run against the same fake for comparison.
+HTTP) delivers the wave to a fake Bot API (bench/limited_api.py) that runs in a child process
+on 127.0.0.1 and answers 429 Too Many Requests, as Telegram does, whenever the sender goes over
+the allowed rate. Then a naive loop (send, sleep 1/rate, send...) is run against the same fake
+for comparison.
 
     .venv/bin/python bench/reminder_wave.py [--registrations 5000] [--allowed-rate 250]
 
@@ -18,7 +19,6 @@ import asyncio
 import collections
 import itertools
 import logging
-import multiprocessing
 import os
 import sys
 import tempfile
@@ -26,11 +26,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
-
-from aiohttp import ClientSession, web
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -40,6 +37,7 @@ from aiogram import Bot  # noqa: E402
 from aiogram.exceptions import TelegramRetryAfter  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from bench.limited_api import RETRY_AFTER, Served, control, running  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.factory import create_bot  # noqa: E402
 from bot.i18n import I18n  # noqa: E402
@@ -65,110 +63,6 @@ MEETING = {
 REMINDER = timedelta(minutes=10)  # the event's only reminder: it carries the link
 FIRST_CHAT_ID = 300_000_000
 SETTLE_SECONDS = 2.0  # from the end of set-up to the start of the wave
-RETRY_AFTER = 1  # Telegram gives whole seconds; 1 is the least it can say
-
-
-# --- the fake Bot API, run in a child process -----------------------------------------------
-
-
-class RateLimitedBotAPI:
-    """Answers sendMessage like Telegram, but only `limit` accepted messages in any trailing
-    `window` seconds; one more gets 429 with retry_after. Refused requests do not count
-    towards the window (they were not delivered). Every accepted message is recorded with its
-    arrival time (wall clock) and chat id."""
-
-    def __init__(self, rate: float, window: float) -> None:
-        self.window = window
-        self.limit = max(1, int(rate * window))
-        self.recent: collections.deque[float] = collections.deque()
-        self.accepted: list[tuple[float, int]] = []
-        self.refused = 0
-        self.message_ids = itertools.count(1)
-
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/_bench/reset", self.reset)
-        app.router.add_get("/_bench/log", self.log)
-        app.router.add_post("/bot{token}/{method}", self.handle)
-        return app
-
-    async def reset(self, _request: web.Request) -> web.Response:
-        self.recent.clear()
-        self.accepted.clear()
-        self.refused = 0
-        return web.json_response({"ok": True})
-
-    async def log(self, _request: web.Request) -> web.Response:
-        return web.json_response(
-            {"accepted": self.accepted, "refused": self.refused, "limit": self.limit}
-        )
-
-    async def handle(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        token = request.match_info["token"]
-        bot = {"id": int(token.partition(":")[0]), "is_bot": True, "first_name": "Victory bot"}
-        if method == "getMe":
-            return web.json_response({"ok": True, "result": {**bot, "username": "victory_bot"}})
-        if method != "sendMessage":
-            return web.json_response({"ok": True, "result": True})
-        form = await request.post()
-        chat_id = int(str(form["chat_id"]))
-        now = time.monotonic()
-        while self.recent and self.recent[0] <= now - self.window:
-            self.recent.popleft()
-        if len(self.recent) >= self.limit:
-            self.refused += 1
-            return web.json_response(
-                {
-                    "ok": False,
-                    "error_code": 429,
-                    "description": f"Too Many Requests: retry after {RETRY_AFTER}",
-                    "parameters": {"retry_after": RETRY_AFTER},
-                },
-                status=429,
-            )
-        self.recent.append(now)
-        self.accepted.append((time.time(), chat_id))
-        message = {
-            "message_id": next(self.message_ids),
-            "from": bot,
-            "chat": {"id": chat_id, "type": "private"},
-            "date": int(time.time()),
-            "text": str(form.get("text", "")),
-        }
-        return web.json_response({"ok": True, "result": message})
-
-
-def serve(rate: float, window: float, conn: Connection) -> None:
-    """Child process: run the fake on a free port, send the port, stop when told."""
-
-    async def run() -> None:
-        runner = web.AppRunner(RateLimitedBotAPI(rate, window).app(), access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        conn.send(int(runner.addresses[0][1]))
-        await asyncio.get_running_loop().run_in_executor(None, conn.recv)
-        await runner.cleanup()
-
-    asyncio.run(run())
-
-
-@dataclass
-class Served:
-    accepted: list[tuple[float, int]]
-    refused: int
-    limit: int
-
-
-async def control(base_url: str, what: str) -> Served | None:
-    async with ClientSession() as http:
-        if what == "reset":
-            async with http.post(f"{base_url}/_bench/reset") as response:
-                response.raise_for_status()
-            return None
-        async with http.get(f"{base_url}/_bench/log") as response:
-            data = await response.json()
-    return Served([(t, int(c)) for t, c in data["accepted"]], data["refused"], data["limit"])
 
 
 # --- the bot's side ---------------------------------------------------------------------------
@@ -547,22 +441,10 @@ def main(argv: list[str] | None = None) -> int:
     pacing_log.propagate = False
 
     # The fake runs in its own process, as Telegram is not in the bot's event loop either.
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    server = context.Process(target=serve, args=(args.allowed_rate, args.window, theirs))
-    server.start()
-    try:
-        if not ours.poll(30):
-            raise SystemExit("the fake Bot API did not start")
-        base_url = f"http://127.0.0.1:{ours.recv()}"
+    with running(args.allowed_rate, args.window) as base_url:
         wave, naive, summary = asyncio.run(
             bench(base_url, args.registrations, naive_n, args.allowed_rate, send_rate)
         )
-    finally:
-        ours.send("stop")
-        server.join(10)
-        if server.is_alive():
-            server.terminate()
     ok = report(wave, naive, summary, args.allowed_rate, send_rate, args.window, counter.count)
     if naive is not None and naive_n < args.registrations:
         print(f"  the naive loop sent to the first {naive_n} registrations only")

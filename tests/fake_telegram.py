@@ -20,6 +20,14 @@ answer the way the fake does by default through ``builtin``:
         return await tg.builtin(token, "editMessageReplyMarkup", params)
 
     tg.handlers["editMessageReplyMarkup"] = slow_edit
+
+A refusal the way Telegram sends it (the HTTP status is the error code, flood control carries
+``retry_after``), so that aiogram raises TelegramForbiddenError or TelegramRetryAfter:
+
+    async def copy(token, params):
+        if params["chat_id"] in blocked:
+            raise TelegramError.blocked()
+        return await tg.builtin(token, "copyMessage", params)
 """
 
 from __future__ import annotations
@@ -64,10 +72,47 @@ TAG = re.compile(r"<[^>]+>")
 class TelegramError(Exception):
     """Raise from a custom handler to answer {"ok": false, ...} with this code and text."""
 
-    def __init__(self, error_code: int, description: str) -> None:
+    def __init__(
+        self,
+        error_code: int,
+        description: str,
+        *,
+        http_status: int = 200,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.error_code = error_code
         self.description = description
+        # Telegram answers with the error code as the HTTP status, and aiogram picks the
+        # exception by it (403 -> TelegramForbiddenError, 400 -> TelegramBadRequest); the
+        # default 200 gives a plain TelegramAPIError.
+        self.http_status = http_status
+        self.retry_after = retry_after
+
+    @classmethod
+    def blocked(cls) -> TelegramError:
+        """403 as Telegram answers a message to a user who blocked the bot."""
+        return cls(403, "Forbidden: bot was blocked by the user", http_status=403)
+
+    @classmethod
+    def flood(cls, retry_after: int = 1) -> TelegramError:
+        """429 flood control, with parameters.retry_after: aiogram raises TelegramRetryAfter."""
+        return cls(
+            429,
+            f"Too Many Requests: retry after {retry_after}",
+            http_status=429,
+            retry_after=retry_after,
+        )
+
+    def payload(self) -> JSONDict:
+        answer: JSONDict = {
+            "ok": False,
+            "error_code": self.error_code,
+            "description": self.description,
+        }
+        if self.retry_after is not None:
+            answer["parameters"] = {"retry_after": self.retry_after}
+        return answer
 
 
 @dataclass(frozen=True)
@@ -293,9 +338,7 @@ class FakeTelegram:
             result = await self._dispatch(token, method, params)
         except TelegramError as error:
             self._record(Call(method, params, None, token, error=error.description, at=time.time()))
-            return web.json_response(
-                {"ok": False, "error_code": error.error_code, "description": error.description}
-            )
+            return web.json_response(error.payload(), status=error.http_status)
         self._record(Call(method, params, result, token, at=time.time()))
         return web.json_response({"ok": True, "result": result})
 
@@ -344,6 +387,8 @@ class FakeTelegram:
             return self._send_message(token, params)
         if method == "sendDocument":
             return self._send_document(token, params)
+        if method == "copyMessage":
+            return self._copy_message(params)
         if method == "editMessageText":
             return self._edit(params, text=True)
         if method == "editMessageReplyMarkup":
@@ -421,6 +466,27 @@ class FakeTelegram:
             message["caption"] = _plain_text(str(caption), params.get("parse_mode"))
         self._messages[(chat_id, message_id)] = message
         return message
+
+    def _copy_message(self, params: JSONDict) -> JSONDict:
+        """copyMessage answers a MessageId only. The copy is kept (as a bare message when the
+        source is not one the fake knows) so that it can be edited like any other."""
+        chat_id = _as_int(params.get("chat_id"))
+        from_chat_id = _as_int(params.get("from_chat_id"))
+        source_id = _as_int(params.get("message_id"))
+        if chat_id is None:
+            raise TelegramError(400, "Bad Request: chat not found")
+        if from_chat_id is None or source_id is None:
+            raise TelegramError(400, "Bad Request: message to copy not found")
+        message_id = next(self._message_ids)
+        source = self._messages.get((from_chat_id, source_id), {})
+        copy: JSONDict = {
+            **{k: v for k, v in source.items() if k not in {"message_id", "from", "edit_date"}},
+            "message_id": message_id,
+            "chat": self._chat(chat_id),
+            "date": int(time.time()),
+        }
+        self._messages[(chat_id, message_id)] = copy
+        return {"message_id": message_id}
 
     def _edit(self, params: JSONDict, *, text: bool) -> Any:
         if "inline_message_id" in params:

@@ -299,3 +299,20 @@ async def test_cancel_leaves_an_organizer_dialogue(harness: BotHarness) -> None:
     assert "Действие отменено" in org.last()
     await org.send("https://voov.example/j/x")  # no longer taken as a link
     assert "не понял" in org.last()
+
+
+async def test_broadcast_report_survives_flood_control(harness: BotHarness) -> None:
+    await register(harness.user(1))
+    method = SendMessage(chat_id=ORGANIZER_ID, text="x")
+    org = organizer(harness)
+    await org.send("/broadcast")
+    await org.click("Всем участникам")
+    await org.send("Напоминание")
+    # The report (a message to the organizer) meets flood control once.
+    harness.session.chat_failures[ORGANIZER_ID] = []
+    await org.click("Отправить")
+    harness.session.chat_failures[ORGANIZER_ID] = [
+        TelegramRetryAfter(method=method, message="Flood control exceeded", retry_after=0)
+    ]
+    await next(iter(harness.broadcasts._running.values()))
+    assert "Рассылка завершена" in org.last()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramRetryAfter
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -237,9 +238,24 @@ class BroadcastService:
         progress.cancelled = broadcast_id in self._cancelled
         progress.done = True
         await self._finish(broadcast_id, progress)
-        if self.on_progress is not None:
-            await self.on_progress(broadcast, progress)
+        await self._final_report(broadcast, progress)
         return progress
+
+    async def _final_report(self, broadcast: Broadcast, progress: Progress) -> None:
+        """The organizer's report must arrive even right after a flood of copies: wait out a
+        429 and try again; any other failure is logged, never lost silently."""
+        if self.on_progress is None:
+            return
+        for _ in range(5):
+            try:
+                await self.on_progress(broadcast, progress)
+                return
+            except TelegramRetryAfter as exc:
+                await asyncio.sleep(exc.retry_after)
+            except Exception:
+                log.exception("report of broadcast %s could not be sent", broadcast.id)
+                return
+        log.error("report of broadcast %s: still flood-limited, gave up", broadcast.id)
 
     def _should_stop(self, broadcast_id: int) -> bool:
         return self._stopping or broadcast_id in self._cancelled
