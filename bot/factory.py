@@ -27,6 +27,7 @@ from bot.services.reminder_runner import ReminderService
 from bot.settings import Settings
 from handlers import build_root_router
 from handlers.admin.broadcast import progress_hook
+from handlers.attendance import checkin_keyboard
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -71,6 +72,7 @@ def create_services(
         bot=bot, session_factory=session_factory, clock=clock, sender=sender
     )
     broadcasts.on_progress = progress_hook(bot, i18n, session_factory, sender.rate)
+    reminders.start_markup = checkin_keyboard
     return Services(reminders, broadcasts)
 
 

@@ -243,6 +243,62 @@ class GroupDelivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Attendance(Base):
+    """A check-in: the "I'm here" button or the code word, during the event. One per
+    registration, or per class for a class group."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (
+        UniqueConstraint("registration_id", name="uq_attendance_registration_id"),
+        UniqueConstraint("class_id", name="uq_attendance_class_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE")
+    )
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    method: Mapped[str] = mapped_column(String(16))  # button | code
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Certificate(Base):
+    """An issued certificate: the number is permanent, asking again gives the same one."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL"), unique=True
+    )
+    class_id: Mapped[int | None] = mapped_column(
+        ForeignKey("classes.id", ondelete="SET NULL"), unique=True
+    )
+    # Who gets the document: the participant, or the teacher for a class PDF.
+    recipient_id: Mapped[int | None] = mapped_column(BigInteger)
+    full_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reissued: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("certificate_id", name="uq_feedback_certificate_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class BroadcastStatus(StrEnum):
     SENDING = "sending"
     DONE = "done"

@@ -7,6 +7,7 @@ from aiogram import F, Router
 
 from handlers import (
     account,
+    attendance,
     class_groups,
     class_join,
     class_manage,
@@ -43,8 +44,10 @@ def build_root_router() -> Router:
         classes.create_router(),
         class_join.create_router(),
         class_manage.create_router(),
+        attendance.create_code_word_router(),
         fallback.create_router(),
     )
+    root.include_router(attendance.create_router())
     root.include_router(class_groups.create_router())
     root.include_router(groups.create_router())
     root.include_router(build_admin_router())

@@ -84,3 +84,15 @@ class StudentRemoveCb(CallbackData, prefix="clr"):
 class JoinDecisionCb(CallbackData, prefix="clj"):
     student_id: int
     approve: bool
+
+
+class CheckInCb(CallbackData, prefix="chk"):
+    """The "I'm here" button of the "we are starting" message (class_id 0: a participant)."""
+
+    event_id: int
+    class_id: int = 0
+
+
+class FeedbackCb(CallbackData, prefix="fb"):
+    certificate_id: int
+    rating: int  # 1-5; 0 = skip the comment

@@ -35,8 +35,25 @@ ensure_venv_module() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
 }
 
+ensure_debian_packages() {
+  # Only on Debian-like systems; elsewhere the README says which fonts to provide.
+  command -v dpkg-query >/dev/null 2>&1 || return 0
+  local missing=()
+  while read -r package; do
+    package="${package%%#*}"; package="${package// /}"
+    [ -n "$package" ] || continue
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$package")
+  done < deploy/apt-packages.txt
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  echo "installing Debian packages: ${missing[*]}" >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
 bootstrap() {
   local extras="${1:-}"
+  ensure_debian_packages
   local python
   python="$(find_python)"
   if [ ! -x .venv/bin/python ]; then

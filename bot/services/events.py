@@ -92,6 +92,21 @@ class Event(_Strict):
     show_link_from_registration: bool = False
     contacts: Contacts = Contacts()
     organizer: Localized | None = None
+    # Certificates: only for those who checked in (the "I'm here" button or the code word)...
+    require_attendance: bool = True
+    # ...which stays open this long after the end;
+    checkin_after_end: timedelta = timedelta(hours=1)
+    # the word organizers announce during the conference (empty: the button only);
+    checkin_code: str = ""
+    # certificates go out automatically this long after the end;
+    certificate_delay: timedelta = timedelta(hours=2)
+    # both languages on one certificate instead of the participant's language.
+    certificate_bilingual: bool = False
+
+    @field_validator("checkin_after_end", "certificate_delay", mode="before")
+    @classmethod
+    def _one_duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
 
     @field_validator("reminders", mode="before")
     @classmethod
@@ -122,6 +137,13 @@ class Event(_Strict):
         if now >= self.deadline:
             return EventState.CLOSED
         return EventState.OPEN
+
+    def checkin_open(self, now: datetime) -> bool:
+        return self.starts_at <= now < self.ends_at + self.checkin_after_end
+
+    @property
+    def certificates_from(self) -> datetime:
+        return self.ends_at + self.certificate_delay
 
     @property
     def reminders_text(self) -> str:

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from aiogram import Bot
 from sqlalchemy import and_, exists, func, or_, select
@@ -18,11 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.i18n import I18n
+from bot.i18n import I18n, Translator
 from bot.messages import attends_offline, link_update_text, reminder_text
 from bot.services.events import Event, EventCatalog
 from bot.services.pacing import Outcome, PacedSender, Result, Stats
 from bot.services.reminders import (
+    START,
     Slot,
     current_slot,
     link_kind,
@@ -84,6 +86,14 @@ class ReminderService:
         self._look_again: set[str] = set()
         # Called with the moment of the next wave, so the scheduler can wake up in time.
         self.on_next_wave: Callable[[datetime], None] | None = None
+        # Builds the check-in keyboard of the "start" message: (event id, translator, class id).
+        self.start_markup: Callable[[int, Translator, int | None], Any] | None = None
+
+    def _markup(self, kind: str, event_id: int, language: str, class_id: int | None = None) -> Any:
+        """The "we are starting" message carries the check-in button (set by the factory)."""
+        if kind != START or self.start_markup is None:
+            return None
+        return self.start_markup(event_id, self.i18n(language), class_id)
 
     # --- queries ---------------------------------------------------------------------
 
@@ -308,8 +318,10 @@ class ReminderService:
                 t, event, slot, now=self.clock.now(), participation_format="online", link=link
             )
 
-            async def send(chat: int = chat_id, body: str = text) -> object:
-                return await self.bot.send_message(chat, body)
+            markup = self._markup(slot.kind, event_id, language, class_id=class_id)
+
+            async def send(chat: int = chat_id, body: str = text, keyboard: Any = markup) -> object:
+                return await self.bot.send_message(chat, body, reply_markup=keyboard)
 
             result = await self.sender.send(chat_id, send, stopping=lambda: self._stopping)
             if result.outcome is Outcome.ABANDONED:
@@ -402,9 +414,12 @@ class ReminderService:
             except asyncio.QueueEmpty:
                 return
             text, link = text_for(r)
+            markup = self._markup(kind, event_id, r.language)
 
-            async def send(chat_id: int = r.user_id, body: str = text) -> object:
-                return await self.bot.send_message(chat_id, body)
+            async def send(
+                chat_id: int = r.user_id, body: str = text, keyboard: Any = markup
+            ) -> object:
+                return await self.bot.send_message(chat_id, body, reply_markup=keyboard)
 
             result = await self.sender.send(r.user_id, send, stopping=lambda: self._stopping)
             if result.outcome is Outcome.ABANDONED:

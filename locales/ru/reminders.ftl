@@ -57,3 +57,9 @@ reminders-on = 🔔 Напоминания включены.
 calendar-caption = 📅 Добавьте конференцию в календарь: откройте файл — он подходит для Google Календаря, Apple Календаря и Outlook.
 calendar-location-online = Онлайн, VooV Meeting (ссылку пришлёт бот)
 calendar-description-bot = Ссылку на конференцию и напоминания пришлёт бот в Telegram.
+
+checkin-button = ✅ Я здесь
+checkin-done = ✅ Вы отметились. Спасибо, что вы с нами!
+checkin-already = Вы уже отметились.
+checkin-not-registered = Отметиться могут только зарегистрированные участники.
+checkin-closed = Отметиться можно только во время конференции.

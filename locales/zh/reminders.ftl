@@ -29,3 +29,9 @@ reminders-on = 🔔 已开启会议提醒。
 calendar-caption = 📅 将会议添加到日历：打开此文件即可导入谷歌日历、苹果日历或 Outlook。
 calendar-location-online = 线上，腾讯会议（链接将由机器人发送）
 calendar-description-bot = 会议链接和提醒将通过 Telegram 机器人发送。
+
+checkin-button = ✅ 签到
+checkin-done = ✅ 签到成功，感谢您的参与！
+checkin-already = 您已签到。
+checkin-not-registered = 仅已报名的参会者可以签到。
+checkin-closed = 只能在会议进行期间签到。
