@@ -22,6 +22,8 @@ PARTICIPANT_COMMANDS = (
     "reminders",
     "class",
     "classes",
+    "certificate",
+    "verify",
     "unregister",
     "language",
     "contacts",
@@ -45,7 +47,16 @@ async def set_default_commands(bot: Bot, i18n: I18n) -> None:
         await bot.set_my_commands(commands_for(i18n(code)), language_code=code)
 
 
-ORGANIZER_COMMANDS = ("admin", "stats", "export", "broadcast", "setlink", "event", "speakers")
+ORGANIZER_COMMANDS = (
+    "admin",
+    "stats",
+    "export",
+    "broadcast",
+    "setlink",
+    "event",
+    "speakers",
+    "certificates",
+)
 
 
 def organizer_commands_for(t: Translator) -> list[BotCommand]:

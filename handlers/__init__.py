@@ -8,6 +8,7 @@ from aiogram import F, Router
 from handlers import (
     account,
     attendance,
+    certificates,
     class_groups,
     class_join,
     class_manage,
@@ -44,6 +45,7 @@ def build_root_router() -> Router:
         classes.create_router(),
         class_join.create_router(),
         class_manage.create_router(),
+        certificates.create_router(),
         attendance.create_code_word_router(),
         fallback.create_router(),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from bot.filters import IsOrganizer
-from handlers.admin import broadcast, export, menu, refusal, settings, speakers, stats
+from handlers.admin import broadcast, certificates, export, menu, refusal, settings, speakers, stats
 
 
 def build_admin_router() -> Router:
@@ -21,6 +21,7 @@ def build_admin_router() -> Router:
         settings.create_router(),
         speakers.create_router(),
         broadcast.create_router(),
+        certificates.create_router(),
     )
     return router
 

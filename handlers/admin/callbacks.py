@@ -52,3 +52,10 @@ class AdminStopCb(CallbackData, prefix="ax"):
     """Stop a running broadcast."""
 
     broadcast_id: int
+
+
+class AdminCertCb(CallbackData, prefix="acert"):
+    """Certificates of an event: preview | send | fix (correct a name)."""
+
+    action: str
+    slug: str

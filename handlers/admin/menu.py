@@ -11,7 +11,7 @@ from bot.i18n import Translator
 from handlers.admin.callbacks import AdminMenuCb
 
 # Each action is also a command: /stats, /export, /broadcast, /setlink, /event, /speakers.
-ADMIN_ACTIONS = ("stats", "export", "broadcast", "setlink", "event", "speakers")
+ADMIN_ACTIONS = ("stats", "export", "broadcast", "setlink", "event", "speakers", "certificates")
 
 
 def admin_menu(t: Translator) -> InlineKeyboardMarkup:

@@ -44,6 +44,8 @@ help =
     /unregister — 取消报名
     /language — 切换语言
     /contacts — 主办方联系方式
+    /certificate — 我的参会证书
+    /verify — 按编号查验证书
     /cancel — 中止填写报名表（不会保存任何信息）
     /delete_me — 删除我的个人信息
     /help — 查看本帮助

@@ -1,0 +1,313 @@
+"""Issuing certificates: who gets one, numbering, delivery through the shared paced sender, and
+what a participant or an organizer can ask later. Rendering is injected (the PDF renderer in
+bot/services/certificates.py); this module decides and records.
+
+Restart-safe: a certificate row (with its permanent number) is written before the document is
+sent, and `sent_at` right after Telegram accepted it, so a restart sends what is missing and
+nothing twice (except at most the few in flight at a kill)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.types import BufferedInputFile
+from sqlalchemy import exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from bot.clock import Clock
+from bot.services.events import Event, EventCatalog
+from bot.services.pacing import Outcome, PacedSender, Priority, Stats
+from db.models import (
+    Attendance,
+    Certificate,
+    EventRow,
+    Registration,
+    RegistrationStatus,
+    SchoolClass,
+    StudentStatus,
+    User,
+)
+from db.repositories import UserRepository
+
+log = logging.getLogger(__name__)
+
+# Automatic issuing looks back this far: a restart long after an event sends nothing old.
+AUTOMATIC_WINDOW = timedelta(days=14)
+# No 0/O, 1/I/L: a number read out over the phone must not be ambiguous.
+_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def certificate_number(event: Event, sequence: int) -> str:
+    """ "NP25-0042-K7QX": programme and year, a sequence, and a random tail so that numbers
+    cannot be enumerated to read other people's names through /verify."""
+    tail = "".join(secrets.choice(_ALPHABET) for _ in range(4))
+    return f"NP{event.starts_at:%y}-{sequence:04d}-{tail}"
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    data: bytes
+
+
+# (event, certificate, pupils' names for a class certificate) -> the PDF
+Render = Callable[[Event, Certificate, list[str] | None], Awaitable[bytes]]
+# After a participant's certificate went out (the feedback question).
+AfterSend = Callable[[Certificate], Awaitable[None]]
+
+
+class CertificateService:
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        catalog: EventCatalog,
+        clock: Clock,
+        sender: PacedSender,
+        render: Render,
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.catalog = catalog
+        self.clock = clock
+        self.sender = sender
+        self.render = render
+        self.after_send: AfterSend | None = None
+        self._stopping = False
+
+    # --- who ----------------------------------------------------------------------------
+
+    async def _event_id(self, session: AsyncSession, event: Event) -> int | None:
+        return await session.scalar(select(EventRow.id).where(EventRow.slug == event.slug))
+
+    async def eligible_registrations(
+        self, session: AsyncSession, event: Event, event_id: int
+    ) -> list[Registration]:
+        query = select(Registration).where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.ACTIVE,
+            Registration.user_id.is_not(None),
+        )
+        if event.require_attendance:
+            query = query.where(exists().where(Attendance.registration_id == Registration.id))
+        return list((await session.execute(query.order_by(Registration.id))).scalars().all())
+
+    async def eligible_classes(
+        self, session: AsyncSession, event: Event, event_id: int
+    ) -> list[SchoolClass]:
+        query = select(SchoolClass).where(
+            SchoolClass.event_id == event_id,
+            SchoolClass.status == RegistrationStatus.ACTIVE,
+            SchoolClass.teacher_id.is_not(None),
+        )
+        if event.require_attendance:
+            # A class checks in with the button in its group, or its teacher does.
+            query = query.where(exists().where(Attendance.class_id == SchoolClass.id))
+        return list((await session.execute(query.order_by(SchoolClass.id))).scalars().all())
+
+    # --- issuing --------------------------------------------------------------------------
+
+    async def issue_missing(self, event: Event) -> int:
+        """Certificate rows (with numbers) for everyone eligible who has none yet."""
+        async with self.session_factory() as session:
+            event_id = await self._event_id(session, event)
+            if event_id is None:
+                return 0
+            have_regs = set(
+                (
+                    await session.execute(
+                        select(Certificate.registration_id).where(Certificate.event_id == event_id)
+                    )
+                ).scalars()
+            )
+            have_classes = set(
+                (
+                    await session.execute(
+                        select(Certificate.class_id).where(Certificate.event_id == event_id)
+                    )
+                ).scalars()
+            )
+            count = await session.scalar(
+                select(func.count())
+                .select_from(Certificate)
+                .where(Certificate.event_id == event_id)
+            )
+            sequence = int(count or 0)
+            now = self.clock.now()
+            new = []
+            for reg in await self.eligible_registrations(session, event, event_id):
+                if reg.id in have_regs:
+                    continue
+                sequence += 1
+                new.append(
+                    Certificate(
+                        number=certificate_number(event, sequence),
+                        event_id=event_id,
+                        registration_id=reg.id,
+                        recipient_id=reg.user_id,
+                        full_name=reg.full_name or "",
+                        language=reg.language,
+                        issued_at=now,
+                    )
+                )
+            for school_class in await self.eligible_classes(session, event, event_id):
+                if school_class.id in have_classes:
+                    continue
+                sequence += 1
+                new.append(
+                    Certificate(
+                        number=certificate_number(event, sequence),
+                        event_id=event_id,
+                        class_id=school_class.id,
+                        recipient_id=school_class.teacher_id,
+                        full_name=school_class.teacher_name or "",
+                        language=school_class.language,
+                        issued_at=now,
+                    )
+                )
+            session.add_all(new)
+            await session.commit()
+            return len(new)
+
+    async def document(self, event: Event, certificate: Certificate) -> Document:
+        pupils = None
+        if certificate.class_id is not None:
+            async with self.session_factory() as session:
+                school_class = await session.get(
+                    SchoolClass, certificate.class_id, options=[selectinload(SchoolClass.students)]
+                )
+                pupils = [
+                    s.full_name
+                    for s in (school_class.students if school_class else [])
+                    if s.status == StudentStatus.ACTIVE
+                ]
+        data = await self.render(event, certificate, pupils)
+        return Document(f"certificate-{certificate.number}.pdf", data)
+
+    async def deliver_pending(self, event: Event, progress: Stats | None = None) -> Stats:
+        """Send every issued certificate that has not gone out yet."""
+        stats = progress or Stats()
+        async with self.session_factory() as session:
+            event_id = await self._event_id(session, event)
+            pending = list(
+                (
+                    await session.execute(
+                        select(Certificate)
+                        .where(
+                            Certificate.event_id == event_id,
+                            Certificate.sent_at.is_(None),
+                            Certificate.recipient_id.is_not(None),
+                        )
+                        .order_by(Certificate.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        for certificate in pending:
+            if self._stopping:
+                break
+            await self._send(event, certificate, stats)
+        return stats
+
+    async def _send(self, event: Event, certificate: Certificate, stats: Stats) -> None:
+        document = await self.document(event, certificate)
+        chat_id = int(certificate.recipient_id or 0)
+
+        async def call() -> object:
+            return await self.bot.send_document(
+                chat_id, BufferedInputFile(document.data, filename=document.filename)
+            )
+
+        result = await self.sender.send(
+            chat_id, call, stopping=lambda: self._stopping, priority=Priority.CERTIFICATE
+        )
+        if result.outcome is Outcome.ABANDONED:
+            return
+        stats.add(result)
+        async with self.session_factory() as session:
+            row = await session.get(Certificate, certificate.id)
+            if row is None:
+                return
+            if result.outcome is Outcome.SENT:
+                row.sent_at = self.clock.now()
+                row.error = None
+            elif result.outcome is Outcome.UNREACHABLE:
+                row.error = "unreachable"
+                row.sent_at = self.clock.now()  # not retried; /certificate gives it on request
+                await UserRepository(session).mark_unreachable(chat_id, self.clock.now())
+            else:
+                row.error = result.error
+                row.sent_at = self.clock.now()
+            await session.commit()
+        if result.outcome is Outcome.SENT and self.after_send is not None:
+            try:
+                await self.after_send(certificate)
+            except Exception:  # the question after the certificate is a courtesy
+                log.exception("feedback question for certificate %s failed", certificate.number)
+
+    async def reconcile(self) -> None:
+        """Automatic issuing: events whose end plus the configured delay has passed."""
+        now = self.clock.now()
+        for event in self.catalog:
+            if now < event.certificates_from or self._stopping:
+                continue
+            # Only recent events: a restart years later must not mail old certificates.
+            if now > event.certificates_from + AUTOMATIC_WINDOW:
+                continue
+            await self.issue_missing(event)
+            await self.deliver_pending(event)
+
+    async def stop(self) -> None:
+        self._stopping = True
+
+    # --- asking later -------------------------------------------------------------------
+
+    async def of_user(self, user_id: int) -> list[Certificate]:
+        async with self.session_factory() as session:
+            rows = await session.execute(
+                select(Certificate)
+                .where(Certificate.recipient_id == user_id)
+                .order_by(Certificate.id)
+            )
+            return list(rows.scalars().all())
+
+    async def by_number(self, number: str) -> tuple[Certificate, str] | None:
+        async with self.session_factory() as session:
+            row = await session.execute(
+                select(Certificate, EventRow.slug)
+                .join(EventRow, EventRow.id == Certificate.event_id)
+                .where(Certificate.number == number.strip().upper())
+            )
+            found = row.first()
+            return (found[0], found[1]) if found else None
+
+    async def correct_name(self, number: str, new_name: str) -> Certificate | None:
+        """An organizer fixes a name: the certificate keeps its number and goes out again."""
+        async with self.session_factory() as session:
+            certificate = await session.scalar(
+                select(Certificate).where(Certificate.number == number.strip().upper())
+            )
+            if certificate is None:
+                return None
+            certificate.full_name = new_name
+            certificate.reissued += 1
+            certificate.sent_at = None
+            if certificate.registration_id is not None:
+                registration = await session.get(Registration, certificate.registration_id)
+                if registration is not None:
+                    registration.full_name = new_name
+            await session.commit()
+            return certificate
+
+    async def user_language(self, user_id: int) -> str | None:
+        async with self.session_factory() as session:
+            user = await session.get(User, user_id)
+            return user.language if user else None

@@ -1,0 +1,217 @@
+"""/certificates: preview one, send to everyone still missing one (with a report), and correct
+a name (the certificate keeps its number and goes out again)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.i18n import Translator
+from bot.services.certificate_issue import CertificateService
+from bot.services.events import Event, EventCatalog
+from bot.services.pacing import Stats
+from bot.services.registration_form import Field, Invalid, validate_text
+from db.models import Certificate
+from db.repositories import AuditRepository, EventRepository
+from handlers.admin.callbacks import AdminCertCb, AdminEventCb, AdminMenuCb
+from handlers.admin.common import ask_event, title
+from handlers.filters import PLAIN_TEXT
+
+
+class FixName(StatesGroup):
+    number = State()
+    name = State()
+
+
+def actions_keyboard(t: Translator, event: Event) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for action in ("preview", "send", "fix"):
+        kb.button(
+            text=t(f"admin-cert-{action}"),
+            callback_data=AdminCertCb(action=action, slug=event.slug),
+        )
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+async def show_actions(
+    bot: Bot,
+    chat_id: int,
+    t: Translator,
+    session: AsyncSession,
+    event: Event,
+    certificates: CertificateService,
+) -> None:
+    row = await EventRepository(session).by_slug(event.slug)
+    eligible = len(await certificates.eligible_registrations(session, event, row.id)) if row else 0
+    await bot.send_message(
+        chat_id,
+        t(
+            "admin-cert-summary",
+            event=title(t, event),
+            eligible=eligible,
+            attendance=str(event.require_attendance).lower(),
+        ),
+        reply_markup=actions_keyboard(t, event),
+    )
+
+
+async def cmd_certificates(
+    message: Message,
+    bot: Bot,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    certificates: CertificateService,
+) -> None:
+    event = await ask_event(bot, message.chat.id, t, list(catalog), "certificates")
+    if event is not None:
+        await show_actions(bot, message.chat.id, t, session, event, certificates)
+
+
+async def on_menu(
+    query: CallbackQuery,
+    bot: Bot,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    certificates: CertificateService,
+) -> None:
+    await query.answer()
+    event = await ask_event(bot, query.from_user.id, t, list(catalog), "certificates")
+    if event is not None:
+        await show_actions(bot, query.from_user.id, t, session, event, certificates)
+
+
+async def on_event_chosen(
+    query: CallbackQuery,
+    callback_data: AdminEventCb,
+    bot: Bot,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    certificates: CertificateService,
+) -> None:
+    await query.answer()
+    event = catalog.get(callback_data.slug)
+    if event is not None:
+        await show_actions(bot, query.from_user.id, t, session, event, certificates)
+
+
+async def on_action(
+    query: CallbackQuery,
+    callback_data: AdminCertCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+    certificates: CertificateService,
+) -> None:
+    event = catalog.get(callback_data.slug)
+    if event is None:
+        await query.answer(t("err-unknown-event"), show_alert=True)
+        return
+    await query.answer()
+    chat_id = query.from_user.id
+    row = await EventRepository(session).by_slug(event.slug)
+    if callback_data.action == "preview":
+        sample = Certificate(
+            number="NP00-0000-PREV",
+            full_name=t("admin-cert-sample-name"),
+            language=t.lang,
+            event_id=row.id if row else 0,
+        )
+        document = await certificates.document(event, sample)
+        await bot.send_document(
+            chat_id,
+            BufferedInputFile(document.data, filename="preview.pdf"),
+            caption=t("admin-cert-preview-caption"),
+        )
+    elif callback_data.action == "send":
+        AuditRepository(session).record(
+            chat_id, "certificates_send", clock.now(), event_id=row.id if row else None
+        )
+        await session.commit()
+        issued = await certificates.issue_missing(event)
+        await bot.send_message(chat_id, t("admin-cert-sending", issued=issued))
+        stats = await certificates.deliver_pending(event, Stats())
+        await bot.send_message(
+            chat_id,
+            t(
+                "admin-cert-report",
+                sent=stats.sent,
+                unreachable=stats.unreachable,
+                failed=stats.failed,
+            ),
+        )
+    else:
+        await state.set_state(FixName.number)
+        await state.set_data({"slug": event.slug})
+        await bot.send_message(chat_id, t("admin-cert-ask-number"))
+
+
+async def on_number(
+    message: Message, state: FSMContext, t: Translator, certificates: CertificateService
+) -> None:
+    found = await certificates.by_number(message.text or "")
+    if found is None:
+        await message.answer(t("verify-not-found", number=escape((message.text or "")[:40])))
+        return
+    await state.update_data({"number": found[0].number})
+    await state.set_state(FixName.name)
+    await message.answer(t("admin-cert-ask-name", name=escape(found[0].full_name)))
+
+
+async def on_name(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+    certificates: CertificateService,
+) -> None:
+    try:
+        name = validate_text(Field.FULL_NAME, message.text or "")
+    except Invalid as problem:
+        await message.answer(t(problem.key, **problem.args_))
+        return
+    data = await state.get_data()
+    await state.clear()
+    certificate = await certificates.correct_name(data["number"], name)
+    event = catalog.get(data["slug"])
+    if certificate is None or event is None:
+        await message.answer(t("err-generic"))
+        return
+    AuditRepository(session).record(
+        message.chat.id,
+        "certificate_reissue",
+        clock.now(),
+        event_id=certificate.event_id,
+        details={"number": certificate.number, "name": name},
+    )
+    await session.commit()
+    stats = await certificates.deliver_pending(event, Stats())
+    await message.answer(t("admin-cert-reissued", number=certificate.number, sent=stats.sent))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(cmd_certificates, Command("certificates"))
+    router.callback_query.register(on_menu, AdminMenuCb.filter(F.action == "certificates"))
+    router.callback_query.register(on_event_chosen, AdminEventCb.filter(F.action == "certificates"))
+    router.callback_query.register(on_action, AdminCertCb.filter())
+    router.message.register(on_number, FixName.number, PLAIN_TEXT)
+    router.message.register(on_name, FixName.name, PLAIN_TEXT)
+    return router
