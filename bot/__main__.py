@@ -21,7 +21,37 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the bot with long polling (the default)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("check-config", help="validate settings and the events file, list events")
+    cert = sub.add_parser("certificate", help="certificate tools for organizers")
+    cert_sub = cert.add_subparsers(dest="certificate_command", metavar="ACTION", required=True)
+    preview = cert_sub.add_parser("preview", help="render a sample certificate to a PDF file")
+    preview.add_argument("--event", required=True, help="the event's slug from the events file")
+    preview.add_argument("--name", required=True, help="the participant's full name")
+    preview.add_argument("--lang", choices=("ru", "zh"), default="ru")
+    preview.add_argument("--bilingual", action="store_true", help="both languages on one page")
+    preview.add_argument("--out", default="certificate-preview.pdf", help="the PDF to write")
     return parser
+
+
+def _certificate_preview(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services.certificates import preview
+
+    event = load_events(settings.events_file).get(args.event)
+    if event is None:
+        return _fail(f"--event: no event '{args.event}' in {settings.events_file}")
+    try:
+        path = preview(
+            event,
+            args.name,
+            args.lang,
+            args.bilingual or event.certificate_bilingual,
+            Path(args.out),
+        )
+    except Exception as exc:  # MissingGlyphs, FontUnavailable...: their messages are one line
+        return _fail(str(exc))
+    print(f"written {path} ({path.stat().st_size // 1024} KB)")
+    return 0
 
 
 def _fail(message: str) -> int:
@@ -55,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if command == "check-config":
             return _check_config(settings)
+        if command == "certificate":
+            return _certificate_preview(settings, args)
         from bot.app import migrate, run_polling, setup_logging
 
         setup_logging(settings.log_level)

@@ -13,6 +13,7 @@ from bot.commands import set_default_commands, set_organizer_commands
 from bot.factory import create_bot, create_dispatcher, create_services
 from bot.i18n import I18n
 from bot.middlewares.inflight import InFlightUpdates
+from bot.services.certificate_fonts import check_fonts
 from bot.services.event_settings import apply_stored_overrides
 from bot.services.events import load_events
 from bot.services.pacing import PacedSender
@@ -67,6 +68,9 @@ async def run_polling(
 ) -> None:
     clock = clock or SystemClock()
     catalog = load_events(settings.events_file)
+    for problem in check_fonts():
+        # Certificates cannot be drawn without them; everything else still works.
+        log.error("certificate fonts: %s", problem)
     i18n = I18n()
     engine = create_engine(settings.database_url)
     try:
@@ -88,6 +92,7 @@ async def run_polling(
             sender=PacedSender(settings.send_rate),
         )
         reminders, broadcasts = services.reminders, services.broadcasts
+        certificates = services.certificates
         dp = create_dispatcher(
             settings=settings,
             session_factory=session_factory,
@@ -96,9 +101,19 @@ async def run_polling(
             i18n=i18n,
             reminders=reminders,
             broadcasts=broadcasts,
+            certificates=certificates,
         )
         scheduler = AsyncIOScheduler(timezone="UTC")
         schedule_reminders(scheduler, reminders, settings.reminder_check_seconds)
+        # Certificates go out automatically after each event's end plus its delay.
+        scheduler.add_job(
+            certificates.reconcile,
+            "interval",
+            seconds=max(settings.reminder_check_seconds, 60),
+            id="certificates",
+            max_instances=1,
+            coalesce=True,
+        )
 
         async def on_startup() -> None:
             await set_default_commands(bot, i18n)
@@ -115,6 +130,7 @@ async def run_polling(
                 log.warning("%s updates still running at shutdown", inflight.count)
             await reminders.stop()
             await broadcasts.stop()
+            await certificates.stop()
 
         dp.startup.register(on_startup)
         dp.shutdown.register(on_shutdown)

@@ -21,6 +21,9 @@ from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.inflight import InFlightUpdates
 from bot.middlewares.user import UserMiddleware
 from bot.services.broadcasts import BroadcastService
+from bot.services.certificate_issue import CertificateService
+from bot.services.certificate_render import make_render
+from bot.services.certificates import default_renderer
 from bot.services.events import EventCatalog
 from bot.services.pacing import PacedSender
 from bot.services.reminder_runner import ReminderService
@@ -28,6 +31,7 @@ from bot.settings import Settings
 from handlers import build_root_router
 from handlers.admin.broadcast import progress_hook
 from handlers.attendance import checkin_keyboard
+from handlers.certificates import feedback_question
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -49,6 +53,7 @@ class Services:
 
     reminders: ReminderService
     broadcasts: BroadcastService
+    certificates: CertificateService
 
 
 def create_services(
@@ -73,7 +78,20 @@ def create_services(
     )
     broadcasts.on_progress = progress_hook(bot, i18n, session_factory, sender.rate)
     reminders.start_markup = checkin_keyboard
-    return Services(reminders, broadcasts)
+
+    async def bot_username() -> str:
+        return (await bot.me()).username or "bot"
+
+    certificates = CertificateService(
+        bot=bot,
+        session_factory=session_factory,
+        catalog=catalog,
+        clock=clock,
+        sender=sender,
+        render=make_render(default_renderer(), bot_username),
+    )
+    certificates.after_send = feedback_question(bot, i18n, session_factory)
+    return Services(reminders, broadcasts, certificates)
 
 
 def create_dispatcher(
@@ -85,6 +103,7 @@ def create_dispatcher(
     i18n: I18n,
     reminders: ReminderService,
     broadcasts: BroadcastService,
+    certificates: CertificateService,
     storage: BaseStorage | None = None,
     events_isolation: BaseEventIsolation | None = None,
 ) -> Dispatcher:
@@ -101,6 +120,7 @@ def create_dispatcher(
         i18n=i18n,
         reminders=reminders,
         broadcasts=broadcasts,
+        certificates=certificates,
         admin_ids=settings.admin_ids,
     )
     inflight = InFlightUpdates()

@@ -250,6 +250,7 @@ class BotHarness:
         )
         self.reminders = services.reminders
         self.broadcasts = services.broadcasts
+        self.certificates = services.certificates
         self.dp = create_dispatcher(
             settings=self.settings,
             session_factory=self.session_factory,
@@ -258,6 +259,7 @@ class BotHarness:
             i18n=self.i18n,
             reminders=self.reminders,
             broadcasts=self.broadcasts,
+            certificates=self.certificates,
         )
 
     async def close(self) -> None:

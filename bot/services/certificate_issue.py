@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
 from bot.services.events import Event, EventCatalog
-from bot.services.pacing import Outcome, PacedSender, Priority, Stats
+from bot.services.pacing import Outcome, PacedSender, Priority, Result, Stats
 from db.models import (
     Attendance,
     Certificate,
@@ -56,8 +56,17 @@ class Document:
     data: bytes
 
 
-# (event, certificate, pupils' names for a class certificate) -> the PDF
-Render = Callable[[Event, Certificate, list[str] | None], Awaitable[bytes]]
+@dataclass(frozen=True)
+class ClassPages:
+    """What a class's PDF needs besides the teacher's certificate row."""
+
+    class_name: str
+    school: str
+    pupils: list[str]
+
+
+# (event, certificate, the class for a teacher's class PDF) -> the PDF
+Render = Callable[[Event, Certificate, ClassPages | None], Awaitable[bytes]]
 # After a participant's certificate went out (the feedback question).
 AfterSend = Callable[[Certificate], Awaitable[None]]
 
@@ -177,18 +186,23 @@ class CertificateService:
             return len(new)
 
     async def document(self, event: Event, certificate: Certificate) -> Document:
-        pupils = None
+        pages = None
         if certificate.class_id is not None:
             async with self.session_factory() as session:
                 school_class = await session.get(
                     SchoolClass, certificate.class_id, options=[selectinload(SchoolClass.students)]
                 )
-                pupils = [
-                    s.full_name
-                    for s in (school_class.students if school_class else [])
-                    if s.status == StudentStatus.ACTIVE
-                ]
-        data = await self.render(event, certificate, pupils)
+                if school_class is not None:
+                    pages = ClassPages(
+                        school_class.name,
+                        school_class.school or "",
+                        [
+                            s.full_name
+                            for s in school_class.students
+                            if s.status == StudentStatus.ACTIVE
+                        ],
+                    )
+        data = await self.render(event, certificate, pages)
         return Document(f"certificate-{certificate.number}.pdf", data)
 
     async def deliver_pending(self, event: Event, progress: Stats | None = None) -> Stats:
@@ -218,7 +232,15 @@ class CertificateService:
         return stats
 
     async def _send(self, event: Event, certificate: Certificate, stats: Stats) -> None:
-        document = await self.document(event, certificate)
+        try:
+            document = await self.document(event, certificate)
+        except Exception as exc:
+            # A name no configured font can draw (MissingGlyphs) or a broken template: told to
+            # the organizer in the report, never sent with empty boxes.
+            log.error("certificate %s cannot be rendered: %s", certificate.number, exc)
+            stats.add(Result(Outcome.FAILED, error=str(exc)))
+            await self._mark(certificate.id, error=str(exc))
+            return
         chat_id = int(certificate.recipient_id or 0)
 
         async def call() -> object:
@@ -252,6 +274,14 @@ class CertificateService:
                 await self.after_send(certificate)
             except Exception:  # the question after the certificate is a courtesy
                 log.exception("feedback question for certificate %s failed", certificate.number)
+
+    async def _mark(self, certificate_id: int, error: str) -> None:
+        async with self.session_factory() as session:
+            row = await session.get(Certificate, certificate_id)
+            if row is not None:
+                row.error = error
+                row.sent_at = self.clock.now()  # not retried until an organizer corrects it
+                await session.commit()
 
     async def reconcile(self) -> None:
         """Automatic issuing: events whose end plus the configured delay has passed."""

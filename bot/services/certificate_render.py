@@ -1,0 +1,57 @@
+"""Turns a certificate row into a PDF with the renderer of bot/services/certificates.py, in a
+worker thread so the bot's event loop keeps answering while pages are drawn."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.services.certificate_issue import ClassPages, Render
+from bot.services.certificates import (
+    CertificateRenderer,
+    Lang,
+    certificate_data,
+    letter_data,
+)
+from bot.services.events import Event
+from db.models import Certificate
+
+
+def make_render(
+    renderer: CertificateRenderer, bot_username: Callable[[], Awaitable[str]]
+) -> Render:
+    async def render(event: Event, certificate: Certificate, pages: ClassPages | None) -> bytes:
+        lang: Lang = "zh" if certificate.language == "zh" else "ru"
+        username = await bot_username()
+        if pages is None:
+            return await renderer.render_async(
+                certificate_data(
+                    event,
+                    full_name=certificate.full_name,
+                    number=certificate.number,
+                    lang=lang,
+                    bilingual=event.certificate_bilingual,
+                    bot_username=username,
+                )
+            )
+        pupils = [
+            certificate_data(
+                event,
+                full_name=name,
+                number=f"{certificate.number}/{index}",
+                lang=lang,
+                bilingual=event.certificate_bilingual,
+                bot_username=username,
+            )
+            for index, name in enumerate(pages.pupils, 1)
+        ]
+        letter = letter_data(
+            event,
+            teacher_name=certificate.full_name,
+            class_name=pages.class_name,
+            school=pages.school,
+            lang=lang,
+            bilingual=event.certificate_bilingual,
+        )
+        return await renderer.render_class_async(pupils, letter)
+
+    return render

@@ -1,0 +1,160 @@
+"""Certificates end to end: who gets one, delivery, asking again, verification, corrections,
+feedback, class PDFs."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiogram.methods import SendDocument
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from db.models import Certificate, Feedback
+from tests.flows import register
+from tests.harness import ORGANIZER_ID, BotHarness, FakeUser, make_event
+
+START = datetime(2025, 9, 3, 7, 0, tzinfo=UTC)
+AFTER = START + timedelta(hours=6)  # end (3 h) + default delay (2 h) has passed
+
+
+@pytest.fixture
+def events() -> list[dict]:
+    return [make_event(starts_at=START)]
+
+
+def documents(harness: BotHarness, chat_id: int) -> list[SendDocument]:
+    return [
+        s.method
+        for s in harness.session.sent
+        if isinstance(s.method, SendDocument)
+        and s.method.chat_id == chat_id
+        and s.method.document.filename.startswith("certificate")  # not the calendar file
+    ]
+
+
+def pdf_text(document: SendDocument) -> str:
+    reader = PdfReader(io.BytesIO(document.document.data))
+    return " ".join(page.extract_text() for page in reader.pages)
+
+
+async def check_in(harness: BotHarness, user: FakeUser) -> None:
+    harness.clock.set(START)
+    await harness.reminders.run_due()
+    await user.click("签到" if user.tg.language_code == "zh" else "Я здесь")
+
+
+async def certificates(harness: BotHarness) -> list[Certificate]:
+    async with harness.session_factory() as session:
+        return list((await session.execute(select(Certificate))).scalars().all())
+
+
+async def test_only_those_who_checked_in_get_one_then_feedback(harness: BotHarness) -> None:
+    came, absent = harness.user(1), harness.user(2)
+    await register(came, name="Иванова Мария Петровна")
+    await register(absent)
+    await check_in(harness, came)
+    harness.clock.set(AFTER)
+    await harness.certificates.reconcile()
+    await harness.certificates.reconcile()  # again: nothing twice
+    [doc] = documents(harness, came.id)
+    assert "Иванова Мария Петровна" in pdf_text(doc)
+    assert documents(harness, absent.id) == []
+    [row] = await certificates(harness)
+    assert row.number in pdf_text(doc).replace("\n", " ")
+    assert "Оцените" in came.last()
+    await came.click("⭐⭐⭐⭐⭐")
+    await came.send("Очень трогательные выступления")
+    assert "Спасибо за отзыв" in came.last()
+    async with harness.session_factory() as session:
+        [feedback] = (await session.execute(select(Feedback))).scalars().all()
+    assert feedback.rating == 5 and feedback.comment == "Очень трогательные выступления"
+
+
+async def test_asking_again_verify_and_a_corrected_name(harness: BotHarness) -> None:
+    user = harness.user(1, "zh")
+    await register(user, "zh", name="王芳")
+    await check_in(harness, user)
+    harness.clock.set(AFTER)
+    await harness.certificates.reconcile()
+    [row] = await certificates(harness)
+    await user.send("/certificate")
+    first, again = documents(harness, user.id)
+    assert pdf_text(first) == pdf_text(again) and "王芳" in pdf_text(again)
+    stranger = harness.user(9)
+    await stranger.send(f"/verify {row.number.lower()}")
+    assert "王芳" in stranger.last() and row.number in stranger.last()
+    await stranger.send("/verify NP25-9999-ZZZZ")
+    assert "не найден" in stranger.last()
+    org = harness.user(ORGANIZER_ID)
+    await org.send("/certificates")
+    await org.click("Исправить имя")
+    await org.send(row.number)
+    await org.send("王芳芳")
+    assert "исправлен" in org.last()
+    latest = documents(harness, user.id)[-1]
+    assert "王芳芳" in pdf_text(latest) and row.number in pdf_text(latest)
+    [fixed] = await certificates(harness)
+    assert fixed.number == row.number and fixed.reissued == 1
+
+
+async def test_a_name_no_font_can_draw_is_reported_not_sent(harness: BotHarness) -> None:
+    user = harness.user(1)
+    await register(user, name="Ра 𓀀 Ка")
+    await check_in(harness, user)
+    harness.clock.set(AFTER)
+    org = harness.user(ORGANIZER_ID)
+    await org.send("/certificates")
+    await org.click("Отправить всем")
+    assert "ошибки: 1" in org.last()
+    assert documents(harness, user.id) == []
+    [row] = await certificates(harness)
+    assert "𓀀" in (row.error or "")
+
+
+class TestNoAttendance:
+    @pytest.fixture
+    def events(self) -> list[dict]:
+        return [make_event(starts_at=START, require_attendance=False)]
+
+    async def test_everyone_registered(self, harness: BotHarness) -> None:
+        users = [harness.user(i) for i in (1, 2)]
+        for user in users:
+            await register(user)
+        harness.clock.set(AFTER)
+        await harness.certificates.reconcile()
+        assert all(len(documents(harness, u.id)) == 1 for u in users)
+        numbers = {c.number for c in await certificates(harness)}
+        assert len(numbers) == 2
+
+
+async def test_a_teacher_gets_one_pdf_for_the_class(harness: BotHarness) -> None:
+    from tests.harness import BOT_USER
+    from tests.test_classes import register_class
+
+    teacher = harness.user(50)
+    school_class = await register_class(harness, teacher)
+    await teacher.send_in_group(-100500, f"/start@{BOT_USER.username} {school_class.code}")
+    harness.clock.set(START)
+    await harness.reminders.run_due()
+    from aiogram.methods import SendMessage
+
+    [start] = [
+        s
+        for s in harness.session.sent
+        if isinstance(s.method, SendMessage)
+        and s.method.chat_id == -100500
+        and s.method.reply_markup
+    ]
+    await harness.user(51).press(
+        start.method.reply_markup.inline_keyboard[0][0].callback_data or "",  # type: ignore[union-attr]
+        start.result.message_id,
+    )
+    harness.clock.set(AFTER)
+    await harness.certificates.reconcile()
+    [doc] = documents(harness, teacher.id)
+    reader = PdfReader(io.BytesIO(doc.document.data))
+    assert len(reader.pages) == 4  # the letter of thanks and three pupils
+    text = pdf_text(doc)
+    assert "Петрова Анна Сергеевна" in text and "Сидорова Мария" in text
