@@ -158,3 +158,65 @@ async def test_a_teacher_gets_one_pdf_for_the_class(harness: BotHarness) -> None
     assert len(reader.pages) == 4  # the letter of thanks and three pupils
     text = pdf_text(doc)
     assert "Петрова Анна Сергеевна" in text and "Сидорова Мария" in text
+
+
+async def test_feedback_in_stats_and_export(harness: BotHarness) -> None:
+    from openpyxl import load_workbook
+
+    user = harness.user(1)
+    await register(user)
+    await check_in(harness, user)
+    harness.clock.set(AFTER)
+    await harness.certificates.reconcile()
+    await user.click("⭐⭐⭐⭐")
+    await user.send("Спасибо!")
+    org = harness.user(ORGANIZER_ID)
+    await org.send("/stats")
+    assert any("Отзывы: 1, средняя оценка 4.00 из 5" in t for t in org.texts())
+    await org.send("/export")
+    await org.click("XLSX")
+    [doc] = [
+        s.method
+        for s in harness.session.sent
+        if isinstance(s.method, SendDocument) and s.method.chat_id == ORGANIZER_ID
+    ]
+    rows = list(load_workbook(io.BytesIO(doc.document.data))["feedback"].values)
+    assert rows[1] == (4, "Спасибо!")
+
+
+async def test_issuing_stopped_midway_resumes_without_duplicates(harness: BotHarness) -> None:
+    import asyncio
+
+    from bot.factory import create_services
+
+    users = [harness.user(100 + i) for i in range(6)]
+    for user in users:
+        await register(user)
+        await check_in(harness, user)
+    harness.clock.set(AFTER)
+    first = harness.certificates
+    sent = 0
+    stopped = asyncio.Event()
+
+    def stop_after_two(method: object) -> None:
+        nonlocal sent
+        if isinstance(method, SendDocument) and method.document.filename.startswith("certificate"):
+            sent += 1
+            if sent == 2:
+                task = asyncio.get_running_loop().create_task(first.stop())
+                task.add_done_callback(lambda _: stopped.set())
+
+    harness.session.on_request = stop_after_two
+    await first.reconcile()
+    await stopped.wait()
+    harness.session.on_request = None
+    restarted = create_services(
+        bot=harness.bot,
+        session_factory=harness.session_factory,
+        catalog=harness.catalog,
+        clock=harness.clock,
+        i18n=harness.i18n,
+        sender=harness.sender,
+    ).certificates
+    await restarted.reconcile()
+    assert [len(documents(harness, u.id)) for u in users] == [1] * 6

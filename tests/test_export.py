@@ -98,7 +98,7 @@ async def test_xlsx(harness: BotHarness) -> None:
     assert document.caption and "записей в файле — 4" in document.caption
 
     workbook = load_workbook(io.BytesIO(file_bytes(document)))
-    assert workbook.sheetnames == [PARTICIPANTS_SHEET, "classes", "students"]
+    assert workbook.sheetnames == [PARTICIPANTS_SHEET, "classes", "students", "feedback"]
     sheet = workbook[PARTICIPANTS_SHEET]
     header, *rows = sheet_rows(sheet)
     assert header == headers(harness, "ru")

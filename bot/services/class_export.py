@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.i18n import Translator
 from bot.services.export import Table, safe_cell
-from db.models import SchoolClass, StudentStatus
+from db.models import Feedback, SchoolClass, StudentStatus
 
 CLASSES_SHEET = "classes"
 STUDENTS_SHEET = "students"
@@ -109,3 +109,31 @@ async def class_counts(session: AsyncSession, event_id: int) -> ClassCounts:
     students = sum(1 for c in classes for s in c.students if s.status == StudentStatus.ACTIVE)
     groups = sum(1 for c in classes if c.group_chat_id is not None)
     return ClassCounts(len(classes), students, groups)
+
+
+FEEDBACK_SHEET = "feedback"
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    count: int
+    average: float
+    comments: int
+
+
+async def event_feedback(session: AsyncSession, event_id: int) -> list[Feedback]:
+    rows = await session.scalars(
+        select(Feedback).where(Feedback.event_id == event_id).order_by(Feedback.id)
+    )
+    return list(rows.all())
+
+
+def feedback_summary(rows: Sequence[Feedback]) -> FeedbackSummary:
+    count = len(rows)
+    average = sum(r.rating for r in rows) / count if count else 0.0
+    return FeedbackSummary(count, round(average, 2), sum(1 for r in rows if r.comment))
+
+
+def feedback_table(t: Translator, rows: Sequence[Feedback]) -> Table:
+    headers = [t(k) for k in ("export-col-rating", "export-col-comment")]
+    return Table(headers, [[r.rating, safe_cell(r.comment)] for r in rows], FEEDBACK_SHEET)

@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.class_export import class_tables, event_classes
+from bot.services.class_export import (
+    class_tables,
+    event_classes,
+    event_feedback,
+    feedback_table,
+)
 from bot.services.events import Event, EventCatalog
 from bot.services.export import (
     ExportFormat,
@@ -89,7 +94,8 @@ async def send_export(
     now = clock.now()
     if fmt is ExportFormat.XLSX:
         # One workbook: "participants", and "classes" and "students" sheets.
-        data = await render(table, fmt, class_table, student_table)
+        feedback = feedback_table(t, await event_feedback(session, row.id))
+        data = await render(table, fmt, class_table, student_table, feedback)
         await bot.send_document(
             chat_id,
             BufferedInputFile(data, filename=file_name(event.slug, fmt, now)),

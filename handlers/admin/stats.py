@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.services.charts import ChartLabels, registrations_chart
-from bot.services.class_export import class_counts
+from bot.services.class_export import class_counts, event_feedback, feedback_summary
 from bot.services.events import Event, EventCatalog
 from bot.services.stats import EventStats, event_stats, fold_country
 from db.repositories import AuditRepository, EventRepository
@@ -128,7 +128,15 @@ async def send_stats(
     AuditRepository(session).record(chat_id, "stats", clock.now(), event_id=row.id)
     await session.commit()
     counts = await class_counts(session, row.id)
+    feedback = feedback_summary(await event_feedback(session, row.id))
     text = stats_text(t, event, stats)
+    if feedback.count:
+        text += "\n\n" + t(
+            "stats-feedback",
+            count=feedback.count,
+            average=f"{feedback.average:.2f}",
+            comments=feedback.comments,
+        )
     if counts.classes:
         text += "\n\n" + t(
             "stats-classes", classes=counts.classes, students=counts.students, groups=counts.groups

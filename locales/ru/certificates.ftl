@@ -33,3 +33,6 @@ admin-cert-report = ✅ Сертификаты отправлены: { $sent }, 
 admin-cert-ask-number = Пришлите номер сертификата, в котором нужно исправить имя.
 admin-cert-ask-name = Сейчас в сертификате: { $name }. Пришлите имя так, как оно должно быть написано.
 admin-cert-reissued = ✅ Сертификат { $number } исправлен и отправлен заново ({ $sent }).
+stats-feedback = Отзывы: { $count }, средняя оценка { $average } из 5, с комментарием: { $comments }
+export-col-rating = Оценка (1–5)
+export-col-comment = Комментарий

@@ -33,3 +33,6 @@ admin-cert-report = ✅ 证书已发送：{ $sent }份，无法送达：{ $unrea
 admin-cert-ask-number = 请发送需要更正姓名的证书编号。
 admin-cert-ask-name = 证书上目前的姓名：{ $name }。请发送正确的姓名。
 admin-cert-reissued = ✅ 证书 { $number } 已更正并重新发送（{ $sent }）。
+stats-feedback = 反馈：{ $count }条，平均评分 { $average }/5，附文字意见：{ $comments }条
+export-col-rating = 评分（1–5）
+export-col-comment = 意见
