@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,10 +26,29 @@ def events() -> list[dict]:
 
 
 @pytest.fixture
+async def database_url() -> AsyncIterator[str | None]:
+    """SQLite by default; with TEST_DATABASE=postgres every test gets a fresh PostgreSQL
+    database on 127.0.0.1 (the scale path runs the same tests)."""
+    if os.environ.get("TEST_DATABASE") != "postgres":
+        yield None
+        return
+    import asyncpg
+
+    name = f"bot_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(host="127.0.0.1", user="postgres", database="test")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"postgresql+asyncpg://postgres@127.0.0.1/{name}"
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
 async def harness(
-    tmp_path: Path, clock: FrozenClock, events: list[dict]
+    tmp_path: Path, clock: FrozenClock, events: list[dict], database_url: str | None
 ) -> AsyncIterator[BotHarness]:
-    h = BotHarness(tmp_path, clock, catalog_of(*events))
+    h = BotHarness(tmp_path, clock, catalog_of(*events), database_url=database_url)
     await h.start()
     try:
         yield h

@@ -214,12 +214,13 @@ class BotHarness:
         clock: FrozenClock,
         catalog: EventCatalog,
         admin_ids: frozenset[int] = frozenset({ORGANIZER_ID}),
+        database_url: str | None = None,
     ) -> None:
         self.clock = clock
         self.catalog = catalog
         self.settings = Settings(
             bot_token=TOKEN,  # type: ignore[arg-type]
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+            database_url=database_url or f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
             admin_ids=admin_ids,
             _env_file=None,  # type: ignore[call-arg]
         )
