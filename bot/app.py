@@ -10,7 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.commands import set_default_commands, set_organizer_commands
-from bot.factory import create_bot, create_dispatcher, create_services
+from bot.factory import create_bot, create_dispatcher, create_fsm, create_services
 from bot.i18n import I18n
 from bot.middlewares.inflight import InFlightUpdates
 from bot.services.certificate_fonts import check_fonts
@@ -93,7 +93,10 @@ async def run_polling(
         )
         reminders, broadcasts = services.reminders, services.broadcasts
         certificates = services.certificates
+        storage, isolation = create_fsm(settings)
         dp = create_dispatcher(
+            storage=storage,
+            events_isolation=isolation,
             settings=settings,
             session_factory=session_factory,
             catalog=catalog,

@@ -94,6 +94,17 @@ def create_services(
     return Services(reminders, broadcasts, certificates)
 
 
+def create_fsm(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Memory by default; Redis when REDIS_URL is set, so a half-filled form survives a restart
+    and the per-chat lock holds across replicas."""
+    if settings.redis_url is None:
+        return MemoryStorage(), SimpleEventIsolation()
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    storage = RedisStorage.from_url(settings.redis_url)
+    return storage, storage.create_isolation()
+
+
 def create_dispatcher(
     *,
     settings: Settings,

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # NoDecode: "1,2,3" is not JSON, our validator splits it.
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     events_file: Path = Path("events.toml")
+    # redis://host:6379/0: forms in progress survive restarts and any replica can serve them.
+    redis_url: str | None = None
     log_level: LogLevel = "INFO"
     # Seconds the bot waits on SIGTERM for updates being handled and messages in flight.
     shutdown_timeout: float = Field(default=10.0, gt=0)
@@ -74,6 +76,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value.strip()
 
     @field_validator("database_url")
     @classmethod
