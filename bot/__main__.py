@@ -21,6 +21,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the bot with long polling (the default)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("check-config", help="validate settings and the events file, list events")
+    backup = sub.add_parser("backup", help="a consistent copy of the live SQLite database")
+    backup.add_argument("target", nargs="?", help="the copy (default data/backup-<time>.sqlite3)")
     cert = sub.add_parser("certificate", help="certificate tools for organizers")
     cert_sub = cert.add_subparsers(dest="certificate_command", metavar="ACTION", required=True)
     preview = cert_sub.add_parser("preview", help="render a sample certificate to a PDF file")
@@ -30,6 +32,20 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--bilingual", action="store_true", help="both languages on one page")
     preview.add_argument("--out", default="certificate-preview.pdf", help="the PDF to write")
     return parser
+
+
+def _backup(settings: Settings, target: str | None) -> int:
+    from pathlib import Path
+
+    from db.backup import BackupError, backup_sqlite
+
+    path = Path(target or f"data/backup-{datetime.now(UTC):%Y%m%d-%H%M%S}.sqlite3")
+    try:
+        backup_sqlite(settings.database_url, path)
+    except BackupError as exc:
+        return _fail(str(exc))
+    print(f"backup written to {path}")
+    return 0
 
 
 def _certificate_preview(settings: Settings, args: argparse.Namespace) -> int:
@@ -87,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check_config(settings)
         if command == "certificate":
             return _certificate_preview(settings, args)
+        if command == "backup":
+            return _backup(settings, args.target)
         from bot.app import migrate, run_polling, setup_logging
 
         setup_logging(settings.log_level)
