@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import logging
 from html import escape
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -25,17 +25,15 @@ from bot.services.broadcasts import (
     ProgressHook,
     audience_ids,
 )
-from bot.services.events import Event, EventCatalog
+from bot.services.events import Event
 from db.models import Broadcast, User
 from db.repositories import AuditRepository, EventRepository
 from handlers.admin.callbacks import (
     AdminAudienceCb,
     AdminConfirmCb,
-    AdminEventCb,
-    AdminMenuCb,
     AdminStopCb,
 )
-from handlers.admin.common import ask_event, title
+from handlers.admin.common import events_not_over, register_event_action, title
 from handlers.edits import drop_buttons
 
 log = logging.getLogger(__name__)
@@ -175,50 +173,6 @@ async def ask_audience(
     )
 
 
-async def cmd_broadcast(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    t: Translator,
-    session: AsyncSession,
-    catalog: EventCatalog,
-    clock: Clock,
-) -> None:
-    event = await ask_event(bot, message.chat.id, t, catalog.not_over(clock.now()), "broadcast")
-    if event is not None:
-        await ask_audience(bot, message.chat.id, state, t, session, event)
-
-
-async def on_menu(
-    query: CallbackQuery,
-    bot: Bot,
-    state: FSMContext,
-    t: Translator,
-    session: AsyncSession,
-    catalog: EventCatalog,
-    clock: Clock,
-) -> None:
-    await query.answer()
-    event = await ask_event(bot, query.from_user.id, t, catalog.not_over(clock.now()), "broadcast")
-    if event is not None:
-        await ask_audience(bot, query.from_user.id, state, t, session, event)
-
-
-async def on_event_chosen(
-    query: CallbackQuery,
-    callback_data: AdminEventCb,
-    bot: Bot,
-    state: FSMContext,
-    t: Translator,
-    session: AsyncSession,
-    catalog: EventCatalog,
-) -> None:
-    await query.answer()
-    event = catalog.get(callback_data.slug)
-    if event is not None:
-        await ask_audience(bot, query.from_user.id, state, t, session, event)
-
-
 async def on_audience(
     query: CallbackQuery,
     callback_data: AdminAudienceCb,
@@ -326,11 +280,13 @@ async def on_not_sendable(message: Message, t: Translator) -> None:
     await message.answer(t("admin-use-buttons"))
 
 
+async def broadcast_action(event: Event, chat_id: int, data: dict[str, Any]) -> None:
+    await ask_audience(data["bot"], chat_id, data["state"], data["t"], data["session"], event)
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(cmd_broadcast, Command("broadcast"))
-    router.callback_query.register(on_menu, AdminMenuCb.filter(F.action == "broadcast"))
-    router.callback_query.register(on_event_chosen, AdminEventCb.filter(F.action == "broadcast"))
+    register_event_action(router, "broadcast", broadcast_action, events_not_over)
     router.callback_query.register(on_audience, BroadcastForm.audience, AdminAudienceCb.filter())
     # Anything but a command is the message to send: text, photo, document, video...
     router.message.register(on_message, BroadcastForm.message, ~(F.text & F.text.startswith("/")))

@@ -4,9 +4,9 @@ a name (the certificate keeps its number and goes out again)."""
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
-from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -21,8 +21,8 @@ from bot.services.pacing import Stats
 from bot.services.registration_form import Field, Invalid, validate_text
 from db.models import Certificate
 from db.repositories import AuditRepository, EventRepository
-from handlers.admin.callbacks import AdminCertCb, AdminEventCb, AdminMenuCb
-from handlers.admin.common import ask_event, title
+from handlers.admin.callbacks import AdminCertCb
+from handlers.admin.common import register_event_action, title
 from handlers.filters import PLAIN_TEXT
 
 
@@ -62,48 +62,6 @@ async def show_actions(
         ),
         reply_markup=actions_keyboard(t, event),
     )
-
-
-async def cmd_certificates(
-    message: Message,
-    bot: Bot,
-    t: Translator,
-    session: AsyncSession,
-    catalog: EventCatalog,
-    certificates: CertificateService,
-) -> None:
-    event = await ask_event(bot, message.chat.id, t, list(catalog), "certificates")
-    if event is not None:
-        await show_actions(bot, message.chat.id, t, session, event, certificates)
-
-
-async def on_menu(
-    query: CallbackQuery,
-    bot: Bot,
-    t: Translator,
-    session: AsyncSession,
-    catalog: EventCatalog,
-    certificates: CertificateService,
-) -> None:
-    await query.answer()
-    event = await ask_event(bot, query.from_user.id, t, list(catalog), "certificates")
-    if event is not None:
-        await show_actions(bot, query.from_user.id, t, session, event, certificates)
-
-
-async def on_event_chosen(
-    query: CallbackQuery,
-    callback_data: AdminEventCb,
-    bot: Bot,
-    t: Translator,
-    session: AsyncSession,
-    catalog: EventCatalog,
-    certificates: CertificateService,
-) -> None:
-    await query.answer()
-    event = catalog.get(callback_data.slug)
-    if event is not None:
-        await show_actions(bot, query.from_user.id, t, session, event, certificates)
 
 
 async def on_action(
@@ -206,11 +164,15 @@ async def on_name(
     await message.answer(t("admin-cert-reissued", number=certificate.number, sent=stats.sent))
 
 
+async def certificates_action(event: Event, chat_id: int, data: dict[str, Any]) -> None:
+    await show_actions(
+        data["bot"], chat_id, data["t"], data["session"], event, data["certificates"]
+    )
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(cmd_certificates, Command("certificates"))
-    router.callback_query.register(on_menu, AdminMenuCb.filter(F.action == "certificates"))
-    router.callback_query.register(on_event_chosen, AdminEventCb.filter(F.action == "certificates"))
+    register_event_action(router, "certificates", certificates_action)
     router.callback_query.register(on_action, AdminCertCb.filter())
     router.message.register(on_number, FixName.number, PLAIN_TEXT)
     router.message.register(on_name, FixName.name, PLAIN_TEXT)

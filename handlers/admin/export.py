@@ -3,10 +3,11 @@ bot/services/export.py."""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from typing import Any
+
+from aiogram import Bot, Router
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +28,8 @@ from bot.services.export import (
     render,
 )
 from db.repositories import AuditRepository, EventRepository
-from handlers.admin.callbacks import ADMIN_PREFIX, AdminEventCb, AdminMenuCb
-from handlers.admin.common import ask_event, title
+from handlers.admin.callbacks import ADMIN_PREFIX
+from handlers.admin.common import register_event_action, title
 
 
 class AdminExportCb(CallbackData, prefix=f"{ADMIN_PREFIX}exp"):
@@ -117,34 +118,6 @@ async def send_export(
             )
 
 
-async def cmd_export(message: Message, bot: Bot, t: Translator, catalog: EventCatalog) -> None:
-    event = await ask_event(bot, message.chat.id, t, list(catalog), "export")
-    if event is not None:
-        await ask_format(bot, message.chat.id, t, event)
-
-
-async def on_menu(query: CallbackQuery, bot: Bot, t: Translator, catalog: EventCatalog) -> None:
-    await query.answer()
-    event = await ask_event(bot, query.from_user.id, t, list(catalog), "export")
-    if event is not None:
-        await ask_format(bot, query.from_user.id, t, event)
-
-
-async def on_event_chosen(
-    query: CallbackQuery,
-    callback_data: AdminEventCb,
-    bot: Bot,
-    t: Translator,
-    catalog: EventCatalog,
-) -> None:
-    await query.answer()
-    event = catalog.get(callback_data.slug)
-    if event is None:
-        await bot.send_message(query.from_user.id, t("err-unknown-event"))
-        return
-    await ask_format(bot, query.from_user.id, t, event)
-
-
 async def on_format(
     query: CallbackQuery,
     callback_data: AdminExportCb,
@@ -170,10 +143,12 @@ def _format(value: str) -> ExportFormat | None:
         return None
 
 
+async def export_action(event: Event, chat_id: int, data: dict[str, Any]) -> None:
+    await ask_format(data["bot"], chat_id, data["t"], event)
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(cmd_export, Command("export"))
-    router.callback_query.register(on_menu, AdminMenuCb.filter(F.action == "export"))
-    router.callback_query.register(on_event_chosen, AdminEventCb.filter(F.action == "export"))
+    register_event_action(router, "export", export_action)
     router.callback_query.register(on_format, AdminExportCb.filter())
     return router

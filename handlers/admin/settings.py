@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -30,10 +30,9 @@ from handlers.admin.callbacks import (
     AdminConfirmCb,
     AdminEventCb,
     AdminFieldCb,
-    AdminMenuCb,
     AdminSkipCb,
 )
-from handlers.admin.common import ask_event, title
+from handlers.admin.common import events_not_over, register_event_action, title
 from handlers.edits import drop_buttons
 from handlers.filters import PLAIN_TEXT
 
@@ -135,39 +134,6 @@ async def show_settings(bot: Bot, chat_id: int, t: Translator, event: Event, clo
     )
 
 
-async def cmd_event(
-    message: Message, bot: Bot, t: Translator, catalog: EventCatalog, clock: Clock
-) -> None:
-    event = await ask_event(bot, message.chat.id, t, list(catalog), "event")
-    if event is not None:
-        await show_settings(bot, message.chat.id, t, event, clock)
-
-
-async def on_event_menu(
-    query: CallbackQuery, bot: Bot, t: Translator, catalog: EventCatalog, clock: Clock
-) -> None:
-    await query.answer()
-    event = await ask_event(bot, query.from_user.id, t, list(catalog), "event")
-    if event is not None:
-        await show_settings(bot, query.from_user.id, t, event, clock)
-
-
-async def on_event_chosen(
-    query: CallbackQuery,
-    callback_data: AdminEventCb,
-    bot: Bot,
-    t: Translator,
-    catalog: EventCatalog,
-    clock: Clock,
-) -> None:
-    await query.answer()
-    event = catalog.get(callback_data.slug)
-    if event is None:
-        await bot.send_message(query.from_user.id, t("err-unknown-event"))
-        return
-    await show_settings(bot, query.from_user.id, t, event, clock)
-
-
 async def on_field(
     query: CallbackQuery,
     callback_data: AdminFieldCb,
@@ -228,49 +194,6 @@ async def begin_setlink(
     await state.set_state(SetLink.link)
     await state.set_data({"slug": event.slug})
     await bot.send_message(chat_id, t("admin-ask-link", event=title(t, event)))
-
-
-async def cmd_setlink(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    t: Translator,
-    catalog: EventCatalog,
-    clock: Clock,
-) -> None:
-    event = await ask_event(bot, message.chat.id, t, catalog.not_over(clock.now()), "setlink")
-    if event is not None:
-        await begin_setlink(bot, message.chat.id, state, t, event)
-
-
-async def on_setlink_menu(
-    query: CallbackQuery,
-    bot: Bot,
-    state: FSMContext,
-    t: Translator,
-    catalog: EventCatalog,
-    clock: Clock,
-) -> None:
-    await query.answer()
-    event = await ask_event(bot, query.from_user.id, t, catalog.not_over(clock.now()), "setlink")
-    if event is not None:
-        await begin_setlink(bot, query.from_user.id, state, t, event)
-
-
-async def on_setlink_chosen(
-    query: CallbackQuery,
-    callback_data: AdminEventCb,
-    bot: Bot,
-    state: FSMContext,
-    t: Translator,
-    catalog: EventCatalog,
-) -> None:
-    await query.answer()
-    event = catalog.get(callback_data.slug)
-    if event is None:
-        await bot.send_message(query.from_user.id, t("err-unknown-event"))
-        return
-    await begin_setlink(bot, query.from_user.id, state, t, event)
 
 
 async def on_link(message: Message, state: FSMContext, t: Translator) -> None:
@@ -379,16 +302,20 @@ async def on_use_buttons(message: Message, t: Translator) -> None:
     await message.answer(t("admin-use-buttons"))
 
 
+async def event_action(event: Event, chat_id: int, data: dict[str, Any]) -> None:
+    await show_settings(data["bot"], chat_id, data["t"], event, data["clock"])
+
+
+async def setlink_action(event: Event, chat_id: int, data: dict[str, Any]) -> None:
+    await begin_setlink(data["bot"], chat_id, data["state"], data["t"], event)
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(cmd_event, Command("event"))
-    router.callback_query.register(on_event_menu, AdminMenuCb.filter(F.action == "event"))
-    router.callback_query.register(on_event_chosen, AdminEventCb.filter(F.action == "event"))
+    register_event_action(router, "event", event_action)
     router.callback_query.register(on_field, AdminFieldCb.filter())
     router.message.register(on_time_value, EditTime.value, PLAIN_TEXT)
-    router.message.register(cmd_setlink, Command("setlink"))
-    router.callback_query.register(on_setlink_menu, AdminMenuCb.filter(F.action == "setlink"))
-    router.callback_query.register(on_setlink_chosen, AdminEventCb.filter(F.action == "setlink"))
+    register_event_action(router, "setlink", setlink_action, events_not_over)
     router.message.register(on_link, SetLink.link, PLAIN_TEXT)
     router.message.register(on_meeting_id, SetLink.meeting_id, PLAIN_TEXT)
     router.message.register(on_passcode, SetLink.passcode, PLAIN_TEXT)

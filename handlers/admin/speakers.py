@@ -4,10 +4,10 @@ participant is told the decision in their own language."""
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
-from aiogram import Bot, F, Router
-from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram import Bot, Router
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,8 +17,8 @@ from bot.i18n import I18n, Translator
 from bot.services.events import Event, EventCatalog
 from db.models import EventRow, Registration, RegistrationStatus, User
 from db.repositories import AuditRepository
-from handlers.admin.callbacks import AdminEventCb, AdminMenuCb, AdminSpeakerCb
-from handlers.admin.common import ask_event, title
+from handlers.admin.callbacks import AdminSpeakerCb
+from handlers.admin.common import register_event_action, title
 from handlers.edits import drop_buttons
 
 PENDING = "pending"
@@ -88,37 +88,6 @@ async def show_next(
     )
 
 
-async def cmd_speakers(
-    message: Message, bot: Bot, t: Translator, session: AsyncSession, catalog: EventCatalog
-) -> None:
-    event = await ask_event(bot, message.chat.id, t, list(catalog), "speakers")
-    if event is not None:
-        await show_next(bot, message.chat.id, t, session, event)
-
-
-async def on_menu(
-    query: CallbackQuery, bot: Bot, t: Translator, session: AsyncSession, catalog: EventCatalog
-) -> None:
-    await query.answer()
-    event = await ask_event(bot, query.from_user.id, t, list(catalog), "speakers")
-    if event is not None:
-        await show_next(bot, query.from_user.id, t, session, event)
-
-
-async def on_event_chosen(
-    query: CallbackQuery,
-    callback_data: AdminEventCb,
-    bot: Bot,
-    t: Translator,
-    session: AsyncSession,
-    catalog: EventCatalog,
-) -> None:
-    await query.answer()
-    event = catalog.get(callback_data.slug)
-    if event is not None:
-        await show_next(bot, query.from_user.id, t, session, event)
-
-
 async def on_decision(
     query: CallbackQuery,
     callback_data: AdminSpeakerCb,
@@ -172,10 +141,12 @@ async def _tell_participant(
     )
 
 
+async def speakers_action(event: Event, chat_id: int, data: dict[str, Any]) -> None:
+    await show_next(data["bot"], chat_id, data["t"], data["session"], event)
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(cmd_speakers, Command("speakers"))
-    router.callback_query.register(on_menu, AdminMenuCb.filter(F.action == "speakers"))
-    router.callback_query.register(on_event_chosen, AdminEventCb.filter(F.action == "speakers"))
+    register_event_action(router, "speakers", speakers_action)
     router.callback_query.register(on_decision, AdminSpeakerCb.filter())
     return router

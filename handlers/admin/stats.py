@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from html import escape
+from typing import Any
 
-from aiogram import Bot, F, Router
-from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram import Bot, Router
+from aiogram.types import BufferedInputFile
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.services.charts import ChartLabels, registrations_chart
 from bot.services.class_export import class_counts, event_feedback, feedback_summary
-from bot.services.events import Event, EventCatalog
+from bot.services.events import Event
 from bot.services.stats import EventStats, event_stats, fold_country
 from db.repositories import AuditRepository, EventRepository
-from handlers.admin.callbacks import AdminEventCb, AdminMenuCb
-from handlers.admin.common import ask_event, title
+from handlers.admin.common import register_event_action, title
 
 # Day labels under the bars: digits only, so that any font draws them.
 CHART_DATE_FORMATS = {"ru": "%d.%m", "zh": "%m-%d"}
@@ -151,56 +150,13 @@ async def send_stats(
         )
 
 
-async def cmd_stats(
-    message: Message,
-    bot: Bot,
-    t: Translator,
-    i18n: I18n,
-    session: AsyncSession,
-    catalog: EventCatalog,
-    clock: Clock,
-) -> None:
-    event = await ask_event(bot, message.chat.id, t, list(catalog), "stats")
-    if event is not None:
-        await send_stats(bot, message.chat.id, t, i18n, session, clock, event)
-
-
-async def on_menu(
-    query: CallbackQuery,
-    bot: Bot,
-    t: Translator,
-    i18n: I18n,
-    session: AsyncSession,
-    catalog: EventCatalog,
-    clock: Clock,
-) -> None:
-    await query.answer()
-    event = await ask_event(bot, query.from_user.id, t, list(catalog), "stats")
-    if event is not None:
-        await send_stats(bot, query.from_user.id, t, i18n, session, clock, event)
-
-
-async def on_event_chosen(
-    query: CallbackQuery,
-    callback_data: AdminEventCb,
-    bot: Bot,
-    t: Translator,
-    i18n: I18n,
-    session: AsyncSession,
-    catalog: EventCatalog,
-    clock: Clock,
-) -> None:
-    await query.answer()
-    event = catalog.get(callback_data.slug)
-    if event is None:
-        await bot.send_message(query.from_user.id, t("err-unknown-event"))
-        return
-    await send_stats(bot, query.from_user.id, t, i18n, session, clock, event)
+async def stats_action(event: Event, chat_id: int, data: dict[str, Any]) -> None:
+    await send_stats(
+        data["bot"], chat_id, data["t"], data["i18n"], data["session"], data["clock"], event
+    )
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(cmd_stats, Command("stats"))
-    router.callback_query.register(on_menu, AdminMenuCb.filter(F.action == "stats"))
-    router.callback_query.register(on_event_chosen, AdminEventCb.filter(F.action == "stats"))
+    register_event_action(router, "stats", stats_action)
     return router
