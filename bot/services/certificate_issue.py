@@ -150,37 +150,31 @@ class CertificateService:
             )
             sequence = int(count or 0)
             now = self.clock.now()
-            new = []
-            for reg in await self.eligible_registrations(session, event, event_id):
-                if reg.id in have_regs:
-                    continue
-                sequence += 1
-                new.append(
-                    Certificate(
-                        number=certificate_number(event, sequence),
-                        event_id=event_id,
-                        registration_id=reg.id,
-                        recipient_id=reg.user_id,
-                        full_name=reg.full_name or "",
-                        language=reg.language,
-                        issued_at=now,
-                    )
+            # (registration id, class id, recipient, name on the certificate, language)
+            holders = [
+                (r.id, None, r.user_id, r.full_name, r.language)
+                for r in await self.eligible_registrations(session, event, event_id)
+                if r.id not in have_regs
+            ] + [
+                (None, c.id, c.teacher_id, c.teacher_name, c.language)
+                for c in await self.eligible_classes(session, event, event_id)
+                if c.id not in have_classes
+            ]
+            new = [
+                Certificate(
+                    number=certificate_number(event, sequence + index),
+                    event_id=event_id,
+                    registration_id=registration_id,
+                    class_id=class_id,
+                    recipient_id=recipient,
+                    full_name=name or "",
+                    language=language,
+                    issued_at=now,
                 )
-            for school_class in await self.eligible_classes(session, event, event_id):
-                if school_class.id in have_classes:
-                    continue
-                sequence += 1
-                new.append(
-                    Certificate(
-                        number=certificate_number(event, sequence),
-                        event_id=event_id,
-                        class_id=school_class.id,
-                        recipient_id=school_class.teacher_id,
-                        full_name=school_class.teacher_name or "",
-                        language=school_class.language,
-                        issued_at=now,
-                    )
+                for index, (registration_id, class_id, recipient, name, language) in enumerate(
+                    holders, start=1
                 )
+            ]
             session.add_all(new)
             await session.commit()
             return len(new)
