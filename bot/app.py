@@ -10,18 +10,26 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.commands import set_default_commands, set_organizer_commands
-from bot.factory import create_bot, create_dispatcher, create_fsm, create_services
+from bot.factory import (
+    Services,
+    create_bot,
+    create_dispatcher,
+    create_fsm,
+    create_sender,
+    create_services,
+    storage_closes_last,
+)
 from bot.i18n import I18n
 from bot.middlewares.inflight import InFlightUpdates
 from bot.services.certificate_fonts import check_fonts
 from bot.services.event_settings import apply_stored_overrides
 from bot.services.events import load_events
-from bot.services.pacing import PacedSender
 from bot.services.registrations import sync_events
 from bot.services.reminder_runner import ReminderService
+from bot.services.replicas import Replica
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
-from db.migrate import upgrade
+from db.migrate import startup_lock, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +71,24 @@ def schedule_reminders(
     )
 
 
+def schedule_replica(scheduler: AsyncIOScheduler, services: Services) -> None:
+    """The heartbeat, and a regular look for broadcasts to join: one started on another
+    replica, or left behind by a replica that is gone. Nothing here needs a leader: every
+    replica runs every job, and the claims in the database keep the work from doubling."""
+    replica = services.replica
+    scheduler.add_job(
+        replica.beat, "interval", seconds=replica.beat_every, id="beat", max_instances=1
+    )
+    scheduler.add_job(
+        services.broadcasts.resume_all,
+        "interval",
+        seconds=replica.beat_every,
+        id="broadcasts",
+        max_instances=1,
+        coalesce=True,
+    )
+
+
 async def run_polling(
     settings: Settings, clock: Clock | None = None, bot: Bot | None = None
 ) -> None:
@@ -74,26 +100,28 @@ async def run_polling(
     i18n = I18n()
     engine = create_engine(settings.database_url)
     try:
-        await upgrade(engine)
         session_factory = create_session_factory(engine)
-        async with session_factory() as session:
-            await sync_events(session, catalog, clock)
-            await apply_stored_overrides(session, catalog)
+        async with startup_lock(engine):
+            await upgrade(engine)
+            async with session_factory() as session:
+                await sync_events(session, catalog, clock)
+                await apply_stored_overrides(session, catalog)
         now = clock.now()
         for event in catalog:
             log.info("event %s: %s", event.slug, event.state(now).value)
         bot = bot or create_bot(settings)
+        storage, isolation = create_fsm(settings)
         services = create_services(
             bot=bot,
             session_factory=session_factory,
             catalog=catalog,
             clock=clock,
             i18n=i18n,
-            sender=PacedSender(settings.send_rate),
+            sender=create_sender(settings, bot.id, storage),
+            replica=Replica(session_factory, timeout=settings.replica_timeout),
         )
         reminders, broadcasts = services.reminders, services.broadcasts
         certificates = services.certificates
-        storage, isolation = create_fsm(settings)
         dp = create_dispatcher(
             storage=storage,
             events_isolation=isolation,
@@ -108,6 +136,7 @@ async def run_polling(
         )
         scheduler = AsyncIOScheduler(timezone="UTC")
         schedule_reminders(scheduler, reminders, settings.reminder_check_seconds)
+        schedule_replica(scheduler, services)
         # Certificates go out automatically after each event's end plus its delay.
         scheduler.add_job(
             certificates.reconcile,
@@ -119,6 +148,7 @@ async def run_polling(
         )
 
         async def on_startup() -> None:
+            await services.replica.beat()
             await set_default_commands(bot, i18n)
             await set_organizer_commands(bot, i18n, session_factory, settings.admin_ids)
             scheduler.start()
@@ -134,9 +164,12 @@ async def run_polling(
             await reminders.stop()
             await broadcasts.stop()
             await certificates.stop()
+            # Claims are given back above: the others need not wait for a timeout.
+            await services.replica.retire()
 
         dp.startup.register(on_startup)
         dp.shutdown.register(on_shutdown)
+        storage_closes_last(dp)
         # start_polling installs the SIGINT/SIGTERM handlers.
         await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
     finally:

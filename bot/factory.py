@@ -27,6 +27,8 @@ from bot.services.certificates import default_renderer
 from bot.services.events import EventCatalog
 from bot.services.pacing import PacedSender
 from bot.services.reminder_runner import ReminderService
+from bot.services.replicas import Replica
+from bot.services.shared_pace import RedisSlots, slots_key
 from bot.settings import Settings
 from handlers import build_root_router
 from handlers.admin.broadcast import progress_hook
@@ -48,12 +50,14 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 @dataclass(frozen=True)
 class Services:
-    """The long-lived workers that send on their own: reminder waves and broadcasts, sharing
-    one paced sender so that together they stay within Telegram's limits."""
+    """The long-lived workers that send on their own: reminder waves, broadcasts and
+    certificates, sharing one paced sender so that together they stay within Telegram's limits,
+    and claiming their work in the name of one replica (this process)."""
 
     reminders: ReminderService
     broadcasts: BroadcastService
     certificates: CertificateService
+    replica: Replica
 
 
 def create_services(
@@ -64,7 +68,9 @@ def create_services(
     clock: Clock,
     i18n: I18n,
     sender: PacedSender,
+    replica: Replica | None = None,
 ) -> Services:
+    replica = replica or Replica(session_factory)
     reminders = ReminderService(
         bot=bot,
         session_factory=session_factory,
@@ -72,9 +78,10 @@ def create_services(
         clock=clock,
         i18n=i18n,
         sender=sender,
+        replica=replica,
     )
     broadcasts = BroadcastService(
-        bot=bot, session_factory=session_factory, clock=clock, sender=sender
+        bot=bot, session_factory=session_factory, clock=clock, sender=sender, replica=replica
     )
     broadcasts.on_progress = progress_hook(bot, i18n, session_factory, sender.rate)
     reminders.start_markup = checkin_keyboard
@@ -89,9 +96,10 @@ def create_services(
         clock=clock,
         sender=sender,
         render=make_render(default_renderer(), bot_username),
+        replica=replica,
     )
     certificates.after_send = feedback_question(bot, i18n, session_factory)
-    return Services(reminders, broadcasts, certificates)
+    return Services(reminders, broadcasts, certificates, replica)
 
 
 def create_fsm(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -103,6 +111,25 @@ def create_fsm(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
 
     storage = RedisStorage.from_url(settings.redis_url)
     return storage, storage.create_isolation()
+
+
+def create_sender(settings: Settings, bot_id: int, storage: BaseStorage) -> PacedSender:
+    """The paced sender; with Redis (REDIS_URL) its slots are shared by every replica, so that
+    SEND_RATE holds for all of them together."""
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    shared = None
+    if isinstance(storage, RedisStorage):
+        # One Redis client for forms and pace: closed once, last (see storage_closes_last).
+        shared = RedisSlots(storage.redis, slots_key(bot_id), settings.send_rate)
+    return PacedSender(settings.send_rate, shared=shared)
+
+
+def storage_closes_last(dp: Dispatcher) -> None:
+    """aiogram closes the FSM storage in its first shutdown handler; with Redis, updates still
+    being drained and messages still in flight need it (and the shared pace) until the end."""
+    close = [h for h in dp.shutdown.handlers if h.callback == dp.fsm.close]
+    dp.shutdown.handlers = [h for h in dp.shutdown.handlers if h not in close] + close
 
 
 def create_dispatcher(

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=25.0, gt=0, le=30)
     # How often the reminder planner looks at the database for due work, in seconds.
     reminder_check_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Seconds without a heartbeat after which a replica counts as gone and the others take
+    # over the messages it had claimed (several processes on one database).
+    replica_timeout: float = Field(default=30.0, ge=1, le=3600)
 
     @field_validator("bot_token")
     @classmethod

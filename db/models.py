@@ -145,6 +145,8 @@ class Registration(Base):
 
 
 class DeliveryStatus(StrEnum):
+    # Taken by a replica (`claimed_by`), not sent yet: nobody else sends it meanwhile.
+    CLAIMED = "claimed"
     SENT = "sent"
     UNREACHABLE = "unreachable"
     FAILED = "failed"
@@ -171,6 +173,8 @@ class Delivery(Base):
     link: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The replica (see Replica) that took this row to send it; kept after sending.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class SchoolClass(Base):
@@ -241,6 +245,8 @@ class GroupDelivery(Base):
     link: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The replica (see Replica) that took this row to send it; kept after sending.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class Attendance(Base):
@@ -285,6 +291,8 @@ class Certificate(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reissued: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # The replica (see Replica) that took this row to send it; kept after sending.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class Feedback(Base):
@@ -328,6 +336,7 @@ class Broadcast(Base):
 
 class RecipientStatus(StrEnum):
     PENDING = "pending"
+    CLAIMED = "claimed"  # taken by a replica (`claimed_by`), being sent
     SENT = "sent"
     UNREACHABLE = "unreachable"
     FAILED = "failed"
@@ -347,6 +356,8 @@ class BroadcastRecipient(Base):
     status: Mapped[str] = mapped_column(String(16), default=RecipientStatus.PENDING)
     error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The replica (see Replica) that took this row to send it; kept after sending.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class AuditEntry(Base):
@@ -360,3 +371,16 @@ class AuditEntry(Base):
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Replica(Base):
+    """A running bot process. Replicas sharing one database claim work (reminders, broadcast
+    copies, certificates) in its name; a replica that stops beating for longer than the
+    timeout is gone, and what it had claimed but not sent is taken over by the others."""
+
+    __tablename__ = "replicas"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))  # host and pid, for people reading logs
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +9,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from tests.harness import BotHarness, catalog_of, make_event
+from tests.servers import scratch_postgres
 
 # A moment when the sample conference (3 September 2025) is open for registration.
 BEFORE_EVENT = datetime(2025, 8, 20, 9, 0, tzinfo=UTC)
@@ -32,16 +32,8 @@ async def database_url() -> AsyncIterator[str | None]:
     if os.environ.get("TEST_DATABASE") != "postgres":
         yield None
         return
-    import asyncpg
-
-    name = f"bot_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(host="127.0.0.1", user="postgres", database="test")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"postgresql+asyncpg://postgres@127.0.0.1/{name}"
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with scratch_postgres() as url:
+        yield url
 
 
 @pytest.fixture

@@ -71,7 +71,9 @@ def bot_env(tmp_path: Path, api_url: str, **settings: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.upper().startswith(("BOT_", "TELEGRAM_", "DATABASE_", "EVENTS_", "ADMIN_"))
+        if not k.upper().startswith(
+            ("BOT_", "TELEGRAM_", "DATABASE_", "EVENTS_", "ADMIN_", "REDIS_", "REPLICA_")
+        )
     }
     env.update(
         BOT_TOKEN=TOKEN,
@@ -81,6 +83,8 @@ def bot_env(tmp_path: Path, api_url: str, **settings: str) -> dict[str, str]:
         ADMIN_IDS="",
         LOG_LEVEL="INFO",
         SHUTDOWN_TIMEOUT="10",
+        # A killed process's claims are taken over this many seconds after its last beat.
+        REPLICA_TIMEOUT="3",
         PYTHONUNBUFFERED="1",
     )
     env.update(settings)

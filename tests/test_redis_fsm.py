@@ -3,7 +3,6 @@ or replica would build it)."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 
 import pytest
@@ -11,17 +10,9 @@ import pytest
 from bot.factory import create_dispatcher, create_fsm
 from bot.settings import Settings
 from tests.harness import TOKEN, BotHarness
+from tests.servers import needs_redis
 
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason="no Redis at 127.0.0.1:6379")
+pytestmark = needs_redis
 
 
 def settings_with_redis(harness: BotHarness) -> Settings:

@@ -1,7 +1,10 @@
 """Organizer broadcasts: an audience is resolved, stored with the message before the first copy
 goes, and sent through the shared paced sender. A restart (even after a kill) resumes the
 recipients still pending, so nobody is skipped and nobody gets it twice, except at most the
-few copies in flight at a kill."""
+few copies in flight at a kill.
+
+Several replicas can send one broadcast together: each claims recipients in batches (row locks
+with SKIP LOCKED on PostgreSQL), and the one that records the last copy sends the report."""
 
 from __future__ import annotations
 
@@ -14,11 +17,14 @@ from enum import StrEnum
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.services.pacing import Outcome, PacedSender, Priority
+from bot.services.replicas import Replica
+from bot.services.work_queue import ClaimedQueue
+from db.claims import affected
 from db.models import (
     Broadcast,
     BroadcastRecipient,
@@ -108,6 +114,7 @@ class BroadcastService:
         sender: PacedSender,
         progress_every: float = 3.0,
         workers: int | None = None,
+        replica: Replica | None = None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -115,6 +122,8 @@ class BroadcastService:
         self.sender = sender
         self.progress_every = progress_every
         self.workers = workers or max(4, int(sender.rate))
+        self.claim_size = max(2 * self.workers, 20)
+        self.replica = replica or Replica(session_factory)
         self.on_progress: ProgressHook | None = None
         self._cancelled: set[int] = set()
         self._running: dict[int, asyncio.Task[Progress]] = {}
@@ -158,24 +167,37 @@ class BroadcastService:
         return task
 
     async def resume_all(self) -> list[int]:
-        """After a restart: continue every broadcast that was still sending."""
+        """After a restart, and regularly: join every broadcast that is not finished (another
+        replica may have started it, or died while sending it)."""
+        if self._stopping:
+            return []
         async with self.session_factory() as session:
             ids = list(
-                (
-                    await session.execute(
-                        select(Broadcast.id).where(Broadcast.status == BroadcastStatus.SENDING)
-                    )
-                )
+                (await session.execute(select(Broadcast.id).where(Broadcast.finished_at.is_(None))))
                 .scalars()
                 .all()
             )
+        resumed = []
         for broadcast_id in ids:
-            log.info("resuming broadcast %s", broadcast_id)
-            self.start(broadcast_id)
-        return ids
+            task = self._running.get(broadcast_id)
+            if task is None or task.done():
+                log.info("joining broadcast %s", broadcast_id)
+                self.start(broadcast_id)
+                resumed.append(broadcast_id)
+        return resumed
 
-    def cancel(self, broadcast_id: int) -> None:
+    async def cancel(self, broadcast_id: int) -> None:
+        """The organizer's Stop: recorded in the database so that every replica stops."""
         self._cancelled.add(broadcast_id)
+        async with self.session_factory() as session:
+            await session.execute(
+                update(Broadcast)
+                .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
+                .values(status=BroadcastStatus.CANCELLED)
+            )
+            await session.commit()
+        # Somebody must write the report: this replica, if it was not sending it.
+        self.start(broadcast_id)
 
     async def stop(self) -> None:
         """Shutdown: copies in flight finish and are recorded; the rest waits for a restart."""
@@ -207,39 +229,81 @@ class BroadcastService:
             broadcast = await session.get(Broadcast, broadcast_id)
             if broadcast is None:
                 raise KeyError(broadcast_id)
-            progress = await self.progress_of(session, broadcast)
-            pending = list(
-                (
-                    await session.execute(
-                        select(BroadcastRecipient.user_id)
-                        .where(
-                            BroadcastRecipient.broadcast_id == broadcast_id,
-                            BroadcastRecipient.status == RecipientStatus.PENDING,
-                        )
-                        .order_by(BroadcastRecipient.id)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for user_id in pending:
-            queue.put_nowait(user_id)
-        reporter = asyncio.create_task(self._report_periodically(broadcast, progress))
+            if broadcast.status == BroadcastStatus.CANCELLED:
+                self._cancelled.add(broadcast_id)
+
+        async def claim() -> list[int]:
+            if self._should_stop(broadcast_id):
+                return []
+            return await self._claim(broadcast_id)
+
+        queue = ClaimedQueue(claim)
+        reporter = asyncio.create_task(self._report_periodically(broadcast))
         try:
-            workers = max(1, min(self.workers, len(pending)))
-            await asyncio.gather(
-                *(self._worker(queue, broadcast, progress) for _ in range(workers))
-            )
+            await asyncio.gather(*(self._worker(queue, broadcast) for _ in range(self.workers)))
         finally:
             reporter.cancel()
-        if self._stopping and not queue.empty():
-            return progress  # interrupted by shutdown: stays "sending", resumed on restart
-        progress.cancelled = broadcast_id in self._cancelled
+            await self._release(broadcast_id, queue.left())
+        async with self.session_factory() as session:
+            progress = await self.progress_of(session, broadcast)
+        if self._stopping:
+            return progress  # interrupted by shutdown: resumed on restart or by another replica
+        if not await self._finish(broadcast_id):
+            return progress  # other replicas still have copies in flight: the last one reports
+        async with self.session_factory() as session:
+            progress = await self.progress_of(session, broadcast)
+            stored = await session.get(Broadcast, broadcast_id)
+        progress.cancelled = stored is not None and stored.status == BroadcastStatus.CANCELLED
         progress.done = True
-        await self._finish(broadcast_id, progress)
         await self._final_report(broadcast, progress)
         return progress
+
+    async def _claim(self, broadcast_id: int) -> list[int]:
+        """Take the next pending recipients (and those of replicas that are gone)."""
+        await self.replica.join()
+        claimable = (
+            select(BroadcastRecipient.id)
+            .join(Broadcast, Broadcast.id == BroadcastRecipient.broadcast_id)
+            .where(
+                BroadcastRecipient.broadcast_id == broadcast_id,
+                Broadcast.status == BroadcastStatus.SENDING,
+                (BroadcastRecipient.status == RecipientStatus.PENDING)
+                | (
+                    (BroadcastRecipient.status == RecipientStatus.CLAIMED)
+                    & self.replica.taken_from_gone(BroadcastRecipient.claimed_by)
+                ),
+            )
+            .order_by(BroadcastRecipient.id)
+            .limit(self.claim_size)
+            .with_for_update(skip_locked=True, of=BroadcastRecipient)
+        )
+        async with self.session_factory() as session:
+            rows = await session.execute(
+                update(BroadcastRecipient)
+                .where(BroadcastRecipient.id.in_(claimable.scalar_subquery()))
+                .values(status=RecipientStatus.CLAIMED, claimed_by=self.replica.id)
+                .returning(BroadcastRecipient.user_id)
+            )
+            user_ids = sorted(rows.scalars().all())
+            await session.commit()
+        return user_ids
+
+    async def _release(self, broadcast_id: int, user_ids: list[int]) -> None:
+        """Claimed but not tried (a stop or a shutdown): back to pending."""
+        if not user_ids:
+            return
+        async with self.session_factory() as session:
+            await session.execute(
+                update(BroadcastRecipient)
+                .where(
+                    BroadcastRecipient.broadcast_id == broadcast_id,
+                    BroadcastRecipient.user_id.in_(user_ids),
+                    BroadcastRecipient.claimed_by == self.replica.id,
+                    BroadcastRecipient.status == RecipientStatus.CLAIMED,
+                )
+                .values(status=RecipientStatus.PENDING, claimed_by=None)
+            )
+            await session.commit()
 
     async def _final_report(self, broadcast: Broadcast, progress: Progress) -> None:
         """The organizer's report must arrive even right after a flood of copies: wait out a
@@ -260,13 +324,10 @@ class BroadcastService:
     def _should_stop(self, broadcast_id: int) -> bool:
         return self._stopping or broadcast_id in self._cancelled
 
-    async def _worker(
-        self, queue: asyncio.Queue[int], broadcast: Broadcast, progress: Progress
-    ) -> None:
+    async def _worker(self, queue: ClaimedQueue[int], broadcast: Broadcast) -> None:
         while not self._should_stop(broadcast.id):
-            try:
-                user_id = queue.get_nowait()
-            except asyncio.QueueEmpty:
+            user_id = await queue.next()
+            if user_id is None:
                 return
 
             async def copy(chat_id: int = user_id) -> object:
@@ -283,17 +344,13 @@ class BroadcastService:
                 priority=Priority.BROADCAST,
             )
             if result.outcome is Outcome.ABANDONED:
+                await self._release(broadcast.id, [user_id])
                 return
             if result.outcome is Outcome.SENT:
-                progress.sent += 1
                 status = RecipientStatus.SENT
             elif result.outcome is Outcome.UNREACHABLE:
-                progress.unreachable += 1
                 status = RecipientStatus.UNREACHABLE
             else:
-                progress.failed += 1
-                key = result.error or "unknown"
-                progress.errors[key] = progress.errors.get(key, 0) + 1
                 status = RecipientStatus.FAILED
             await self._record(broadcast.id, user_id, status, result.error)
 
@@ -307,6 +364,7 @@ class BroadcastService:
                 .where(
                     BroadcastRecipient.broadcast_id == broadcast_id,
                     BroadcastRecipient.user_id == user_id,
+                    BroadcastRecipient.claimed_by == self.replica.id,
                 )
                 .values(status=status, error=error, sent_at=now)
             )
@@ -314,27 +372,58 @@ class BroadcastService:
                 await UserRepository(session).mark_unreachable(user_id, now)
             await session.commit()
 
-    async def _finish(self, broadcast_id: int, progress: Progress) -> None:
+    async def _finish(self, broadcast_id: int) -> bool:
+        """Mark the broadcast finished once no copy is pending or in flight anywhere; True
+        for exactly one replica (the row update is atomic), which sends the report."""
+        in_flight = exists().where(
+            BroadcastRecipient.broadcast_id == broadcast_id,
+            BroadcastRecipient.status == RecipientStatus.CLAIMED,
+            ~self.replica.taken_from_gone(BroadcastRecipient.claimed_by),
+        )
+        pending = exists().where(
+            BroadcastRecipient.broadcast_id == broadcast_id,
+            BroadcastRecipient.status.in_([RecipientStatus.PENDING, RecipientStatus.CLAIMED]),
+        )
         async with self.session_factory() as session:
-            await session.execute(
-                update(Broadcast)
-                .where(Broadcast.id == broadcast_id)
-                .values(
-                    status=BroadcastStatus.CANCELLED
-                    if progress.cancelled
-                    else BroadcastStatus.DONE,
-                    finished_at=self.clock.now(),
+            done = affected(
+                await session.execute(
+                    update(Broadcast)
+                    .where(
+                        Broadcast.id == broadcast_id,
+                        Broadcast.finished_at.is_(None),
+                        or_(
+                            and_(Broadcast.status == BroadcastStatus.SENDING, ~pending),
+                            # Stopped: what was never sent stays pending.
+                            and_(Broadcast.status == BroadcastStatus.CANCELLED, ~in_flight),
+                        ),
+                    )
+                    .values(
+                        status=case(
+                            (Broadcast.status == BroadcastStatus.SENDING, BroadcastStatus.DONE),
+                            else_=Broadcast.status,
+                        ),
+                        finished_at=self.clock.now(),
+                    )
                 )
             )
             await session.commit()
+        return done == 1
 
-    async def _report_periodically(self, broadcast: Broadcast, progress: Progress) -> None:
-        if self.on_progress is None:
-            return
+    async def _report_periodically(self, broadcast: Broadcast) -> None:
+        """Edit the organizer's progress message with the numbers of all replicas; notice a
+        Stop pressed on another replica."""
         while True:
             await asyncio.sleep(self.progress_every)
             try:
-                await self.on_progress(broadcast, progress)
+                async with self.session_factory() as session:
+                    progress = await self.progress_of(session, broadcast)
+                    status = await session.scalar(
+                        select(Broadcast.status).where(Broadcast.id == broadcast.id)
+                    )
+                if status == BroadcastStatus.CANCELLED:
+                    self._cancelled.add(broadcast.id)
+                if self.on_progress is not None:
+                    await self.on_progress(broadcast, progress)
             except Exception:  # progress is cosmetic: never let it stop the sending
                 log.exception("progress report for broadcast %s failed", broadcast.id)
 

@@ -4,7 +4,8 @@ bot/services/certificates.py); this module decides and records.
 
 Restart-safe: a certificate row (with its permanent number) is written before the document is
 sent, and `sent_at` right after Telegram accepted it, so a restart sends what is missing and
-nothing twice (except at most the few in flight at a kill)."""
+nothing twice (except at most the few in flight at a kill). Replicas sharing the database
+issue under a lock on the event's row and claim certificates before sending them."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.types import BufferedInputFile
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
 from bot.services.events import Event, EventCatalog
 from bot.services.pacing import Outcome, PacedSender, Priority, Result, Stats
+from bot.services.replicas import Replica
 from db.models import (
     Attendance,
     Certificate,
@@ -81,6 +83,8 @@ class CertificateService:
         clock: Clock,
         sender: PacedSender,
         render: Render,
+        replica: Replica | None = None,
+        claim_size: int = 10,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -88,6 +92,8 @@ class CertificateService:
         self.clock = clock
         self.sender = sender
         self.render = render
+        self.replica = replica or Replica(session_factory)
+        self.claim_size = claim_size
         self.after_send: AfterSend | None = None
         self._stopping = False
 
@@ -129,6 +135,13 @@ class CertificateService:
             event_id = await self._event_id(session, event)
             if event_id is None:
                 return 0
+            # A write first: it locks the event's row (PostgreSQL) or takes the write lock
+            # (SQLite) before anything is read, so a replica issuing at the same moment waits
+            # here until these rows are committed, then finds them: no holder gets two
+            # certificates, no number is given twice.
+            await session.execute(
+                update(EventRow).where(EventRow.id == event_id).values(id=EventRow.id)
+            )
             have_regs = set(
                 (
                     await session.execute(
@@ -200,30 +213,66 @@ class CertificateService:
         return Document(f"certificate-{certificate.number}.pdf", data)
 
     async def deliver_pending(self, event: Event, progress: Stats | None = None) -> Stats:
-        """Send every issued certificate that has not gone out yet."""
+        """Send every issued certificate that has not gone out yet (and is not being sent by
+        another replica or task)."""
         stats = progress or Stats()
         async with self.session_factory() as session:
             event_id = await self._event_id(session, event)
-            pending = list(
-                (
-                    await session.execute(
-                        select(Certificate)
-                        .where(
-                            Certificate.event_id == event_id,
-                            Certificate.sent_at.is_(None),
-                            Certificate.recipient_id.is_not(None),
-                        )
-                        .order_by(Certificate.id)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        for certificate in pending:
-            if self._stopping:
+        if event_id is None:
+            return stats
+        while not self._stopping:
+            claimed = await self._claim(event_id)
+            if not claimed:
                 break
-            await self._send(event, certificate, stats)
+            for index, certificate in enumerate(claimed):
+                if self._stopping:
+                    await self._release([c.id for c in claimed[index:]])
+                    break
+                await self._send(event, certificate, stats)
         return stats
+
+    async def _claim(self, event_id: int) -> list[Certificate]:
+        await self.replica.join()
+        claimable = (
+            select(Certificate.id)
+            .where(
+                Certificate.event_id == event_id,
+                Certificate.sent_at.is_(None),
+                Certificate.recipient_id.is_not(None),
+                self.replica.free_or_gone(Certificate.claimed_by),
+            )
+            .order_by(Certificate.id)
+            .limit(self.claim_size)
+            .with_for_update(skip_locked=True)
+        )
+        async with self.session_factory() as session:
+            ids = (
+                await session.execute(
+                    update(Certificate)
+                    .where(Certificate.id.in_(claimable.scalar_subquery()))
+                    .values(claimed_by=self.replica.id)
+                    .returning(Certificate.id)
+                )
+            ).scalars()
+            claimed = sorted(ids)
+            await session.commit()
+            rows = await session.execute(
+                select(Certificate).where(Certificate.id.in_(claimed)).order_by(Certificate.id)
+            )
+            return list(rows.scalars().all())
+
+    async def _release(self, certificate_ids: list[int]) -> None:
+        async with self.session_factory() as session:
+            await session.execute(
+                update(Certificate)
+                .where(
+                    Certificate.id.in_(certificate_ids),
+                    Certificate.claimed_by == self.replica.id,
+                    Certificate.sent_at.is_(None),
+                )
+                .values(claimed_by=None)
+            )
+            await session.commit()
 
     async def _send(self, event: Event, certificate: Certificate, stats: Stats) -> None:
         try:
@@ -246,6 +295,7 @@ class CertificateService:
             chat_id, call, stopping=lambda: self._stopping, priority=Priority.CERTIFICATE
         )
         if result.outcome is Outcome.ABANDONED:
+            await self._release([certificate.id])
             return
         stats.add(result)
         async with self.session_factory() as session:
@@ -324,6 +374,7 @@ class CertificateService:
             certificate.full_name = new_name
             certificate.reissued += 1
             certificate.sent_at = None
+            certificate.claimed_by = None  # free to be sent again, by any replica
             if certificate.registration_id is not None:
                 registration = await session.get(Registration, certificate.registration_id)
                 if registration is not None:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -76,25 +76,46 @@ class Priority:
     BROADCAST = 10
 
 
+class SharedSlots(Protocol):
+    """Send slots shared by several processes (replicas), e.g. bot/services/shared_pace.py:
+    together they stay within the rate."""
+
+    async def reserve(self) -> float:
+        """Take the next slot; the seconds to wait until it comes."""
+        ...
+
+    async def pause(self, seconds: float) -> None:
+        """Flood control: no slot for anybody before `seconds` from now."""
+        ...
+
+
 class RateLimiter:
     """Hands out send slots 1/rate apart, best priority first; a 429 pushes every later slot
-    back. One pump task serves the waiters, so concurrent senders never exceed the rate."""
+    back. One pump task serves the waiters, so concurrent senders never exceed the rate.
+
+    With `shared` the slots come from a grid that several replicas reserve from, so the rate
+    holds for all of them together; if it cannot be reached, this process paces alone."""
 
     def __init__(
         self,
         rate: float,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedSlots | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.interval = 1.0 / rate
         self._monotonic = monotonic
         self._sleep = sleep
+        self._shared = shared
         self._next = 0.0
+        self._paused_until = 0.0
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
         self._pump: asyncio.Task[None] | None = None
+        self._shared_failed_at: float | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     async def acquire(self, priority: int = Priority.REMINDER) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -105,26 +126,62 @@ class RateLimiter:
 
     async def _serve(self) -> None:
         while self._waiters:
-            now = self._monotonic()
-            if now < self._next:
-                await self._sleep(self._next - now)
-                continue
-            _, _, future = heapq.heappop(self._waiters)
-            if future.done():  # its task was cancelled while waiting
-                continue
-            future.set_result(None)
-            # Keep to the grid of slots: the loop always wakes a little late (timeouts are
-            # rounded up to the millisecond), and counting from the wake-up would lose that
-            # delay on every message (measured: 215/s instead of 250/s). After an idle spell,
-            # start a new grid instead of bursting through the missed slots.
-            if now - self._next > self.interval:
-                self._next = now
-            self._next += self.interval
+            wait = await self._reserve()
+            if wait > 0:
+                await self._sleep(wait)
+            # A 429 while we slept pushes this slot back too.
+            while (pause := self._paused_until - self._monotonic()) > 0:
+                await self._sleep(pause)
+            # The slot goes to the best waiter at this moment, not at reservation time.
+            while self._waiters:
+                _, _, future = heapq.heappop(self._waiters)
+                if not future.done():  # else its task was cancelled while waiting
+                    future.set_result(None)
+                    break
             # Let the woken sender go before the next slot is considered.
             await asyncio.sleep(0)
 
+    async def _reserve(self) -> float:
+        if self._shared is not None:
+            try:
+                wait = await self._shared.reserve()
+            except Exception as exc:  # the shared grid is down: keep sending, alone
+                now = self._monotonic()
+                if self._shared_failed_at is None or now - self._shared_failed_at > 60:
+                    log.warning("shared pace unavailable, pacing this replica alone: %s", exc)
+                    self._shared_failed_at = now
+            else:
+                self._shared_failed_at = None
+                return wait
+        return self._reserve_local()
+
+    def _reserve_local(self) -> float:
+        now = self._monotonic()
+        # Keep to the grid of slots: the loop always wakes a little late (timeouts are rounded
+        # up to the millisecond), and counting from the wake-up would lose that delay on every
+        # message (measured: 215/s instead of 250/s). After an idle spell, start a new grid
+        # instead of bursting through the missed slots.
+        if now - self._next > self.interval:
+            self._next = now
+        slot = self._next
+        self._next += self.interval
+        return slot - now
+
     def pause(self, seconds: float) -> None:
-        self._next = max(self._next, self._monotonic() + seconds)
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+        self._next = max(self._next, self._paused_until)
+        if self._shared is not None:
+            # Flood control is per bot: every replica waits.
+            task = asyncio.get_running_loop().create_task(self._pause_shared(seconds))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _pause_shared(self, seconds: float) -> None:
+        assert self._shared is not None
+        try:
+            await self._shared.pause(seconds)
+        except Exception as exc:
+            log.warning("could not share a flood-control pause: %s", exc)
 
 
 _GONE = (
@@ -147,9 +204,10 @@ class PacedSender:
         group_interval: float = GROUP_CHAT_INTERVAL,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedSlots | None = None,
     ) -> None:
         self.rate = rate
-        self.limiter = RateLimiter(rate, monotonic, sleep)
+        self.limiter = RateLimiter(rate, monotonic, sleep, shared)
         self.max_attempts = max_attempts
         self.max_retry_after = max_retry_after
         self.private_interval = private_interval

@@ -14,8 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import Bot
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -31,6 +30,9 @@ from bot.services.reminders import (
     next_wave_at,
     slots_for,
 )
+from bot.services.replicas import Replica
+from bot.services.work_queue import ClaimedQueue
+from db.claims import affected, insert_new
 from db.models import (
     Delivery,
     DeliveryStatus,
@@ -72,6 +74,7 @@ class ReminderService:
         i18n: I18n,
         sender: PacedSender,
         workers: int | None = None,
+        replica: Replica | None = None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -80,6 +83,9 @@ class ReminderService:
         self.i18n = i18n
         self.sender = sender
         self.workers = workers or max(4, int(sender.rate))
+        # Claimed per query: a few seconds of sending, so replicas share a wave evenly.
+        self.claim_size = max(2 * self.workers, 20)
+        self.replica = replica or Replica(session_factory)
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -133,21 +139,68 @@ class ReminderService:
             )
         return counts
 
-    async def _slot_recipients(
-        self, session: AsyncSession, event_id: int, slot: Slot, limit: int
+    async def _claim(
+        self, event_id: int, kind: str, query: Select[*tuple[Any, ...]], limit: int
     ) -> list[Recipient]:
-        rows = await session.execute(
+        """Take up to `limit` recipients of `query` for this replica: a `claimed` ledger row
+        each, so no other replica (or later run) sends them the same message.
+
+        On PostgreSQL the candidate rows are locked with SKIP LOCKED, so a replica claiming
+        at the same moment takes the next ones instead of waiting; the unique ledger key is
+        what makes it exact on any database."""
+        await self.replica.join()
+        while True:
+            candidates, taken = await self._try_claim(event_id, kind, query, limit)
+            if taken or not candidates:
+                return taken
+            # Another replica took exactly these between our read and our insert (SQLite,
+            # which has no row locks): the next read skips them.
+
+    async def _try_claim(
+        self, event_id: int, kind: str, query: Select[*tuple[Any, ...]], limit: int
+    ) -> tuple[list[Recipient], list[Recipient]]:
+        async with self.session_factory() as session:
+            rows = await session.execute(
+                query.order_by(Registration.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True, of=Registration)
+            )
+            # The correction query adds a fifth column: whether they had an older link.
+            candidates = [
+                Recipient(reg, user, lang, fmt, bool(rest and rest[0]))
+                for reg, user, lang, fmt, *rest in rows.all()
+            ]
+            now = self.clock.now()
+            taken = set(
+                await insert_new(
+                    session,
+                    Delivery.__table__,  # type: ignore[arg-type]
+                    [
+                        {
+                            "registration_id": r.registration_id,
+                            "event_id": event_id,
+                            "kind": kind,
+                            "status": DeliveryStatus.CLAIMED,
+                            "created_at": now,
+                            "claimed_by": self.replica.id,
+                        }
+                        for r in candidates
+                    ],
+                    conflict=["registration_id", "kind"],
+                    returning="registration_id",
+                )
+            )
+            await session.commit()
+        return candidates, [r for r in candidates if r.registration_id in taken]
+
+    def _slot_query(self, event_id: int, slot: Slot) -> Select[*tuple[Any, ...]]:
+        return (
             select(Registration.id, User.id, User.language, Registration.participation_format)
             .join(User, User.id == Registration.user_id)
             .where(*self._slot_filter(event_id, slot))  # type: ignore[arg-type]
-            .order_by(Registration.id)
-            .limit(limit)
         )
-        return [Recipient(r, u, lang, fmt) for r, u, lang, fmt in rows.all()]
 
-    async def _correction_recipients(
-        self, session: AsyncSession, event: Event, event_id: int, link: str, limit: int
-    ) -> list[Recipient]:
+    def _correction_query(self, event: Event, event_id: int, link: str) -> Select[*tuple[Any, ...]]:
         """Active online participants who got an old link (or a link message before the link
         was known) and have not had this one."""
         link_slots = [s.kind for s in slots_for(event) if s.carries_link]
@@ -166,7 +219,7 @@ class ReminderService:
             Delivery.link.is_(None),
             Delivery.status == DeliveryStatus.SENT,
         )
-        rows = await session.execute(
+        return (
             select(
                 Registration.id,
                 User.id,
@@ -183,10 +236,7 @@ class ReminderService:
                 ~had_this,
                 or_(had_old, had_empty),
             )
-            .order_by(Registration.id)
-            .limit(limit)
         )
-        return [Recipient(r, u, lang, fmt, bool(old)) for r, u, lang, fmt, old in rows.all()]
 
     # --- the loop --------------------------------------------------------------------
 
@@ -194,6 +244,7 @@ class ReminderService:
         """Start whatever is due now, and tell the scheduler when to look next."""
         if self._stopping:
             return
+        await self._take_over_from_gone()
         now = self.clock.now()
         next_times = []
         for event in self.catalog.not_over(now):
@@ -221,10 +272,38 @@ class ReminderService:
             await asyncio.gather(*list(self._tasks))
 
     async def stop(self) -> None:
-        """Let messages in flight finish and be recorded; start no new ones."""
+        """Let messages in flight finish and be recorded; start no new ones; give back what
+        this replica claimed and did not send, for the others or the next start."""
         self._stopping = True
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        async with self.session_factory() as session:
+            for table in (Delivery, GroupDelivery):
+                await session.execute(
+                    delete(table).where(
+                        table.status == DeliveryStatus.CLAIMED,
+                        table.claimed_by == self.replica.id,
+                    )
+                )
+            await session.commit()
+
+    async def _take_over_from_gone(self) -> None:
+        """Claims of replicas that stopped beating go back to the pool."""
+        async with self.session_factory() as session:
+            for table in (Delivery, GroupDelivery):
+                gone = await session.execute(
+                    delete(table).where(
+                        table.status == DeliveryStatus.CLAIMED,
+                        self.replica.taken_from_gone(table.claimed_by),
+                    )
+                )
+                if affected(gone):
+                    log.warning(
+                        "taking over %s %s claimed by gone replicas",
+                        affected(gone),
+                        table.__tablename__,
+                    )
+            await session.commit()
 
     async def _run_event(self, event: Event) -> None:
         lock = self._locks.setdefault(event.slug, asyncio.Lock())
@@ -258,9 +337,10 @@ class ReminderService:
             return
         log.info("%s: sending %s to %s participants", event.slug, slot.kind, counts[slot.kind])
 
-        async def batch() -> list[Recipient]:
-            async with self.session_factory() as session:
-                return await self._slot_recipients(session, event_id, slot, 1000)
+        async def claim() -> list[Recipient]:
+            return await self._claim(
+                event_id, slot.kind, self._slot_query(event_id, slot), self.claim_size
+            )
 
         def text_for(r: Recipient) -> tuple[str, str | None]:
             t = self.i18n(r.language)
@@ -279,7 +359,7 @@ class ReminderService:
             )
             return body, (link if carries else None)
 
-        await self._wave(event_id, slot.kind, batch, text_for, stats)
+        await self._wave(event_id, slot.kind, claim, text_for, stats)
         log.info(
             "%s: %s done: %s sent, %s unreachable, %s failed",
             event.slug,
@@ -294,25 +374,10 @@ class ReminderService:
     ) -> None:
         """One message per bound class group instead of one per pupil (groups take 20 messages
         a minute; the sender spaces messages to one group by three seconds)."""
-        delivered = exists().where(
-            GroupDelivery.class_id == SchoolClass.id, GroupDelivery.kind == slot.kind
-        )
-        async with self.session_factory() as session:
-            groups = (
-                await session.execute(
-                    select(SchoolClass.id, SchoolClass.group_chat_id, SchoolClass.language).where(
-                        SchoolClass.event_id == event_id,
-                        SchoolClass.status == RegistrationStatus.ACTIVE,
-                        SchoolClass.group_chat_id.is_not(None),
-                        SchoolClass.created_at <= slot.due_at,
-                        ~delivered,
-                    )
-                )
-            ).all()
+        groups = await self._claim_groups(event_id, slot)
         for class_id, chat_id, language in groups:
             if self._stopping:
-                return
-            assert chat_id is not None  # selected with group_chat_id IS NOT NULL
+                return  # the rest of the claims are given back by stop()
             t = self.i18n(language)
             text = reminder_text(
                 t, event, slot, now=self.clock.now(), participation_format="online", link=link
@@ -324,37 +389,85 @@ class ReminderService:
                 return await self.bot.send_message(chat, body, reply_markup=keyboard)
 
             result = await self.sender.send(chat_id, send, stopping=lambda: self._stopping)
-            if result.outcome is Outcome.ABANDONED:
-                return
-            stats.add(result)
+            if result.outcome is not Outcome.ABANDONED:
+                stats.add(result)
             await self._record_group(class_id, slot, result, link if slot.carries_link else None)
+
+    async def _claim_groups(self, event_id: int, slot: Slot) -> list[tuple[int, int, str]]:
+        """(class id, group chat id, language) of the bound groups due for `slot`, claimed
+        for this replica (a handful per event: all at once)."""
+        await self.replica.join()
+        delivered = exists().where(
+            GroupDelivery.class_id == SchoolClass.id, GroupDelivery.kind == slot.kind
+        )
+        async with self.session_factory() as session:
+            rows = (
+                await session.execute(
+                    select(SchoolClass.id, SchoolClass.group_chat_id, SchoolClass.language)
+                    .where(
+                        SchoolClass.event_id == event_id,
+                        SchoolClass.status == RegistrationStatus.ACTIVE,
+                        SchoolClass.group_chat_id.is_not(None),
+                        SchoolClass.created_at <= slot.due_at,
+                        ~delivered,
+                    )
+                    .order_by(SchoolClass.id)
+                    .with_for_update(skip_locked=True, of=SchoolClass)
+                )
+            ).all()
+            now = self.clock.now()
+            taken = set(
+                await insert_new(
+                    session,
+                    GroupDelivery.__table__,  # type: ignore[arg-type]
+                    [
+                        {
+                            "class_id": class_id,
+                            "kind": slot.kind,
+                            "status": DeliveryStatus.CLAIMED,
+                            "created_at": now,
+                            "claimed_by": self.replica.id,
+                        }
+                        for class_id, _, _ in rows
+                    ],
+                    conflict=["class_id", "kind"],
+                    returning="class_id",
+                )
+            )
+            await session.commit()
+        # Selected with group_chat_id IS NOT NULL.
+        return [(c, int(chat or 0), lang) for c, chat, lang in rows if c in taken]
 
     async def _record_group(
         self, class_id: int, slot: Slot, result: Result, link: str | None
     ) -> None:
+        claim = and_(
+            GroupDelivery.class_id == class_id,
+            GroupDelivery.kind == slot.kind,
+            GroupDelivery.claimed_by == self.replica.id,
+        )
         async with self.session_factory() as session:
+            if result.outcome in (Outcome.UNREACHABLE, Outcome.ABANDONED):
+                await session.execute(delete(GroupDelivery).where(claim))
             if result.outcome is Outcome.UNREACHABLE:
                 # The bot was removed from the group: the binding ends.
                 school_class = await session.get(SchoolClass, class_id)
                 if school_class is not None:
                     school_class.group_chat_id = None
                     school_class.bound_at = None
-            else:
+            elif result.outcome is not Outcome.ABANDONED:
                 sent = result.outcome is Outcome.SENT
-                session.add(
-                    GroupDelivery(
-                        class_id=class_id,
-                        kind=slot.kind,
+                await session.execute(
+                    update(GroupDelivery)
+                    .where(claim)
+                    .values(
                         status=DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
                         link=link if sent else None,
                         error=result.error,
                         created_at=self.clock.now(),
                     )
                 )
-            try:
-                await session.commit()
-            except IntegrityError:
-                await session.rollback()
+            await session.commit()
 
     async def _deliver_link_updates(self, event: Event) -> None:
         link = effective_link(event)
@@ -366,52 +479,42 @@ class ReminderService:
             return
         kind = link_kind(link)
 
-        async def batch() -> list[Recipient]:
-            async with self.session_factory() as session:
-                return await self._correction_recipients(session, event, event_id, link, 1000)
+        async def claim() -> list[Recipient]:
+            query = self._correction_query(event, event_id, link)
+            return await self._claim(event_id, kind, query, self.claim_size)
 
         def text_for(r: Recipient) -> tuple[str, str | None]:
             t = self.i18n(r.language)
             return link_update_text(t, event, link, had_old_link=r.had_old_link), link
 
-        await self._wave(event_id, kind, batch, text_for, Stats())
+        await self._wave(event_id, kind, claim, text_for, Stats())
 
     async def _wave(
         self,
         event_id: int,
         kind: str,
-        batch: Callable[[], Awaitable[list[Recipient]]],
+        claim: Callable[[], Awaitable[list[Recipient]]],
         text_for: Callable[[Recipient], tuple[str, str | None]],
         stats: Stats,
     ) -> None:
-        """Send to everyone `batch()` returns, again and again until it returns nobody (people
-        who registered during the wave are included)."""
-        seen: set[int] = set()
-        while not self._stopping:
-            recipients = [r for r in await batch() if r.registration_id not in seen]
-            if not recipients:
-                return
-            seen.update(r.registration_id for r in recipients)
-            queue: asyncio.Queue[Recipient] = asyncio.Queue()
-            for r in recipients:
-                queue.put_nowait(r)
-            workers = min(self.workers, len(recipients))
-            await asyncio.gather(
-                *(self._worker(queue, event_id, kind, text_for, stats) for _ in range(workers))
-            )
+        """Send to everyone `claim()` hands this replica until it hands nobody (people who
+        registered during the wave are included)."""
+        queue = ClaimedQueue(claim)
+        await asyncio.gather(
+            *(self._worker(queue, event_id, kind, text_for, stats) for _ in range(self.workers))
+        )
 
     async def _worker(
         self,
-        queue: asyncio.Queue[Recipient],
+        queue: ClaimedQueue[Recipient],
         event_id: int,
         kind: str,
         text_for: Callable[[Recipient], tuple[str, str | None]],
         stats: Stats,
     ) -> None:
         while not self._stopping:
-            try:
-                r = queue.get_nowait()
-            except asyncio.QueueEmpty:
+            r = await queue.next()
+            if r is None:
                 return
             text, link = text_for(r)
             markup = self._markup(kind, event_id, r.language)
@@ -422,36 +525,43 @@ class ReminderService:
                 return await self.bot.send_message(chat_id, body, reply_markup=keyboard)
 
             result = await self.sender.send(r.user_id, send, stopping=lambda: self._stopping)
-            if result.outcome is Outcome.ABANDONED:
-                return
-            stats.add(result)
+            if result.outcome is not Outcome.ABANDONED:
+                stats.add(result)
             await self._record(event_id, kind, r, result, link)
 
     async def _record(
         self, event_id: int, kind: str, r: Recipient, result: Result, link: str | None
     ) -> None:
         now = self.clock.now()
+        claim = and_(
+            Delivery.registration_id == r.registration_id,
+            Delivery.kind == kind,
+            Delivery.claimed_by == self.replica.id,
+        )
         async with self.session_factory() as session:
-            if result.outcome is Outcome.UNREACHABLE:
-                # No ledger row: if they unblock the bot, the latest due message still comes.
-                await UserRepository(session).mark_unreachable(r.user_id, now)
+            if result.outcome in (Outcome.UNREACHABLE, Outcome.ABANDONED):
+                # No ledger row: abandoned goes back to the pool; an unreachable person still
+                # gets the latest due message if they unblock the bot.
+                await session.execute(delete(Delivery).where(claim))
+                if result.outcome is Outcome.UNREACHABLE:
+                    await UserRepository(session).mark_unreachable(r.user_id, now)
             else:
                 sent = result.outcome is Outcome.SENT
-                session.add(
-                    Delivery(
-                        registration_id=r.registration_id,
-                        event_id=event_id,
-                        kind=kind,
+                done = await session.execute(
+                    update(Delivery)
+                    .where(claim)
+                    .values(
                         status=DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
                         link=link if sent else None,
                         error=result.error,
                         created_at=now,
                     )
                 )
-            try:
-                await session.commit()
-            except IntegrityError:  # recorded already by a concurrent run: nothing to add
-                await session.rollback()
+                if not affected(done):
+                    # This replica was taken for gone (no beat for the whole timeout) and the
+                    # message was claimed again by another: it may arrive twice.
+                    log.warning("claim on %s/%s was lost mid-send", r.registration_id, kind)
+            await session.commit()
 
     async def record_link_shown(self, registration_id: int, event_id: int, link: str) -> None:
         """The participant saw `link` (at registration or on /link): a later change of link

@@ -265,7 +265,7 @@ async def on_stop(
     clock: Clock,
     broadcasts: BroadcastService,
 ) -> None:
-    broadcasts.cancel(callback_data.broadcast_id)
+    await broadcasts.cancel(callback_data.broadcast_id)
     AuditRepository(session).record(
         query.from_user.id,
         "broadcast_stop",
