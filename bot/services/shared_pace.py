@@ -1,9 +1,11 @@
 """Send slots shared through Redis, so that replicas together keep Telegram's rate.
 
 One key holds the next free slot on a grid 1/rate apart, in Redis's own clock (replicas on
-different machines need not agree on the time). Reserving a slot is one atomic script call:
-read the grid, move it one step, answer how long to wait. A 429 pushes the grid back for
-everyone, because flood control applies to the bot, not to one process."""
+different machines need not agree on the time). As in the local limiter, a slot up to one
+interval in the past is still given (a pump always wakes a little late; starting the grid anew
+at every late wake-up would lose that delay on every message). Reserving a slot is one atomic
+script call: read the grid, move it one step, answer how long to wait. A 429 pushes the grid
+back for everyone, because flood control applies to the bot, not to one process."""
 
 from __future__ import annotations
 
