@@ -46,3 +46,12 @@ async def harness(
         yield h
     finally:
         await h.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # With pytest-xdist (scripts/test runs two workers), the tests that start bot processes
+    # and measure real time all go to one worker, one after another: they never compete with
+    # each other for the two cores, while the in-process tests run on the other worker.
+    for item in items:
+        if item.module is not None and item.module.__name__.startswith("tests.test_process"):
+            item.add_marker(pytest.mark.xdist_group("processes"))
