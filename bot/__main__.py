@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|migrate|check-config]`."""
+"""Command line: `python -m bot [run|webhook|migrate|check-config|backup|certificate]`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="run the bot with long polling (the default)")
+    sub.add_parser(
+        "webhook",
+        help="run the bot as a webhook server behind a reverse proxy (WEBHOOK_URL, README)",
+    )
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("check-config", help="validate settings and the events file, list events")
     backup = sub.add_parser("backup", help="a consistent copy of the live SQLite database")
@@ -105,7 +109,13 @@ def main(argv: list[str] | None = None) -> int:
             return _certificate_preview(settings, args)
         if command == "backup":
             return _backup(settings, args.target)
-        from bot.app import migrate, run_polling, setup_logging
+        if command == "webhook" and settings.webhook_url is None:
+            return _fail(
+                "WEBHOOK_URL is not set (put it in .env or the environment): the public "
+                "https URL Telegram posts updates to"
+            )
+        from bot.app import migrate, run_polling
+        from bot.logs import setup_logging
 
         setup_logging(settings.log_level)
         if command == "migrate":
@@ -113,7 +123,12 @@ def main(argv: list[str] | None = None) -> int:
             print("database is up to date")
             return 0
         load_events(settings.events_file)  # fail fast, before touching the network
-        asyncio.run(run_polling(settings))
+        if command == "webhook":
+            from bot.webhook import run_webhook
+
+            asyncio.run(run_webhook(settings))
+        else:
+            asyncio.run(run_polling(settings))
         return 0
     except (SettingsError, EventsFileError) as exc:
         return _fail(str(exc))

@@ -1,12 +1,22 @@
-"""Start-up and shutdown of the running bot (long polling)."""
+"""Start-up and shutdown of the running bot.
+
+`assemble` builds everything a running bot is made of (the Runtime) and takes it apart again;
+the two ways of receiving updates only differ in what they do inside it: long polling
+(`run_polling`, here) and the webhook server (`bot.webhook.run_webhook`). A new worker, job or
+start-up step goes into the Runtime, and both get it."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.commands import set_default_commands, set_organizer_commands
@@ -23,7 +33,7 @@ from bot.i18n import I18n
 from bot.middlewares.inflight import InFlightUpdates
 from bot.services.certificate_fonts import check_fonts
 from bot.services.event_settings import apply_stored_overrides
-from bot.services.events import load_events
+from bot.services.events import EventCatalog, load_events
 from bot.services.registrations import sync_events
 from bot.services.reminder_runner import ReminderService
 from bot.services.replicas import Replica
@@ -32,16 +42,6 @@ from db.engine import create_engine, create_session_factory
 from db.migrate import startup_lock, upgrade
 
 log = logging.getLogger(__name__)
-
-
-def setup_logging(level: str) -> None:
-    # One line per record, no colours: readable in a terminal and in journald alike.
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("aiogram.event").setLevel(max(logging.getLevelName(level), logging.INFO))
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def schedule_reminders(
@@ -89,9 +89,71 @@ def schedule_replica(scheduler: AsyncIOScheduler, services: Services) -> None:
     )
 
 
-async def run_polling(
+@dataclass
+class Runtime:
+    """The running bot, however updates arrive: its database, Bot, workers, dispatcher and
+    scheduler, and what happens when it starts and stops."""
+
+    settings: Settings
+    clock: Clock
+    catalog: EventCatalog
+    i18n: I18n
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    bot: Bot
+    storage: BaseStorage
+    services: Services
+    dp: Dispatcher
+    scheduler: AsyncIOScheduler
+
+    def schedule_jobs(self) -> None:
+        """Every periodic job; they start with on_startup."""
+        settings, services = self.settings, self.services
+        schedule_reminders(self.scheduler, services.reminders, settings.reminder_check_seconds)
+        schedule_replica(self.scheduler, services)
+        # Certificates go out automatically after each event's end plus its delay.
+        self.scheduler.add_job(
+            services.certificates.reconcile,
+            "interval",
+            seconds=max(settings.reminder_check_seconds, 60),
+            id="certificates",
+            max_instances=1,
+            coalesce=True,
+        )
+
+    async def on_startup(self) -> None:
+        """Before the first update: polling starts, or the webhook server listens, after it."""
+        await self.services.replica.beat()
+        await set_default_commands(self.bot, self.i18n)
+        await set_organizer_commands(
+            self.bot, self.i18n, self.session_factory, self.settings.admin_ids
+        )
+        self.scheduler.start()
+        await self.services.broadcasts.resume_all()
+
+    async def on_shutdown(self) -> None:
+        """Runs once no new update can come in (polling stopped, or the webhook server stopped
+        listening) and before the bot's HTTP session closes: finish what is in flight, so that
+        nothing confirmed to Telegram is lost."""
+        self.scheduler.shutdown(wait=False)
+        inflight: InFlightUpdates = self.dp["inflight"]
+        if not await inflight.drain(self.settings.shutdown_timeout):
+            log.warning("%s updates still running at shutdown", inflight.count)
+        services = self.services
+        await services.reminders.stop()
+        await services.broadcasts.stop()
+        await services.certificates.stop()
+        # Claims are given back above: the others need not wait for a timeout.
+        await services.replica.retire()
+
+
+@asynccontextmanager
+async def assemble(
     settings: Settings, clock: Clock | None = None, bot: Bot | None = None
-) -> None:
+) -> AsyncIterator[Runtime]:
+    """The Runtime, with the database migrated and the events synced. The dispatcher's
+    startup and shutdown run the Runtime's on_startup and on_shutdown (and close the FSM
+    storage last); leaving the block closes the bot's HTTP session, then the database."""
     clock = clock or SystemClock()
     catalog = load_events(settings.events_file)
     for problem in check_fonts():
@@ -99,6 +161,7 @@ async def run_polling(
         log.error("certificate fonts: %s", problem)
     i18n = I18n()
     engine = create_engine(settings.database_url)
+    bot = bot or create_bot(settings)
     try:
         session_factory = create_session_factory(engine)
         async with startup_lock(engine):
@@ -109,7 +172,6 @@ async def run_polling(
         now = clock.now()
         for event in catalog:
             log.info("event %s: %s", event.slug, event.state(now).value)
-        bot = bot or create_bot(settings)
         storage, isolation = create_fsm(settings)
         services = create_services(
             bot=bot,
@@ -120,8 +182,6 @@ async def run_polling(
             sender=create_sender(settings, bot.id, storage),
             replica=Replica(session_factory, timeout=settings.replica_timeout),
         )
-        reminders, broadcasts = services.reminders, services.broadcasts
-        certificates = services.certificates
         dp = create_dispatcher(
             storage=storage,
             events_isolation=isolation,
@@ -130,51 +190,43 @@ async def run_polling(
             catalog=catalog,
             clock=clock,
             i18n=i18n,
-            reminders=reminders,
-            broadcasts=broadcasts,
-            certificates=certificates,
+            reminders=services.reminders,
+            broadcasts=services.broadcasts,
+            certificates=services.certificates,
         )
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        schedule_reminders(scheduler, reminders, settings.reminder_check_seconds)
-        schedule_replica(scheduler, services)
-        # Certificates go out automatically after each event's end plus its delay.
-        scheduler.add_job(
-            certificates.reconcile,
-            "interval",
-            seconds=max(settings.reminder_check_seconds, 60),
-            id="certificates",
-            max_instances=1,
-            coalesce=True,
+        runtime = Runtime(
+            settings=settings,
+            clock=clock,
+            catalog=catalog,
+            i18n=i18n,
+            engine=engine,
+            session_factory=session_factory,
+            bot=bot,
+            storage=storage,
+            services=services,
+            dp=dp,
+            scheduler=AsyncIOScheduler(timezone="UTC"),
         )
-
-        async def on_startup() -> None:
-            await services.replica.beat()
-            await set_default_commands(bot, i18n)
-            await set_organizer_commands(bot, i18n, session_factory, settings.admin_ids)
-            scheduler.start()
-            await broadcasts.resume_all()
-
-        async def on_shutdown(dispatcher: Dispatcher) -> None:
-            # Runs after polling stopped and before the HTTP session closes: finish what is
-            # in flight so that nothing confirmed to Telegram is lost.
-            scheduler.shutdown(wait=False)
-            inflight: InFlightUpdates = dispatcher["inflight"]
-            if not await inflight.drain(settings.shutdown_timeout):
-                log.warning("%s updates still running at shutdown", inflight.count)
-            await reminders.stop()
-            await broadcasts.stop()
-            await certificates.stop()
-            # Claims are given back above: the others need not wait for a timeout.
-            await services.replica.retire()
-
-        dp.startup.register(on_startup)
-        dp.shutdown.register(on_shutdown)
+        runtime.schedule_jobs()
+        dp.startup.register(runtime.on_startup)
+        dp.shutdown.register(runtime.on_shutdown)
         storage_closes_last(dp)
-        # start_polling installs the SIGINT/SIGTERM handlers.
-        await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        yield runtime
     finally:
+        # After the shutdown above: messages still in flight had the session until the end.
+        await bot.session.close()
         await engine.dispose()
         log.info("stopped")
+
+
+async def run_polling(
+    settings: Settings, clock: Clock | None = None, bot: Bot | None = None
+) -> None:
+    async with assemble(settings, clock, bot) as runtime:
+        dp = runtime.dp
+        # start_polling installs the SIGINT/SIGTERM handlers, and on them stops polling, runs
+        # the shutdown handlers, then closes the bot's session.
+        await dp.start_polling(runtime.bot, allowed_updates=dp.resolve_used_update_types())
 
 
 async def migrate(settings: Settings) -> None:

@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.i18n import I18n
 from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.inflight import InFlightUpdates
+from bot.middlewares.update_context import install_first as install_log_context
 from bot.middlewares.user import UserMiddleware
 from bot.services.broadcasts import BroadcastService
 from bot.services.certificate_issue import CertificateService
@@ -161,6 +162,8 @@ def create_dispatcher(
         certificates=certificates,
         admin_ids=settings.admin_ids,
     )
+    # Outermost: every log line of the middlewares and handlers carries the update id.
+    install_log_context(dp)
     inflight = InFlightUpdates()
     dp["inflight"] = inflight
     dp.update.outer_middleware(inflight)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -11,6 +15,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+# What Telegram accepts as setWebhook's secret_token:
+# https://core.telegram.org/bots/api#setwebhook
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+HEALTH_PATH = "/healthz"
 
 
 class Settings(BaseSettings):
@@ -41,6 +50,13 @@ class Settings(BaseSettings):
     # Seconds without a heartbeat after which a replica counts as gone and the others take
     # over the messages it had claimed (several processes on one database).
     replica_timeout: float = Field(default=30.0, ge=1, le=3600)
+    # Webhook mode (`python -m bot webhook`): the public URL Telegram posts updates to; its
+    # path is the path the bot listens on.
+    webhook_url: str | None = None
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; empty: derived from the token.
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
 
     @field_validator("bot_token")
     @classmethod
@@ -98,10 +114,51 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        # Telegram itself posts to https:// only; a self-hosted Bot API server may use http://.
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// URL Telegram posts updates to")
+        parts = urlsplit(value)
+        if not parts.hostname:
+            raise ValueError("has no host name")
+        if (parts.path or "/") == HEALTH_PATH:
+            raise ValueError(f"{HEALTH_PATH} is the health check; choose another path")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        secret = value.get_secret_value().strip()
+        if not WEBHOOK_SECRET_SHAPE.fullmatch(secret):
+            raise ValueError("1-256 characters, only A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return SecretStr(secret)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL: where the webhook app takes Telegram's requests."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    @property
+    def webhook_secret_token(self) -> str:
+        """WEBHOOK_SECRET, or one derived from the bot token: every replica with the same
+        token computes the same value, and it changes when the token is revoked."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        token = self.bot_token.get_secret_value().encode()
+        # 64 hex characters: within Telegram's 1-256 of A-Z a-z 0-9 _ -.
+        return hmac.new(token, b"victory-bot webhook secret", hashlib.sha256).hexdigest()
 
 
 class SettingsError(Exception):

@@ -108,14 +108,16 @@ class BotProcess:
         self.exited: asyncio.Future[int] = asyncio.ensure_future(proc.wait())
 
     @classmethod
-    async def start(cls, tmp_path: Path, env: dict[str, str], log_name: str) -> BotProcess:
+    async def start(
+        cls, tmp_path: Path, env: dict[str, str], log_name: str, command: str = "run"
+    ) -> BotProcess:
         log_path = tmp_path / log_name
         with log_path.open("wb") as log:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
                 "bot",
-                "run",
+                command,
                 cwd=REPO,
                 env=env,
                 stdin=asyncio.subprocess.DEVNULL,

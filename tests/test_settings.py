@@ -6,22 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
+from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "BOT_TOKEN",
-        "TELEGRAM_API_URL",
-        "DATABASE_URL",
-        "ADMIN_IDS",
-        "EVENTS_FILE",
-        "LOG_LEVEL",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    # Every setting the bot reads: a developer's environment must not change these tests.
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
