@@ -237,13 +237,13 @@ class BroadcastService:
                 return []
             return await self._claim(broadcast_id)
 
-        queue = ClaimedQueue(claim)
+        queue = ClaimedQueue(claim, refill_at=self.workers)
         reporter = asyncio.create_task(self._report_periodically(broadcast))
         try:
             await asyncio.gather(*(self._worker(queue, broadcast) for _ in range(self.workers)))
         finally:
             reporter.cancel()
-            await self._release(broadcast_id, queue.left())
+            await self._release(broadcast_id, await queue.left())
         async with self.session_factory() as session:
             progress = await self.progress_of(session, broadcast)
         if self._stopping:

@@ -499,10 +499,14 @@ class ReminderService:
     ) -> None:
         """Send to everyone `claim()` hands this replica until it hands nobody (people who
         registered during the wave are included)."""
-        queue = ClaimedQueue(claim)
-        await asyncio.gather(
-            *(self._worker(queue, event_id, kind, text_for, stats) for _ in range(self.workers))
-        )
+        queue = ClaimedQueue(claim, refill_at=self.workers)
+        try:
+            await asyncio.gather(
+                *(self._worker(queue, event_id, kind, text_for, stats) for _ in range(self.workers))
+            )
+        finally:
+            # Claimed and never tried (a stop): stop() gives this replica's claims back.
+            await queue.left()
 
     async def _worker(
         self,
