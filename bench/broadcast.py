@@ -1,6 +1,8 @@
 """How fast and how exactly the bot sends an organizer's broadcast.
 
-N participants with an active registration are put straight into a temporary SQLite database.
+N participants with an active registration are put straight into a scratch database (a
+temporary SQLite file; with --db postgres a fresh PostgreSQL database on 127.0.0.1:5432,
+dropped afterwards).
 The bot's real BroadcastService, wired as `python -m bot` wires it (bot.factory.create_services:
 the shared PacedSender at 0.97 of the allowed rate, the organizer's progress hook), stores the
 broadcast with its recipients (create) and sends it (run) through a real Bot over HTTP, with
@@ -10,6 +12,7 @@ rate. Then the everyday hand-written broadcast, `copy_message; sleep(0.05)` in a
 against the same fake on the first recipients.
 
     .venv/bin/python bench/broadcast.py [--recipients 3000] [--allowed-rate 250] [--naive 600]
+        [--db sqlite|postgres]
 
 See bench/README.md for what the figures mean."""
 
@@ -22,7 +25,6 @@ import itertools
 import logging
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,6 +41,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
 from bench.limited_api import RETRY_AFTER, Served, control, running  # noqa: E402
+from bench.scratch_db import Scratch, add_db_option, scratch_database  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.factory import create_bot, create_services  # noqa: E402
 from bot.i18n import I18n  # noqa: E402
@@ -181,16 +184,16 @@ async def insert_participants(
 
 
 async def bot_broadcast(
-    base_url: str, n: int, send_rate: float, tmp: Path
+    base_url: str, n: int, send_rate: float, database_url: str
 ) -> tuple[Figures, str, Bot, list[int], bool]:
     """The broadcast as the organizer's Send button starts it; also whether the database and
     the report agree with it (every recipient row sent, the broadcast done, one report)."""
     clock = SystemClock()
     settings = Settings(
-        bot_token=TOKEN,  # type: ignore[arg-type]
+        bot_token=TOKEN,
         telegram_api_url=base_url,
-        database_url=f"sqlite+aiosqlite:///{tmp / 'bot.sqlite3'}",
-        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        _env_file=None,
     )
     engine = create_engine(settings.database_url)
     await upgrade(engine)
@@ -316,16 +319,15 @@ async def naive_loop(base_url: str, bot: Bot, chats: Sequence[int]) -> Figures:
 
 
 async def bench(
-    base_url: str, n: int, naive_n: int, send_rate: float
+    base_url: str, n: int, naive_n: int, send_rate: float, database_url: str
 ) -> tuple[Figures, Figures | None, str, bool]:
-    with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as tmp:
-        ours, summary, bot, chats, consistent = await bot_broadcast(
-            base_url, n, send_rate, Path(tmp)
-        )
-        try:
-            naive = await naive_loop(base_url, bot, chats[:naive_n]) if naive_n else None
-        finally:
-            await bot.session.close()
+    ours, summary, bot, chats, consistent = await bot_broadcast(
+        base_url, n, send_rate, database_url
+    )
+    try:
+        naive = await naive_loop(base_url, bot, chats[:naive_n]) if naive_n else None
+    finally:
+        await bot.session.close()
     return ours, naive, summary, consistent
 
 
@@ -341,9 +343,11 @@ def report(
     send_rate: float,
     window: float,
     bot_429s: int,
+    db: Scratch,
 ) -> bool:
     print(
-        f"\n{summary}\nfake Bot API: at most {ours.served.limit} accepted sendMessage/copyMessage "
+        f"\n{summary}\n{db.description}\n"
+        f"fake Bot API: at most {ours.served.limit} accepted sendMessage/copyMessage "
         f"in any {window:g} s (allowed rate {rate:g}/s), else 429 retry_after={RETRY_AFTER}; "
         f"PacedSender({send_rate:g}/s)"
         f"\n(python {sys.version.split()[0]}, {os.cpu_count()} CPUs)\n"
@@ -423,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         default=600,
         help="recipients for the naive loop, the first ones (default 600: 30 s; 0 skips it)",
     )
+    add_db_option(parser)
     args = parser.parse_args(argv)
     if args.recipients < 1 or args.allowed_rate <= 0 or args.window <= 0:
         parser.error("--recipients, --allowed-rate and --window must be positive")
@@ -435,15 +440,30 @@ def main(argv: list[str] | None = None) -> int:
     pacing_log.propagate = False
 
     # The fake runs in its own process, as Telegram is not in the bot's event loop either.
-    with running(args.allowed_rate, args.window) as base_url:
+    with (
+        scratch_database(args.db, "bench_broadcast") as db,
+        running(args.allowed_rate, args.window) as base_url,
+    ):
         ours, naive, summary, consistent = asyncio.run(
-            bench(base_url, args.recipients, naive_n, send_rate)
+            bench(base_url, args.recipients, naive_n, send_rate, db.url)
         )
     ok = report(
-        ours, naive, summary, consistent, args.allowed_rate, send_rate, args.window, counter.count
+        ours,
+        naive,
+        summary,
+        consistent,
+        args.allowed_rate,
+        send_rate,
+        args.window,
+        counter.count,
+        db,
     )
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # the scratch database is dropped by then
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -2,11 +2,12 @@
 
 N simulated users fill in the whole form at the same time (each user's steps in order), fed
 straight into the real dispatcher (bot.factory.create_dispatcher, via tests.harness.BotHarness)
-with a real SQLite file and a recording Bot session instead of Telegram. Then a bare aiogram
-Dispatcher with one echo handler is fed the same number of updates the same way: the ceiling
-that aiogram itself allows on this machine.
+with a real database (a SQLite file; with --db postgres a fresh PostgreSQL database on
+127.0.0.1:5432, dropped afterwards) and a recording Bot session instead of Telegram. Then a
+bare aiogram Dispatcher with one echo handler is fed the same number of updates the same way:
+the ceiling that aiogram itself allows on this machine.
 
-    .venv/bin/python bench/registration.py [--users N]
+    .venv/bin/python bench/registration.py [--users N] [--db sqlite|postgres]
 
 See bench/README.md for what the figures mean."""
 
@@ -17,10 +18,8 @@ import asyncio
 import gc
 import itertools
 import os
-import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -35,8 +34,12 @@ if str(REPO) not in sys.path:
 
 from aiogram import Bot, Dispatcher, Router  # noqa: E402
 from aiogram.types import Message, Update  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
+from bench.scratch_db import Scratch, add_db_option, scratch_database  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
+from db.models import Registration, RegistrationStatus  # noqa: E402
 from tests.harness import BOT_USER, BotHarness, catalog_of, make_event  # noqa: E402
 
 # The sample event of tests/harness.make_event (3 September 2025) is open at this moment.
@@ -172,53 +175,57 @@ def echo_dispatcher() -> Dispatcher:
     return dp
 
 
-def registrations_in(database: Path) -> int:
-    with sqlite3.connect(database) as db:
-        (count,) = db.execute(
-            "SELECT count(*) FROM registrations WHERE status = 'active' AND user_id >= ?",
-            (FIRST_USER_ID,),
-        ).fetchone()
-    db.close()
-    return int(count)
+async def registrations_in(session_factory: async_sessionmaker[AsyncSession]) -> int:
+    async with session_factory() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(
+                Registration.status == RegistrationStatus.ACTIVE,
+                Registration.user_id >= FIRST_USER_ID,
+            )
+        )
+    return int(count or 0)
 
 
-async def bench(users: int) -> tuple[Run, Run, Run]:
-    with tempfile.TemporaryDirectory(prefix="bench-registration-") as tmp:
-        harness = BotHarness(Path(tmp), FrozenClock(NOW), catalog_of(make_event(SLUG)))
-        await harness.start()
-        try:
-            make = Updates(harness.bot)
-            # Warm-up: first use compiles SQL, Fluent messages, pydantic validators. It also
-            # tells how many Bot API requests one clean walk through the form makes.
-            await drive(harness.dp, harness.bot, [make.form(WARM_UP_USER_ID)], "warm-up")
-            per_walk = len(harness.session.sent)
-            harness.session.sent.clear()
+async def bench(users: int, db: Scratch) -> tuple[Run, Run, Run]:
+    harness = BotHarness(
+        db.tmp, FrozenClock(NOW), catalog_of(make_event(SLUG)), database_url=db.url
+    )
+    await harness.start()
+    try:
+        make = Updates(harness.bot)
+        # Warm-up: first use compiles SQL, Fluent messages, pydantic validators. It also
+        # tells how many Bot API requests one clean walk through the form makes.
+        await drive(harness.dp, harness.bot, [make.form(WARM_UP_USER_ID)], "warm-up")
+        per_walk = len(harness.session.sent)
+        harness.session.sent.clear()
 
-            walks = [make.form(FIRST_USER_ID + i) for i in range(users)]
-            form = await drive(harness.dp, harness.bot, walks, "registration form")
-            requests = len(harness.session.sent)
-            saved = registrations_in(Path(tmp) / "bot.sqlite3")
-            if saved != users or requests != users * per_walk:
-                # An error reply, a lost update or a refused save: the figures would lie.
-                raise SystemExit(
-                    f"the form run went wrong: {saved} of {users} registrations saved, "
-                    f"{requests} Bot API requests instead of {users * per_walk}"
-                )
+        walks = [make.form(FIRST_USER_ID + i) for i in range(users)]
+        form = await drive(harness.dp, harness.bot, walks, "registration form")
+        requests = len(harness.session.sent)
+        saved = await registrations_in(harness.session_factory)
+        if saved != users or requests != users * per_walk:
+            # An error reply, a lost update or a refused save: the figures would lie.
+            raise SystemExit(
+                f"the form run went wrong: {saved} of {users} registrations saved, "
+                f"{requests} Bot API requests instead of {users * per_walk}"
+            )
 
-            # The same steps with nobody else around: the work per step, without queueing.
-            solo = Run("one user at a time")
-            for i in range(min(users, SOLO_USERS)):
-                await walk(harness.dp, harness.bot, make.form(SOLO_FIRST_USER_ID + i), solo)
+        # The same steps with nobody else around: the work per step, without queueing.
+        solo = Run("one user at a time")
+        for i in range(min(users, SOLO_USERS)):
+            await walk(harness.dp, harness.bot, make.form(SOLO_FIRST_USER_ID + i), solo)
 
-            # The ceiling: bare aiogram, one echo handler, the same session and load shape.
-            echo = echo_dispatcher()
-            per_user = len(FORM)
-            await drive(echo, harness.bot, [make.echo(WARM_UP_USER_ID, per_user)], "warm-up")
-            harness.session.sent.clear()
-            echo_walks = [make.echo(FIRST_USER_ID + i, per_user) for i in range(users)]
-            ceiling = await drive(echo, harness.bot, echo_walks, "bare aiogram echo")
-        finally:
-            await harness.close()
+        # The ceiling: bare aiogram, one echo handler, the same session and load shape.
+        echo = echo_dispatcher()
+        per_user = len(FORM)
+        await drive(echo, harness.bot, [make.echo(WARM_UP_USER_ID, per_user)], "warm-up")
+        harness.session.sent.clear()
+        echo_walks = [make.echo(FIRST_USER_ID + i, per_user) for i in range(users)]
+        ceiling = await drive(echo, harness.bot, echo_walks, "bare aiogram echo")
+    finally:
+        await harness.close()
     print(f"Bot API requests per walk through the form: {per_walk}", end=" ")
     print(f"({per_walk / len(FORM):.1f} per update)")
     return form, solo, ceiling
@@ -246,12 +253,12 @@ def rows(run: Run, solo: Run) -> Iterator[str]:
             )
 
 
-def report(users: int, form: Run, solo: Run, ceiling: Run) -> None:
+def report(users: int, form: Run, solo: Run, ceiling: Run, db: Scratch) -> None:
     print(
         f"\n{users} users, {len(FORM)} updates each, fed concurrently "
-        f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs)"
+        f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs)\n{db.description}"
     )
-    print("\nregistration form, real dispatcher and SQLite; latency of each step in ms:")
+    print(f"\nregistration form, real dispatcher and {db.label}; latency of each step in ms:")
     print(
         f"  {'step':<22} {'updates':>7} {'alone':>8} {'p50':>8} {'p99':>8} {'max':>8}"
         f"\n  {'':<22} {'':>7} {'p50':>8} {'loaded':>8} {'loaded':>8} {'loaded':>8}"
@@ -275,13 +282,19 @@ def report(users: int, form: Run, solo: Run, ceiling: Run) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--users", type=int, default=200, help="simulated users (default 200)")
+    add_db_option(parser)
     args = parser.parse_args(argv)
     if args.users < 1:
         parser.error("--users must be at least 1")
-    form, solo, ceiling = asyncio.run(bench(args.users))
-    report(args.users, form, solo, ceiling)
+    with scratch_database(args.db, "bench_registration") as db:
+        form, solo, ceiling = asyncio.run(bench(args.users, db))
+        report(args.users, form, solo, ceiling, db)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # the scratch database is dropped by then
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

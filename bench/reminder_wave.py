@@ -1,6 +1,8 @@
 """How fast, how punctually and how exactly the bot delivers a reminder wave.
 
-N registrations are put straight into a temporary SQLite database for one online event whose
+N registrations are put straight into a scratch database (a temporary SQLite file; with
+--db postgres a fresh PostgreSQL database on 127.0.0.1:5432, dropped afterwards) for one
+online event whose
 reminder is due just after the wave can be sent (2 s of settling, then N / rate seconds). The
 bot's real ReminderService (real clock, real PacedSender set to the allowed rate, real Bot over
 HTTP) delivers the wave to a fake Bot API (bench/limited_api.py) that runs in a child process
@@ -9,6 +11,7 @@ the allowed rate. Then a naive loop (send, sleep 1/rate, send...) is run against
 for comparison.
 
     .venv/bin/python bench/reminder_wave.py [--registrations 5000] [--allowed-rate 250]
+        [--db sqlite|postgres]
 
 See bench/README.md for what the figures mean."""
 
@@ -21,7 +24,6 @@ import itertools
 import logging
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ from aiogram.exceptions import TelegramRetryAfter  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from bench.limited_api import RETRY_AFTER, Served, control, running  # noqa: E402
+from bench.scratch_db import Scratch, add_db_option, scratch_database  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.factory import create_bot  # noqa: E402
 from bot.i18n import I18n  # noqa: E402
@@ -207,14 +210,14 @@ async def wait_until(clock: SystemClock, moment: datetime) -> None:
 
 
 async def bot_wave(
-    base_url: str, n: int, send_rate: float, tmp: Path
+    base_url: str, n: int, send_rate: float, database_url: str
 ) -> tuple[Figures, str, Bot, list[int], dict[str, str]]:
     clock = SystemClock()
     settings = Settings(
-        bot_token=TOKEN,  # type: ignore[arg-type]
+        bot_token=TOKEN,
         telegram_api_url=base_url,
-        database_url=f"sqlite+aiosqlite:///{tmp / 'bot.sqlite3'}",
-        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        _env_file=None,
     )
     engine = create_engine(settings.database_url)
     await upgrade(engine)
@@ -321,16 +324,13 @@ async def naive_loop(
 
 
 async def bench(
-    base_url: str, n: int, naive_n: int, rate: float, send_rate: float
+    base_url: str, n: int, naive_n: int, rate: float, send_rate: float, database_url: str
 ) -> tuple[Figures, Figures | None, str]:
-    with tempfile.TemporaryDirectory(prefix="bench-reminders-") as tmp:
-        wave, summary, bot, chats, texts = await bot_wave(base_url, n, send_rate, Path(tmp))
-        try:
-            naive = (
-                await naive_loop(base_url, bot, chats[:naive_n], rate, texts) if naive_n else None
-            )
-        finally:
-            await bot.session.close()
+    wave, summary, bot, chats, texts = await bot_wave(base_url, n, send_rate, database_url)
+    try:
+        naive = await naive_loop(base_url, bot, chats[:naive_n], rate, texts) if naive_n else None
+    finally:
+        await bot.session.close()
     return wave, naive, summary
 
 
@@ -345,9 +345,11 @@ def report(
     send_rate: float,
     window: float,
     bot_429s: int,
+    db: Scratch,
 ) -> bool:
     print(
-        f"\n{summary}\nfake Bot API: at most {wave.served.limit} accepted sendMessage in any "
+        f"\n{summary}\n{db.description}\n"
+        f"fake Bot API: at most {wave.served.limit} accepted sendMessage in any "
         f"{window:g} s (allowed rate {rate:g}/s), else 429 retry_after={RETRY_AFTER}; "
         f"PacedSender({send_rate:g}/s)"
         f"\n(python {sys.version.split()[0]}, {os.cpu_count()} CPUs)\n"
@@ -429,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="registrations for the naive loop (default: all; 0 skips it)",
     )
+    add_db_option(parser)
     args = parser.parse_args(argv)
     if args.registrations < 1 or args.allowed_rate <= 0 or args.window <= 0:
         parser.error("--registrations, --allowed-rate and --window must be positive")
@@ -441,15 +444,22 @@ def main(argv: list[str] | None = None) -> int:
     pacing_log.propagate = False
 
     # The fake runs in its own process, as Telegram is not in the bot's event loop either.
-    with running(args.allowed_rate, args.window) as base_url:
+    with (
+        scratch_database(args.db, "bench_reminders") as db,
+        running(args.allowed_rate, args.window) as base_url,
+    ):
         wave, naive, summary = asyncio.run(
-            bench(base_url, args.registrations, naive_n, args.allowed_rate, send_rate)
+            bench(base_url, args.registrations, naive_n, args.allowed_rate, send_rate, db.url)
         )
-    ok = report(wave, naive, summary, args.allowed_rate, send_rate, args.window, counter.count)
+    ok = report(wave, naive, summary, args.allowed_rate, send_rate, args.window, counter.count, db)
     if naive is not None and naive_n < args.registrations:
         print(f"  the naive loop sent to the first {naive_n} registrations only")
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # the scratch database is dropped by then
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
