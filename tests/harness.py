@@ -264,6 +264,11 @@ class BotHarness:
         )
 
     async def close(self) -> None:
+        # Waves and broadcasts a test started may still be running: let them finish with the
+        # database before it goes (else a connection is left to the garbage collector).
+        await self.reminders.stop()
+        await self.broadcasts.stop()
+        await self.certificates.stop()
         await self.engine.dispose()
 
     def user(self, user_id: int = 1001, language_code: str | None = "ru", **kw: Any) -> FakeUser:
