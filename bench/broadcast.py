@@ -45,10 +45,10 @@ from bench.scratch_db import Scratch, add_db_option, scratch_database  # noqa: E
 from bot.clock import SystemClock  # noqa: E402
 from bot.factory import create_bot, create_services  # noqa: E402
 from bot.i18n import I18n  # noqa: E402
-from bot.services.broadcasts import Audience, Progress  # noqa: E402
-from bot.services.pacing import PacedSender  # noqa: E402
-from bot.services.registration_form import CONSENT_VERSION  # noqa: E402
-from bot.services.registrations import sync_events  # noqa: E402
+from bot.services.delivery.broadcasts import Audience, Progress  # noqa: E402
+from bot.services.delivery.pacing import PacedSender  # noqa: E402
+from bot.services.registration.form import CONSENT_VERSION  # noqa: E402
+from bot.services.registration.registrations import sync_events  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from db.engine import create_engine, create_session_factory  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
@@ -434,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     send_rate = args.send_rate or args.allowed_rate * 0.97
     naive_n = max(0, min(args.naive, args.recipients))
 
-    pacing_log = logging.getLogger("bot.services.pacing")
+    pacing_log = logging.getLogger("bot.services.delivery.pacing")
     counter = Counting()
     pacing_log.addHandler(counter)
     pacing_log.propagate = False

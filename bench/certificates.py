@@ -30,9 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bot.services.certificate_fonts import FontConfig, load_chain  # noqa: E402
-from bot.services.certificate_layout import PAGE_HEIGHT, PAGE_WIDTH, TextField  # noqa: E402
-from bot.services.certificates import (  # noqa: E402
+from bot.services.certificates.documents import (  # noqa: E402
     CertificateData,
     CertificateRenderer,
     TemplateConfig,
@@ -41,7 +39,9 @@ from bot.services.certificates import (  # noqa: E402
     letter_data,
     new_certificate_number,
 )
-from bot.services.events import Event  # noqa: E402
+from bot.services.certificates.fonts import FontConfig, load_chain  # noqa: E402
+from bot.services.certificates.layout import PAGE_HEIGHT, PAGE_WIDTH, TextField  # noqa: E402
+from bot.services.events.catalog import Event  # noqa: E402
 
 EVENT = Event.model_validate(
     {

@@ -45,12 +45,12 @@ from bot.clock import SystemClock  # noqa: E402
 from bot.factory import create_bot  # noqa: E402
 from bot.i18n import I18n  # noqa: E402
 from bot.messages import reminder_text  # noqa: E402
-from bot.services.events import Event, EventCatalog  # noqa: E402
-from bot.services.pacing import PacedSender  # noqa: E402
-from bot.services.registration_form import CONSENT_VERSION  # noqa: E402
-from bot.services.registrations import sync_events  # noqa: E402
-from bot.services.reminder_runner import ReminderService  # noqa: E402
-from bot.services.reminders import Slot, slots_for, wave_lead  # noqa: E402
+from bot.services.delivery.pacing import PacedSender  # noqa: E402
+from bot.services.events.catalog import Event, EventCatalog  # noqa: E402
+from bot.services.registration.form import CONSENT_VERSION  # noqa: E402
+from bot.services.registration.registrations import sync_events  # noqa: E402
+from bot.services.reminders.planner import Slot, slots_for, wave_lead  # noqa: E402
+from bot.services.reminders.runner import ReminderService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from db.engine import create_engine, create_session_factory  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
@@ -438,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     send_rate = args.send_rate or args.allowed_rate * 0.97
     naive_n = args.registrations if args.naive is None else min(args.naive, args.registrations)
 
-    pacing_log = logging.getLogger("bot.services.pacing")
+    pacing_log = logging.getLogger("bot.services.delivery.pacing")
     counter = Counting()
     pacing_log.addHandler(counter)
     pacing_log.propagate = False

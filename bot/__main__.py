@@ -7,7 +7,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from bot.services.events import EventsFileError, load_events
+from bot.services.events.catalog import EventsFileError, load_events
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -55,7 +55,7 @@ def _backup(settings: Settings, target: str | None) -> int:
 def _certificate_preview(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.services.certificates import preview
+    from bot.services.certificates.documents import preview
 
     event = load_events(settings.events_file).get(args.event)
     if event is None:

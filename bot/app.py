@@ -31,12 +31,12 @@ from bot.factory import (
 )
 from bot.i18n import I18n
 from bot.middlewares.inflight import InFlightUpdates
-from bot.services.certificate_fonts import check_fonts
-from bot.services.event_settings import apply_stored_overrides
-from bot.services.events import EventCatalog, load_events
-from bot.services.registrations import sync_events
-from bot.services.reminder_runner import ReminderService
-from bot.services.replicas import Replica
+from bot.services.certificates.fonts import check_fonts
+from bot.services.delivery.replicas import Replica
+from bot.services.events.catalog import EventCatalog, load_events
+from bot.services.events.settings import apply_stored_overrides
+from bot.services.registration.registrations import sync_events
+from bot.services.reminders.runner import ReminderService
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import startup_lock, upgrade

@@ -21,15 +21,15 @@ from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.inflight import InFlightUpdates
 from bot.middlewares.update_context import install_first as install_log_context
 from bot.middlewares.user import UserMiddleware
-from bot.services.broadcasts import BroadcastService
-from bot.services.certificate_issue import CertificateService
-from bot.services.certificate_render import make_render
-from bot.services.certificates import default_renderer
-from bot.services.events import EventCatalog
-from bot.services.pacing import PacedSender
-from bot.services.reminder_runner import ReminderService
-from bot.services.replicas import Replica
-from bot.services.shared_pace import RedisSlots, slots_key
+from bot.services.certificates.documents import default_renderer
+from bot.services.certificates.issue import CertificateService
+from bot.services.certificates.render import make_render
+from bot.services.delivery.broadcasts import BroadcastService
+from bot.services.delivery.pacing import PacedSender
+from bot.services.delivery.replicas import Replica
+from bot.services.delivery.shared_pace import RedisSlots, slots_key
+from bot.services.events.catalog import EventCatalog
+from bot.services.reminders.runner import ReminderService
 from bot.settings import Settings
 from handlers import build_root_router
 from handlers.admin.broadcast import progress_hook

@@ -7,15 +7,15 @@ from datetime import datetime
 from html import escape
 
 from bot.i18n import Translator
-from bot.services.events import Event, EventFormat
-from bot.services.reminders import (
+from bot.services.events.catalog import Event, EventFormat
+from bot.services.events.timefmt import moment_args
+from bot.services.reminders.planner import (
     Countdown,
     Slot,
     countdown,
     link_release_at,
     link_released,
 )
-from bot.services.timefmt import moment_args
 
 
 def countdown_text(t: Translator, parts: Countdown) -> str:

@@ -12,9 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.events import EventCatalog
-from bot.services.registrations import RegistrationService, UserRegistration, answers_of
-from bot.services.reminder_runner import ReminderService
+from bot.services.events.catalog import EventCatalog
+from bot.services.registration.registrations import (
+    RegistrationService,
+    UserRegistration,
+    answers_of,
+)
+from bot.services.reminders.runner import ReminderService
 from db.models import User
 from handlers import registration, views
 from handlers.callbacks import ConfirmCb, MenuCb, PickCb

@@ -10,8 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.attendance import CheckIn, check_in_class, check_in_participant, event_row
-from bot.services.events import Event, EventCatalog
+from bot.services.certificates.attendance import (
+    CheckIn,
+    check_in_class,
+    check_in_participant,
+    event_row,
+)
+from bot.services.events.catalog import Event, EventCatalog
 from db.repositories import EventRepository
 from handlers.callbacks import CheckInCb
 from handlers.filters import PLAIN_TEXT

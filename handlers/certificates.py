@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
-from bot.services.certificate_issue import AfterSend, CertificateService
-from bot.services.events import EventCatalog
-from bot.services.timefmt import local_date
+from bot.services.certificates.issue import AfterSend, CertificateService
+from bot.services.events.catalog import EventCatalog
+from bot.services.events.timefmt import local_date
 from db.models import Certificate, EventRow, Feedback
 from handlers.callbacks import FeedbackCb
 from handlers.edits import drop_buttons

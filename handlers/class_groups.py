@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import I18n
-from bot.services.classes import ClassError, ClassService
-from bot.services.events import EventCatalog
+from bot.services.classes.classes import ClassError, ClassService
+from bot.services.events.catalog import EventCatalog
 from db.models import SchoolClass, User
 
 log = logging.getLogger(__name__)

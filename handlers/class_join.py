@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
-from bot.services.classes import ClassError, ClassService
-from bot.services.events import EventCatalog
-from bot.services.registration_form import Field, Invalid, validate_text
+from bot.services.classes.classes import ClassError, ClassService
+from bot.services.events.catalog import EventCatalog
+from bot.services.registration.form import Field, Invalid, validate_text
 from db.models import SchoolClass, User
 from handlers.callbacks import JoinDecisionCb
 from handlers.edits import drop_buttons

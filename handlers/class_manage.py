@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.classes import ClassService
-from bot.services.events import EventCatalog
+from bot.services.classes.classes import ClassService
+from bot.services.events.catalog import EventCatalog
 from db.models import SchoolClass
 from handlers.callbacks import ClassManageCb, StudentRemoveCb
 from handlers.classes import class_links_text, read_roster

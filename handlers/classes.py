@@ -18,10 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.classes import ClassError, ClassService, TeacherDetails
-from bot.services.events import EventCatalog
-from bot.services.registration_form import Field, Invalid, validate_phone, validate_text
-from bot.services.roster import (
+from bot.services.classes.classes import ClassError, ClassService, TeacherDetails
+from bot.services.classes.roster import (
     MAX_FILE_BYTES,
     Roster,
     RosterError,
@@ -29,6 +27,8 @@ from bot.services.roster import (
     parse_roster_file,
     parse_roster_text,
 )
+from bot.services.events.catalog import EventCatalog
+from bot.services.registration.form import Field, Invalid, validate_phone, validate_text
 from db.models import SchoolClass
 from handlers import views
 from handlers.callbacks import ClassStartCb, ClassStepCb

@@ -9,7 +9,7 @@ from aiogram.types import Message, ReplyKeyboardRemove
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.events import EventCatalog
+from bot.services.events.catalog import EventCatalog
 from handlers import registration, views
 
 

@@ -12,10 +12,10 @@ from aiogram.types import BufferedInputFile
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.messages import attends_offline, link_block, venue_block, when_text
-from bot.services.calendar import event_ics
-from bot.services.registrations import UserRegistration
-from bot.services.reminder_runner import ReminderService, effective_link
-from bot.services.reminders import link_release_at, link_released
+from bot.services.registration.registrations import UserRegistration
+from bot.services.reminders.calendar import event_ics
+from bot.services.reminders.planner import link_release_at, link_released
+from bot.services.reminders.runner import ReminderService, effective_link
 from handlers import views
 
 

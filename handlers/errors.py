@@ -13,9 +13,9 @@ from aiogram.types import Chat, ErrorEvent
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
-from bot.services.classes import ClassError
-from bot.services.events import EventCatalog
-from bot.services.registrations import (
+from bot.services.classes.classes import ClassError
+from bot.services.events.catalog import EventCatalog
+from bot.services.registration.registrations import (
     EventOver,
     RegistrationClosed,
     RegistrationError,

@@ -7,7 +7,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import Translator
-from bot.services.events import EventCatalog
+from bot.services.events.catalog import EventCatalog
 from handlers import registration
 
 

@@ -8,8 +8,8 @@ from aiogram import Bot
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.events import Event, EventCatalog
-from bot.services.registrations import RegistrationService
+from bot.services.events.catalog import Event, EventCatalog
+from bot.services.registration.registrations import RegistrationService
 from handlers import views
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.commands import commands_for, organizer_commands_for
 from bot.i18n import LANGUAGES, I18n, Translator
-from bot.services.events import EventCatalog
+from bot.services.events.catalog import EventCatalog
 from db.models import User
 from db.repositories import UserRepository
 from handlers import registration, views

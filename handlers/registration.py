@@ -17,8 +17,8 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
-from bot.services.events import Event, EventCatalog, EventFormat
-from bot.services.registration_form import (
+from bot.services.events.catalog import Event, EventCatalog, EventFormat
+from bot.services.registration.form import (
     CHOICE_FIELDS,
     CONSENT_VERSION,
     Field,
@@ -31,12 +31,12 @@ from bot.services.registration_form import (
     validate_phone,
     validate_text,
 )
-from bot.services.registrations import (
+from bot.services.registration.registrations import (
     RegistrationService,
     UnknownEvent,
     answers_of,
 )
-from bot.services.reminder_runner import ReminderService
+from bot.services.reminders.runner import ReminderService
 from handlers import classes as class_form
 from handlers import views
 from handlers.callbacks import ChoiceCb, ConsentCb, EditFieldCb, RegisterCb, SummaryCb

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.messages import link_answer
-from bot.services.events import EventCatalog
-from bot.services.registrations import RegistrationService
-from bot.services.reminder_runner import ReminderService, effective_link
+from bot.services.events.catalog import EventCatalog
+from bot.services.registration.registrations import RegistrationService
+from bot.services.reminders.runner import ReminderService, effective_link
 from db.models import User
 from handlers import registration
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.events import EventCatalog, EventState
-from bot.services.registrations import RegistrationService
+from bot.services.events.catalog import EventCatalog, EventState
+from bot.services.registration.registrations import RegistrationService
 from handlers import class_join, registration
 from handlers.callbacks import EventCb
 from handlers.home import show_event, show_home

@@ -15,8 +15,9 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
-from bot.services.events import Event, EventFormat
-from bot.services.registration_form import (
+from bot.services.events.catalog import Event, EventFormat
+from bot.services.events.timefmt import span_args
+from bot.services.registration.form import (
     FIELD_ORDER,
     LIMITS,
     Field,
@@ -24,7 +25,6 @@ from bot.services.registration_form import (
     Role,
     field_applies,
 )
-from bot.services.timefmt import span_args
 from handlers.callbacks import (
     ChoiceCb,
     ClassStartCb,

@@ -51,9 +51,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import FrozenClock
 from bot.factory import create_bot, create_dispatcher, create_services
 from bot.i18n import I18n
-from bot.services.events import EventCatalog, parse_events
-from bot.services.pacing import PacedSender
-from bot.services.registrations import sync_events
+from bot.services.delivery.pacing import PacedSender
+from bot.services.events.catalog import EventCatalog, parse_events
+from bot.services.registration.registrations import sync_events
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade

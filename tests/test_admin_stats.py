@@ -15,13 +15,13 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.clock import FrozenClock
-from bot.services.charts import (
+from bot.services.reports.charts import (
     ChartLabels,
     available_font_families,
     can_draw,
     render_registrations_chart,
 )
-from bot.services.stats import (
+from bot.services.reports.stats import (
     DayCount,
     event_stats,
     group_countries,

@@ -1,6 +1,6 @@
-"""Certificates as PDF (bot/services/certificates.py), read back with pypdf: the words, the
-fonts embedded as subsets, where the text lies on the page (positions and widths taken from the
-PDF's own operators and font widths), class PDFs, characters no font has, templates."""
+"""Certificates as PDF (bot/services/certificates/documents.py), read back with pypdf: the words,
+the fonts embedded as subsets, where the text lies on the page (positions and widths taken
+from the PDF's own operators and font widths), class PDFs, characters no font has, templates."""
 
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ import pytest
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
-from bot.services.certificate_fonts import FontConfig, FontFace, check_fonts, load_chain
-from bot.services.certificate_layout import GOLD, MM, PAGE_HEIGHT, PAGE_WIDTH, fit_text
-from bot.services.certificates import (
+from bot.services.certificates.documents import (
     CertificateData,
     CertificateRenderer,
     LetterData,
@@ -31,7 +29,9 @@ from bot.services.certificates import (
     normalize_certificate_number,
     preview,
 )
-from bot.services.events import Event
+from bot.services.certificates.fonts import FontConfig, FontFace, check_fonts, load_chain
+from bot.services.certificates.layout import GOLD, MM, PAGE_HEIGHT, PAGE_WIDTH, fit_text
+from bot.services.events.catalog import Event
 from tests.harness import make_event
 
 TITLE = {

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.durations import format_duration, parse_duration
-from bot.services.events import EventsFileError, EventState, load_events, parse_events
+from bot.services.events.catalog import EventsFileError, EventState, load_events, parse_events
+from bot.services.events.durations import format_duration, parse_duration
 from tests.harness import catalog_of, make_event
 
 REPO = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
-from bot.services.export import (
+from bot.services.reports.export import (
     COLUMNS,
     PARTICIPANTS_SHEET,
     Table,

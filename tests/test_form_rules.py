@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.registration_form import (
+from bot.services.registration.form import (
     Field,
     Invalid,
     apply_answer,

@@ -93,7 +93,7 @@ def test_every_key_used_in_code_exists() -> None:
 
 def test_dynamic_keys_exist() -> None:
     from bot.commands import PARTICIPANT_COMMANDS
-    from bot.services.registration_form import Field, ParticipationFormat, Role
+    from bot.services.registration.form import Field, ParticipationFormat, Role
 
     defined = set(_messages("ru"))
     dynamic = (

@@ -17,7 +17,7 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import SendMessage
 
-from bot.services.pacing import Outcome, PacedSender, Priority, RateLimiter, Stats
+from bot.services.delivery.pacing import Outcome, PacedSender, Priority, RateLimiter, Stats
 
 METHOD = SendMessage(chat_id=1, text="x")
 T = TypeVar("T")

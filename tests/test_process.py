@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.i18n import I18n
-from bot.services.registration_form import LIMITS, Field
+from bot.services.registration.form import LIMITS, Field
 from tests.fake_telegram import Call, FakeTelegram
 
 REPO = Path(__file__).resolve().parent.parent

@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from bot.clock import SystemClock
 from bot.i18n import I18n, Translator
-from bot.services.events import load_events
-from bot.services.registrations import sync_events
+from bot.services.events.catalog import load_events
+from bot.services.registration.registrations import sync_events
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
 from db.models import EventRow, Registration, RegistrationStatus, User

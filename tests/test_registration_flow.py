@@ -462,7 +462,7 @@ async def test_group_commands_point_to_private_chat(harness: BotHarness) -> None
 
 
 async def test_unexpected_error_gets_an_apology(harness: BotHarness, monkeypatch) -> None:
-    from bot.services.registrations import RegistrationService
+    from bot.services.registration.registrations import RegistrationService
 
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database on fire")

@@ -10,9 +10,9 @@ from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import SendMessage
 from sqlalchemy import select
 
-from bot.services.pacing import PacedSender
-from bot.services.registrations import sync_events
-from bot.services.reminder_runner import ReminderService
+from bot.services.delivery.pacing import PacedSender
+from bot.services.registration.registrations import sync_events
+from bot.services.reminders.runner import ReminderService
 from db.models import Delivery, User
 from tests.flows import LABELS, register
 from tests.harness import BotHarness, FakeUser, catalog_of, make_event, strip_tags

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.reminders import (
+from bot.services.reminders.planner import (
     START,
     Countdown,
     countdown,

@@ -16,11 +16,11 @@ import pytest
 from aiogram.methods import CopyMessage, SendDocument, SendMessage
 from sqlalchemy import func, insert, select
 
-from bot.services.broadcasts import Audience, BroadcastService, Progress
-from bot.services.certificate_issue import CertificateService
-from bot.services.pacing import PacedSender
-from bot.services.reminder_runner import ReminderService
-from bot.services.replicas import Replica
+from bot.services.certificates.issue import CertificateService
+from bot.services.delivery.broadcasts import Audience, BroadcastService, Progress
+from bot.services.delivery.pacing import PacedSender
+from bot.services.delivery.replicas import Replica
+from bot.services.reminders.runner import ReminderService
 from db.models import (
     Broadcast,
     BroadcastStatus,

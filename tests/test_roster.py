@@ -18,8 +18,8 @@ from fluent.syntax import FluentParser, ast
 from fluent.syntax.visitor import Visitor
 
 from bot.i18n import LOCALES_DIR, I18n
-from bot.services import roster as roster_module
-from bot.services.roster import (
+from bot.services.classes import roster as roster_module
+from bot.services.classes.roster import (
     MAX_FILE_BYTES,
     MAX_STUDENTS,
     NAME_MAX_LENGTH,

@@ -1,4 +1,4 @@
-"""Replicas share one send rate through Redis (bot/services/shared_pace.py): two senders in
+"""Replicas share one send rate through Redis (bot/services/delivery/shared_pace.py): two senders in
 one test stand for two processes, each with its own limiter, sharing only the Redis key."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import SendMessage
 from redis.asyncio import Redis
 
-from bot.services.pacing import Outcome, PacedSender
-from bot.services.shared_pace import RedisSlots
+from bot.services.delivery.pacing import Outcome, PacedSender
+from bot.services.delivery.shared_pace import RedisSlots
 from tests.servers import REDIS_URL, needs_redis
 
 pytestmark = needs_redis

@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from bot.clock import FrozenClock
-from bot.services.registrations import sync_events
+from bot.services.registration.registrations import sync_events
 from db.engine import create_engine, create_session_factory
 from db.migrate import alembic_config, downgrade, upgrade
 from db.models import Base, User

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.i18n import I18n
-from bot.services.timefmt import moment_args, span_args
+from bot.services.events.timefmt import moment_args, span_args
 
 
 def test_moscow_and_beijing_side_by_side() -> None:

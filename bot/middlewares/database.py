@@ -10,8 +10,8 @@ from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.services.events import EventCatalog
-from bot.services.registrations import RegistrationService
+from bot.services.events.catalog import EventCatalog
+from bot.services.registration.registrations import RegistrationService
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 

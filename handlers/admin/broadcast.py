@@ -1,6 +1,6 @@
 """/broadcast: event -> audience -> the message itself -> a preview exactly as recipients will
 see it, with the count -> Confirm. Then one progress message, edited every few seconds, with a
-Stop button, and a report at the end. The sending is bot/services/broadcasts.py."""
+Stop button, and a report at the end. The sending is bot/services/delivery/broadcasts.py."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
-from bot.services.broadcasts import (
+from bot.services.delivery.broadcasts import (
     Audience,
     BroadcastService,
     Progress,
     ProgressHook,
     audience_ids,
 )
-from bot.services.events import Event
+from bot.services.events.catalog import Event
 from db.models import Broadcast, User
 from db.repositories import AuditRepository, EventRepository
 from handlers.admin.callbacks import (

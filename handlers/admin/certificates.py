@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.certificate_issue import CertificateService
-from bot.services.events import Event, EventCatalog
-from bot.services.pacing import Stats
-from bot.services.registration_form import Field, Invalid, validate_text
+from bot.services.certificates.issue import CertificateService
+from bot.services.delivery.pacing import Stats
+from bot.services.events.catalog import Event, EventCatalog
+from bot.services.registration.form import Field, Invalid, validate_text
 from db.models import Certificate
 from db.repositories import AuditRepository, EventRepository
 from handlers.admin.callbacks import AdminCertCb

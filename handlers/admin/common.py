@@ -13,7 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.events import Event, EventCatalog
+from bot.services.events.catalog import Event, EventCatalog
 from handlers.admin.callbacks import AdminEventCb, AdminMenuCb
 
 

@@ -1,5 +1,5 @@
 """/export: event -> format (XLSX or CSV) -> the participants as a document. The file itself is
-bot/services/export.py."""
+bot/services/reports/export.py."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.class_export import (
+from bot.services.classes.export import (
     class_tables,
     event_classes,
     event_feedback,
     feedback_table,
 )
-from bot.services.events import Event, EventCatalog
-from bot.services.export import (
+from bot.services.events.catalog import Event, EventCatalog
+from bot.services.reports.export import (
     ExportFormat,
     build_table,
     event_registrations,

@@ -1,6 +1,6 @@
 """/setlink and /event: the meeting link and the event's times, changed from the chat.
 
-Changes are stored as overrides (bot/services/event_settings.py), win over the events file and
+Changes are stored as overrides (bot/services/events/settings.py), win over the events file and
 make the reminder planner look again at once: unsent reminders follow the new times, and
 participants who already had the old link get the new one."""
 
@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.messages import when_text
-from bot.services.event_settings import SettingsRejected, change_event
-from bot.services.events import Event, EventCatalog
-from bot.services.reminder_runner import ReminderService
+from bot.services.events.catalog import Event, EventCatalog
+from bot.services.events.settings import SettingsRejected, change_event
+from bot.services.reminders.runner import ReminderService
 from handlers.admin.callbacks import (
     AdminConfirmCb,
     AdminEventCb,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
-from bot.services.events import Event, EventCatalog
+from bot.services.events.catalog import Event, EventCatalog
 from db.models import EventRow, Registration, RegistrationStatus, User
 from db.repositories import AuditRepository
 from handlers.admin.callbacks import AdminSpeakerCb

@@ -1,5 +1,5 @@
-"""/stats: registrations of an event in numbers (bot/services/stats.py), then a chart per day
-with the cumulative total (bot/services/charts.py)."""
+"""/stats: registrations of an event in numbers (bot/services/reports/stats.py), then a chart
+per day with the cumulative total (bot/services/reports/charts.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
-from bot.services.charts import ChartLabels, registrations_chart
-from bot.services.class_export import class_counts, event_feedback, feedback_summary
-from bot.services.events import Event
-from bot.services.stats import EventStats, event_stats, fold_country
+from bot.services.classes.export import class_counts, event_feedback, feedback_summary
+from bot.services.events.catalog import Event
+from bot.services.reports.charts import ChartLabels, registrations_chart
+from bot.services.reports.stats import EventStats, event_stats, fold_country
 from db.repositories import AuditRepository, EventRepository
 from handlers.admin.common import register_event_action, title
 

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.services.events import Event, EventCatalog, EventFormat, EventState
-from bot.services.registration_form import CONSENT_VERSION, Field, is_complete
+from bot.services.events.catalog import Event, EventCatalog, EventFormat, EventState
+from bot.services.registration.form import CONSENT_VERSION, Field, is_complete
 from db.models import ClassStudent, Registration, RegistrationStatus, SchoolClass
 from db.repositories import EventRepository, RegistrationRepository, UserRepository
 

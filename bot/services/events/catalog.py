@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.services.durations import format_duration, parse_duration
+from bot.services.events.durations import format_duration, parse_duration
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
 

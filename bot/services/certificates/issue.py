@@ -1,6 +1,6 @@
 """Issuing certificates: who gets one, numbering, delivery through the shared paced sender, and
 what a participant or an organizer can ask later. Rendering is injected (the PDF renderer in
-bot/services/certificates.py); this module decides and records.
+bot/services/certificates/documents.py); this module decides and records.
 
 Restart-safe: a certificate row (with its permanent number) is written before the document is
 sent, and `sent_at` right after Telegram accepted it, so a restart sends what is missing and
@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
-from bot.services.events import Event, EventCatalog
-from bot.services.pacing import Outcome, PacedSender, Priority, Result, Stats
-from bot.services.replicas import Replica
+from bot.services.delivery.pacing import Outcome, PacedSender, Priority, Result, Stats
+from bot.services.delivery.replicas import Replica
+from bot.services.events.catalog import Event, EventCatalog
 from db.models import (
     Attendance,
     Certificate,

@@ -21,9 +21,9 @@ from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.services.pacing import Outcome, PacedSender, Priority
-from bot.services.replicas import Replica
-from bot.services.work_queue import ClaimedQueue
+from bot.services.delivery.pacing import Outcome, PacedSender, Priority
+from bot.services.delivery.replicas import Replica
+from bot.services.delivery.work_queue import ClaimedQueue
 from db.claims import affected
 from db.models import (
     Broadcast,

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.timefmt import MOSCOW
+from bot.services.events.timefmt import MOSCOW
 from db.models import Registration, RegistrationStatus, User
 
 TOP_COUNTRIES = 10

@@ -1,5 +1,5 @@
 """Reminder planning: which messages an event sends, when, and to whom. Pure functions of the
-event, the clock and counts; delivery is in bot/services/reminder_runner.py.
+event, the clock and counts; delivery is in bot/services/reminders/runner.py.
 
 Slots: one per reminder offset ("before-3600" one hour before the start) and "start". The last
 slot before the start and the "start" slot carry the meeting link. At any moment the slot to
@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.services.events import Event
+from bot.services.events.catalog import Event
 
 START = "start"
 LINK_PREFIX = "link-"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from bot.services.stats import DayCount
+from bot.services.reports.stats import DayCount
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
-from bot.services.events import Event, EventCatalog, EventState
-from bot.services.registration_form import CONSENT_VERSION
-from bot.services.registrations import EventOver, RegistrationClosed, UnknownEvent
+from bot.services.events.catalog import Event, EventCatalog, EventState
+from bot.services.registration.form import CONSENT_VERSION
+from bot.services.registration.registrations import EventOver, RegistrationClosed, UnknownEvent
 from db.models import (
     ClassStudent,
     EventRow,

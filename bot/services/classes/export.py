@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.i18n import Translator
-from bot.services.export import Table, safe_cell
+from bot.services.reports.export import Table, safe_cell
 from db.models import Feedback, SchoolClass, StudentStatus
 
 CLASSES_SHEET = "classes"

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.services.timefmt import MOSCOW
+from bot.services.events.timefmt import MOSCOW
 from db.models import Registration
 
 # Sheet names are stable identifiers that scripts may rely on, never translated.

@@ -44,14 +44,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.services.certificate_fonts import (
+from bot.services.certificates.fonts import (
     FontConfig,
     FontUnavailable,
     MissingGlyphs,
     check_fonts,
     load_chain,
 )
-from bot.services.certificate_layout import (
+from bot.services.certificates.layout import (
     MM,
     PAGE_HEIGHT,
     PAGE_WIDTH,
@@ -64,8 +64,8 @@ from bot.services.certificate_layout import (
     draw_default,
     draw_template_fields,
 )
-from bot.services.events import Event, Localized
-from bot.services.timefmt import BEIJING, MOSCOW, local_date
+from bot.services.events.catalog import Event, Localized
+from bot.services.events.timefmt import BEIJING, MOSCOW, local_date
 
 __all__ = [
     "CertificateData",

@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.messages import attends_offline, link_update_text, reminder_text
-from bot.services.events import Event, EventCatalog
-from bot.services.pacing import Outcome, PacedSender, Result, Stats
-from bot.services.reminders import (
+from bot.services.delivery.pacing import Outcome, PacedSender, Result, Stats
+from bot.services.delivery.replicas import Replica
+from bot.services.delivery.work_queue import ClaimedQueue
+from bot.services.events.catalog import Event, EventCatalog
+from bot.services.reminders.planner import (
     START,
     Slot,
     current_slot,
@@ -30,8 +32,6 @@ from bot.services.reminders import (
     next_wave_at,
     slots_for,
 )
-from bot.services.replicas import Replica
-from bot.services.work_queue import ClaimedQueue
 from db.claims import affected, insert_new
 from db.models import (
     Delivery,

@@ -77,7 +77,7 @@ class Priority:
 
 
 class SharedSlots(Protocol):
-    """Send slots shared by several processes (replicas), e.g. bot/services/shared_pace.py:
+    """Send slots shared by several processes (replicas), e.g. bot/services/delivery/shared_pace.py:
     together they stay within the rate."""
 
     async def reserve(self) -> float:

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.services.events import Event, EventCatalog
+from bot.services.events.catalog import Event, EventCatalog
 from db.repositories import AuditRepository, EventRepository
 
 # What organizers may change from the chat; the rest stays the events file's business.

@@ -4,7 +4,7 @@ type hierarchy) and the organizers' templates (a background and where each field
 
 A page's words come in as `PageContent`: for every field its text in the page's language, and
 in the other language too on a bilingual page. Which words those are is decided in
-bot/services/certificates.py; here only where and how they are drawn."""
+bot/services/certificates/documents.py; here only where and how they are drawn."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.services.certificate_fonts import FontChain, Run, Shaped
+from bot.services.certificates.fonts import FontChain, Run, Shaped
 
 MM = 72 / 25.4
 PAGE_WIDTH, PAGE_HEIGHT = 297 * MM, 210 * MM  # A4 landscape, in points

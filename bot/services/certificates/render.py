@@ -1,18 +1,19 @@
-"""Turns a certificate row into a PDF with the renderer of bot/services/certificates.py, in a
-worker thread so the bot's event loop keeps answering while pages are drawn."""
+"""Turns a certificate row into a PDF with the renderer of
+bot/services/certificates/documents.py, in a worker thread so the bot's event loop keeps answering
+while pages are drawn."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.services.certificate_issue import ClassPages, Render
-from bot.services.certificates import (
+from bot.services.certificates.documents import (
     CertificateRenderer,
     Lang,
     certificate_data,
     letter_data,
 )
-from bot.services.events import Event
+from bot.services.certificates.issue import ClassPages, Render
+from bot.services.events.catalog import Event
 from db.models import Certificate
 
 

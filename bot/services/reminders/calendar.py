@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from icalendar import Alarm, Calendar
 from icalendar import Event as VEvent
 
-from bot.services.events import Event
+from bot.services.events.catalog import Event
 
 PRODID = "-//Nasha obshchaya Pobeda//conference bot//RU"
 

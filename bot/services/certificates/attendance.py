@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.services.events import Event
+from bot.services.events.catalog import Event
 from db.models import Attendance, EventRow, Registration, RegistrationStatus, SchoolClass
 
 

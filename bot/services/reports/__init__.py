@@ -1,0 +1,1 @@
+"""What organizers read: statistics, exports and the chart."""
