@@ -78,11 +78,11 @@ async def cmd_certificate(
         event = catalog.get(slugs.get(certificate.event_id, ""))
         if event is None:
             continue
-        document = await certificates.document(event, certificate)
+        document = await certificates.document(event, certificate, t)
         await bot.send_document(
             message.chat.id,
             BufferedInputFile(document.data, filename=document.filename),
-            caption=t("certificate-caption", number=certificate.number),
+            caption=document.caption,
         )
 
 
@@ -101,21 +101,20 @@ async def cmd_verify(
     catalog: EventCatalog,
     certificates: CertificateService,
 ) -> None:
-    number = (command.args or "").strip()
-    if not number:
+    typed = (command.args or "").strip()
+    if not typed:
         await message.answer(t("verify-usage"))
         return
-    found = await certificates.by_number(number)
-    event = catalog.get(found[1]) if found else None
+    found = await certificates.verify(typed)
+    event = catalog.get(found.event_slug) if found else None
     if found is None or event is None:
-        await message.answer(t("verify-not-found", number=escape(number[:40])))
+        await message.answer(t("verify-not-found", number=escape(typed[:40])))
         return
-    certificate = found[0]
     await message.answer(
         t(
             "verify-found",
-            number=escape(certificate.number),
-            name=escape(certificate.full_name),
+            number=escape(found.number),
+            name=escape(found.name),
             event=escape(event.title.get(t.lang)),
             date=local_date(event.starts_at, t.lang),
         )

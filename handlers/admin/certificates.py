@@ -89,10 +89,10 @@ async def on_action(
             language=t.lang,
             event_id=row.id if row else 0,
         )
-        document = await certificates.document(event, sample)
+        document = await certificates.document(event, sample, t)
         await bot.send_document(
             chat_id,
-            BufferedInputFile(document.data, filename="preview.pdf"),
+            BufferedInputFile(document.data, filename=document.filename),
             caption=t("admin-cert-preview-caption"),
         )
     elif callback_data.action == "send":

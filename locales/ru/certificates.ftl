@@ -7,6 +7,10 @@ admin-btn-certificates = 🎓 Сертификаты
 
 certificate-none = Сертификатов у вас пока нет. Они приходят после конференции участникам, которые отметились во время неё.
 certificate-caption = 🎓 Сертификат участника № { $number }
+certificate-class-caption = 🎓 Благодарственное письмо и сертификаты учащихся класса { $class_name }, № { $number }
+# File names of the PDFs (without .pdf): no spaces, no characters a file name cannot hold.
+certificate-file-name = Сертификат-{ $number }
+certificate-class-file-name = Благодарственное-письмо-{ $number }
 verify-usage = Пришлите номер сертификата так: <code>/verify NP25-0001-ABCD</code>
 verify-not-found = Сертификат с номером { $number } не найден. Проверьте номер.
 verify-found =
@@ -32,7 +36,10 @@ admin-cert-sending = Выпущено новых сертификатов: { $is
 admin-cert-report = ✅ Сертификаты отправлены: { $sent }, недоступны: { $unreachable }, ошибки: { $failed }.
 admin-cert-ask-number = Пришлите номер сертификата, в котором нужно исправить имя.
 admin-cert-ask-name = Сейчас в сертификате: { $name }. Пришлите имя так, как оно должно быть написано.
-admin-cert-reissued = ✅ Сертификат { $number } исправлен и отправлен заново ({ $sent }).
-stats-feedback = Отзывы: { $count }, средняя оценка { $average } из 5, с комментарием: { $comments }
+admin-cert-reissued = { $sent ->
+        [0] ⚠️ Сертификат { $number } исправлен, но отправить его не удалось. Получатель может запросить его командой /certificate.
+       *[other] ✅ Сертификат { $number } исправлен и отправлен заново.
+    }
+stats-feedback = Отзывы: { $count }, средняя оценка { NUMBER($average, maximumFractionDigits: 2) } из 5, с комментарием: { $comments }
 export-col-rating = Оценка (1–5)
 export-col-comment = Комментарий

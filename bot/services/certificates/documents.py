@@ -6,15 +6,13 @@ Plain code: nothing here knows about Telegram or the database. The caller gives 
 vary (`CertificateData`, `LetterData`, most easily built with `certificate_data` and
 `letter_data` from an `Event`) and gets PDF bytes back:
 
-    renderer = CertificateRenderer()                 # loads the fonts once; keep it for the process
+    renderer = CertificateRenderer()                 # keep it for the process
     pdf = await renderer.render_async(certificate_data(
-        event, full_name="Иванов Иван Иванович", number=new_certificate_number(event.slug, 123),
+        event, full_name="Иванов Иван Иванович", number="NP25-0042-K7QX",
         lang="ru", bot_username="victory_bot"))
 
-Numbering is the caller's: it stores the number with the registration and passes it in;
-`new_certificate_number` makes one from the event and a sequence number the caller allocates
-(unique across events, e.g. a table's id) and `normalize_certificate_number` reads one back as
-a person typed it (for /verify).
+Numbering is the caller's (bot/services/certificates/issue.py): it stores the number with the
+certificate and passes it in.
 
 Rendering takes about 5 ms of CPU per page (bench/certificates.py: 200 a second on one core)
 and must not block the bot's event loop: the `*_async` methods run it in a worker thread
@@ -24,7 +22,8 @@ bot that sends at most 25 messages a second. The thread gives the GIL back every
 handlers keep running while a certificate is drawn (the loop was late by 8 ms at most in the
 benchmark). reportlab keeps per-document state in the shared fonts, so one document is drawn
 at a time (a lock), which costs nothing under the GIL anyway. Fonts are loaded when the first
-renderer is created (or by `check_fonts` at start-up) and stay for the life of the process.
+certificate is drawn (not at start-up: they take about 70 MB) and stay for the life of the
+process. reportlab, pypdf and Pillow are imported there too, not when this module is.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import re
 import tempfile
 import threading
 import weakref
@@ -83,8 +81,6 @@ __all__ = [
     "check_template",
     "default_renderer",
     "letter_data",
-    "new_certificate_number",
-    "normalize_certificate_number",
     "preview",
     "verify_line",
 ]
@@ -144,8 +140,9 @@ def _check_lang(lang: str) -> None:
 
 @dataclass(frozen=True)
 class Words:
-    """The fixed words of the pages in one language. Placeholders: {number}, {bot}, {date};
-    in the letter {class_name}, {school} and {group} (school and class together)."""
+    """The fixed words of the pages in one language. Placeholders: {number}, {bot}, {email},
+    {date}; in the letter {class_name}, {school} and {group} (school and class together).
+    Non-breaking spaces (\u00a0) keep «№» with its number and «г.» with its year."""
 
     certificate_heading: str
     certificate_intro: str
@@ -160,23 +157,34 @@ class Words:
     organizer_label: str
     number: str
     verify: str
+    verify_email: str  # added to `verify` when the event has a contact e-mail
 
 
 WORDS: dict[str, Words] = {
     "ru": Words(
         certificate_heading="СЕРТИФИКАТ УЧАСТНИКА",
-        certificate_intro="настоящим подтверждается, что",
-        certificate_body="принял(а) участие в мероприятии",
+        certificate_intro="Настоящим подтверждается, что",
+        # Not «принял(а) участие»: right for every name, with or without a patronymic.
+        certificate_body="является участником мероприятия",
         certificate_closing="",
         letter_heading="БЛАГОДАРСТВЕННОЕ ПИСЬМО",
-        letter_intro="Организаторы выражают искреннюю благодарность",
-        letter_body="за подготовку учащихся класса {class_name} ({school}) к участию в мероприятии",
-        letter_body_no_school="за подготовку учащихся класса {class_name} к участию в мероприятии",
+        # The name stands alone, as the addressee: after «выражают благодарность» it would
+        # need the dative, which cannot be made reliably from any name.
+        letter_intro="",
+        letter_body=(
+            "Организаторы выражают Вам искреннюю благодарность за подготовку учащихся класса "
+            "{class_name} ({school}) к участию в мероприятии"
+        ),
+        letter_body_no_school=(
+            "Организаторы выражают Вам искреннюю благодарность за подготовку учащихся класса "
+            "{class_name} к участию в мероприятии"
+        ),
         letter_closing="",
-        date="{date} г.",
+        date="{date}\u00a0г.",
         organizer_label="ОРГАНИЗАТОР",
-        number="Сертификат № {number}",
-        verify="Проверить подлинность: отправьте боту @{bot} команду /verify {number}",
+        number="Сертификат №\u00a0{number}",
+        verify="Проверить подлинность: отправьте боту @{bot} в Telegram команду /verify {number}",
+        verify_email=" или напишите на {email}",
     ),
     "zh": Words(
         certificate_heading="参会证书",
@@ -192,6 +200,7 @@ WORDS: dict[str, Words] = {
         organizer_label="主办方",
         number="证书编号：{number}",
         verify="验证真伪：向 Telegram 机器人 @{bot} 发送 /verify {number}",
+        verify_email="，或发送邮件至 {email}",
     ),
 }
 
@@ -208,9 +217,17 @@ def event_date(moment: datetime) -> Localized:
     )
 
 
-def verify_line(number: str, bot_username: str) -> Localized:
+def verify_line(number: str, bot_username: str, email: str = "") -> Localized:
+    """How to check the certificate: /verify with the bot and, as Telegram is not reachable
+    for everyone (mainland China), the organizers' e-mail when there is one."""
     bot = bot_username.removeprefix("@")
-    return _both(lambda lang: WORDS[lang].verify.format(bot=bot, number=number))
+
+    def line(lang: Lang) -> str:
+        words = WORDS[lang]
+        text = words.verify.format(bot=bot, number=number)
+        return text + words.verify_email.format(email=email) if email else text
+
+    return _both(line)
 
 
 def certificate_data(
@@ -223,7 +240,7 @@ def certificate_data(
     bot_username: str | None = None,
 ) -> CertificateData:
     """The certificate of `full_name` for `event`; with the verification line when the bot's
-    username is given."""
+    username is given (and the e-mail of the event's contacts in it)."""
     return CertificateData(
         full_name=full_name,
         number=number,
@@ -231,7 +248,7 @@ def certificate_data(
         event_title=event.title,
         date=event_date(event.starts_at),
         organizer=event.organizer,
-        verify=verify_line(number, bot_username) if bot_username else None,
+        verify=verify_line(number, bot_username, event.contacts.email) if bot_username else None,
         bilingual=bilingual,
     )
 
@@ -318,76 +335,6 @@ def letter_content(data: LetterData) -> PageContent:
         fields["organizer"] = tuple(data.organizer.get(lang) for lang in langs)
     title = f"{words[0].letter_heading.capitalize()}: {data.teacher_name}"
     return PageContent(fields, title)
-
-
-# ---------------------------------------------------------------------------------------------
-# Certificate numbers
-
-_CHECK_TABLE = (  # Damm's quasigroup: catches every single-digit error and adjacent swap
-    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
-    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
-    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
-    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
-    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
-    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
-    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
-    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
-    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
-    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
-)
-_NUMBER = re.compile(r"^([A-Z]{1,6}\d{0,4})-(\d{6,})-(\d)$")
-# Cyrillic letters that look like Latin ones, as a Russian keyboard types them.
-_LOOKALIKES = str.maketrans("АВЕКМНОРСТХУ", "ABEKMHOPCTXY")
-
-
-def _check_digit(digits: str) -> int:
-    interim = 0
-    for d in digits:
-        interim = _CHECK_TABLE[interim][int(d)]
-    return interim
-
-
-def event_code(event_slug: str) -> str:
-    """The event's part of a certificate number: "victory-2025" -> "V2025" (the first letter
-    of each word and the numbers whole)."""
-    code = ""
-    for part in event_slug.split("-"):
-        if part.isdigit():
-            code += part[:4]
-        elif part:
-            code += part[0].upper()
-    letters = "".join(c for c in code if c.isalpha())[:6] or "C"
-    digits = "".join(c for c in code if c.isdigit())[:4]
-    return letters + digits
-
-
-def new_certificate_number(event_slug: str, sequence: int) -> str:
-    """A certificate number such as "V2025-000123-4": the event's code, the sequence number
-    (at least 6 digits) and a check digit. Short, and said over the phone without spelling;
-    a typo in the digits is caught by the check digit. The sequence must be unique across
-    events (the event code is only informative: two slugs may share one)."""
-    if sequence < 0:
-        raise ValueError("sequence must not be negative")
-    code = event_code(event_slug)
-    body = f"{sequence:06d}"
-    check = _check_digit("".join(c for c in code if c.isdigit()) + body)
-    return f"{code}-{body}-{check}"
-
-
-def normalize_certificate_number(text: str) -> str | None:
-    """A number as a person typed it ("v2025 000123 4", Cyrillic "В", long dashes) in the
-    canonical form, or None if it is not a well-formed number (wrong check digit included)."""
-    cleaned = text.strip().upper().translate(_LOOKALIKES)
-    cleaned = re.sub(r"[\u2010-\u2015\u2212_.]", "-", cleaned)
-    cleaned = re.sub(r"\s*-\s*", "-", cleaned)
-    cleaned = re.sub(r"\s+", "-", cleaned)
-    match = _NUMBER.match(cleaned)
-    if match is None:
-        return None
-    code, body, check = match.groups()
-    if _check_digit("".join(c for c in code if c.isdigit()) + body) != int(check):
-        return None
-    return cleaned
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,11 +471,13 @@ class _Page:
 
 
 class CertificateRenderer:
-    """Draws certificates and class PDFs. Create one per configuration and keep it: the fonts
-    are loaded (once per process) and the template prepared when it is created.
+    """Draws certificates and class PDFs. Create one per configuration and keep it: the
+    template is prepared when it is created, the fonts are loaded (once per process) when the
+    first page is drawn or the first name checked.
 
-    Raises FontUnavailable if a font cannot be loaded, TemplateUnavailable if the template's
-    background cannot be used. `render*` raise MissingGlyphs for text no font can draw."""
+    Raises TemplateUnavailable if the template's background cannot be used. `render*` and
+    `check_names` raise FontUnavailable if a font cannot be loaded, MissingGlyphs for text no
+    font can draw."""
 
     def __init__(
         self,
@@ -542,7 +491,6 @@ class CertificateRenderer:
         self.template = template
         self.letter_template = letter_template
         self.palette = palette
-        self._chains = Chains(load_chain(self.fonts.regular), load_chain(self.fonts.bold))
         self._background = _Background.load(template.background) if template else None
         self._letter_background = (
             _Background.load(letter_template.background) if letter_template else None
@@ -583,6 +531,12 @@ class CertificateRenderer:
 
     # -- internals
 
+    @property
+    def _chains(self) -> Chains:
+        # The chains are shared by the process (load_chain is cached); they load their faces
+        # as characters need them.
+        return Chains(load_chain(self.fonts.regular), load_chain(self.fonts.bold))
+
     def _certificate_page(self, data: CertificateData) -> _Page:
         return _Page(certificate_content(data), self.template, self._background)
 
@@ -599,7 +553,7 @@ class CertificateRenderer:
                 pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
                 pageCompression=1,
                 # Else every page would name Helvetica, a font it does not use or embed.
-                initialFontName=self._chains.regular.faces[0].name,
+                initialFontName=self._chains.regular.face(0).name,
             )
             canvas.setTitle(pages[0].content.title)
             if author is not None:
@@ -677,7 +631,7 @@ def preview(
 ) -> Path:
     """Write one certificate of `event` for `name` to `out_path` and return the path, so an
     organizer can see the design (or their template) with a real name before certificates go
-    out. `number` defaults to the event's number 0 ("V2025-000000-…"), `bot_username` to
+    out. `number` defaults to a sample of the shape real numbers have, `bot_username` to
     "bot" (give the real one to see the real verification line).
 
     For `python -m bot certificate preview --event <slug> --name "…" [--lang zh]
@@ -687,7 +641,7 @@ def preview(
     data = certificate_data(
         event,
         full_name=name,
-        number=number or new_certificate_number(event.slug, 0),
+        number=number or f"NP{event.starts_at:%y}-0000-PREV",
         lang=lang,
         bilingual=bilingual,
         bot_username=bot_username,

@@ -2,24 +2,31 @@
 every character a font that has its glyph.
 
 No single free font covers Cyrillic, Latin and Chinese well, so text is drawn with a *chain* of
-fonts: a name like "Иван Ли 李" becomes the runs "Иван Ли " (DejaVu Serif) and "李" (WenQuanYi
-Zen Hei). Letters take the first font of the chain that has them; spaces, digits and punctuation
-follow their neighbours (the quotes of “我们共同的胜利” are drawn by the Chinese font, the digits of
-"3 сентября 2025" by DejaVu), so a run is only split where the script changes. A character no
-font of the chain has raises `MissingGlyphs`: the certificate is refused rather than printed with
-empty boxes.
+fonts: a name like "Иван Ли 李" becomes the runs "Иван Ли " (DejaVu Serif) and "李" (AR PL UMing,
+a Ming face: the serif of Chinese type, so both languages are set in serif). Letters take the
+first font of the chain that has them; spaces, digits and punctuation follow their neighbours
+(the quotes of “我们共同的胜利” are drawn by the Chinese font, the digits of "3 сентября 2025" by
+DejaVu), so a run is only split where the script changes. WenQuanYi Zen Hei comes last, for the
+rare characters UMing lacks (about 2,000 uncommon Hanzi, Hangul). A character no font of the
+chain has raises `MissingGlyphs`: the certificate is refused rather than printed with empty
+boxes. Only TrueType outlines will do: reportlab cannot read CFF-based fonts such as Noto CJK.
+
+UMing comes in one weight, and a light one: it is stroked as well as filled (`embolden`) so that
+its Hanzi are as dark as the DejaVu letters next to them, a little in running text and more in
+the bold chain (the name, the event), where it stands beside DejaVu Serif Bold.
 
 reportlab embeds only the glyphs a document uses (a subset per font), so a certificate stays
-small although WenQuanYi Zen Hei is a 17 MB collection. Fonts are parsed and registered with
-reportlab once per process (`load_chain` is cached); every document shares them."""
+small although the Chinese fonts are 20 MB collections. A parsed font takes about 33 MB, so
+nothing is parsed at start-up (`check_fonts` only reads the first bytes of each file): a face is
+parsed and registered with reportlab when the first certificate needs it, once per process, and
+the fallback face only when a character needs it."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,10 +34,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+UMING = Path("/usr/share/fonts/truetype/arphic/uming.ttc")  # font 0: AR PL UMing CN
 WQY_ZENHEI = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
-
-# Characters a certificate needs in practice; check_fonts says which chain lacks which.
-_SCRIPT_SAMPLES = {"Latin": "Aa", "Cyrillic": "Жж", "Chinese": "参会证书"}
 
 # Right-to-left letters (Hebrew, Arabic...) would need bidi reordering and shaping, which plain
 # reportlab does not do: they would come out reversed and unjoined. Refused like missing glyphs.
@@ -46,9 +51,9 @@ class FontFace(_Frozen):
 
     path: Path
     subfont_index: int = Field(default=0, ge=0)  # the font inside a .ttc collection
-    # Draw this face bolder by stroking the outlines too: for a chain of bold faces where a
-    # script has no real bold (WenQuanYi Zen Hei comes in one weight only).
-    embolden: bool = False
+    # Draw this face bolder by stroking its outlines too, with a line this wide (in em): for a
+    # script with no real bold, or a face lighter than the one beside it (see the docstring).
+    embolden: float = Field(default=0.0, ge=0.0, le=0.1)
 
 
 def _dejavu(name: str) -> FontFace:
@@ -57,20 +62,22 @@ def _dejavu(name: str) -> FontFace:
 
 class FontConfig(_Frozen):
     """The font chains: for each character the first face that has it is used (see the module
-    docstring). The defaults are the Debian packages fonts-dejavu-core and fonts-wqy-zenhei
-    (deploy/apt-packages.txt)."""
+    docstring). The defaults are the Debian packages fonts-dejavu-core, fonts-arphic-uming and
+    fonts-wqy-zenhei (deploy/apt-packages.txt)."""
 
     regular: tuple[FontFace, ...] = Field(
         default=(
             _dejavu("DejaVuSerif.ttf"),  # Latin, Cyrillic (Kazakh, Tatar...), Armenian, Georgian
-            FontFace(path=WQY_ZENHEI),  # Chinese, Japanese kana, Korean
+            FontFace(path=UMING, embolden=0.012),  # Chinese (serif), Japanese kana
+            FontFace(path=WQY_ZENHEI),  # rare Hanzi, Korean
         ),
         min_length=1,
     )
     bold: tuple[FontFace, ...] = Field(
         default=(
             _dejavu("DejaVuSerif-Bold.ttf"),
-            FontFace(path=WQY_ZENHEI, embolden=True),
+            FontFace(path=UMING, embolden=0.055),
+            FontFace(path=WQY_ZENHEI, embolden=0.028),
         ),
         min_length=1,
     )
@@ -106,7 +113,7 @@ class LoadedFace:
     default_width: float
 
     @property
-    def embolden(self) -> bool:
+    def embolden(self) -> float:
         return self.face.embolden
 
     def width(self, char: str) -> float:
@@ -155,11 +162,38 @@ def visible(text: str) -> str:
 
 
 class FontChain:
-    """Faces tried in order for each character."""
+    """Faces tried in order for each character. A face is loaded (`load`) when a character
+    is first looked for in it: the fallback face at the end stays unloaded as long as the faces
+    before it have every character drawn. Raises FontUnavailable when a face needed cannot be
+    loaded."""
 
-    def __init__(self, faces: Sequence[LoadedFace]) -> None:
-        self.faces = tuple(faces)
+    def __init__(
+        self, faces: Sequence[FontFace], load: Callable[[FontFace], LoadedFace] | None = None
+    ) -> None:
+        if not faces:
+            raise ValueError("a font chain needs at least one face")
+        self.configured = tuple(faces)
+        self._load = load or load_face
+        self._loaded: list[LoadedFace] = []
+        self._loading = threading.Lock()  # renderers in several threads share a chain
         self._first: dict[str, LoadedFace | None] = {}
+
+    def face(self, index: int) -> LoadedFace:
+        """The chain's `index`-th face, loading it (and those before it) if need be."""
+        if index < len(self._loaded):
+            return self._loaded[index]
+        with self._loading:
+            while len(self._loaded) <= index:
+                self._loaded.append(self._load(self.configured[len(self._loaded)]))
+            return self._loaded[index]
+
+    def _rank(self, face: LoadedFace) -> int:
+        return next(i for i, loaded in enumerate(self._loaded) if loaded is face)
+
+    @property
+    def loaded(self) -> tuple[LoadedFace, ...]:
+        """The faces loaded so far, in chain order."""
+        return tuple(self._loaded)
 
     def _first_face(self, char: str) -> LoadedFace | None:
         try:
@@ -169,7 +203,11 @@ class FontChain:
         code = ord(char)
         found: LoadedFace | None = None
         if unicodedata.bidirectional(char) not in _RTL_CLASSES:
-            found = next((f for f in self.faces if code in f.glyphs), None)
+            for index in range(len(self.configured)):
+                face = self.face(index)
+                if code in face.glyphs:
+                    found = face
+                    break
         self._first[char] = found
         return found
 
@@ -198,22 +236,22 @@ class FontChain:
             elif category[0] == "M" and i > 0 and faces[i - 1] is not None:
                 previous = faces[i - 1]
                 faces[i] = previous if previous and ord(char) in previous.glyphs else first[i]
-        # Neutral characters follow the letter before them, else the one after, if that face
-        # has them; otherwise the first face that does.
-        before: LoadedFace | None = None
-        for i in range(len(text)):
+        # Neutral characters take the face of a neighbouring letter (the nearest before or
+        # after them) that has them; between two scripts the one earlier in the chain, so the
+        # spaces, "@" and "/" around a Latin word in Chinese text are Latin ones. Otherwise the
+        # first face that has them.
+        neighbours: list[list[LoadedFace]] = [[] for _ in text]
+        for order in (range(len(text)), range(len(text) - 1, -1, -1)):
+            letter: LoadedFace | None = None
+            for i in order:
+                face = faces[i]
+                if face is not None:
+                    letter = face
+                elif letter is not None and ord(text[i]) in letter.glyphs:
+                    neighbours[i].append(letter)
+        for i, candidates in enumerate(neighbours):
             if faces[i] is None:
-                if before is not None and ord(text[i]) in before.glyphs:
-                    faces[i] = before
-            else:
-                before = faces[i]
-        after: LoadedFace | None = None
-        for i in range(len(text) - 1, -1, -1):
-            face = faces[i]
-            if face is None:
-                faces[i] = after if after is not None and ord(text[i]) in after.glyphs else first[i]
-            elif unicodedata.category(text[i])[0] in "LM":
-                after = face
+                faces[i] = min(candidates, key=self._rank) if candidates else first[i]
         chosen = tuple(f for f in faces if f is not None)
         assert len(chosen) == len(text)
         return Shaped(text, chosen, tuple(f.width(c) for f, c in zip(chosen, text, strict=True)))
@@ -230,43 +268,47 @@ class _FontFile:
     default_width: float
 
 
-@cache
 def _load_file(path: Path, subfont_index: int) -> _FontFile:
     """Parse a font file and register it with reportlab under a name of its own, once per
-    process: a face used both plain and emboldened is one font, embedded once per document."""
+    process: a face used both plain and emboldened is one font, embedded once per document.
+    Under a lock, so that two threads drawing their first certificates parse it once."""
+    with _LOADING:
+        return _parse_file(path, subfont_index)
+
+
+@cache
+def _parse_file(path: Path, subfont_index: int) -> _FontFile:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    with _LOADING:
-        if not path.is_file():
-            raise FontUnavailable(f"font {path}: file not found")
-        if not os.access(path, os.R_OK):
-            raise FontUnavailable(f"font {path}: cannot be read (permission denied)")
-        digest = hashlib.sha1(f"{path.resolve()}#{subfont_index}".encode()).hexdigest()
-        name = f"Cert{path.stem.replace(' ', '')}-{digest[:8]}"
-        try:
-            font = TTFont(
-                name,
-                str(path),
-                subfontIndex=subfont_index,
-                # Only the glyphs a document uses are embedded; the default would add all of
-                # printable ASCII to every subset (about 100 glyphs more of each font).
-                asciiReadable=False,
-            )
-        except Exception as exc:  # reportlab's TTFError, struct errors, a bad subfont index
-            reason = str(exc).strip() or type(exc).__name__
-            raise FontUnavailable(
-                f"font {path} (#{subfont_index}): not a usable TrueType font: {reason}"
-            ) from None
-        pdfmetrics.registerFont(font)
-        ttf = font.face
-        return _FontFile(
-            name=name,
-            # reportlab's own tables, not copies: WenQuanYi has 42,000 characters.
-            glyphs=ttf.charToGlyph,
-            widths=ttf.charWidths,
-            default_width=float(ttf.defaultWidth),
+    problem = _file_problem(path, subfont_index)
+    if problem:
+        raise FontUnavailable(problem)
+    digest = hashlib.sha1(f"{path.resolve()}#{subfont_index}".encode()).hexdigest()
+    name = f"Cert{path.stem.replace(' ', '')}-{digest[:8]}"
+    try:
+        font = TTFont(
+            name,
+            str(path),
+            subfontIndex=subfont_index,
+            # Only the glyphs a document uses are embedded; the default would add all of
+            # printable ASCII to every subset (about 100 glyphs more of each font).
+            asciiReadable=False,
         )
+    except Exception as exc:  # reportlab's TTFError, struct errors, a bad subfont index
+        reason = str(exc).strip() or type(exc).__name__
+        raise FontUnavailable(
+            f"font {path} (#{subfont_index}): not a usable TrueType font: {reason}"
+        ) from None
+    pdfmetrics.registerFont(font)
+    ttf = font.face
+    return _FontFile(
+        name=name,
+        # reportlab's own tables, not copies: the Chinese fonts have 25,000-42,000 characters.
+        glyphs=ttf.charToGlyph,
+        widths=ttf.charWidths,
+        default_width=float(ttf.defaultWidth),
+    )
 
 
 @cache
@@ -284,27 +326,55 @@ def load_face(face: FontFace) -> LoadedFace:
 
 @cache
 def load_chain(faces: tuple[FontFace, ...]) -> FontChain:
-    """The chain of loaded faces, built once per process for each configuration."""
-    return FontChain([load_face(face) for face in faces])
+    """The chain of `faces`, one per process for each configuration; its faces are loaded as
+    characters need them."""
+    return FontChain(faces)
+
+
+_TRUETYPE = (b"\x00\x01\x00\x00", b"true")  # sfnt versions of fonts with TrueType outlines
+_CFF = b"OTTO"  # OpenType with CFF outlines (Noto CJK, Source Han): reportlab cannot read them
+_COLLECTION = b"ttcf"
+
+
+def _file_problem(path: Path, subfont_index: int) -> str | None:
+    """Why `path` (font `subfont_index` of it) cannot be a certificate font, in one line, or
+    None. Reads the first bytes only: cheap enough for every start-up."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(12)
+            version = head[:4]
+            if version == _COLLECTION:
+                count = int.from_bytes(head[8:12], "big")
+                if subfont_index >= count:
+                    return f"font {path}: has {count} fonts, no font #{subfont_index}"
+                file.seek(12 + 4 * subfont_index)
+                file.seek(int.from_bytes(file.read(4), "big"))
+                version = file.read(4)
+    except FileNotFoundError:
+        return f"font {path}: file not found"
+    except PermissionError:
+        return f"font {path}: cannot be read (permission denied)"
+    except OSError as exc:
+        return f"font {path}: cannot be read: {exc.strerror or exc}"
+    if version in _TRUETYPE:
+        return None
+    if version == _CFF:
+        return (
+            f"font {path} (#{subfont_index}): has CFF (PostScript) outlines; reportlab needs "
+            "TrueType outlines"
+        )
+    return f"font {path} (#{subfont_index}): not a TrueType font"
 
 
 def check_fonts(config: FontConfig | None = None) -> list[str]:
     """Problems with the configured fonts, one line each, for start-up (empty when all is
-    well): a missing or unreadable file, a file that is not a TrueType font, a chain with no
-    font for Cyrillic, Latin or Chinese. Loads the fonts, so later certificates do not."""
+    well): a missing or unreadable file, a file that is not a TrueType font. Only the first
+    bytes of each file are read: the fonts are parsed when the first certificate is drawn, not
+    in every process that starts (see the module docstring)."""
     config = config or FontConfig()
     problems: list[str] = []
-    for label, faces in (("regular", config.regular), ("bold", config.bold)):
-        loaded: list[LoadedFace] = []
-        for face in faces:
-            try:
-                loaded.append(load_face(face))
-            except FontUnavailable as exc:
-                line = str(exc)
-                if line not in problems:
-                    problems.append(line)
-        chain = FontChain(loaded)
-        for script, sample in _SCRIPT_SAMPLES.items():
-            if chain.missing(sample):
-                problems.append(f"certificate fonts ({label}): no font for {script} text")
+    for face in (*config.regular, *config.bold):
+        problem = _file_problem(face.path, face.subfont_index)
+        if problem and problem not in problems:
+            problems.append(problem)
     return problems

@@ -10,10 +10,12 @@ issue under a lock on the event's row and claim certificates before sending them
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from html import escape
 
 from aiogram import Bot
 from aiogram.types import BufferedInputFile
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
+from bot.i18n import I18n, Translator
 from bot.services.delivery.pacing import Outcome, PacedSender, Priority, Result, Stats
 from bot.services.delivery.replicas import Replica
 from bot.services.events.catalog import Event, EventCatalog
@@ -47,15 +50,65 @@ _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 def certificate_number(event: Event, sequence: int) -> str:
     """ "NP25-0042-K7QX": programme and year, a sequence, and a random tail so that numbers
-    cannot be enumerated to read other people's names through /verify."""
+    cannot be enumerated to read other people's names through /verify. A pupil's page in a
+    class PDF carries the class's number and the pupil's place in it: "NP25-0042-K7QX/3"."""
     tail = "".join(secrets.choice(_ALPHABET) for _ in range(4))
     return f"NP{event.starts_at:%y}-{sequence:04d}-{tail}"
+
+
+# Cyrillic letters that look like Latin ones, as typed on a Russian keyboard (after upper()).
+_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
+_DASHES = re.compile("[\u2010-\u2015\u2212_]")  # ‐ ‑ ‒ – — ― and the minus sign
+_SEPARATORS = re.compile(r"[\s-]+")
+# With the dashes optional: the year has two digits and the tail four characters, so a number
+# typed without dashes still splits in one way only.
+_TYPED_NUMBER = re.compile(r"NP-?(\d{2})-?(\d{4,})-?([0-9A-Z]{4})(?:-?/-?(\d{1,3}))?")
+
+
+def normalize_number(text: str) -> str | None:
+    """A certificate number as a person typed it ("nр26 0005 rну2" with Cyrillic р, н, у,
+    long dashes, spaces, no dashes) in the form it was issued ("NP26-0005-RHY2"), or None if
+    it cannot be one."""
+    cleaned = _DASHES.sub("-", text.upper().translate(_LOOKALIKES))
+    cleaned = _SEPARATORS.sub("-", cleaned).strip("-")
+    match = _TYPED_NUMBER.fullmatch(cleaned)
+    if match is None:
+        return None
+    year, sequence, tail, pupil = match.groups()
+    number = f"NP{year}-{sequence}-{tail}"
+    return f"{number}/{int(pupil)}" if pupil else number
 
 
 @dataclass(frozen=True)
 class Document:
     filename: str
+    caption: str
     data: bytes
+
+
+def document_labels(
+    t: Translator, certificate: Certificate, class_name: str = ""
+) -> tuple[str, str]:
+    """The caption and the file name of a certificate's PDF in the reader's language, the same
+    whether it goes out on its own or on /certificate."""
+    number = certificate.number
+    if certificate.class_id is None:
+        caption = t("certificate-caption", number=number)
+        name = t("certificate-file-name", number=number)
+    else:
+        caption = t("certificate-class-caption", number=number, class_name=escape(class_name))
+        name = t("certificate-class-file-name", number=number)
+    return caption, f"{name}.pdf"
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What /verify tells about a number: whose certificate (a pupil's, for a page of a class
+    PDF) for which event."""
+
+    number: str
+    name: str
+    event_slug: str
 
 
 @dataclass(frozen=True)
@@ -83,10 +136,12 @@ class CertificateService:
         clock: Clock,
         sender: PacedSender,
         render: Render,
+        i18n: I18n,
         replica: Replica | None = None,
         claim_size: int = 10,
     ) -> None:
         self.bot = bot
+        self.i18n = i18n
         self.session_factory = session_factory
         self.catalog = catalog
         self.clock = clock
@@ -192,25 +247,27 @@ class CertificateService:
             await session.commit()
             return len(new)
 
-    async def document(self, event: Event, certificate: Certificate) -> Document:
+    async def _class_pages(self, class_id: int) -> ClassPages | None:
+        async with self.session_factory() as session:
+            school_class = await session.get(
+                SchoolClass, class_id, options=[selectinload(SchoolClass.students)]
+            )
+            if school_class is None:
+                return None
+            return ClassPages(
+                school_class.name,
+                school_class.school or "",
+                [s.full_name for s in school_class.students if s.status == StudentStatus.ACTIVE],
+            )
+
+    async def document(self, event: Event, certificate: Certificate, t: Translator) -> Document:
+        """The PDF with its caption and file name in the language of `t` (the reader's)."""
         pages = None
         if certificate.class_id is not None:
-            async with self.session_factory() as session:
-                school_class = await session.get(
-                    SchoolClass, certificate.class_id, options=[selectinload(SchoolClass.students)]
-                )
-                if school_class is not None:
-                    pages = ClassPages(
-                        school_class.name,
-                        school_class.school or "",
-                        [
-                            s.full_name
-                            for s in school_class.students
-                            if s.status == StudentStatus.ACTIVE
-                        ],
-                    )
+            pages = await self._class_pages(certificate.class_id)
         data = await self.render(event, certificate, pages)
-        return Document(f"certificate-{certificate.number}.pdf", data)
+        caption, filename = document_labels(t, certificate, pages.class_name if pages else "")
+        return Document(filename=filename, caption=caption, data=data)
 
     async def deliver_pending(self, event: Event, progress: Stats | None = None) -> Stats:
         """Send every issued certificate that has not gone out yet (and is not being sent by
@@ -275,8 +332,10 @@ class CertificateService:
             await session.commit()
 
     async def _send(self, event: Event, certificate: Certificate, stats: Stats) -> None:
+        chat_id = int(certificate.recipient_id or 0)
+        language = await self.user_language(chat_id) or certificate.language
         try:
-            document = await self.document(event, certificate)
+            document = await self.document(event, certificate, self.i18n(language))
         except Exception as exc:
             # A name no configured font can draw (MissingGlyphs) or a broken template: told to
             # the organizer in the report, never sent with empty boxes.
@@ -284,11 +343,12 @@ class CertificateService:
             stats.add(Result(Outcome.FAILED, error=str(exc)))
             await self._mark(certificate.id, error=str(exc))
             return
-        chat_id = int(certificate.recipient_id or 0)
 
         async def call() -> object:
             return await self.bot.send_document(
-                chat_id, BufferedInputFile(document.data, filename=document.filename)
+                chat_id,
+                BufferedInputFile(document.data, filename=document.filename),
+                caption=document.caption,
             )
 
         result = await self.sender.send(
@@ -353,22 +413,44 @@ class CertificateService:
             )
             return list(rows.scalars().all())
 
-    async def by_number(self, number: str) -> tuple[Certificate, str] | None:
+    async def by_number(self, typed: str) -> tuple[Certificate, str] | None:
+        """The certificate (not a pupil's page) with the number a person typed (see
+        `normalize_number`), and its event's slug."""
+        number = normalize_number(typed)
+        if number is None or "/" in number:
+            return None
         async with self.session_factory() as session:
             row = await session.execute(
                 select(Certificate, EventRow.slug)
                 .join(EventRow, EventRow.id == Certificate.event_id)
-                .where(Certificate.number == number.strip().upper())
+                .where(Certificate.number == number)
             )
             found = row.first()
             return (found[0], found[1]) if found else None
 
+    async def verify(self, typed: str) -> Verified | None:
+        """/verify: whose certificate has the number a person typed, a pupil's page of a
+        class PDF included ("NP25-0042-K7QX/3": the third pupil of the class, as printed)."""
+        number, _, pupil = (normalize_number(typed) or "").partition("/")
+        found = await self.by_number(number) if number else None
+        if found is None:
+            return None
+        certificate, slug = found
+        if not pupil:
+            return Verified(certificate.number, certificate.full_name, slug)
+        pages = await self._class_pages(certificate.class_id) if certificate.class_id else None
+        index = int(pupil)
+        if pages is None or not 1 <= index <= len(pages.pupils):
+            return None
+        return Verified(f"{certificate.number}/{index}", pages.pupils[index - 1], slug)
+
     async def correct_name(self, number: str, new_name: str) -> Certificate | None:
         """An organizer fixes a name: the certificate keeps its number and goes out again."""
+        found = await self.by_number(number)
+        if found is None:
+            return None
         async with self.session_factory() as session:
-            certificate = await session.scalar(
-                select(Certificate).where(Certificate.number == number.strip().upper())
-            )
+            certificate = await session.get(Certificate, found[0].id)
             if certificate is None:
                 return None
             certificate.full_name = new_name

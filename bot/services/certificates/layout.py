@@ -22,9 +22,9 @@ from bot.services.certificates.fonts import FontChain, Run, Shaped
 MM = 72 / 25.4
 PAGE_WIDTH, PAGE_HEIGHT = 297 * MM, 210 * MM  # A4 landscape, in points
 
-# Field names, shared by the certificate and the letter of thanks (see certificates.py for the
-# words): heading, intro ("настоящим подтверждается, что"), name, body ("принял(а) участие в
-# мероприятии"), event (its title), date, closing ("特发此证"), organizer_label, organizer,
+# Field names, shared by the certificate and the letter of thanks (see documents.py for the
+# words): heading, intro ("Настоящим подтверждается, что"), name, body ("является участником
+# мероприятия"), event (its title), date, closing ("特发此证"), organizer_label, organizer,
 # number, verify.
 FieldName = Literal[
     "heading",
@@ -71,6 +71,8 @@ class Chains:
 _NO_LINE_START = frozenset("，。、；：？！）」』”’》〉】〕…·%,.;:!?)]}")
 _NO_LINE_END = frozenset("（「『“‘《〈【〔([{")
 _BREAK_AFTER = frozenset("-‐–—/")
+# Spaces that hold their neighbours on one line: «№\u00a0123», «2025\u00a0г.».
+_NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
 
 
 def _is_cjk(char: str) -> bool:
@@ -85,14 +87,16 @@ def _is_cjk(char: str) -> bool:
 
 
 def _break_points(text: str) -> list[int]:
-    """Indexes where a new line may begin: after spaces, after hyphens and dashes, and around
-    Chinese characters (not before closing or after opening punctuation)."""
+    """Indexes where a new line may begin: after spaces (not non-breaking ones), after hyphens
+    and dashes, and around Chinese characters (not before closing or after opening
+    punctuation)."""
     points = []
     for i in range(1, len(text)):
         before, char = text[i - 1], text[i]
         if char.isspace() or char in _NO_LINE_START or before in _NO_LINE_END:
             continue
-        if before.isspace() or before in _BREAK_AFTER or _is_cjk(before) or _is_cjk(char):
+        after_space = before.isspace() and before not in _NO_BREAK_SPACES
+        if after_space or before in _BREAK_AFTER or _is_cjk(before) or _is_cjk(char):
             points.append(i)
     return points
 
@@ -239,7 +243,6 @@ def fit_text(
 # Drawing
 
 Align = Literal["left", "center", "right"]
-EMBOLDEN = 0.028  # stroke width of a synthetic bold, in em
 
 
 @cache
@@ -247,6 +250,17 @@ def _hex(color: str) -> Any:
     from reportlab.lib.colors import HexColor
 
     return HexColor(color)
+
+
+def _stroke_groups(line: Line) -> list[list[Run]]:
+    """The line's runs in groups drawn with the same stroke (see FontFace.embolden)."""
+    groups: list[list[Run]] = []
+    for run in line.runs:
+        if groups and groups[-1][-1].face.embolden == run.face.embolden:
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+    return groups
 
 
 def draw_fitted(
@@ -260,29 +274,34 @@ def draw_fitted(
     leading: float = 1.2,
 ) -> float:
     """Draw the lines with the first baseline at `y`; `x` is the left edge, centre or right
-    edge for the alignment. Returns the baseline of the last line."""
+    edge for the alignment. Returns the baseline of the last line. Runs of an emboldened face
+    are filled and stroked, with a line as wide as that face asks for: a text object per
+    stretch of the same stroke."""
     size = fitted.size
     canvas.saveState()
     canvas.setFillColor(_hex(color))
     canvas.setStrokeColor(_hex(color))
-    canvas.setLineWidth(size * EMBOLDEN)
     baseline = y
     for index, line in enumerate(fitted.lines):
         baseline = y - index * size * leading
         width = line.width * size
         left = x if align == "left" else x - width if align == "right" else x - width / 2
-        text = canvas.beginText(left, baseline)
-        if fitted.tracking:
-            text.setCharSpace(fitted.tracking * size)
-        mode = 0
-        for run in line.runs:
-            text.setFont(run.face.name, size)
-            wanted = 2 if run.face.embolden else 0
-            if wanted != mode:
-                text.setTextRenderMode(wanted)
-                mode = wanted
-            text.textOut(run.text)
-        canvas.drawText(text)
+        for group in _stroke_groups(line):
+            embolden = group[0].face.embolden
+            if embolden:
+                canvas.setLineWidth(size * embolden)
+            text = canvas.beginText(left, baseline)
+            if fitted.tracking:
+                text.setCharSpace(fitted.tracking * size)
+            # The mode is part of the graphics state and outlives the text object: set and
+            # reset within it.
+            text.setTextRenderMode(2 if embolden else 0)
+            for run in group:
+                text.setFont(run.face.name, size)
+                text.textOut(run.text)
+                left += (run.width + len(run.text) * fitted.tracking) * size
+            text.setTextRenderMode(0)
+            canvas.drawText(text)
     canvas.restoreState()
     return baseline
 
@@ -315,23 +334,31 @@ def flow_height(blocks: Sequence[Block]) -> float:
     return sum(b.height for b in blocks) + sum(b.space_before for b in blocks[1:])
 
 
-def draw_flow(
-    canvas: Any, blocks: Sequence[Block], x: float, top: float, bottom: float
+def draw_column(
+    canvas: Any, blocks: Sequence[Block], x: float, top: float, *, align: Align = "center"
 ) -> list[tuple[Block, float]]:
-    """Draw blocks one under the other, centred on `x`, the whole centred between `top` and
-    `bottom`. Returns each block with the baseline of its last line."""
-    y = top - max(0.0, (top - bottom - flow_height(blocks)) / 2)
+    """Draw blocks one under the other from `top` (the first block's capitals) down, aligned on
+    `x`. Returns each block with the baseline of its last line."""
+    y = top
     placed = []
     for index, block in enumerate(blocks):
         if index:
             y -= block.space_before
         last = draw_fitted(
-            canvas, block.fitted, x, y - block.ascent, align="center", color=block.color,
+            canvas, block.fitted, x, y - block.ascent, align=align, color=block.color,
             leading=block.leading,
         )  # fmt: skip
         placed.append((block, last))
         y = last - block.descent
     return placed
+
+
+def draw_flow(
+    canvas: Any, blocks: Sequence[Block], x: float, top: float, bottom: float
+) -> list[tuple[Block, float]]:
+    """Draw blocks one under the other, centred on `x`, the whole centred between `top` and
+    `bottom`. Returns each block with the baseline of its last line."""
+    return draw_column(canvas, blocks, x, top - max(0.0, (top - bottom - flow_height(blocks)) / 2))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,6 +380,32 @@ SECONDARY_SCALE = 0.72  # the other language, relative to the field's size
 
 # Frame insets from the page edge, in points.
 OUTER, INNER_RED, GOLD = 9 * MM, 11 * MM, 13.5 * MM
+
+# The corner ornaments (`_corner`) are Ls along the gold frame: from each of its corners they
+# reach CORNER_REACH along the frame and CORNER_DEPTH into the page (strokes included).
+CORNER_REACH, CORNER_DEPTH = 34.5 * MM, 15 * MM
+CLEARANCE = 3 * MM  # the least room between text and an ornament
+# The footer (organizer, number, verification line) lies between the corner ornaments.
+FOOTER_SIDE = GOLD + CORNER_REACH + CLEARANCE
+FOOTER_TOP = 43 * MM  # the capitals of the footer's first lines
+VERIFY_RULE = 26.5 * MM  # the gold rule above the verification line
+COLUMN_BOTTOM = VERIFY_RULE + 2 * MM  # the organizer and the number stay above it
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top, in points
+
+
+def ornament_boxes() -> list[Box]:
+    """Where the corner ornaments lie: each L as two boxes, one along each side of the frame."""
+    w, h = PAGE_WIDTH, PAGE_HEIGHT
+    boxes: list[Box] = []
+    for left, bottom in ((GOLD, GOLD), (w - GOLD, GOLD), (GOLD, h - GOLD), (w - GOLD, h - GOLD)):
+        sx = 1 if left < w / 2 else -1
+        sy = 1 if bottom < h / 2 else -1
+        for along, into in ((CORNER_REACH, CORNER_DEPTH), (CORNER_DEPTH, CORNER_REACH)):
+            x0, x1 = sorted((left, left + sx * along))
+            y0, y1 = sorted((bottom, bottom + sy * into))
+            boxes.append((x0, y0, x1, y1))
+    return boxes
 
 
 class _Ops:
@@ -503,7 +556,7 @@ def _default_types(palette: Palette) -> dict[str, _Type]:
             15,
             False,
             palette.blue,
-            max_lines=2,
+            max_lines=3,  # the letter of thanks says more here than the certificate
             space_before=9 * MM,
             min_ratio=0.9,
             width=215 * MM,
@@ -540,7 +593,7 @@ def draw_default(canvas: Any, content: PageContent, chains: Chains, palette: Pal
         draw_fitted(canvas, fitted, w / 2, y, color=palette.red)
         previous = size
     top = y - previous * 0.25 - 6 * MM
-    footer_top = 47 * MM
+    footer_top = FOOTER_TOP + 4 * MM
 
     types = _default_types(palette)
     scale = 1.0
@@ -588,51 +641,64 @@ def _flow_blocks(
 
 
 def _footer(canvas: Any, content: PageContent, chains: Chains, palette: Palette) -> None:
+    """The organizer bottom left, the number bottom right, both between the corner ornaments
+    and above the verification line, which is at the bottom in the middle."""
     w = PAGE_WIDTH
-    left, right = 30 * MM, w - 30 * MM
-    # Organizer, bottom left: a small label, then the name (both languages on a bilingual page).
-    y = 40 * MM
-    label = " / ".join(content.texts("organizer_label"))
-    if label and content.get("organizer"):
-        fitted = fit_text(chains.regular, label, size=8.5, max_width=105 * MM, tracking=0.08)
-        draw_fitted(canvas, fitted, left, y, align="left", color=palette.muted)
-        y -= 5.2 * MM
-    for index, organizer in content.get("organizer"):
-        size = 11.5 if index == 0 else 9.5
-        fitted = fit_text(
-            chains.bold if index == 0 else chains.regular,
-            organizer,
-            size=size,
-            max_width=110 * MM,
-            max_lines=2,
-            min_size=size * 0.8,
+    organizer = _organizer_blocks(content, chains, palette)
+    draw_column(canvas, organizer, FOOTER_SIDE, FOOTER_TOP, align="left")
+    numbers = [
+        Block(
+            fit_text(chains.regular, number, size=11.0 if index == 0 else 9.0, max_width=80 * MM),
+            palette.blue if index == 0 else palette.secondary,
+            1.2 * MM,
         )
-        last = draw_fitted(
-            canvas, fitted, left, y, align="left",
-            color=palette.blue if index == 0 else palette.secondary,
-        )  # fmt: skip
-        y = last - size * 1.35
-    # Number, bottom right.
-    y = 40 * MM
-    for index, number in content.get("number"):
-        size = 11.0 if index == 0 else 9.0
-        fitted = fit_text(chains.regular, number, size=size, max_width=105 * MM)
-        draw_fitted(
-            canvas, fitted, right, y, align="right",
-            color=palette.blue if index == 0 else palette.secondary,
-        )  # fmt: skip
-        y -= size * 1.45
-    # Verification, at the bottom in the middle, under a thin gold rule.
+        for index, number in content.get("number")
+    ]
+    draw_column(canvas, numbers, w - FOOTER_SIDE, FOOTER_TOP, align="right")
     verify = content.texts("verify")
     if verify:
         canvas.setStrokeColor(_hex(palette.gold))
         canvas.setLineWidth(0.5)
-        canvas.line(w / 2 - 40 * MM, 26.5 * MM, w / 2 + 40 * MM, 26.5 * MM)
+        canvas.line(w / 2 - 40 * MM, VERIFY_RULE, w / 2 + 40 * MM, VERIFY_RULE)
         y = 22 * MM
         for text in verify:
-            fitted = fit_text(chains.regular, text, size=8.5, max_width=200 * MM)
+            fitted = fit_text(chains.regular, text, size=8.5, max_width=w - 2 * FOOTER_SIDE)
             draw_fitted(canvas, fitted, w / 2, y, color=palette.muted)
             y -= 4.2 * MM
+
+
+def _organizer_blocks(content: PageContent, chains: Chains, palette: Palette) -> list[Block]:
+    """A small label, then the organizer (both languages on a bilingual page), smaller if need
+    be to stay above the verification line."""
+    label = " / ".join(content.texts("organizer_label"))
+    organizers = content.get("organizer")
+    if not organizers:
+        return []
+    blocks: list[Block] = []
+    scale = 1.0
+    for _ in range(8):
+        blocks = []
+        if label:
+            fitted = fit_text(
+                chains.regular, label, size=8.5 * scale, max_width=100 * MM, tracking=0.08
+            )
+            blocks.append(Block(fitted, palette.muted, 0.0))
+        for index, organizer in organizers:
+            size = (11.5 if index == 0 else 9.5) * scale
+            fitted = fit_text(
+                chains.bold if index == 0 else chains.regular,
+                organizer,
+                size=size,
+                max_width=100 * MM,
+                max_lines=2,
+                min_size=size * 0.8,
+            )
+            color = palette.blue if index == 0 else palette.secondary
+            blocks.append(Block(fitted, color, (1.6 if index == 0 else 1.2) * MM * scale))
+        if flow_height(blocks) <= FOOTER_TOP - COLUMN_BOTTOM:
+            break
+        scale *= 0.92
+    return blocks
 
 
 # ---------------------------------------------------------------------------------------------
