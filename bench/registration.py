@@ -55,7 +55,7 @@ FORM: tuple[tuple[str, str, str], ...] = (
     ("/start", "text", "/start"),
     ("register", "tap", f"reg:{SLUG}"),
     ("full_name", "text", "Иванов Иван Иванович"),
-    ("country", "tap", "ch:country:country-russia"),
+    ("country", "tap", "ch:country:RU"),
     ("city", "text", "Москва"),
     ("organization", "text", "Школа № 1"),
     ("role", "tap", "ch:role:teacher"),

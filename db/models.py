@@ -120,6 +120,7 @@ class Registration(Base):
     language: Mapped[str] = mapped_column(String(8))
 
     full_name: Mapped[str | None] = mapped_column(String(200))
+    # "RU", "CN" (see bot/services/registration/countries.py), or another country as typed.
     country: Mapped[str | None] = mapped_column(String(100))
     city: Mapped[str | None] = mapped_column(String(100))
     organization: Mapped[str | None] = mapped_column(String(300))
@@ -194,7 +195,7 @@ class SchoolClass(Base):
     name: Mapped[str] = mapped_column(String(100))
     declared_size: Mapped[int] = mapped_column(Integer)
     teacher_name: Mapped[str | None] = mapped_column(String(200))
-    country: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(100))  # as Registration.country
     city: Mapped[str | None] = mapped_column(String(100))
     school: Mapped[str | None] = mapped_column(String(300))
     email: Mapped[str | None] = mapped_column(String(254))

@@ -219,8 +219,17 @@ async def on_confirm(
     state: FSMContext,
     t: Translator,
     registrations: RegistrationService,
+    user_is_new: bool = False,
 ) -> None:
     user_id = query.from_user.id
+    if callback_data.yes and await _already_done(
+        user_id, callback_data, registrations, user_is_new
+    ):
+        # A double tap: the first press did it and said so; this one only says it is done.
+        key = "unregister-already" if callback_data.action == "unregister" else "deleted-already"
+        await query.answer(t(key))
+        await drop_buttons(query)
+        return
     await query.answer()
     await drop_buttons(query)
     if not callback_data.yes:
@@ -235,6 +244,18 @@ async def on_confirm(
         await state.clear()
         await registrations.erase_user(user_id)
         await bot.send_message(user_id, t("deleted"))
+
+
+async def _already_done(
+    user_id: int, callback_data: ConfirmCb, registrations: RegistrationService, user_is_new: bool
+) -> bool:
+    """Whether a "yes" was already carried out by an earlier press of the same button."""
+    if callback_data.action == "unregister":
+        reg = await registrations.find(user_id, callback_data.slug)
+        return reg is not None and not reg.active
+    # Whoever saw the "delete my data?" question was known to the bot; a user row created
+    # by this very press means the first press erased them.
+    return user_is_new
 
 
 def create_router() -> Router:

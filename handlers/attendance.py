@@ -44,7 +44,17 @@ async def on_button(
         await query.answer(t("err-stale-button"))
         return
     if callback_data.class_id:
-        result = await check_in_class(session, clock, event, callback_data.class_id)
+        chat = query.message.chat if query.message is not None else None
+        result = await check_in_class(
+            session,
+            clock,
+            event,
+            callback_data.event_id,
+            callback_data.class_id,
+            # No message (an inline button elsewhere): neither the group nor the teacher's chat.
+            chat_id=chat.id if chat is not None else 0,
+            user_id=query.from_user.id,
+        )
     else:
         result = await check_in_participant(
             session, clock, event, callback_data.event_id, query.from_user.id, "button"
@@ -73,15 +83,26 @@ async def on_code_word(
     await message.answer(t(f"checkin-{best.value}"))
 
 
+async def on_early_code_word(message: Message, t: Translator) -> None:
+    """The code word before the start: it is right, only early."""
+    await message.answer(t("checkin-closed"))
+
+
+def _with_code_word(catalog: EventCatalog, text: str) -> list[Event]:
+    word = " ".join(text.split()).casefold()
+    return [e for e in catalog if e.checkin_code and e.checkin_code.casefold() == word]
+
+
 def _matching(catalog: EventCatalog, clock: Clock, text: str) -> list[Event]:
     """Events whose check-in is open and whose code word this is."""
-    word = " ".join(text.split()).casefold()
     now = clock.now()
-    return [
-        e
-        for e in catalog
-        if e.checkin_code and e.checkin_code.casefold() == word and e.checkin_open(now)
-    ]
+    return [e for e in _with_code_word(catalog, text) if e.checkin_open(now)]
+
+
+def _not_started(catalog: EventCatalog, clock: Clock, text: str) -> list[Event]:
+    """Events whose code word this is and which have not started yet."""
+    now = clock.now()
+    return [e for e in _with_code_word(catalog, text) if now < e.starts_at]
 
 
 def create_router() -> Router:
@@ -97,5 +118,9 @@ def create_code_word_router() -> Router:
     async def code_filter(message: Message, catalog: EventCatalog, clock: Clock) -> bool:
         return bool(_matching(catalog, clock, message.text or ""))
 
+    async def early_filter(message: Message, catalog: EventCatalog, clock: Clock) -> bool:
+        return bool(_not_started(catalog, clock, message.text or ""))
+
     router.message.register(on_code_word, PLAIN_TEXT, F.text, code_filter)
+    router.message.register(on_early_code_word, PLAIN_TEXT, F.text, early_filter)
     return router

@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.classes.classes import ClassService
 from bot.services.events.catalog import EventCatalog
-from db.models import SchoolClass
+from db.models import RegistrationStatus, SchoolClass
 from handlers.callbacks import ClassManageCb, StudentRemoveCb
 from handlers.classes import class_links_text, read_roster
 from handlers.edits import drop_buttons
@@ -70,6 +70,15 @@ async def cmd_classes(
         )
 
 
+async def _cancelled_already(session: AsyncSession, teacher_id: int, class_id: int) -> bool:
+    school_class = await session.get(SchoolClass, class_id)
+    return (
+        school_class is not None
+        and school_class.teacher_id == teacher_id
+        and school_class.status == RegistrationStatus.CANCELLED
+    )
+
+
 async def on_manage(
     query: CallbackQuery,
     callback_data: ClassManageCb,
@@ -90,6 +99,11 @@ async def on_manage(
             await query.answer(t("class-not-found"), show_alert=True)
             return
         await session.refresh(school_class, ["students"])
+    elif action == "cancel" and await _cancelled_already(session, chat_id, callback_data.class_id):
+        # A double tap: the first press cancelled the class and said so.
+        await query.answer(t("classes-already-cancelled"))
+        await drop_buttons(query)
+        return
     else:
         school_class = await service.editable(chat_id, callback_data.class_id)
     await query.answer()

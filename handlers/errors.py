@@ -26,13 +26,16 @@ from handlers import views
 log = logging.getLogger(__name__)
 
 
-async def _answer_callback(event: ErrorEvent) -> None:
+async def _answer_callback(event: ErrorEvent, answered: set[str] | None) -> None:
+    """Stop the button's spinner, unless the handler answered the press before it failed:
+    Telegram refuses a second answer. `answered` comes from CallbackAnswerScope."""
     query = event.update.callback_query
-    if query is not None:
-        try:
-            await query.answer()
-        except Exception:  # already answered, or too old: the message below still goes
-            log.debug("could not answer callback %s", query.id)
+    if query is None or (answered is not None and query.id in answered):
+        return
+    try:
+        await query.answer()
+    except Exception:  # too old, or refused: the message below still goes
+        log.debug("could not answer callback %s", query.id)
 
 
 async def on_rule_error(
@@ -44,12 +47,13 @@ async def on_rule_error(
     event_chat: Chat | None = None,
     t: Translator | None = None,
     state: FSMContext | None = None,
+    answered_callbacks: set[str] | None = None,
     **_: Any,
 ) -> None:
     error = event.exception
     assert isinstance(error, RegistrationError)
     t = t or i18n(None)
-    await _answer_callback(event)
+    await _answer_callback(event, answered_callbacks)
     if state is not None and isinstance(error, RegistrationClosed | EventOver | UnknownEvent):
         # The form cannot be finished any more: do not leave the user inside it.
         await state.clear()
@@ -68,10 +72,11 @@ async def on_unexpected(
     i18n: I18n,
     event_chat: Chat | None = None,
     t: Translator | None = None,
+    answered_callbacks: set[str] | None = None,
     **_: Any,
 ) -> None:
     log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
-    await _answer_callback(event)
+    await _answer_callback(event, answered_callbacks)
     if event_chat is None:
         return
     try:
@@ -86,11 +91,12 @@ async def on_class_error(
     i18n: I18n,
     event_chat: Chat | None = None,
     t: Translator | None = None,
+    answered_callbacks: set[str] | None = None,
     **_: Any,
 ) -> None:
     error = event.exception
     assert isinstance(error, ClassError)
-    await _answer_callback(event)
+    await _answer_callback(event, answered_callbacks)
     if event_chat is not None:
         args = {k: escape(str(v)) if isinstance(v, str) else v for k, v in error.args_.items()}
         await bot.send_message(event_chat.id, (t or i18n(None))(error.key, **args))

@@ -18,6 +18,11 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.services.events.catalog import Event, EventCatalog, EventFormat
+from bot.services.registration.countries import (
+    BUTTON_COUNTRIES,
+    canonical_country,
+    known_names,
+)
 from bot.services.registration.form import (
     CHOICE_FIELDS,
     CONSENT_VERSION,
@@ -205,23 +210,36 @@ async def on_register(
     catalog: EventCatalog,
     registrations: RegistrationService,
 ) -> None:
+    if in_a_form(await state.get_state()):
+        # A second tap (or an old card's button) while a form is open: restarting would throw
+        # the answers away and ask the first question twice. The pending question stays.
+        await query.answer(t("form-in-progress"))
+        return
     await query.answer()
     user_id = query.from_user.id
     event = await registrations.ensure_can_register(user_id, callback_data.slug)
     previous = await registrations.find(user_id, event.slug)
     # Someone who cancelled and comes back gets their old answers to confirm or change.
     if previous is not None and previous.row.full_name is not None:
-        data = {"slug": event.slug, "mode": MODE_NEW, "answers": answers_of(previous.row)}
+        answers = answers_of(previous.row)
         await state.clear()
-        await state.set_data(data)
-        await bot.send_message(user_id, t("form-welcome-back"))
+        await state.set_data({"slug": event.slug, "mode": MODE_NEW, "answers": answers})
+        # The answers come with the words that announce them; consent and the summary with
+        # its edit buttons follow.
+        lines = [t("form-welcome-back"), "", *views.answers_lines(t, event, answers)]
+        await bot.send_message(user_id, "\n".join(lines))
         await advance(bot, user_id, state, t, catalog)
         return
     await start_form(bot, user_id, state, t, catalog, event)
 
 
 async def on_text_answer(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    i18n: I18n,
 ) -> None:
     field = FIELD_OF[str(await state.get_state())]
     try:
@@ -231,6 +249,9 @@ async def on_text_answer(
             bot, message.chat.id, state, t, catalog, problem.key, **problem.args_
         )
         return
+    if field is Field.COUNTRY:
+        # "россия" typed is the same country as the Россия / 俄罗斯 button.
+        value = canonical_country(value, known_names(i18n.all()))
     await store_answer(bot, message.chat.id, state, t, catalog, field, value)
 
 
@@ -275,9 +296,9 @@ async def on_choice(
         return
     try:
         if field is Field.COUNTRY:
-            if callback_data.value not in {"country-russia", "country-china"}:
+            if callback_data.value not in BUTTON_COUNTRIES:
                 raise ValueError(callback_data.value)
-            value: Any = t(callback_data.value)
+            value: Any = callback_data.value  # the code: shown in each reader's language
         else:
             value = parse_choice(field, callback_data.value)
     except ValueError:
@@ -292,7 +313,7 @@ async def _mark_answered(query: CallbackQuery, t: Translator, field: Field, valu
     """Replace the question's buttons by the answer, so the chat reads as a record."""
     message = query.message
     if isinstance(message, Message) and message.text is not None:
-        answer = escape(value) if field is Field.COUNTRY else views.display_value(t, field, value)
+        answer = views.display_value(t, field, value)
         await replace_text(message, f"{escape(message.text)}\n\n<b>→ {answer}</b>")
 
 

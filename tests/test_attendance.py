@@ -31,7 +31,7 @@ async def test_start_message_button_checks_in_once(harness: BotHarness) -> None:
     harness.clock.set(START)
     await harness.reminders.run_due()
     start = user.messages()[-1]
-    assert "Начинаем" in start.method.text
+    assert "начинается прямо сейчас" in start.method.text
     replies = await user.click("Я здесь")
     [answer] = [r.method for r in replies if isinstance(r.method, AnswerCallbackQuery)]
     assert answer.text == "✅ Вы отметились. Спасибо, что вы с нами!"
@@ -55,8 +55,9 @@ async def test_checkin_only_during_the_event(harness: BotHarness) -> None:
 async def test_code_word_checks_in_and_is_otherwise_plain_text(harness: BotHarness) -> None:
     user = harness.user(1)
     await register(user)
-    replies = await user.send("победа")  # before the start: not a code word yet
-    assert "не понял" in replies[0].method.text
+    replies = await user.send("победа")  # before the start: right, but early
+    assert replies[0].method.text == "Отметиться можно только во время конференции."
+    assert await checkins(harness) == []
     harness.clock.set(START + timedelta(minutes=40))
     await user.send("  ПОБЕДА ")
     assert "Вы отметились" in user.last()
@@ -70,6 +71,7 @@ async def test_code_word_checks_in_and_is_otherwise_plain_text(harness: BotHarne
 async def test_a_class_group_checks_in_with_its_button(harness: BotHarness) -> None:
     from tests.harness import BOT_USER
     from tests.test_classes import register_class
+    from tests.test_handler_robustness import press_in_group
 
     teacher = harness.user(50)
     school_class = await register_class(harness, teacher)
@@ -85,6 +87,6 @@ async def test_a_class_group_checks_in_with_its_button(harness: BotHarness) -> N
     ]
     button = start.method.reply_markup.inline_keyboard[0][0]  # type: ignore[union-attr]
     pupil = harness.user(51)
-    await pupil.press(button.callback_data or "", start.result.message_id)
+    await press_in_group(pupil, -100500, button.callback_data or "")  # in the class's group
     [row] = await checkins(harness)
     assert row.class_id == school_class.id

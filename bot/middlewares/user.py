@@ -24,18 +24,19 @@ class UserMiddleware(BaseMiddleware):
         if tg_user is None or tg_user.is_bot:
             data["t"] = i18n(None)
             data["user"] = None
+            data["user_is_new"] = False
             return await handler(event, data)
 
         session: AsyncSession = data["session"]
         clock: Clock = data["clock"]
         repo = UserRepository(session)
         user = await repo.get(tg_user.id)
-        changed = False
+        changed = created = False
         if user is None:
             user = await repo.create(
                 tg_user.id, normalize_language(tg_user.language_code), clock.now()
             )
-            changed = True
+            changed = created = True
         elif not user.is_reachable and not _is_membership_change(event):
             # They wrote to us, so they have unblocked the bot.
             await repo.mark_reachable(user, clock.now())
@@ -43,6 +44,9 @@ class UserMiddleware(BaseMiddleware):
         if changed:
             await session.commit()
         data["user"] = user
+        # True when this update created the user row: someone new, or someone whose data was
+        # just erased (a second tap on "delete my data" comes from a user the bot forgot).
+        data["user_is_new"] = created
         data["t"] = i18n(user.language)
         return await handler(event, data)
 

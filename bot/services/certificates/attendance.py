@@ -18,6 +18,8 @@ class CheckIn(StrEnum):
     ALREADY = "already"
     NOT_REGISTERED = "not-registered"
     CLOSED = "closed"
+    # A class button pressed somewhere else than the class's group or its teacher's chat.
+    NOT_HERE = "not-here"
 
 
 async def event_row(session: AsyncSession, event_id: int) -> EventRow | None:
@@ -48,14 +50,27 @@ async def check_in_participant(
 
 
 async def check_in_class(
-    session: AsyncSession, clock: Clock, event: Event, class_id: int
+    session: AsyncSession,
+    clock: Clock,
+    event: Event,
+    event_id: int,
+    class_id: int,
+    *,
+    chat_id: int,
+    user_id: int,
 ) -> CheckIn:
+    """A class is checked in from its own bound group, or by its teacher in the private chat
+    (`chat_id == user_id`), and only for its own event: the button's data can be forged."""
     now = clock.now()
     if not event.checkin_open(now):
         return CheckIn.CLOSED
     school_class = await session.get(SchoolClass, class_id)
     if school_class is None or school_class.status != RegistrationStatus.ACTIVE:
         return CheckIn.NOT_REGISTERED
+    in_group = school_class.group_chat_id is not None and chat_id == school_class.group_chat_id
+    by_teacher = chat_id == user_id and user_id == school_class.teacher_id
+    if school_class.event_id != event_id or not (in_group or by_teacher):
+        return CheckIn.NOT_HERE
     return await _record(
         session,
         Attendance(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.i18n import Translator
+from bot.services.registration.countries import country_label
 from bot.services.reports.export import Table, safe_cell
 from db.models import Feedback, SchoolClass, StudentStatus
 
@@ -66,7 +67,7 @@ def class_tables(t: Translator, classes: Sequence[SchoolClass]) -> tuple[Table, 
                     c.teacher_name,
                     c.school,
                     c.city,
-                    c.country,
+                    country_label(t, c.country),
                     c.email,
                     c.phone,
                     c.declared_size,

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.events.timefmt import MOSCOW
+from bot.services.registration.countries import fold_country
 from db.models import Registration, RegistrationStatus, User
 
 TOP_COUNTRIES = 10
@@ -59,8 +60,8 @@ class EventStats:
 async def event_stats(
     session: AsyncSession, event_id: int, country_aliases: Mapping[str, str] | None = None
 ) -> EventStats:
-    """`country_aliases` maps a country's folded spelling to the name to show, so that the
-    country buttons' names in both languages ("Россия", "俄罗斯") count as one country."""
+    """`country_aliases` maps a country's folded spelling to the name to show, so that a stored
+    code and the country's names in both languages ("RU", "Россия", "俄罗斯") count as one."""
     by_status = await _count_by(session, event_id, Registration.status, active_only=False)
     return EventStats(
         total=sum(by_status.values()),
@@ -130,12 +131,6 @@ async def _created_times(session: AsyncSession, event_id: int) -> list[datetime]
         select(Registration.created_at).where(Registration.event_id == event_id)
     )
     return list(rows)
-
-
-def fold_country(name: str) -> str:
-    """The grouping key of a typed country name: case and spacing do not matter. Done in Python:
-    SQLite's lower() folds only ASCII, and most names here are Cyrillic or Chinese."""
-    return " ".join(name.split()).casefold()
 
 
 def group_countries(
