@@ -15,6 +15,11 @@ DEFAULT_LANGUAGE = "ru"
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
 
+def is_supported_language(code: str | None) -> bool:
+    """Whether a Telegram `language_code` names a language the bot speaks (ru*, zh*)."""
+    return bool(code) and str(code).strip().lower()[:2] in LANGUAGES
+
+
 def normalize_language(code: str | None) -> str:
     """Telegram sends `zh-hans`, `zh-CN`, `zh-TW`...: any Chinese is `zh`, the rest Russian."""
     if code and code.strip().lower().startswith("zh"):

@@ -17,7 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.i18n import Translator
+from bot.i18n import I18n, Translator
 from bot.services.classes.classes import ClassError, ClassService, TeacherDetails
 from bot.services.classes.roster import (
     MAX_FILE_BYTES,
@@ -28,6 +28,7 @@ from bot.services.classes.roster import (
     parse_roster_text,
 )
 from bot.services.events.catalog import EventCatalog
+from bot.services.registration.countries import canonical_country, country_label, known_names
 from bot.services.registration.form import Field, Invalid, validate_phone, validate_text
 from db.models import SchoolClass
 from handlers import views
@@ -89,6 +90,8 @@ async def ask(bot: Bot, chat_id: int, state: FSMContext, t: Translator, step: st
     await state.set_state(getattr(ClassForm, step))
     if step == "roster":
         text = t("class-ask-roster", max=MAX_CLASS, max_kb=MAX_FILE_BYTES // 1024)
+    elif step == "size":
+        text = t("class-ask-size", max=MAX_CLASS)
     else:
         text = t(f"class-ask-{step.replace('_', '-')}")
     markup = _keyboard(t, "skip") if step == "phone" else None
@@ -129,9 +132,12 @@ def summary_text(t: Translator, data: dict[str, Any]) -> str:
     return t(
         "class-summary",
         teacher=escape(a["teacher_name"]),
-        school=escape(f"{a['school']}, {a['city']}, {a['country']}"),
+        # Separate values: each language punctuates the place its own way (A8 of the review).
+        school=escape(a["school"]),
+        city=escape(a["city"]),
+        country=escape(country_label(t, a["country"])),
         email=escape(a["email"]),
-        phone=escape(a["phone"] or "—"),
+        phone=escape(a["phone"]) if a["phone"] else t("answer-not-given"),
         class_name=escape(a["class_name"]),
         size=a["size"],
         count=len(names),
@@ -169,6 +175,10 @@ async def on_start_class(
     catalog: EventCatalog,
     clock: Clock,
 ) -> None:
+    if is_class_state(await state.get_state()):
+        # A second tap while the class form is open: keep the answers, ask nothing twice.
+        await query.answer(t("form-in-progress"))
+        return
     await query.answer()
     service = ClassService(session, catalog, clock)
     event = service.open_event(callback_data.slug)
@@ -200,7 +210,9 @@ async def cmd_class(
     await start_class_form(bot, message.chat.id, state, t, event.slug, event.title.get(t.lang))
 
 
-async def on_detail(message: Message, bot: Bot, state: FSMContext, t: Translator) -> None:
+async def on_detail(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, i18n: I18n
+) -> None:
     step = str(await state.get_state()).split(":", 1)[1]
     try:
         value = validate_text(DETAIL_FIELDS[step], message.text or "")
@@ -208,6 +220,9 @@ async def on_detail(message: Message, bot: Bot, state: FSMContext, t: Translator
         await message.answer(t(problem.key, **problem.args_))
         await ask(bot, message.chat.id, state, t, step)
         return
+    if step == "country":
+        # Stored as the participant form stores it: a code for Russia and China.
+        value = canonical_country(value, known_names(i18n.all()))
     await _store(bot, message.chat.id, state, t, step, value)
 
 
@@ -294,7 +309,8 @@ async def on_step(
         "confirm": ClassForm.summary.state,
         "cancel": ClassForm.summary.state,
     }
-    if expected.get(action) != current:
+    # An unknown action (forged data) is stale too, even when no form is open: None == None.
+    if action not in expected or expected[action] != current:
         await query.answer(t("err-stale-button"))
         return
     await query.answer()

@@ -15,9 +15,10 @@ from bot.clock import Clock
 from bot.commands import commands_for, organizer_commands_for
 from bot.i18n import LANGUAGES, I18n, Translator
 from bot.services.events.catalog import EventCatalog
+from bot.services.registration.registrations import RegistrationService
 from db.models import User
 from db.repositories import UserRepository
-from handlers import registration, views
+from handlers import registration, start, views
 from handlers.callbacks import LanguageCb
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ async def on_language(
     clock: Clock,
     catalog: EventCatalog,
     admin_ids: frozenset[int],
+    registrations: RegistrationService,
 ) -> None:
     if callback_data.code not in LANGUAGES:
         await query.answer()
@@ -47,8 +49,15 @@ async def on_language(
     t = i18n(callback_data.code)
     await query.answer(t("language-set"))
     chat_id = query.from_user.id
+    pending = await start.forget_pending_start(state)
     if registration.in_a_form(await state.get_state()):
         await registration.resume_if_in_form(bot, chat_id, state, t, catalog)
+    elif pending is not None and isinstance(query.message, Message):
+        # A newcomer's first /start asked for the language: now the welcome (and the event or
+        # class the link pointed to) follows in that language.
+        await start.greet(
+            query.message, pending, bot, state, t, catalog, clock, registrations, session
+        )
     else:
         await bot.send_message(chat_id, t("language-set") + "\n" + t("language-next"))
     try:

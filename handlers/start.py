@@ -9,12 +9,16 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.i18n import Translator
+from bot.i18n import Translator, is_supported_language
 from bot.services.events.catalog import EventCatalog, EventState
 from bot.services.registration.registrations import RegistrationService
-from handlers import class_join, registration
+from handlers import class_join, registration, views
 from handlers.callbacks import EventCb
 from handlers.home import show_event, show_home
+
+# FSM data key: the /start payload (an event slug, a class link) kept while a new user chooses
+# the language, so that the choice leads where the link pointed.
+PENDING_START = "pending_start"
 
 
 async def on_start(
@@ -27,6 +31,7 @@ async def on_start(
     clock: Clock,
     registrations: RegistrationService,
     session: AsyncSession,
+    user_is_new: bool = False,
 ) -> None:
     assert message.from_user is not None
     if registration.in_a_form(await state.get_state()):
@@ -35,19 +40,53 @@ async def on_start(
         await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
         return
     payload = command.args or ""
+    if user_is_new and not is_supported_language(message.from_user.language_code):
+        # Telegram has no Chinese interface, so many Chinese users run it in English: rather
+        # than assume Russian, a newcomer whose app speaks neither language chooses first.
+        await state.update_data({PENDING_START: payload})
+        await message.answer(t("language-choose"), reply_markup=views.language_keyboard(t))
+        return
+    await forget_pending_start(state)
+    await greet(message, payload, bot, state, t, catalog, clock, registrations, session)
+
+
+async def forget_pending_start(state: FSMContext) -> str | None:
+    """The payload kept while the language was being chosen (None if none), removed."""
+    data = await state.get_data()
+    if PENDING_START not in data:
+        return None
+    payload = data.pop(PENDING_START)
+    await state.set_data(data)
+    return str(payload)
+
+
+async def greet(
+    reply_to: Message,
+    payload: str,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    clock: Clock,
+    registrations: RegistrationService,
+    session: AsyncSession,
+) -> None:
+    """What /start shows: the class to join, or the welcome and then the linked event or home.
+    `reply_to` is a message in the person's private chat (their /start or the language picker)."""
+    chat_id = user_id = reply_to.chat.id  # a private chat: the chat is the person
     if payload.startswith(class_join.PAYLOAD_PREFIX):
         code = payload.removeprefix(class_join.PAYLOAD_PREFIX)
-        await class_join.offer_join(message, code, state, t, session, catalog, clock)
+        await class_join.offer_join(reply_to, code, state, t, session, catalog, clock)
         return
-    await message.answer(t("welcome"))
+    await bot.send_message(chat_id, t("welcome"))
     # A link like t.me/<bot>?start=<event slug> opens that event directly.
     event = catalog.get(payload)
     if event is not None and event.state(clock.now()) is EventState.OPEN:
-        mine = await registrations.find(message.from_user.id, event.slug)
+        mine = await registrations.find(user_id, event.slug)
         if mine is None or not mine.active:
-            await show_event(bot, message.chat.id, t, event)
+            await show_event(bot, chat_id, t, event)
             return
-    await show_home(bot, message.chat.id, message.from_user.id, t, catalog, clock, registrations)
+    await show_home(bot, chat_id, user_id, t, catalog, clock, registrations)
 
 
 async def on_event_chosen(

@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.i18n import Translator
 from bot.services.events.catalog import Event, EventFormat
 from bot.services.events.timefmt import span_args
+from bot.services.registration.countries import BUTTON_COUNTRIES, country_key, country_label
 from bot.services.registration.form import (
     FIELD_ORDER,
     LIMITS,
@@ -89,6 +90,8 @@ def display_value(t: Translator, field: Field, value: Any) -> str:
         return t("answer-yes") if value else t("answer-no")
     if field is Field.PHONE and not value:
         return t("answer-not-given")
+    if field is Field.COUNTRY:
+        return escape(country_label(t, value))
     return escape(str(value))
 
 
@@ -170,8 +173,8 @@ def question_keyboard(
         return kb.as_markup()
     if field is Field.COUNTRY:
         # The two countries most participants come from; anything else is typed.
-        for key in ("country-russia", "country-china"):
-            kb.button(text=t(key), callback_data=ChoiceCb(field=field, value=key))
+        for code in BUTTON_COUNTRIES:
+            kb.button(text=t(country_key(code)), callback_data=ChoiceCb(field=field, value=code))
         kb.adjust(2)
         return kb.as_markup()
     if field is Field.PHONE:
@@ -214,10 +217,34 @@ def register_keyboard(t: Translator, event: Event) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+BUTTON_TITLE_LIMIT = 60
+_QUOTES = (("«", "»"), ("“", "”"))
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` if it fits, else cut at a word boundary and marked with "…"; a quote opened in
+    the kept part and closed in the cut one is dropped with what follows it."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    for opening, closing in _QUOTES:
+        if cut.count(opening) > cut.count(closing):
+            cut = cut[: cut.rfind(opening)]
+    return cut.rstrip(" ,;:—–-") + "…"
+
+
+def button_title(t: Translator, event: Event, limit: int = BUTTON_TITLE_LIMIT) -> str:
+    """An event on a button: its short title, shortened if even that is too long."""
+    return shorten(event.short_name(t.lang), limit)
+
+
 def events_keyboard(t: Translator, events: list[Event]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for event in events:
-        kb.button(text=event.title.get(t.lang)[:60], callback_data=EventCb(slug=event.slug))
+        kb.button(text=button_title(t, event), callback_data=EventCb(slug=event.slug))
     kb.adjust(1)
     return kb.as_markup()
 
@@ -236,9 +263,7 @@ def main_menu(t: Translator) -> InlineKeyboardMarkup:
 def pick_keyboard(t: Translator, action: str, events: list[Event]) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for event in events:
-        kb.button(
-            text=event.title.get(t.lang)[:60], callback_data=PickCb(action=action, slug=event.slug)
-        )
+        kb.button(text=button_title(t, event), callback_data=PickCb(action=action, slug=event.slug))
     kb.adjust(1)
     return kb.as_markup()
 

@@ -49,7 +49,7 @@ async def teacher_details(teacher: FakeUser, lang: str = "ru") -> None:
 
 async def finish(teacher: FakeUser, lang: str = "ru") -> None:
     await teacher.click("Список верный" if lang == "ru" else "名单无误")
-    await teacher.click("Согласен" if lang == "ru" else "✅ 同意")
+    await teacher.click("Даю согласие" if lang == "ru" else "✅ 同意")
     await teacher.click("Зарегистрировать класс" if lang == "ru" else "确认报名")
 
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.services.events.catalog import EventsFileError, EventState, load_events, parse_events
-from bot.services.events.durations import format_duration, parse_duration
+from bot.services.events.durations import duration_parts, format_duration, parse_duration
 from tests.harness import catalog_of, make_event
 
 REPO = Path(__file__).resolve().parent.parent
@@ -120,3 +121,39 @@ def test_catalog_queries() -> None:
     assert relevant is not None and relevant.slug == "later"
     last = catalog.most_relevant(base + timedelta(days=90))
     assert last is not None and last.slug == "later"
+
+
+def test_short_title_is_optional_and_falls_back_to_the_title() -> None:
+    shipped = load_events(REPO / "events.toml").get("victory-2025")
+    assert shipped is not None
+    assert shipped.short_name("ru") == "«Наша общая Победа»"
+    assert shipped.short_name("zh") == "“我们共同的胜利”"
+    [plain] = list(catalog_of(make_event()))
+    assert plain.short_title is None
+    assert plain.short_name("ru") == plain.title.ru and plain.short_name("zh") == plain.title.zh
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        ({"ends_at": "2025-09-03T09:00:00+03:00"}, "admin-err-end-before-start"),
+        ({"registration_deadline": "2025-09-04T09:00:00+03:00"}, "admin-err-deadline-after-end"),
+        ({"meeting_link": "http://voov.example/x"}, "admin-err-link"),
+    ],
+)
+def test_refused_changes_name_a_message_not_the_validators_english(changes: dict, key: str) -> None:
+    from bot.i18n import I18n
+    from bot.services.events.settings import SettingsRejected, with_overrides
+
+    [event] = list(catalog_of(make_event()))
+    with pytest.raises(SettingsRejected) as refused:
+        with_overrides(event, changes)
+    assert refused.value.key == key
+    for t in I18n().all():  # a sentence in each language, not the key itself
+        assert t.has(key) and not re.search("[a-z]_[a-z]", t(key))
+
+
+def test_duration_parts_name_each_unit() -> None:
+    assert duration_parts(timedelta(days=1)) == [("days", 1)]
+    assert duration_parts(timedelta(hours=1, minutes=30)) == [("hours", 1), ("minutes", 30)]
+    assert duration_parts(timedelta(minutes=10, seconds=5)) == [("minutes", 10), ("seconds", 5)]

@@ -51,10 +51,29 @@ def test_speaking_asks_for_topic_and_unspeaking_drops_it() -> None:
         ("张伟", "张伟"),
         ("O'Brien-Smith Anne", "O'Brien-Smith Anne"),
         ("И\u0306ван Й", "Йван Й"),  # combining breve folded to the usual letter (NFC)
+        # A space typed between Hanzi goes, as in class rosters (王　芳 aligns names in lists).
+        ("王 小明", "王小明"),
+        ("王\u3000芳", "王芳"),
+        ("Wang 小明", "Wang 小明"),
+        # All lower or all upper case is title-cased; mixed case is the person's own choice.
+        ("иванова мария петровна", "Иванова Мария Петровна"),
+        ("ИВАНОВА МАРИЯ", "Иванова Мария"),
+        ("petrova anna-maria", "Petrova Anna-Maria"),
+        ("ван Гог Винсент", "ван Гог Винсент"),
+        ("WANG Xiaoming", "WANG Xiaoming"),
     ],
 )
 def test_names_are_cleaned(raw: str, expected: str) -> None:
     assert validate_text(Field.FULL_NAME, raw) == expected
+
+
+def test_only_names_change_case() -> None:
+    assert validate_text(Field.CITY, "москва") == "москва"
+    assert validate_text(Field.ORGANIZATION, "МБОУ СОШ № 1") == "МБОУ СОШ № 1"
+
+
+def test_compatriots_abroad_are_a_role() -> None:
+    assert parse_choice(Field.ROLE, "compatriot") == "compatriot"
 
 
 @pytest.mark.parametrize(

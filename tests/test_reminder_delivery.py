@@ -52,7 +52,7 @@ async def register_offline(user: FakeUser) -> None:
     await user.click("Нет, только слушать")
     await user.send("oleg@example.com")
     await user.send("Пропустить")
-    await user.click("Согласен")
+    await user.click("Даю согласие")
     await user.click("Подтвердить")
 
 
@@ -75,7 +75,7 @@ async def test_a_whole_event_of_reminders(harness: BotHarness) -> None:
     assert "10:00 МСК" in day_ru and "15:00 по пекинскому времени" in day_ru
     assert LINK not in day_ru and "ближе к началу" in day_ru
     [day_zh] = texts_since(zh, marks[2])
-    assert "1天后" in day_zh and "北京时间：2025年9月3日 15:00" in day_zh and LINK not in day_zh
+    assert "1天后" in day_zh and "2025年9月3日 15:00（北京时间）" in day_zh and LINK not in day_zh
     assert texts_since(muted, marks[3]) == []
     [day_off] = texts_since(offline, marks[4])
     assert "очной площадке: Москва, Дом дружбы" in day_off and LINK not in day_off
@@ -95,8 +95,9 @@ async def test_a_whole_event_of_reminders(harness: BotHarness) -> None:
     assert LINK not in texts_since(offline, marks[4])[-1]  # venue instead
 
     await at(harness, START)
-    assert "Начинаем" in texts_since(ru, marks[1])[-1] and LINK in texts_since(ru, marks[1])[-1]
-    assert "会议开始了" in texts_since(zh, marks[2])[-1]
+    assert "начинается прямо сейчас" in texts_since(ru, marks[1])[-1]
+    assert LINK in texts_since(ru, marks[1])[-1]
+    assert "现在开始" in texts_since(zh, marks[2])[-1]
 
     # The one hour reminder was never sent (the clock jumped over it), nothing else doubled.
     counts = {u.id: len(texts_since(u, marks[u.id])) for u in (ru, zh, muted, offline)}
@@ -123,7 +124,7 @@ async def test_catch_up_after_downtime_sends_only_the_latest(harness: BotHarness
     assert "через 30 минут" in text
     await at(harness, START + timedelta(minutes=20))  # down through 10 minutes and the start
     [_, late] = texts_since(user, mark)
-    assert "Начинаем" in late and LINK in late
+    assert "начинается прямо сейчас" in late and LINK in late
 
 
 async def test_late_registrations_do_not_get_old_reminders(harness: BotHarness) -> None:
@@ -252,7 +253,7 @@ async def test_changed_link_is_corrected_once_for_those_who_had_it(harness: BotH
     await restarted.run_due()
     for user in (early, late):
         [fix] = texts_since(user, mark[user.id])
-        assert "Изменилась ссылка" in fix and new_link in fix
+        assert "Ссылка на подключение изменилась" in fix and new_link in fix
     await restarted.run_due()
     assert all(len(texts_since(u, mark[u.id])) == 1 for u in (early, late))
     harness.clock.set(START)

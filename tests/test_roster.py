@@ -184,7 +184,7 @@ def test_preview_arguments_and_messages_render() -> None:
     text = ru("roster-preview", **args)
     assert "7 учеников" in text and args["first"] in text
     assert "1 имя повторяется" in text and "Пропущена 1 пустая строка" in text
-    assert "共 7 人" in zh("roster-preview", **args)
+    assert "共7人" in zh("roster-preview", **args)  # no space between Hanzi and numerals
     three = ru("roster-preview", count=3, first="x", duplicates_count=0, empty_count=2)
     assert "3 ученика" in three and "Повторов нет" in three and "Пропущены 2 пустые" in three
     duplicate = roster.duplicates[0]
@@ -197,6 +197,9 @@ def test_row_numbers_are_formatted_compactly() -> None:
     assert format_rows([7, 3, 4]) == "3, 4, 7"
     assert format_rows([1, 2, 3, 5, 9, 10, 11, 12]) == "1–3, 5, 9–12"
     assert format_rows(range(1, 40, 2), limit=3) == "1, 3, 5, …"
+    # Chinese lists numbers with the enumeration comma: 第3、7、12–15行.
+    assert format_rows([3, 7, 12, 13, 14, 15], lang="zh") == "3、7、12–15"
+    assert format_rows(range(1, 40, 2), limit=3, lang="zh") == "1、3、5、…"
 
 
 # --- text files ---------------------------------------------------------------------------

@@ -35,7 +35,10 @@ def test_rendered_span_names_both_zones() -> None:
     i18n = I18n()
     ru = i18n("ru")("time-span", **span_args(start, start + timedelta(hours=3), "ru"))
     assert "10:00–13:00 по московскому времени" in ru and "15:00–18:00 по пекинскому" in ru
+    assert "3 сентября 2025 г., 10:00–13:00" in ru  # «г.», as the certificate prints it
     zh = i18n("zh")("time-span", **span_args(start, start + timedelta(hours=3), "zh"))
-    assert (
-        "莫斯科时间：2025年9月3日 10:00–13:00" in zh and "北京时间：2025年9月3日 15:00–18:00" in zh
-    )
+    # A Chinese reader gets Beijing time first, in the usual form: 2025年9月3日 15:00（北京时间）.
+    assert zh.splitlines() == [
+        "🇨🇳 2025年9月3日 15:00—18:00（北京时间）",
+        "🇷🇺 2025年9月3日 10:00—13:00（莫斯科时间）",
+    ]

@@ -15,13 +15,14 @@ from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.events.catalog import Event, EventCatalog
 from handlers.admin.callbacks import AdminEventCb, AdminMenuCb
+from handlers.views import button_title
 
 
 def events_keyboard(t: Translator, events: Sequence[Event], action: str) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for event in events:
         kb.button(
-            text=f"{event.title.get(t.lang)[:50]} ({event.slug})",
+            text=f"{button_title(t, event, limit=50)} ({event.slug})",
             callback_data=AdminEventCb(action=action, slug=event.slug),
         )
     kb.adjust(1)
@@ -45,6 +46,10 @@ async def ask_event(
 
 def title(t: Translator, event: Event) -> str:
     return escape(event.title.get(t.lang))
+
+
+def short_title(t: Translator, event: Event) -> str:
+    return escape(event.short_name(t.lang))
 
 
 # An organizer action about one event: (event, the organizer's chat, the handler data).

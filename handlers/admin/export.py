@@ -29,7 +29,7 @@ from bot.services.reports.export import (
 )
 from db.repositories import AuditRepository, EventRepository
 from handlers.admin.callbacks import ADMIN_PREFIX
-from handlers.admin.common import register_event_action, title
+from handlers.admin.common import register_event_action, short_title, title
 
 
 class AdminExportCb(CallbackData, prefix=f"{ADMIN_PREFIX}exp"):
@@ -91,7 +91,8 @@ async def send_export(
         details={"format": fmt.value, "rows": len(table.rows), "classes": len(classes)},
     )
     await session.commit()
-    caption = t("export-caption", event=title(t, event), count=len(table.rows))
+    # A caption is short: the event's short name («Наша общая Победа»).
+    caption = t("export-caption", event=short_title(t, event), count=len(table.rows))
     now = clock.now()
     if fmt is ExportFormat.XLSX:
         # One workbook: "participants", and "classes" and "students" sheets.

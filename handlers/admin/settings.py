@@ -6,8 +6,10 @@ participants who already had the old link get the new one."""
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +26,7 @@ from bot.clock import Clock
 from bot.i18n import Translator
 from bot.messages import when_text
 from bot.services.events.catalog import Event, EventCatalog
+from bot.services.events.durations import duration_parts
 from bot.services.events.settings import SettingsRejected, change_event
 from bot.services.reminders.runner import ReminderService
 from handlers.admin.callbacks import (
@@ -35,6 +38,8 @@ from handlers.admin.callbacks import (
 from handlers.admin.common import events_not_over, register_event_action, title
 from handlers.edits import drop_buttons
 from handlers.filters import PLAIN_TEXT
+
+log = logging.getLogger(__name__)
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 TIME_FIELDS = ("starts_at", "ends_at", "registration_deadline")
@@ -92,9 +97,23 @@ def settings_text(t: Translator, event: Event, now: datetime) -> str:
         t("admin-event-link", link=escape(meeting.link or "—")),
         t("admin-event-meeting-id", meeting_id=escape(meeting.id or "—")),
         t("admin-event-passcode", passcode=escape(meeting.passcode or "—")),
-        t("admin-event-reminders", reminders=event.reminders_text or "—"),
+        t("admin-event-reminders", reminders=reminders_text(t, event.reminders) or "—"),
     ]
     return "\n".join(lines)
+
+
+def reminders_text(t: Translator, offsets: Sequence[timedelta]) -> str:
+    """ "за 1 день, за 1 час, за 10 минут" / "1天、1小时、10分钟" rather than "1d, 1h, 10m"."""
+    words = []
+    for offset in offsets:
+        units = [t(f"duration-{unit}", **{unit: n}) for unit, n in duration_parts(offset)]
+        words.append(t("admin-reminder-offset", duration=" ".join(units)))
+    return t("admin-reminder-separator").join(words)
+
+
+def rejected_text(t: Translator, exc: SettingsRejected) -> str:
+    log.info("event change refused: %s", exc.reason)
+    return t("admin-rejected", reason=t(exc.key))
 
 
 def settings_keyboard(t: Translator, event: Event) -> InlineKeyboardMarkup:
@@ -176,12 +195,14 @@ async def on_time_value(
             action=f"set_{data['field']}",
         )
     except SettingsRejected as exc:
-        await message.answer(t("admin-rejected", reason=escape(exc.reason)))
+        await message.answer(rejected_text(t, exc))
         return
     await state.clear()
+    # The plan follows the new times before anything is said: a confirmation lost to flood
+    # control must not leave the plan behind.
+    await reminders.reconcile()
     await message.answer(t("admin-saved"))
     await show_settings(bot, message.chat.id, t, event, clock)
-    await reminders.reconcile()  # the plan follows the new times
 
 
 # --- /setlink --------------------------------------------------------------------------------
@@ -287,11 +308,12 @@ async def on_link_confirm(
             action="set_link",
         )
     except SettingsRejected as exc:
-        await bot.send_message(query.from_user.id, t("admin-rejected", reason=escape(exc.reason)))
+        await bot.send_message(query.from_user.id, rejected_text(t, exc))
         return
-    await bot.send_message(query.from_user.id, t("admin-link-saved"))
-    # Those who already had a link get the new one; the next reminders carry it.
+    # Those who already had a link get the new one; the next reminders carry it. Before the
+    # confirmation: if that is lost to flood control, the announcement still goes.
     await reminders.reconcile()
+    await bot.send_message(query.from_user.id, t("admin-link-saved"))
 
 
 async def on_not_text(message: Message, t: Translator) -> None:

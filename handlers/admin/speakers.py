@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.services.events.catalog import Event, EventCatalog
+from bot.services.registration.countries import country_label
 from db.models import EventRow, Registration, RegistrationStatus, User
 from db.repositories import AuditRepository
 from handlers.admin.callbacks import AdminSpeakerCb
@@ -59,7 +60,7 @@ def speaker_card(t: Translator, reg: Registration, waiting: int) -> str:
             t("admin-speaker-waiting", count=waiting),
             "",
             f"<b>{escape(reg.full_name or '')}</b>",
-            escape(f"{reg.organization or ''}, {reg.city or ''}, {reg.country or ''}"),
+            escape(f"{reg.organization or ''}, {reg.city or ''}, {country_label(t, reg.country)}"),
             t("admin-speaker-topic", topic=escape(reg.talk_topic or "—")),
         ]
     )

@@ -15,14 +15,14 @@ from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.services.classes.export import class_counts, event_feedback, feedback_summary
 from bot.services.events.catalog import Event
+from bot.services.registration.countries import country_label, known_names
 from bot.services.reports.charts import ChartLabels, registrations_chart
-from bot.services.reports.stats import EventStats, event_stats, fold_country
+from bot.services.reports.stats import EventStats, event_stats
 from db.repositories import AuditRepository, EventRepository
 from handlers.admin.common import register_event_action, title
 
 # Day labels under the bars: digits only, so that any font draws them.
 CHART_DATE_FORMATS = {"ru": "%d.%m", "zh": "%m-%d"}
-COUNTRY_BUTTONS = ("country-russia", "country-china")
 
 # --- views -----------------------------------------------------------------------------------
 
@@ -97,13 +97,9 @@ def chart_labels(t: Translator) -> ChartLabels:
 
 
 def country_aliases(i18n: I18n, t: Translator) -> dict[str, str]:
-    """The country buttons store the name in the participant's language: "Россия" and
-    "俄罗斯" are one country, shown in the organizer's language."""
-    return {
-        fold_country(translator(key)): t(key)
-        for key in COUNTRY_BUTTONS
-        for translator in i18n.all()
-    }
+    """A stored code ("RU") and the names of that country in any language ("Россия", "俄罗斯",
+    older rows kept the button's name) are one country, shown in the organizer's language."""
+    return {name: country_label(t, code) for name, code in known_names(i18n.all()).items()}
 
 
 # --- handlers --------------------------------------------------------------------------------
@@ -133,7 +129,7 @@ async def send_stats(
         text += "\n\n" + t(
             "stats-feedback",
             count=feedback.count,
-            average=f"{feedback.average:.2f}",
+            average=feedback.average,  # a number: Fluent writes 4,5 in Russian, 4.5 in Chinese
             comments=feedback.comments,
         )
     if counts.classes:

@@ -25,6 +25,12 @@ admin-cancelled = Отменено, ничего не изменено.
 admin-skip = Пропустить
 admin-saved = ✅ Сохранено.
 admin-rejected = Не сохранено: { $reason }
+admin-err-end-before-start = окончание должно быть позже начала.
+admin-err-deadline-after-end = срок регистрации не может быть позже окончания.
+admin-err-venue-required = для очного мероприятия нужен адрес площадки в файле мероприятий.
+admin-err-link = ссылка должна начинаться с https://
+admin-err-unknown-event = этого мероприятия нет в списке.
+admin-err-other = изменение не согласуется с другими настройками мероприятия.
 admin-need-text = Пришлите, пожалуйста, текст.
 admin-use-buttons = Выберите действие кнопкой под сообщением или отмените командой /cancel.
 
@@ -36,19 +42,47 @@ admin-event-state = Состояние: { $state ->
 admin-event-start = <b>Начало:</b>
 admin-event-end = <b>Окончание:</b>
 admin-event-deadline = <b>Регистрация до:</b>
-admin-event-format = Формат: { $format }
+admin-event-format = Формат: { $format ->
+    [online] онлайн
+    [offline] очно
+   *[hybrid] онлайн и очно
+}
 admin-event-link = Ссылка VooV: { $link }
 admin-event-meeting-id = Идентификатор: { $meeting_id }
 admin-event-passcode = Пароль: { $passcode }
-admin-event-reminders = Напоминания за: { $reminders }
+admin-event-reminders = Напоминания: { $reminders }
+admin-reminder-offset = за { $duration }
+admin-reminder-separator = {", "}
+duration-days = { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+}
+duration-hours = { $hours } { $hours ->
+    [one] час
+    [few] часа
+   *[many] часов
+}
+duration-minutes = { $minutes } { $minutes ->
+    [one] минуту
+    [few] минуты
+   *[many] минут
+}
+duration-seconds = { $seconds } { $seconds ->
+    [one] секунду
+    [few] секунды
+   *[many] секунд
+}
 admin-change-starts-at = 🕙 Изменить начало
 admin-change-ends-at = 🕐 Изменить окончание
 admin-change-registration-deadline = ⏳ Изменить срок регистрации
 admin-ask-time = Пришлите дату и время по Москве в виде <code>2026-05-06 10:00</code> (или с поясом: <code>2026-05-06 15:00 +08:00</code>).
 admin-time-invalid = Не получилось разобрать время. Пример: <code>2026-05-06 10:00</code> (по Москве).
 
-admin-ask-link = Ссылка на конференцию VooV для «{ $event }»: пришлите ссылку, начинающуюся с https://
-admin-link-invalid = Это не похоже на ссылку. Нужна ссылка вида https://voovmeeting.com/... Отменить — /cancel.
+admin-ask-link =
+    Пришлите ссылку на конференцию VooV (начинается с https://).
+    <b>{ $event }</b>
+admin-link-invalid = Это не похоже на ссылку. Нужна ссылка вида https://meeting.tencent.com/dm/… или https://voovmeeting.com/dm/… Отменить — /cancel.
 admin-ask-meeting-id = Идентификатор конференции (например, 123 456 789) или «Пропустить».
 admin-ask-passcode = Пароль конференции или «Пропустить».
 admin-link-summary =
@@ -68,7 +102,9 @@ admin-speaker-declined = Выступление отклонено: { $name }. �
 admin-speaker-decided = По этой заявке уже есть решение.
 admin-speakers-none = Заявок докладчиков, ждущих решения, нет ({ $event }).
 
-admin-broadcast-audience = Рассылка по «{ $event }». Кому отправить?
+admin-broadcast-audience =
+    Рассылка: <b>{ $event }</b>
+    Кому отправить?
 admin-audience = { $audience ->
     [lang-ru] Русскоязычным
     [lang-zh] Китайскоязычным

@@ -43,10 +43,12 @@ report-speaker-status = { $status ->
    *[other] { $status }
 }
 
-export-choose-format = Выгрузка участников «{ $event }». Выберите формат файла:
+export-choose-format =
+    Выгрузка участников: <b>{ $event }</b>
+    Выберите формат файла:
 export-btn-xlsx = 📊 Excel (XLSX)
 export-btn-csv = 📄 CSV (UTF-8)
-export-caption = 📥 Участники «{ $event }»: записей в файле — { $count }.
+export-caption = 📥 Участники: { $event }. Записей в файле: { $count }.
 export-col-id = № регистрации
 export-col-status = Статус
 export-col-full-name = ФИО

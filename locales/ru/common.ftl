@@ -6,11 +6,11 @@ welcome =
     Язык: русский. 中文请点 /language
 
 time-span =
-    🇷🇺 { $msk_date }, { $msk_start }–{ $msk_end } по московскому времени (МСК)
-    🇨🇳 { $bjt_date }, { $bjt_start }–{ $bjt_end } по пекинскому времени
+    🇷🇺 { $msk_date } г., { $msk_start }–{ $msk_end } по московскому времени (МСК)
+    🇨🇳 { $bjt_date } г., { $bjt_start }–{ $bjt_end } по пекинскому времени
 time-moment =
-    🇷🇺 { $msk_date }, { $msk_time } МСК
-    🇨🇳 { $bjt_date }, { $bjt_time } по пекинскому времени
+    🇷🇺 { $msk_date } г., { $msk_time } МСК
+    🇨🇳 { $bjt_date } г., { $bjt_time } по пекинскому времени
 
 event-format = Формат: { $format ->
     [online] онлайн, VooV Meeting (Tencent Meeting)
@@ -83,7 +83,7 @@ language-set = Язык: русский
 language-next = Продолжить: /start
 
 unknown-command = Такой команды нет. Список команд — /help
-not-understood = Я не понял сообщение. Зарегистрироваться или посмотреть регистрацию — /start, все команды — /help.
+not-understood = Не удалось распознать сообщение. Зарегистрироваться или посмотреть регистрацию — /start, все команды — /help.
 action-cancelled = Действие отменено, ничего не изменено.
 nothing-to-cancel = Сейчас нечего прерывать: анкета не заполняется. Отменить участие — /unregister.
 group-write-private = Регистрация проходит в личном чате с ботом — там ваши данные не увидят другие участники группы.
@@ -91,10 +91,12 @@ group-write-private = Регистрация проходит в личном ч
 err-stale-button = Эта кнопка уже не действует.
 err-unexpected = Извините, что-то пошло не так. Попробуйте ещё раз чуть позже — введённые данные не потерялись. Если ошибка повторится, напишите организаторам: /contacts
 err-generic = Не получилось выполнить действие.
-err-registration-closed = Регистрация на «{ $event }» закрыта: срок подачи заявок истёк.
+err-registration-closed =
+    Регистрация закрыта — срок подачи заявок истёк.
+    <b>{ $event }</b>
 err-registration-closed-short = Регистрация на это мероприятие закрыта.
-err-event-over = Мероприятие «{ $event }» уже прошло.
-err-already-registered = Вы уже зарегистрированы на «{ $event }». Посмотреть или изменить данные — /me и /edit.
+err-event-over = Мероприятие уже прошло: <b>{ $event }</b>.
+err-already-registered = Вы уже зарегистрированы: <b>{ $event }</b>. Посмотреть или изменить данные — /me и /edit.
 err-unknown-event = Этого мероприятия больше нет в списке. Откройте /start.
 err-not-registered = У вас нет активной регистрации, которую можно изменить или отменить. Зарегистрироваться — /start.
 err-form-incomplete = Анкета заполнена не полностью. Начните заново: /start

@@ -25,6 +25,12 @@ admin-cancelled = 已取消，未做任何更改。
 admin-skip = 跳过
 admin-saved = ✅ 已保存。
 admin-rejected = 未保存：{ $reason }
+admin-err-end-before-start = 结束时间必须晚于开始时间。
+admin-err-deadline-after-end = 报名截止时间不能晚于结束时间。
+admin-err-venue-required = 线下活动须在活动配置文件中填写会场地址。
+admin-err-link = 链接必须以 https:// 开头。
+admin-err-unknown-event = 该活动已不在列表中。
+admin-err-other = 此项修改与活动的其他设置不一致。
 admin-need-text = 请发送文字。
 admin-use-buttons = 请点击消息下方的按钮，或发送 /cancel 取消。
 
@@ -36,20 +42,30 @@ admin-event-state = 状态：{ $state ->
 admin-event-start = <b>开始时间：</b>
 admin-event-end = <b>结束时间：</b>
 admin-event-deadline = <b>报名截止：</b>
-admin-event-format = 形式：{ $format }
+admin-event-format = 形式：{ $format ->
+    [online] 线上
+    [offline] 线下
+   *[hybrid] 线上与线下同步
+}
 admin-event-link = 会议链接：{ $link }
 admin-event-meeting-id = 会议号：{ $meeting_id }
 admin-event-passcode = 会议密码：{ $passcode }
 admin-event-reminders = 提前提醒：{ $reminders }
+admin-reminder-offset = { $duration }
+admin-reminder-separator = 、
+duration-days = { $days }天
+duration-hours = { $hours }小时
+duration-minutes = { $minutes }分钟
+duration-seconds = { $seconds }秒
 admin-change-starts-at = 🕙 修改开始时间
 admin-change-ends-at = 🕐 修改结束时间
 admin-change-registration-deadline = ⏳ 修改报名截止时间
 admin-ask-time = 请按莫斯科时间发送日期和时间，格式为 <code>2026-05-06 10:00</code>（也可注明时区：<code>2026-05-06 15:00 +08:00</code>）。
 admin-time-invalid = 无法识别该时间。示例：<code>2026-05-06 10:00</code>（莫斯科时间）。
 
-admin-ask-link = 请发送“{ $event }”的腾讯会议链接（以 https:// 开头）。
-admin-link-invalid = 这似乎不是有效链接，请发送以 https:// 开头的链接。取消请点 /cancel。
-admin-ask-meeting-id = 请发送会议号（例如 123 456 789），或点击“跳过”。
+admin-ask-link = 请发送{ $event }的腾讯会议链接（以 https:// 开头）。
+admin-link-invalid = 这似乎不是有效链接，请发送以 https:// 开头的链接，如 https://meeting.tencent.com/dm/… 或 https://voovmeeting.com/dm/…。取消请发送 /cancel。
+admin-ask-meeting-id = 请发送会议号（例如：123 456 789），或点击“跳过”。
 admin-ask-passcode = 请发送会议密码，或点击“跳过”。
 admin-link-summary =
     请核对：
@@ -63,15 +79,15 @@ admin-speaker-topic = 发言题目：{ $topic }
 admin-speaker-approve = ✅ 通过
 admin-speaker-decline = ❌ 不通过
 admin-speaker-skip = ⏭ 稍后处理
-admin-speaker-approved = 已通过 { $name } 的发言申请，并已通知本人。
-admin-speaker-declined = 未通过 { $name } 的发言申请，并已通知本人。
+admin-speaker-approved = 发言申请已通过：{ $name }。已通知本人。
+admin-speaker-declined = 发言申请未通过：{ $name }。已通知本人。
 admin-speaker-decided = 该申请已处理。
 admin-speakers-none = 暂无待审核的发言申请（{ $event }）。
 
-admin-broadcast-audience = “{ $event }”群发通知。请选择发送对象：
+admin-broadcast-audience = { $event }群发通知。请选择发送对象：
 admin-audience = { $audience ->
-    [lang-ru] 俄语参会者
-    [lang-zh] 中文参会者
+    [lang-ru] 使用俄语界面的参会者
+    [lang-zh] 使用中文界面的参会者
     [teachers] 教师
     [speakers] 发言人
     [online] 线上参会者
@@ -84,8 +100,8 @@ admin-broadcast-preview = ☝️ 收件人将看到以上内容。收件人数�
 admin-broadcast-send = 📣 发送
 admin-broadcast-stop = ⏹ 停止
 admin-broadcast-stopping = 正在停止群发……
-admin-progress = 📣 群发进度：已发送 { $sent } / { $total }
-admin-progress-details = 无法送达：{ $unreachable }，失败：{ $failed }，预计剩余约 { $seconds } 秒
+admin-progress = 📣 群发进度：已发送{ $sent }/{ $total }
+admin-progress-details = 无法送达：{ $unreachable }，失败：{ $failed }，预计剩余约{ $seconds }秒
 admin-report = ✅ <b>群发完成</b>
 admin-report-cancelled = ⏹ <b>群发已停止</b>
 admin-report-sent = 已送达：{ $count } / { $total }

@@ -43,10 +43,10 @@ report-speaker-status = { $status ->
    *[other] { $status }
 }
 
-export-choose-format = 导出“{ $event }”参会者名单，请选择文件格式：
+export-choose-format = 导出{ $event }参会者名单，请选择文件格式：
 export-btn-xlsx = 📊 Excel（XLSX）
 export-btn-csv = 📄 CSV（UTF-8）
-export-caption = 📥 “{ $event }”参会者名单，共 { $count } 条报名记录。
+export-caption = 📥 { $event }参会者名单，共{ $count }条报名记录。
 export-col-id = 报名编号
 export-col-status = 状态
 export-col-full-name = 姓名

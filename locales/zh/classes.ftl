@@ -7,14 +7,14 @@ cmd-classes = 我的班级
 class-intro =
     为班级报名参加<b>{ $event }</b>。
     请先填写您的教师信息，再填写班级名称和学生名单（最多{ $max }人），名单可以直接粘贴文字，也可以发送文件。随时可以发送 /cancel 中止。
-class-ask-teacher-name = 请输入您的姓名（教师）。
-class-ask-country = 国家？
-class-ask-city = 城市？
+class-ask-teacher-name = 请输入您的姓名（将印在感谢信上）。
+class-ask-country = 请输入学校所在国家：
+class-ask-city = 请输入学校所在城市：
 class-ask-school = 请填写学校（或其他单位）的全称。
-class-ask-email = 您的电子邮箱？
+class-ask-email = 请填写您的电子邮箱：
 class-ask-phone = 联系电话（选填），或点击“跳过”。
 class-ask-class-name = 请按学校的写法填写班级名称，例如：初二（3）班。
-class-ask-size = 班级共有多少名学生？请输入1到100之间的数字。
+class-ask-size = 班级共有多少名学生？请输入1到{ $max }之间的数字。
 class-ask-roster =
     请发送学生名单：每行一个姓名，可以直接发送文字，也可以发送文件（.txt、.csv、.xlsx，不超过{ $max_kb } KB）。
     最多{ $max }名学生。姓名将印在证书上，请填写全名。
@@ -23,12 +23,12 @@ class-size-invalid = 请输入1到{ $max }之间的数字。
 class-consent-text =
     <b>个人信息处理同意书</b>
 
-    点击“同意”，即表示我确认有权提供本班学生的信息，并同意国际“胜利继承者”联盟为参会及颁发证书之目的处理我本人及学生的信息（姓名、学校、班级）。除主办方外，上述信息不会提供给任何第三方。您可以随时发送 /delete_me 撤回同意并删除信息。
+    点击“同意”，即表示我确认有权提供本班学生的信息，并同意国际“胜利继承者”联盟为参会及颁发证书之目的处理我本人及学生的信息（教师姓名、电子邮箱、电话，所在国家和城市，学校及班级名称，学生姓名）。除主办方外，上述信息不会提供给任何第三方。您可以随时发送 /delete_me 撤回同意并删除信息。
 class-summary =
     <b>请核对班级报名信息</b>
 
     教师：{ $teacher }
-    学校：{ $school }
+    学校：{ $school }（{ $city }，{ $country }）
     电子邮箱：{ $email }
     电话：{ $phone }
     班级：{ $class_name }
@@ -42,7 +42,7 @@ class-btn-decline = 不同意
 class-btn-confirm = ✅ 确认报名
 class-btn-cancel = ✖️ 取消
 class-registered =
-    🎉 班级<b>{ $class_name }</b>报名成功，名单共{ $count }人。
+    🎉 <b>{ $class_name }</b>报名成功，名单共{ $count }人。
 
     1️⃣ 请将机器人添加到班级的 Telegram 群组，会议提醒和入会链接将以一条消息发送到群里：
     { $group_link }
@@ -55,10 +55,10 @@ class-roster-size = 名单人数应为1到{ $max }人。
 class-not-found = 未找到该班级，或该班级已无法修改。
 class-student-not-found = 该学生已不在名单中。
 class-link-invalid = 班级链接无效或该班级已取消报名，请向老师索取新链接。
-class-join-ask-name = 您正在加入班级<b>{ $class_name }</b>（{ $school }，教师：{ $teacher }）。请输入您的全名，证书上将使用此姓名。
+class-join-ask-name = 您正在加入<b>{ $class_name }</b>（{ $school }，教师：{ $teacher }）。请输入您的姓名（姓在前、名在后，中间不加空格），证书上将使用此姓名。
 class-join-sent = 申请已发送给老师（{ $teacher }），确认后我们会通知您。
 class-join-already = 您已在该班级名单中：{ $name }。
-class-join-request = 有学生申请加入班级{ $class_name }：<b>{ $name }</b>。
+class-join-request = 有学生申请加入{ $class_name }：<b>{ $name }</b>。
 class-join-approve = ✅ 同意加入
 class-join-decline = ❌ 拒绝
 class-join-decided = 该申请已处理。
@@ -66,12 +66,12 @@ class-join-approved = ✅ 老师已将您加入班级名单：{ $name }。
 class-join-declined = 老师未确认您的申请（{ $name }）。如有误，请联系老师。
 class-join-approved-teacher = 已加入名单：{ $name }。
 class-join-declined-teacher = 已拒绝申请：{ $name }。
-group-bound = ✅ 本群已与班级“{ $class_name }”绑定。会议提醒和入会链接将发送到本群。
-group-bound-teacher = 群组“{ $group }”已与班级“{ $class_name }”绑定。
+group-bound = ✅ 本群已与{ $class_name }绑定。会议提醒和入会链接将发送到本群。
+group-bound-teacher = 群组<b>{ $group }</b>已与{ $class_name }绑定。
 group-bind-not-allowed = 只有该班老师或群管理员可以将群组与班级绑定。
-group-unbound = 机器人已被移出群组“{ $group }”，该群与班级“{ $class_name }”的绑定已解除。如需重新绑定，请通过 /classes 中的链接重新添加机器人。
+group-unbound = 机器人已被移出群组<b>{ $group }</b>，该群与{ $class_name }的绑定已解除。如需重新绑定，请通过 /classes 中的链接重新添加机器人。
 
-classes-none = 您还没有报名的班级。为班级报名请点 /class。
+classes-none = 您还没有报名的班级。为班级报名请发送 /class。
 classes-card =
     👩‍🏫 <b>{ $class_name }</b>，{ $school }
     名单人数：{ $count }，待确认：{ $pending }
@@ -83,7 +83,7 @@ classes-btn-remove = ➖ 删除学生
 classes-btn-replace = 🔄 替换名单
 classes-btn-links = 🔗 链接
 classes-btn-cancel = ❌ 取消班级报名
-classes-students = 班级{ $class_name }名单（⏳ 表示待确认）：
+classes-students = { $class_name }学生名单（⏳ 表示待确认）：
 classes-ask-rename = 请输入新的班级名称：
 classes-ask-add = 请发送新学生的姓名，每行一个，可以发送文字或文件。
 classes-ask-replace = 请发送完整的新名单（文字或文件），它将替换现有名单。
@@ -92,7 +92,8 @@ classes-removed = 已删除：{ $name }
 classes-saved = ✅ 已保存。
 classes-added = ✅ 已添加学生：{ $count }名。
 classes-replaced = ✅ 名单已替换，共{ $count }名学生。
-classes-cancelled = 班级{ $class_name }的报名已取消。
+classes-cancelled = { $class_name }的报名已取消。
+classes-already-cancelled = 该班级的报名已取消。
 
 export-col-class-id = 班级编号
 export-col-class-name = 班级

@@ -3,14 +3,15 @@
 welcome =
     您好！这里是“我们共同的胜利”国际科学实践视频会议的官方机器人。
     您可以在此报名参会、接收会议提醒和会议链接，会后领取参会证书。
-    当前语言：中文。切换语言请点 /language
+    当前语言：中文。切换语言请发送 /language
+    Русский язык — /language
 
 time-span =
-    🇷🇺 莫斯科时间：{ $msk_date } { $msk_start }–{ $msk_end }
-    🇨🇳 北京时间：{ $bjt_date } { $bjt_start }–{ $bjt_end }
+    🇨🇳 { $bjt_date } { $bjt_start }—{ $bjt_end }（北京时间）
+    🇷🇺 { $msk_date } { $msk_start }—{ $msk_end }（莫斯科时间）
 time-moment =
-    🇷🇺 莫斯科时间：{ $msk_date } { $msk_time }
-    🇨🇳 北京时间：{ $bjt_date } { $bjt_time }
+    🇨🇳 { $bjt_date } { $bjt_time }（北京时间）
+    🇷🇺 { $msk_date } { $msk_time }（莫斯科时间）
 
 event-format = 参会形式：{ $format ->
     [online] 线上，腾讯会议（VooV Meeting）
@@ -42,7 +43,7 @@ help =
     /class — 为班级报名（教师）
     /classes — 我的班级
     /unregister — 取消报名
-    /language — 切换语言
+    /language — 切换语言 / Язык
     /contacts — 主办方联系方式
     /certificate — 我的参会证书
     /verify — 按编号查验证书
@@ -50,7 +51,7 @@ help =
     /delete_me — 删除我的个人信息
     /help — 查看本帮助
 
-    会议开始前，机器人会发送提醒，并同时注明莫斯科时间和北京时间。腾讯会议链接将在临近开始时发送。
+    会议开始前，机器人会发送提醒，并同时注明北京时间和莫斯科时间。腾讯会议链接将在临近开始时发送。
 
 cmd-link = 会议链接
 cmd-reminders = 开启或关闭提醒
@@ -58,43 +59,43 @@ cmd-start = 会议介绍与报名
 cmd-me = 我的报名
 cmd-edit = 修改报名信息
 cmd-unregister = 取消报名
-cmd-language = 切换语言
+cmd-language = 切换语言 / Язык
 cmd-contacts = 主办方联系方式
 cmd-help = 帮助
 cmd-cancel = 中止填写
 cmd-delete-me = 删除我的信息
 
 btn-register = 📝 立即报名
-btn-language = 🌐 语言
+btn-language = 🌐 语言 / Язык
 btn-contacts = 📞 联系方式
 btn-menu-me = 📋 我的报名
 btn-menu-edit = ✏️ 修改信息
 btn-menu-unregister = ❌ 取消报名
-btn-menu-language = 🌐 语言
+btn-menu-language = 🌐 语言 / Язык
 btn-menu-contacts = 📞 联系方式
 btn-menu-help = ❓ 帮助
 btn-menu-link = 🔗 会议链接
 btn-menu-mute = 🔔 开启/关闭提醒
 btn-open-private = 打开机器人
-btn-keep = 不用了，保持不变
+btn-keep = 否，保持不变
 
-language-choose = 请选择语言：
+language-choose = 请选择语言 / Выберите язык：
 language-set = 已切换为中文
-language-next = 继续请点 /start
+language-next = 继续请发送 /start
 
-unknown-command = 没有这个命令。查看全部命令请点 /help
-not-understood = 抱歉，没有看懂您的消息。报名或查看报名请点 /start，全部命令请点 /help。
+unknown-command = 无法识别该命令。查看全部命令请发送 /help。
+not-understood = 抱歉，无法识别您的消息。报名或查看报名请发送 /start，查看全部命令请发送 /help。
 action-cancelled = 操作已取消，未做任何更改。
-nothing-to-cancel = 您目前没有正在填写的报名表。如需取消报名，请点 /unregister。
+nothing-to-cancel = 您目前没有正在填写的报名表。如需取消报名，请发送 /unregister。
 group-write-private = 报名请在与机器人的私聊中进行，以免群内其他成员看到您的个人信息。
 
 err-stale-button = 此按钮已失效。
-err-unexpected = 抱歉，系统出了点问题。请稍后再试，您已填写的信息不会丢失。如问题仍然存在，请联系主办方：/contacts
+err-unexpected = 抱歉，系统出现异常。请稍后再试，您已填写的信息不会丢失。如问题仍然存在，请联系主办方：/contacts
 err-generic = 操作未能完成。
-err-registration-closed = “{ $event }”的报名已截止。
+err-registration-closed = { $event }的报名已截止。
 err-registration-closed-short = 该活动的报名已截止。
-err-event-over = “{ $event }”已经结束。
-err-already-registered = 您已报名“{ $event }”。查看或修改信息请点 /me 或 /edit。
-err-unknown-event = 该活动已不在列表中，请点 /start 重新查看。
-err-not-registered = 您没有可以修改或取消的有效报名。报名请点 /start。
-err-form-incomplete = 报名表尚未填写完整，请点 /start 重新开始。
+err-event-over = { $event }已经结束。
+err-already-registered = 您已报名{ $event }。查看或修改信息请发送 /me 或 /edit。
+err-unknown-event = 该活动已不在列表中，请发送 /start 重新查看。
+err-not-registered = 您没有可以修改或取消的有效报名。报名请发送 /start。
+err-form-incomplete = 报名表尚未填写完整，请发送 /start 重新开始。

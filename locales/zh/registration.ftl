@@ -4,9 +4,9 @@ form-intro =
     报名参加<b>{ $event }</b>。
     接下来有几个简短的问题，大约需要两分钟。随时可以发送 /cancel 中止填写。
 form-welcome-back = 欢迎回来！以下是您上次报名时填写的信息，请核对，如有需要可以修改。
-form-in-progress = 您的报名表还没有填完，我们接着上次的地方继续。中止填写请点 /cancel
+form-in-progress = 您的报名表尚未填写完毕，将从上次中断处继续。中止填写请发送 /cancel。
 
-ask-full-name = 请输入您的姓名全称（将按此印在参会证书上），{ $min }–{ $max }个字符。
+ask-full-name = 请输入您的姓名（将原样印在参会证书上），{ $min }–{ $max }个字符。中文姓名请姓在前、名在后，中间不加空格，如：王小明。
 ask-country = 您来自哪个国家？请选择或直接输入国家名称。
 ask-city = 您所在的城市是？（{ $min }–{ $max }个字符）
 ask-organization = 您所在的单位是？如学校、高校、博物馆或社会团体，请填写全称（{ $min }–{ $max }个字符）。
@@ -37,11 +37,13 @@ role-teacher = 教师
 role-veteran = 老战士
 role-historian = 历史学者
 role-family = 参战者家属
+role-compatriot = 海外同胞
 role-other = 其他
 format-online = 💻 线上（腾讯会议）
 format-offline = 🏛 线下
-country-russia = 俄罗斯
-country-china = 中国
+# 国家按 ISO 3166 代码存储，按读者的语言显示。
+country-RU = 俄罗斯
+country-CN = 中国
 
 answer-yes = 是
 answer-no = 否
@@ -57,17 +59,17 @@ consent-text =
     点击“同意”，即表示我同意国际“胜利继承者”联盟处理我在报名表中填写的个人信息（姓名、国家、城市、单位、电子邮箱、电话），用于会议报名、向我发送会议相关信息以及颁发参会证书。除会议主办方外，上述信息不会提供给任何第三方。本同意在撤回之前持续有效；您可以随时发送 /delete_me 撤回同意并删除个人信息。
 btn-consent-accept = ✅ 同意
 btn-consent-decline = 不同意
-consent-declined = 未经您同意处理个人信息，我们无法为您办理报名。您的信息未被保存。如改变主意，请点 /start。
+consent-declined = 未经您同意处理个人信息，我们无法为您办理报名。您的信息未被保存。如改变主意，请发送 /start。
 
 summary-line = <b>{ $label }：</b>{ $value }
 summary-title = <b>请核对您的报名信息</b>
 summary-title-edit = <b>您的报名信息</b>
-summary-hint = 信息无误请点“确认”。如需修改，请点击相应的项目。
-summary-hint-edit = 点击要修改的项目，修改完成后点“确认”保存。
+summary-hint = 信息无误请点击“确认”。如需修改，请点击相应的项目。
+summary-hint-edit = 点击要修改的项目，修改完成后点击“确认”保存。
 btn-confirm = ✅ 确认
 btn-cancel-form = ✖️ 取消
 btn-edit-field = ✏️ { $field }
-form-cancelled = 已中止填写，未保存任何信息。重新开始请点 /start。
+form-cancelled = 已中止填写，未保存任何信息。重新开始请发送 /start。
 
 registered = 🎉 您已成功报名<b>{ $event }</b>！
 registered-next = 会议开始前，机器人会向您发送提醒和会议链接。您可以通过下方菜单查看或修改报名信息。

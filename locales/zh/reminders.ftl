@@ -7,7 +7,7 @@ countdown-hours-minutes = { $hours }小时{ $minutes }分钟后
 countdown-minutes = { $minutes }分钟后
 
 reminder-before = 🔔 提醒：<b>{ $event }</b>将于{ $countdown }开始。
-reminder-start = 🎬 会议开始了！<b>{ $event }</b>现在开始。
+reminder-start = 🎬 <b>{ $event }</b>现在开始！
 reminder-venue = 🏛 欢迎您前往线下会场：{ $venue }
 reminder-link-later = 会议链接将在临近开始时发送给您。
 
@@ -19,11 +19,11 @@ link-howto = 点击链接，或打开腾讯会议（VooV Meeting）应用输入�
 link-not-published = 主办方尚未公布会议链接，公布后机器人会第一时间发送给您。
 link-for-event = <b>{ $event }</b>
 link-comes-later = 🔗 会议链接将在以下时间前发送给您：
-link-no-registration = 会议链接仅发送给已报名的参会者。报名请点 /start。
-link-changed = ⚠️ “{ $event }”的会议链接已更新，请使用新链接：
-link-published = 🔗 “{ $event }”的会议链接已公布：
+link-no-registration = 会议链接仅发送给已报名的参会者。报名请发送 /start。
+link-changed = ⚠️ { $event }的会议链接已更新，请使用新链接：
+link-published = 🔗 { $event }的会议链接已公布：
 
-reminders-muted = 🔕 已关闭会议提醒。包含会议链接的消息仍会照常发送。重新开启请点 /reminders。
+reminders-muted = 🔕 已关闭会议提醒。包含会议链接的消息仍会照常发送。重新开启请发送 /reminders。
 reminders-on = 🔔 已开启会议提醒。
 
 calendar-caption = 📅 将会议添加到日历：打开此文件即可导入谷歌日历、苹果日历或 Outlook。
@@ -35,3 +35,4 @@ checkin-done = ✅ 签到成功，感谢您的参与！
 checkin-already = 您已签到。
 checkin-not-registered = 仅已报名的参会者可以签到。
 checkin-closed = 只能在会议进行期间签到。
+checkin-not-here = 此按钮用于班级签到，仅在本班群内有效。

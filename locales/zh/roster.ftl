@@ -4,30 +4,30 @@
 # $first：名单中的前几个姓名，每行一个，已转义。
 # $duplicates_count：重复的姓名数；$empty_count：跳过的空行数。
 roster-preview =
-    📋 <b>学生名单</b>识别结果：共 { $count } 人。
+    📋 <b>学生名单</b>识别结果：共{ $count }人。
 
     { $first }
 
     { $duplicates_count ->
         [0] 没有重复的姓名。
-       *[other] 有 { $duplicates_count } 个姓名重复出现，每个姓名只保留一次。
+       *[other] 有{ $duplicates_count }个姓名重复出现，每个姓名只保留一次。
     }{ $empty_count ->
         [0] 没有空行。
-       *[other] 已跳过 { $empty_count } 个空行。
+       *[other] 已跳过{ $empty_count }个空行。
     }
     请核对名单是否正确。
 
-# $rows：行号，例如“3, 7”或“12–15”。
-roster-duplicate-line = 🔁 { $name }：第 { $rows } 行重复，名单中只保留一次。
-roster-empty-rows-line = 已跳过 { $count } 个空行：第 { $rows } 行。
-roster-header-line = 已跳过 { $count } 行标题（第 { $rows } 行），未计入名单。
-roster-more-bad-rows = 另有 { $count } 行也需要修改：第 { $rows } 行。
+# $rows：行号，例如“3、7”或“12–15”。
+roster-duplicate-line = 🔁 { $name }：第{ $rows }行重复，名单中只保留一次。
+roster-empty-rows-line = 已跳过{ $count }个空行：第{ $rows }行。
+roster-header-line = 已跳过{ $count }行标题（第{ $rows }行），未计入名单。
+roster-more-bad-rows = 另有{ $count }行也需要修改：第{ $rows }行。
 
 ## 错误提示。
 
 roster-empty = 名单中没有找到任何姓名。请发送学生名单，每行一个姓名：可以直接粘贴到消息中，也可以发送 .txt、.csv 或 .xlsx 文件。
-roster-too-many = 名单中共有 { $count } 个姓名，每个班级最多可登记 { $max } 名学生。请将名单拆分为几个班级，或删除多余的行后重新发送。
-roster-file-too-large = 文件过大（{ $size_kb } KB），上限为 { $max_kb } KB。一个班级的名单远用不了这么大：请删除文件中的多余内容（如图片、其他工作表），或直接将名单粘贴到消息中。
+roster-too-many = 名单中共有{ $count }个姓名，每个班级最多可登记{ $max }名学生。请将名单拆分为几个班级，或删除多余的行后重新发送。
+roster-file-too-large = 文件过大（{ $size_kb } KB），上限为{ $max_kb } KB。班级名单通常远小于此限制，请删除文件中的多余内容（如图片、其他工作表），或直接将名单粘贴到消息中。
 roster-unsupported-type = { $extension ->
         [none] 无法读取没有扩展名的文件。
        *[other] 暂不支持 { $extension } 格式的文件。
@@ -35,7 +35,7 @@ roster-unsupported-type = { $extension ->
 roster-binary = 该文件不是文本文件，可能是图片或其他格式的文档。请发送 .txt、.csv 或 .xlsx 格式的学生名单，或直接将名单粘贴到消息中。
 roster-bad-encoding = 无法识别文件的文字编码。请将文件另存为 UTF-8 编码（记事本：“文件”→“另存为”→“编码：UTF-8”）后重新发送，或直接将名单粘贴到消息中。
 roster-bad-xlsx = 无法打开该表格：文件已损坏，或并非真正的 .xlsx 文件。请用 Excel 打开后另存为“Excel 工作簿（.xlsx）”再重新发送，或直接将名单粘贴到消息中。
-roster-bad-row = 第 { $row } 行：{ $reason ->
+roster-bad-row = 第{ $row }行：{ $reason ->
         [no-letters] 姓名中没有任何文字。
         [digits-only] 该行只有数字，不是姓名。
         [digits] 姓名中含有数字。请只保留姓名，删除班级、日期等信息。
@@ -46,5 +46,5 @@ roster-bad-row = 第 { $row } 行：{ $reason ->
         [csv] CSV 文件中该行格式有误，请检查引号。
        *[other] 该行内容不像是姓名。
     }请修改名单后重新发送。
-roster-name-too-short = 第 { $row } 行：姓名过短，至少需要 { $min } 个字符。请修改名单后重新发送。
-roster-name-too-long = 第 { $row } 行：姓名超过 { $max } 个字符。请只保留姓名，修改名单后重新发送。
+roster-name-too-short = 第{ $row }行：姓名过短，至少需要{ $min }个字符。请修改名单后重新发送。
+roster-name-too-long = 第{ $row }行：姓名超过{ $max }个字符。请只保留姓名，修改名单后重新发送。

@@ -21,6 +21,8 @@ from datetime import date, time, timedelta
 from pathlib import PurePath
 from typing import Any
 
+from bot.services.registration.form import SPACE_IN_CHINESE
+
 MAX_STUDENTS = 100
 MAX_FILE_BYTES = 1_048_576  # 1 MB
 NAME_MIN_LENGTH = 2
@@ -98,16 +100,24 @@ class Roster:
         }
 
 
-def format_rows(rows: Iterable[int], limit: int = 10) -> str:
-    """Row numbers for a message: "3, 7, 12–15", at most `limit` items, then "…"."""
+# A list of numbers takes ", " in Russian and the enumeration comma "、" in Chinese.
+_LIST_SEPARATORS = {"ru": ", ", "zh": "、"}
+
+
+def format_rows(rows: Iterable[int], limit: int = 10, lang: str = "ru") -> str:
+    """Row numbers for a message: "3, 7, 12–15" ("3、7、12–15" in Chinese), at most `limit`
+    items, then "…"."""
     spans: list[tuple[int, int]] = []
     for row in sorted(set(rows)):
         if spans and row == spans[-1][1] + 1:
             spans[-1] = (spans[-1][0], row)
         else:
             spans.append((row, row))
-    items = [str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}–{b}" for a, b in spans]
-    return ", ".join(items[:limit]) + (", …" if len(items) > limit else "")
+    items: list[str] = []
+    for a, b in spans:
+        items += [str(a)] if a == b else [str(a), str(b)] if b == a + 1 else [f"{a}–{b}"]
+    separator = _LIST_SEPARATORS.get(lang, ", ")
+    return separator.join(items[:limit] + (["…"] if len(items) > limit else []))
 
 
 # --- entry points -------------------------------------------------------------------------
@@ -158,9 +168,7 @@ def file_extension(filename: str) -> str:
 # --- names --------------------------------------------------------------------------------
 
 _SPACES = re.compile(r"\s+")
-_CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
-# Chinese names have no spaces; lists pad two-character names to align them ("王　芳").
-_SPACE_IN_CHINESE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"))
 # "1. ", "1) ", "1.", "№1 ", "№ 12 - ", "1、" (Chinese lists), "１．" (full-width), "3 " (a number
 # column pasted from a spreadsheet): never part of a name.
@@ -185,7 +193,7 @@ def clean_name(raw: str) -> str:
         value = _strip_prefix(_BULLET, value)
         value = _strip_prefix(_NUMBERING, value)
         value = value.rstrip(",;").strip()
-    return _SPACE_IN_CHINESE.sub("", value)
+    return SPACE_IN_CHINESE.sub("", value)
 
 
 def _strip_prefix(pattern: re.Pattern[str], value: str) -> str:

@@ -38,6 +38,15 @@ class EventState(StrEnum):
     OVER = "over"  # the event has ended; kept for history and certificates
 
 
+class EventRuleError(ValueError):
+    """A rule an event breaks; `key` names the Fluent message that explains it to organizers
+    (the English text is for the events file check, read by operators)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -60,7 +69,7 @@ class Meeting(_Strict):
     def _https(cls, value: str) -> str:
         value = value.strip()
         if value and not re.match(r"^https://[^\s/]+\.[^\s]+$", value):
-            raise ValueError("must be an https:// link or empty")
+            raise EventRuleError("admin-err-link", "must be an https:// link or empty")
         return value
 
 
@@ -76,6 +85,8 @@ class Contacts(_Strict):
 class Event(_Strict):
     slug: str = Field(pattern=SLUG_PATTERN)
     title: Localized
+    # Where space is short (buttons, file captions): «Наша общая Победа» for the full title.
+    short_title: Localized | None = None
     description: Localized
     starts_at: AwareDatetime
     ends_at: AwareDatetime
@@ -118,12 +129,21 @@ class Event(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Event:
         if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
+            raise EventRuleError("admin-err-end-before-start", "ends_at must be after starts_at")
         if self.registration_deadline is not None and self.registration_deadline > self.ends_at:
-            raise ValueError("registration_deadline must not be after ends_at")
+            raise EventRuleError(
+                "admin-err-deadline-after-end", "registration_deadline must not be after ends_at"
+            )
         if self.format is not EventFormat.ONLINE and self.venue is None:
-            raise ValueError(f"venue (ru and zh) is required for a {self.format} event")
+            raise EventRuleError(
+                "admin-err-venue-required",
+                f"venue (ru and zh) is required for a {self.format} event",
+            )
         return self
+
+    def short_name(self, lang: str) -> str:
+        """The short title if the events file gives one, else the full title."""
+        return (self.short_title or self.title).get(lang)
 
     @property
     def deadline(self) -> datetime:

@@ -21,6 +21,18 @@ def parse_duration(text: str) -> timedelta:
     return total
 
 
+def duration_parts(delta: timedelta) -> list[tuple[str, int]]:
+    """The non-zero units of a duration, largest first: [("days", 1), ("hours", 6)]. Messages
+    to people name each unit in words (bot/i18n keys `duration-days`...)."""
+    seconds = int(delta.total_seconds())
+    parts = []
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60), ("seconds", 1)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append((unit, amount))
+    return parts
+
+
 def format_duration(delta: timedelta) -> str:
     """The inverse of parse_duration, for messages to operators ("1d", "1h30m")."""
     seconds = int(delta.total_seconds())

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.services.events.catalog import Event, EventCatalog
+from bot.services.events.catalog import Event, EventCatalog, EventRuleError
 from db.repositories import AuditRepository, EventRepository
 
 # What organizers may change from the chat; the rest stays the events file's business.
@@ -21,11 +21,13 @@ MEETING_FIELDS = ("link", "id", "passcode")
 
 
 class SettingsRejected(Exception):
-    """The change would make an invalid event; `reason` says why, in the validator's words."""
+    """The change would make an invalid event. `key` names the Fluent message that tells
+    organizers why; `reason` is the validator's own words, for the log."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, key: str, reason: str = "") -> None:
+        super().__init__(reason or key)
+        self.key = key
+        self.reason = reason or key
 
 
 def with_overrides(event: Event, overrides: dict[str, Any]) -> Event:
@@ -41,12 +43,20 @@ def with_overrides(event: Event, overrides: dict[str, Any]) -> Event:
     try:
         return Event.model_validate(data)
     except ValidationError as exc:
-        raise SettingsRejected("; ".join(_describe(e) for e in exc.errors())) from None
+        errors = exc.errors()
+        reason = "; ".join(_describe(e) for e in errors)
+        raise SettingsRejected(_message_key(errors[0]), reason) from None
 
 
 def _describe(error: Any) -> str:
     where = ".".join(str(p) for p in error["loc"]) or "event"
     return f"{where}: {str(error['msg']).removeprefix('Value error, ')}"
+
+
+def _message_key(error: Any) -> str:
+    """The known rules name their message; anything else gets a general one."""
+    cause = error.get("ctx", {}).get("error")
+    return cause.key if isinstance(cause, EventRuleError) else "admin-err-other"
 
 
 async def apply_stored_overrides(session: AsyncSession, catalog: EventCatalog) -> None:
@@ -72,7 +82,7 @@ async def change_event(
     event = catalog.get(slug)
     row = await EventRepository(session).by_slug(slug)
     if event is None or row is None:
-        raise SettingsRejected(f"unknown event {slug}")
+        raise SettingsRejected("admin-err-unknown-event", f"unknown event {slug}")
     stored = {**(row.overrides or {}), **_jsonable(changes)}
     changed = with_overrides(event, _jsonable(changes))
     row.overrides = stored
@@ -99,7 +109,7 @@ def parse_link_command(text: str) -> dict[str, str]:
     passcode is the last word when more than one word follows the link."""
     parts = text.split()
     if not parts or not _LINK.match(parts[0]):
-        raise SettingsRejected("link must be an https:// URL")
+        raise SettingsRejected("admin-err-link", "link must be an https:// URL")
     rest = parts[1:]
     meeting_id, passcode = "", ""
     if len(rest) == 1:

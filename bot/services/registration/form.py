@@ -34,6 +34,7 @@ class Role(StrEnum):
     VETERAN = "veteran"
     HISTORIAN = "historian"
     FAMILY = "family"
+    COMPATRIOT = "compatriot"  # соотечественник за рубежом / 海外同胞
     OTHER = "other"
 
 
@@ -58,7 +59,8 @@ OPTIONAL_FIELDS = frozenset({Field.PHONE})
 
 # Bumped whenever the consent text in locales/*/registration.ftl changes in meaning; stored with
 # every registration so organizers know which text a person agreed to.
-CONSENT_VERSION = "2025-08-v1"
+# v2: the text names its button («Даю согласие»); the class text lists every field it processes.
+CONSENT_VERSION = "2026-11-v2"
 
 
 class Invalid(Exception):
@@ -96,6 +98,9 @@ def apply_answer(answers: dict[str, Any], field: Field, value: Any) -> dict[str,
 
 
 _SPACES = re.compile(r"\s+")
+_CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+# Chinese names have no spaces; lists pad two-character names to align them ("王　芳").
+SPACE_IN_CHINESE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 
 
 def _clean(text: str) -> str:
@@ -133,6 +138,19 @@ def validate_text(field: Field, raw: str) -> str:
         raise Invalid("err-need-letters")
     if field is Field.FULL_NAME and any(ch.isdigit() for ch in value):
         raise Invalid("err-name-digits")
+    if field is Field.FULL_NAME:
+        return tidy_name(value)
+    return value
+
+
+def tidy_name(value: str) -> str:
+    """A name as it should be printed: "王 小明" → "王小明"; "иванова мария" and "ИВАНОВА МАРИЯ"
+    → "Иванова Мария". A name typed in mixed case is kept as typed (McDonald, ван Гог), and
+    Hanzi are never changed."""
+    value = SPACE_IN_CHINESE.sub("", value)
+    cased = [ch for ch in value if ch.lower() != ch.upper()]
+    if cased and (all(ch.islower() for ch in cased) or all(ch.isupper() for ch in cased)):
+        value = value.title()
     return value
 
 
