@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from icalendar import Alarm, Calendar
-from icalendar import Event as VEvent
-
 from bot.services.events.catalog import Event
 
 PRODID = "-//Nasha obshchaya Pobeda//conference bot//RU"
@@ -25,6 +22,10 @@ def event_ics(
     now: datetime,
     uid_domain: str = "victory-conference-bot",
 ) -> bytes:
+    # Imported here, at the first calendar file: an idle bot need not hold the library.
+    from icalendar import Alarm, Calendar
+    from icalendar import Event as VEvent
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

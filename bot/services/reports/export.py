@@ -16,12 +16,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-import xlsxwriter  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.services.events.timefmt import MOSCOW
+from bot.services.registration.countries import country_label
 from db.models import Registration
 
 # Sheet names are stable identifiers that scripts may rely on, never translated.
@@ -81,7 +81,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("export-col-id", lambda r, t: r.id),
     Column("export-col-status", _status),
     Column("export-col-full-name", lambda r, t: r.full_name, personal=True),
-    Column("export-col-country", lambda r, t: r.country, personal=True),
+    Column("export-col-country", lambda r, t: country_label(t, r.country), personal=True),
     Column("export-col-city", lambda r, t: r.city, personal=True),
     Column("export-col-organization", lambda r, t: r.organization, personal=True),
     Column("export-col-role", _role),
@@ -179,6 +179,9 @@ def _csv_text(cell: Cell) -> str:
 
 
 def to_xlsx(table: Table, *more: Table) -> bytes:
+    # Imported at the first export: an idle bot need not hold the library (bench/memory.py).
+    import xlsxwriter  # type: ignore[import-untyped]
+
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, XLSX_OPTIONS)
     header_format = workbook.add_format(

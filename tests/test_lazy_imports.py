@@ -1,0 +1,97 @@
+"""Heavy libraries stay out of a bot that does not need them yet (see bench/memory.py for what
+each costs): charts, spreadsheets, PDF and images, calendar files, the Redis client, PostgreSQL
+and Alembic are imported by the code that uses them, at its first use. Each check runs a fresh
+interpreter, because this test process has imported everything already."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.engine import create_engine
+from db.migrate import alembic_config, head_revision, upgrade
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Not needed until an organizer asks for a chart or a file, a certificate is drawn, someone
+# registers (the calendar file), Redis or PostgreSQL is configured, or a migration is due.
+LAZY = (
+    "matplotlib",
+    "openpyxl",
+    "xlsxwriter",
+    "reportlab",
+    "pypdf",
+    "PIL",
+    "icalendar",
+    "redis",
+    "asyncpg",
+    "sqlalchemy.dialects.postgresql",
+    "alembic",
+)
+
+
+def imported_in_fresh_interpreter(code: str) -> list[str]:
+    """Which of LAZY are in sys.modules after `code` runs in a new interpreter."""
+    check = (
+        f"{code}\nimport json, sys\nprint(json.dumps([m for m in {LAZY!r} if m in sys.modules]))"
+    )
+    # No setting from the caller's environment (REDIS_URL...) changes what is built.
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("REDIS_", "DATABASE_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", check], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    loaded: list[str] = json.loads(result.stdout.splitlines()[-1])
+    return loaded
+
+
+def test_the_bots_modules_import_no_heavy_library() -> None:
+    code = "import bot.__main__, bot.app, bot.factory, bot.webhook, handlers"
+    assert imported_in_fresh_interpreter(code) == []
+
+
+def test_a_bot_without_redis_does_not_import_the_redis_client() -> None:
+    code = """
+from bot.factory import create_bot, create_fsm, create_sender
+from bot.settings import Settings
+
+settings = Settings(bot_token="4242:TEST-token", _env_file=None)
+storage, _ = create_fsm(settings)
+create_sender(settings, create_bot(settings), storage)
+"""
+    assert imported_in_fresh_interpreter(code) == []
+
+
+async def test_starting_on_an_up_to_date_database_does_not_import_alembic(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+    engine: AsyncEngine = create_engine(url)
+    try:
+        await upgrade(engine)  # the first start migrates, with Alembic
+    finally:
+        await engine.dispose()
+    code = f"""
+import asyncio
+from db.engine import create_engine
+from db.migrate import upgrade
+
+async def restart():
+    engine = create_engine({url!r})
+    await upgrade(engine)
+    await engine.dispose()
+
+asyncio.run(restart())
+"""
+    assert imported_in_fresh_interpreter(code) == []
+
+
+def test_the_head_read_from_the_files_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert [head_revision()] == ScriptDirectory.from_config(alembic_config()).get_heads()
