@@ -19,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -73,6 +74,9 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     language: Mapped[str] = mapped_column(String(8))
+    # False while the language is only a guess: the person's Telegram app speaks neither
+    # Russian nor Chinese, so /start asks until they choose.
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # False once Telegram says the user blocked the bot or the account is gone (403);
     # true again as soon as they write to the bot.
     is_reachable: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -20,10 +20,13 @@ class UserRepository:
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
-    async def create(self, user_id: int, language: str, now: datetime) -> User:
+    async def create(
+        self, user_id: int, language: str, now: datetime, *, language_chosen: bool = True
+    ) -> User:
         user = User(
             id=user_id,
             language=language,
+            language_chosen=language_chosen,
             is_reachable=True,
             unreachable_since=None,
             created_at=now,
@@ -35,6 +38,7 @@ class UserRepository:
 
     async def set_language(self, user: User, language: str, now: datetime) -> None:
         user.language = language
+        user.language_chosen = True
         user.updated_at = now
 
     async def mark_reachable(self, user: User, now: datetime) -> None:

@@ -9,9 +9,10 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.i18n import Translator, is_supported_language
+from bot.i18n import Translator
 from bot.services.events.catalog import EventCatalog, EventState
 from bot.services.registration.registrations import RegistrationService
+from db.models import User
 from handlers import class_join, registration, views
 from handlers.callbacks import EventCb
 from handlers.home import show_event, show_home
@@ -31,7 +32,7 @@ async def on_start(
     clock: Clock,
     registrations: RegistrationService,
     session: AsyncSession,
-    user_is_new: bool = False,
+    user: User | None = None,
 ) -> None:
     assert message.from_user is not None
     if registration.in_a_form(await state.get_state()):
@@ -40,9 +41,10 @@ async def on_start(
         await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
         return
     payload = command.args or ""
-    if user_is_new and not is_supported_language(message.from_user.language_code):
+    if user is not None and not user.language_chosen:
         # Telegram has no Chinese interface, so many Chinese users run it in English: rather
-        # than assume Russian, a newcomer whose app speaks neither language chooses first.
+        # than assume Russian, someone whose app speaks neither language chooses first (and
+        # is asked again at every /start until they do).
         await state.update_data({PENDING_START: payload})
         await message.answer(t("language-choose"), reply_markup=views.language_keyboard(t))
         return

@@ -54,6 +54,29 @@ async def test_a_stored_language_is_not_asked_again(harness: BotHarness) -> None
     assert "您好" in user.texts()[before]
 
 
+async def test_asked_again_until_chosen(harness: BotHarness) -> None:
+    """Someone who wrote something else first, or sent /start twice, is still a guess."""
+    user = harness.user(language_code="en")
+    await user.send("hello")
+    await user.send("/start")
+    assert "Выберите язык" in user.last() and "请选择语言" in user.last()
+    await user.send("/start")
+    assert "Выберите язык" in user.last()
+    await user.click("中文")
+    before = len(user.texts())
+    await user.send("/start")
+    assert "您好" in user.texts()[before]
+
+
+async def test_choosing_russian_is_remembered(harness: BotHarness) -> None:
+    user = harness.user(language_code="en")
+    await user.send("/start")
+    await user.click("Русский")
+    before = len(user.texts())
+    await user.send("/start")
+    assert "Здравствуйте" in user.texts()[before]
+
+
 class TestDeepLink:
     @pytest.fixture
     def events(self) -> list[dict]:

@@ -11,7 +11,7 @@ from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.i18n import I18n, normalize_language
+from bot.i18n import I18n, is_supported_language, normalize_language
 from db.repositories import UserRepository
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -34,7 +34,10 @@ class UserMiddleware(BaseMiddleware):
         changed = created = False
         if user is None:
             user = await repo.create(
-                tg_user.id, normalize_language(tg_user.language_code), clock.now()
+                tg_user.id,
+                normalize_language(tg_user.language_code),
+                clock.now(),
+                language_chosen=is_supported_language(tg_user.language_code),
             )
             changed = created = True
         elif not user.is_reachable and not _is_membership_change(event):
