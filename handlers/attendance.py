@@ -24,9 +24,9 @@ from handlers.filters import PLAIN_TEXT
 
 def checkin_keyboard(event_id: int, t: Translator, class_id: int | None) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t("checkin-button"), callback_data=CheckInCb(event_id=event_id, class_id=class_id or 0)
-    )
+    # A class group checks in the whole class: «Мы здесь», not «Я здесь».
+    label = t("checkin-button-class") if class_id else t("checkin-button")
+    kb.button(text=label, callback_data=CheckInCb(event_id=event_id, class_id=class_id or 0))
     return kb.as_markup()
 
 

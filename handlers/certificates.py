@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
+from bot.services.certificates.documents import event_date
 from bot.services.certificates.issue import AfterSend, CertificateService
 from bot.services.events.catalog import EventCatalog
-from bot.services.events.timefmt import local_date
 from db.models import Certificate, EventRow, Feedback
 from handlers.callbacks import FeedbackCb
 from handlers.edits import drop_buttons
@@ -116,7 +116,8 @@ async def cmd_verify(
             number=escape(found.number),
             name=escape(found.name),
             event=escape(event.title.get(t.lang)),
-            date=local_date(event.starts_at, t.lang),
+            # As on the certificate: «3 сентября 2025 г.» (Moscow), 2025年9月3日 (Beijing).
+            date=event_date(event.starts_at).get(t.lang),
         )
     )
 

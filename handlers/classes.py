@@ -89,7 +89,8 @@ def _keyboard(t: Translator, *actions: str) -> InlineKeyboardMarkup:
 async def ask(bot: Bot, chat_id: int, state: FSMContext, t: Translator, step: str) -> None:
     await state.set_state(getattr(ClassForm, step))
     if step == "roster":
-        text = t("class-ask-roster", max=MAX_CLASS, max_kb=MAX_FILE_BYTES // 1024)
+        # In megabytes: «до 1 МБ» reads better than «до 1 024 КБ» (a fraction shows as 0,5).
+        text = t("class-ask-roster", max=MAX_CLASS, max_mb=MAX_FILE_BYTES / 2**20)
     elif step == "size":
         text = t("class-ask-size", max=MAX_CLASS)
     else:

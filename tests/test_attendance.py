@@ -86,6 +86,7 @@ async def test_a_class_group_checks_in_with_its_button(harness: BotHarness) -> N
         and s.method.reply_markup
     ]
     button = start.method.reply_markup.inline_keyboard[0][0]  # type: ignore[union-attr]
+    assert button.text == "✅ Мы здесь"  # the whole class, not «Я здесь»
     pupil = harness.user(51)
     await press_in_group(pupil, -100500, button.callback_data or "")  # in the class's group
     [row] = await checkins(harness)

@@ -273,6 +273,9 @@ async def test_verify_reads_the_number_as_people_type_it(harness: BotHarness) ->
     ):
         await stranger.send(f"/verify {typed}")
         assert "✅ Сертификат № NP26-0005-RHY2 действителен." in stranger.last(), typed
+    # Whom it was issued to (not «Выдан:», which reads as the issuer), and the date as printed.
+    assert "Кому выдан: Иванов Иван Иванович" in stranger.last()
+    assert "3 сентября 2025\u00a0г." in stranger.last()
     await stranger.send("/verify NP26-0005-RHY3")
     assert "не найден" in stranger.last()
 

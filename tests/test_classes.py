@@ -101,6 +101,15 @@ async def test_chinese_teacher_with_an_xlsx_roster(harness: BotHarness) -> None:
     assert school_class.language == "zh" and school_class.name == "初二（3）班"
 
 
+@pytest.mark.parametrize(("lang", "limit"), [("ru", "до 1 МБ)"), ("zh", "不超过1 MB）")])
+async def test_the_roster_question_gives_the_file_limit_in_megabytes(
+    harness: BotHarness, lang: str, limit: str
+) -> None:
+    teacher = harness.user(54, lang)
+    await teacher_details(teacher, lang)
+    assert limit in teacher.last()  # not «1 024 КБ» / «1,024 KB»
+
+
 async def test_bad_roster_files_are_explained_and_nothing_is_saved(harness: BotHarness) -> None:
     teacher = harness.user(52)
     await teacher_details(teacher)

@@ -38,8 +38,8 @@ NUMERIC = frozenset(
     {
         "active", "average", "cancelled", "classes", "comments", "count", "days",
         "duplicates_count", "eligible", "empty_count", "failed", "groups", "hours", "issued",
-        "length", "max", "max_kb", "min", "minutes", "pending", "row", "seconds", "sent", "size",
-        "size_kb", "students", "total", "unreachable",
+        "length", "max", "max_kb", "max_mb", "min", "minutes", "pending", "row", "seconds",
+        "sent", "size", "size_kb", "students", "total", "unreachable",
     }
 )  # fmt: skip
 
@@ -76,6 +76,8 @@ def _samples(lang: str) -> dict[str, str]:
         "meeting_id": "123 456 789",
         "passcode": "1945",
         "number": "NP26-0005-RHU2",
+        "slug": "victory-2025",
+        "organization": "Школа № 1" if ru else "北京市第一中学",
         "first": "1. Иванов Иван\n2. Петрова Анна" if ru else "1. 王小明\n2. 李华",
         "rows": format_rows([3, 7, 12, 13, 14, 15], lang=lang),
         "label": t("field-full-name"),
@@ -244,8 +246,10 @@ def test_no_raw_iso_date_or_enum_value(lang: str) -> None:
     assert _offenders(lang, raw_values) == []
 
 
-def test_zh_no_ascii_punctuation_next_to_hanzi() -> None:
-    assert _offenders("zh", ascii_punctuation_by_hanzi) == []
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_ascii_punctuation_next_to_hanzi(lang: str) -> None:
+    """Russian messages carry Hanzi too (the language picker, the 中文 hint)."""
+    assert _offenders(lang, ascii_punctuation_by_hanzi) == []
 
 
 def test_zh_no_space_between_hanzi_and_numbers() -> None:
@@ -335,6 +339,8 @@ def test_event_settings_card_shows_no_raw_values(lang: str) -> None:
     assert _all_checks(lang, text) == []
     expected = {"ru": "за 1 день, за 1 час, за 10 минут", "zh": "1天、1小时、10分钟"}[lang]
     assert expected in text
+    slug = {"ru": " (<code>victory-2025</code>)", "zh": "（<code>victory-2025</code>）"}[lang]
+    assert slug in text.splitlines()[0]
     assert {"ru": "онлайн и очно", "zh": "线上与线下同步"}[lang] in text
 
 
@@ -425,3 +431,28 @@ def test_the_average_rating_uses_the_readers_decimal_mark() -> None:
     zh = i18n("zh")("stats-feedback", count=4, average=4.333, comments=1)
     assert "средняя оценка 4,5 из 5" in ru
     assert "平均评分4.33/5" in zh
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_speaker_card_gives_the_place_in_the_readers_punctuation(lang: str) -> None:
+    from db.models import Registration
+    from handlers.admin.speakers import speaker_card
+
+    t = I18n()(lang)
+    s = _samples(lang)
+    reg = Registration(
+        full_name=s["name"], organization=s["school"], city=s["city"], country="RU",
+        talk_topic=s["topic"],
+    )  # fmt: skip
+    text = speaker_card(t, reg, 2)
+    assert _all_checks(lang, text) == []
+    expected = {"ru": "Школа № 1, Москва, Россия", "zh": "北京市第一中学（北京，俄罗斯）"}[lang]
+    assert expected in text
+
+
+def test_zh_consent_statements_speak_in_one_person() -> None:
+    """The consent is the participant's own statement (我同意…): a 您 in it changes who speaks."""
+    zh = I18n()("zh")
+    for key in ("consent-text", "class-consent-text"):
+        text = zh(key)
+        assert "我" in text and "您" not in text, key

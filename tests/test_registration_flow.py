@@ -497,3 +497,14 @@ async def test_refused_edits_do_not_lose_the_answer(harness: BotHarness) -> None
     )
     await user.click("Педагог")
     assert "Как вы будете участвовать?" in user.last()
+
+
+@pytest.mark.parametrize(("lang", "word"), [("ru", "ссылк"), ("zh", "链接")])
+async def test_the_confirmation_promises_the_link_once(
+    harness: BotHarness, lang: str, word: str
+) -> None:
+    """Before the link is out the confirmation says when it comes, and says it once."""
+    user = harness.user(language_code=lang)
+    await register(user, lang)
+    confirmation = next(t for t in user.texts() if "🎉" in t)
+    assert confirmation.lower().count(word) == 1

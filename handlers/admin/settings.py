@@ -83,7 +83,7 @@ def parse_moment(text: str) -> datetime | None:
 def settings_text(t: Translator, event: Event, now: datetime) -> str:
     meeting = event.meeting
     lines = [
-        f"<b>{title(t, event)}</b> (<code>{event.slug}</code>)",
+        t("admin-event-heading", event=title(t, event), slug=event.slug),
         t("admin-event-state", state=event.state(now).value),
         "",
         t("admin-event-start"),

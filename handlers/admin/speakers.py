@@ -60,7 +60,12 @@ def speaker_card(t: Translator, reg: Registration, waiting: int) -> str:
             t("admin-speaker-waiting", count=waiting),
             "",
             f"<b>{escape(reg.full_name or '')}</b>",
-            escape(f"{reg.organization or ''}, {reg.city or ''}, {country_label(t, reg.country)}"),
+            t(
+                "admin-speaker-from",
+                organization=escape(reg.organization or ""),
+                city=escape(reg.city or ""),
+                country=escape(country_label(t, reg.country)),
+            ),
             t("admin-speaker-topic", topic=escape(reg.talk_topic or "—")),
         ]
     )

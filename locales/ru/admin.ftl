@@ -34,6 +34,7 @@ admin-err-other = изменение не согласуется с другим
 admin-need-text = Пришлите, пожалуйста, текст.
 admin-use-buttons = Выберите действие кнопкой под сообщением или отмените командой /cancel.
 
+admin-event-heading = <b>{ $event }</b> (<code>{ $slug }</code>)
 admin-event-state = Состояние: { $state ->
     [open] регистрация открыта
     [closed] регистрация закрыта
@@ -94,6 +95,7 @@ admin-link-saved = ✅ Ссылка сохранена. Участники, ко
 
 admin-speaker-waiting = Ждут решения: { $count }
 admin-speaker-topic = Тема: { $topic }
+admin-speaker-from = { $organization }, { $city }, { $country }
 admin-speaker-approve = ✅ Одобрить
 admin-speaker-decline = ❌ Отклонить
 admin-speaker-skip = ⏭ Позже

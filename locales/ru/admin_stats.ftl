@@ -7,7 +7,7 @@ stats-totals =
     Активных: { $active }, отменено: { $cancelled }
 stats-breakdown-note = <i>Дальше — только активные регистрации.</i>
 stats-section-language = <b>Язык</b>
-stats-section-role = <b>Кто участники</b>
+stats-section-role = <b>Категории участников</b>
 stats-section-country = <b>Страны</b>
 stats-section-format = <b>Формат участия</b>
 stats-section-speakers = <b>Докладчики</b>

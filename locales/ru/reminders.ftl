@@ -63,6 +63,7 @@ calendar-location-online = Онлайн, VooV Meeting (ссылку пришлё
 calendar-description-bot = Ссылку на конференцию и напоминания пришлёт бот в Telegram.
 
 checkin-button = ✅ Я здесь
+checkin-button-class = ✅ Мы здесь
 checkin-done = ✅ Вы отметились. Спасибо, что вы с нами!
 checkin-already = Вы уже отметились.
 checkin-not-registered = Отметиться могут только зарегистрированные участники.

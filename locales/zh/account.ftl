@@ -1,7 +1,7 @@
 ## 我的报名：查看、取消、删除信息。
 
 me-none = 您还没有任何报名。
-reg-status = 状态：{ $status }
+reg-status = 报名状态：{ $status }
 status-active = ✅ 有效
 status-cancelled = ❌ 已取消
 pick-event = 请选择活动：
@@ -20,5 +20,5 @@ btn-delete-yes = 是，删除我的信息
 deleted-already = 您的个人信息已删除。
 deleted = 您的个人信息已删除。感谢您的关注！如需再次报名，请发送 /start。
 
-speaker-approved = 🎤 您在{ $event }上的发言申请已通过：“{ $topic }”。主办方将另行与您联系发言安排。
+speaker-approved = 🎤 您在{ $event }上的发言申请已通过：“{ $topic }”。主办方将另行与您联系，商定发言安排。
 speaker-declined = 感谢您提交发言申请（题目：“{ $topic }”）。很遗憾，{ $event }议程中暂时无法安排该发言。欢迎您作为参会者出席！

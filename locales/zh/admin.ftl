@@ -34,6 +34,7 @@ admin-err-other = 此项修改与活动的其他设置不一致。
 admin-need-text = 请发送文字。
 admin-use-buttons = 请点击消息下方的按钮，或发送 /cancel 取消。
 
+admin-event-heading = <b>{ $event }</b>（<code>{ $slug }</code>）
 admin-event-state = 状态：{ $state ->
     [open] 报名中
     [closed] 报名已截止
@@ -76,6 +77,7 @@ admin-link-saved = ✅ 会议链接已保存。已收到旧链接的参会者将
 
 admin-speaker-waiting = 待审核：{ $count }
 admin-speaker-topic = 发言题目：{ $topic }
+admin-speaker-from = { $organization }（{ $city }，{ $country }）
 admin-speaker-approve = ✅ 通过
 admin-speaker-decline = ❌ 不通过
 admin-speaker-skip = ⏭ 稍后处理
@@ -104,7 +106,7 @@ admin-progress = 📣 群发进度：已发送{ $sent }/{ $total }
 admin-progress-details = 无法送达：{ $unreachable }，失败：{ $failed }，预计剩余约{ $seconds }秒
 admin-report = ✅ <b>群发完成</b>
 admin-report-cancelled = ⏹ <b>群发已停止</b>
-admin-report-sent = 已送达：{ $count } / { $total }
+admin-report-sent = 已送达：{ $count }/{ $total }
 admin-report-unreachable = 无法送达（已屏蔽机器人）：{ $count }
 admin-report-failed = 发送失败：{ $count }
 admin-report-not-sent = 未发送：{ $count }

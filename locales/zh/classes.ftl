@@ -7,23 +7,23 @@ cmd-classes = 我的班级
 class-intro =
     为班级报名参加<b>{ $event }</b>。
     请先填写您的教师信息，再填写班级名称和学生名单（最多{ $max }人），名单可以直接粘贴文字，也可以发送文件。随时可以发送 /cancel 中止。
-class-ask-teacher-name = 请输入您的姓名（将印在感谢信上）。
+class-ask-teacher-name = 请输入您的全名（将印在感谢信上），如：王芳。
 class-ask-country = 请输入学校所在国家：
 class-ask-city = 请输入学校所在城市：
 class-ask-school = 请填写学校（或其他单位）的全称。
 class-ask-email = 请填写您的电子邮箱：
-class-ask-phone = 联系电话（选填），或点击“跳过”。
+class-ask-phone = 请填写联系电话（选填），如不填写请点击“跳过”。
 class-ask-class-name = 请按学校的写法填写班级名称，例如：初二（3）班。
 class-ask-size = 班级共有多少名学生？请输入1到{ $max }之间的数字。
 class-ask-roster =
-    请发送学生名单：每行一个姓名，可以直接发送文字，也可以发送文件（.txt、.csv、.xlsx，不超过{ $max_kb } KB）。
+    请发送学生名单：每行一个姓名，可以直接发送文字，也可以发送文件（.txt、.csv、.xlsx，不超过{ $max_mb } MB）。
     最多{ $max }名学生。姓名将印在证书上，请填写全名。
 class-name-invalid = 班级名称应为1到{ $max }个字符。
 class-size-invalid = 请输入1到{ $max }之间的数字。
 class-consent-text =
     <b>个人信息处理同意书</b>
 
-    点击“同意”，即表示我确认有权提供本班学生的信息，并同意国际“胜利继承者”联盟为参会及颁发证书之目的处理我本人及学生的信息（教师姓名、电子邮箱、电话，所在国家和城市，学校及班级名称，学生姓名）。除主办方外，上述信息不会提供给任何第三方。您可以随时发送 /delete_me 撤回同意并删除信息。
+    点击“同意”，即表示我确认有权提供本班学生的信息，并同意国际“胜利继承者”联盟为参会及颁发证书之目的处理我本人及学生的信息（教师姓名、电子邮箱、电话，所在国家和城市，学校及班级名称，学生姓名）。除主办方外，上述信息不会提供给任何第三方。本人可随时发送 /delete_me 撤回本同意并删除上述信息。
 class-summary =
     <b>请核对班级报名信息</b>
 
@@ -63,7 +63,7 @@ class-join-approve = ✅ 同意加入
 class-join-decline = ❌ 拒绝
 class-join-decided = 该申请已处理。
 class-join-approved = ✅ 老师已将您加入班级名单：{ $name }。
-class-join-declined = 老师未确认您的申请（{ $name }）。如有误，请联系老师。
+class-join-declined = 您加入班级名单的申请未获确认：{ $name }。如有误，请联系老师。
 class-join-approved-teacher = 已加入名单：{ $name }。
 class-join-declined-teacher = 已拒绝申请：{ $name }。
 group-bound = ✅ 本群已与{ $class_name }绑定。会议提醒和入会链接将发送到本群。
@@ -87,7 +87,7 @@ classes-students = { $class_name }学生名单（⏳ 表示待确认）：
 classes-ask-rename = 请输入新的班级名称：
 classes-ask-add = 请发送新学生的姓名，每行一个，可以发送文字或文件。
 classes-ask-replace = 请发送完整的新名单（文字或文件），它将替换现有名单。
-classes-ask-remove = 要从名单中删除谁？
+classes-ask-remove = 请选择要从名单中删除的学生：
 classes-removed = 已删除：{ $name }
 classes-saved = ✅ 已保存。
 classes-added = ✅ 已添加学生：{ $count }名。

@@ -8,8 +8,8 @@ form-in-progress = 您的报名表尚未填写完毕，将从上次中断处继�
 
 ask-full-name = 请输入您的姓名（将原样印在参会证书上），{ $min }–{ $max }个字符。中文姓名请姓在前、名在后，中间不加空格，如：王小明。
 ask-country = 您来自哪个国家？请选择或直接输入国家名称。
-ask-city = 您所在的城市是？（{ $min }–{ $max }个字符）
-ask-organization = 您所在的单位是？如学校、高校、博物馆或社会团体，请填写全称（{ $min }–{ $max }个字符）。
+ask-city = 请填写您所在的城市（{ $min }–{ $max }个字符）。
+ask-organization = 请填写您所在单位的全称，如学校、高校、博物馆或社会团体（{ $min }–{ $max }个字符）。
 ask-role = 您的身份是：
 ask-participation-format = 您打算以哪种形式参会？
 ask-wants-to-speak = 您是否希望在会上发言？
@@ -56,7 +56,7 @@ btn-skip = 跳过
 consent-text =
     <b>个人信息处理同意书</b>
 
-    点击“同意”，即表示我同意国际“胜利继承者”联盟处理我在报名表中填写的个人信息（姓名、国家、城市、单位、电子邮箱、电话），用于会议报名、向我发送会议相关信息以及颁发参会证书。除会议主办方外，上述信息不会提供给任何第三方。本同意在撤回之前持续有效；您可以随时发送 /delete_me 撤回同意并删除个人信息。
+    点击“同意”，即表示我同意国际“胜利继承者”联盟处理我在报名表中填写的个人信息（姓名、国家、城市、单位、电子邮箱、电话），用于会议报名、向我发送会议相关信息以及颁发参会证书。除会议主办方外，上述信息不会提供给任何第三方。本同意在撤回之前持续有效；本人可随时发送 /delete_me 撤回本同意并删除个人信息。
 btn-consent-accept = ✅ 同意
 btn-consent-decline = 不同意
 consent-declined = 未经您同意处理个人信息，我们无法为您办理报名。您的信息未被保存。如改变主意，请发送 /start。
@@ -72,12 +72,12 @@ btn-edit-field = ✏️ { $field }
 form-cancelled = 已中止填写，未保存任何信息。重新开始请发送 /start。
 
 registered = 🎉 您已成功报名<b>{ $event }</b>！
-registered-next = 会议开始前，机器人会向您发送提醒和会议链接。您可以通过下方菜单查看或修改报名信息。
+registered-next = 会议开始前，机器人会向您发送提醒。您可以通过下方菜单查看或修改报名信息。
 edit-saved = ✅ 修改已保存。
 
 err-too-short = 内容太短，至少需要{ $min }个字符。
 err-too-long = 内容太长：共{ $length }个字符，最多{ $max }个字符，请精简。
-err-need-letters = 请输入文字内容。
+err-need-letters = 回答中需要包含文字，不能只有数字或符号。
 err-name-digits = 姓名中不能包含数字，请用文字填写。
 err-control-chars = 内容中含有特殊控制字符，请以普通文本重新输入。
 err-email-invalid = 这似乎不是有效的电子邮箱地址。示例：zhangsan@163.com

@@ -31,6 +31,7 @@ calendar-location-online = 线上，腾讯会议（链接将由机器人发送�
 calendar-description-bot = 会议链接和提醒将通过 Telegram 机器人发送。
 
 checkin-button = ✅ 签到
+checkin-button-class = ✅ 本班签到
 checkin-done = ✅ 签到成功，感谢您的参与！
 checkin-already = 您已签到。
 checkin-not-registered = 仅已报名的参会者可以签到。
