@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n
+from bot.middlewares.callback_answers import CallbackAnswerScope, RecordCallbackAnswers
 from bot.middlewares.database import DatabaseMiddleware
+from bot.middlewares.flood_control import FloodControl
 from bot.middlewares.inflight import InFlightUpdates
 from bot.middlewares.update_context import install_first as install_log_context
 from bot.middlewares.user import UserMiddleware
@@ -25,7 +27,7 @@ from bot.services.certificates.documents import default_renderer
 from bot.services.certificates.issue import CertificateService
 from bot.services.certificates.render import make_render
 from bot.services.delivery.broadcasts import BroadcastService
-from bot.services.delivery.pacing import PacedSender
+from bot.services.delivery.pacing import PacedSender, RateLimiter
 from bot.services.delivery.replicas import Replica
 from bot.services.delivery.shared_pace import RedisSlots, slots_key
 from bot.services.events.catalog import EventCatalog
@@ -37,16 +39,34 @@ from handlers.attendance import checkin_keyboard
 from handlers.certificates import feedback_question
 
 
-def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+def create_bot(
+    settings: Settings,
+    session: BaseSession | None = None,
+    flood_control: FloodControl | None = None,
+) -> Bot:
+    """The Bot, with flood control on its session: every request it makes (a handler's reply as
+    much as a reminder) is paced at SEND_RATE and waits out a 429 (see
+    bot/middlewares/flood_control.py). The paced sender shares its limiter: see create_sender."""
     if session is None:
         session = AiohttpSession()
         if settings.telegram_api_url:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_url)
+    # Lets the error handler know which button presses were answered already.
+    session.middleware(RecordCallbackAnswers())
+    session.middleware(flood_control or FloodControl(RateLimiter(settings.send_rate)))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+
+
+def bot_limiter(bot: Bot) -> RateLimiter:
+    """The limiter create_bot put on the bot's session: the one pace of everything it sends."""
+    for middleware in bot.session.middleware:
+        if isinstance(middleware, FloodControl):
+            return middleware.limiter
+    raise ValueError("this Bot was not made by create_bot: it has no flood control")
 
 
 @dataclass(frozen=True)
@@ -97,6 +117,7 @@ def create_services(
         clock=clock,
         sender=sender,
         render=make_render(default_renderer(), bot_username),
+        i18n=i18n,
         replica=replica,
     )
     certificates.after_send = feedback_question(bot, i18n, session_factory)
@@ -114,16 +135,20 @@ def create_fsm(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
     return storage, storage.create_isolation()
 
 
-def create_sender(settings: Settings, bot_id: int, storage: BaseStorage) -> PacedSender:
-    """The paced sender; with Redis (REDIS_URL) its slots are shared by every replica, so that
-    SEND_RATE holds for all of them together."""
+def create_sender(settings: Settings, bot: Bot, storage: BaseStorage) -> PacedSender:
+    """The paced sender, on the bot's own limiter: replies and bulk sends share one pace, replies
+    first. With Redis (REDIS_URL) the slots are shared by every replica, so that SEND_RATE
+    holds for all of them together."""
+    limiter = bot_limiter(bot)
+    if isinstance(storage, MemoryStorage):
+        return PacedSender(limiter=limiter)
+    # Imported only with Redis: the client library costs about 5 MB (bench/memory.py).
     from aiogram.fsm.storage.redis import RedisStorage
 
-    shared = None
     if isinstance(storage, RedisStorage):
         # One Redis client for forms and pace: closed once, last (see storage_closes_last).
-        shared = RedisSlots(storage.redis, slots_key(bot_id), settings.send_rate)
-    return PacedSender(settings.send_rate, shared=shared)
+        limiter.share(RedisSlots(storage.redis, slots_key(bot.id), limiter.rate))
+    return PacedSender(limiter=limiter)
 
 
 def storage_closes_last(dp: Dispatcher) -> None:
@@ -167,6 +192,7 @@ def create_dispatcher(
     inflight = InFlightUpdates()
     dp["inflight"] = inflight
     dp.update.outer_middleware(inflight)
+    dp.update.outer_middleware(CallbackAnswerScope())
     dp.update.outer_middleware(DatabaseMiddleware(session_factory))
     dp.update.outer_middleware(UserMiddleware())
     dp.include_router(build_root_router())

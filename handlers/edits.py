@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import CallbackQuery, Message
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,9 @@ async def drop_buttons(query: CallbackQuery) -> None:
     if isinstance(query.message, Message):
         try:
             await query.message.edit_reply_markup(reply_markup=None)
-        except (TelegramBadRequest, TelegramForbiddenError) as exc:
+        # Removing buttons is cosmetic: flood control that outlasted the retries of
+        # bot/middlewares/flood_control.py must not stop the handler's real work.
+        except (TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter) as exc:
             log.debug("could not remove buttons: %s", exc)
 
 

@@ -125,6 +125,9 @@ class Call:
     token: str
     error: str | None = None  # the description of an {"ok": false} answer
     at: float = 0.0  # when the fake answered, in time.time() seconds
+    # When the request reached the fake (before its body was read and answered): the nearest
+    # to when the bot sent it, as Telegram would count it.
+    arrived: float = 0.0
 
     @property
     def chat_id(self) -> int | None:
@@ -331,15 +334,26 @@ class FakeTelegram:
     # --- HTTP --------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        arrived = time.time()
         token = request.match_info["token"]
         method = request.match_info["method"]
         params = await self._params(request)
         try:
             result = await self._dispatch(token, method, params)
         except TelegramError as error:
-            self._record(Call(method, params, None, token, error=error.description, at=time.time()))
+            self._record(
+                Call(
+                    method,
+                    params,
+                    None,
+                    token,
+                    error=error.description,
+                    at=time.time(),
+                    arrived=arrived,
+                )
+            )
             return web.json_response(error.payload(), status=error.http_status)
-        self._record(Call(method, params, result, token, at=time.time()))
+        self._record(Call(method, params, result, token, at=time.time(), arrived=arrived))
         return web.json_response({"ok": True, "result": result})
 
     def _record(self, call: Call) -> None:

@@ -51,7 +51,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import FrozenClock
 from bot.factory import create_bot, create_dispatcher, create_services
 from bot.i18n import I18n
-from bot.services.delivery.pacing import PacedSender
+from bot.middlewares.flood_control import FloodControl
+from bot.services.delivery.pacing import PacedSender, RateLimiter
 from bot.services.events.catalog import EventCatalog, parse_events
 from bot.services.registration.registrations import sync_events
 from bot.settings import Settings
@@ -215,6 +216,8 @@ class BotHarness:
         catalog: EventCatalog,
         admin_ids: frozenset[int] = frozenset({ORGANIZER_ID}),
         database_url: str | None = None,
+        flood_control: FloodControl | None = None,
+        session: RecordingSession | None = None,
     ) -> None:
         self.clock = clock
         self.catalog = catalog
@@ -225,8 +228,11 @@ class BotHarness:
             _env_file=None,  # type: ignore[call-arg]
         )
         self.i18n = I18n()
-        self.session = RecordingSession()
-        self.bot = create_bot(self.settings, session=self.session)
+        self.session = session or RecordingSession()
+        # A fast pace, shared by replies and the paced sender as in production: tests check
+        # what is sent, bench/ measures the pace.
+        self.flood_control = flood_control or FloodControl(RateLimiter(10_000))
+        self.bot = create_bot(self.settings, session=self.session, flood_control=self.flood_control)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self.engine: AsyncEngine
@@ -239,8 +245,9 @@ class BotHarness:
         self.session_factory = create_session_factory(self.engine)
         async with self.session_factory() as session:
             await sync_events(session, self.catalog, self.clock)
-        # A fast pace: tests check what is sent, bench/ measures the pace.
-        self.sender = PacedSender(rate=10_000, private_interval=0, group_interval=0)
+        self.sender = PacedSender(
+            private_interval=0, group_interval=0, limiter=self.flood_control.limiter
+        )
         services = create_services(
             bot=self.bot,
             session_factory=self.session_factory,

@@ -290,7 +290,7 @@ async def test_registration_in_a_real_bot_process(tmp_path: Path) -> None:
         assert row["slug"] == SLUG
         assert row["user_id"] == USER_ID
         assert row["full_name"] == "Иванов Иван Иванович"
-        assert row["country"] == "Россия"
+        assert row["country"] == "RU"
         assert row["role"] == "teacher"
         assert row["participation_format"] == "online"
         assert not row["wants_to_speak"]
@@ -365,7 +365,7 @@ async def fill_the_form(tg: FakeTelegram, bot: BotProcess) -> Walker:
     await me.say("/start", me.offers(f"reg:{SLUG}"), "the event card", timeout=STARTUP_TIMEOUT)
     await me.tap(f"reg:{SLUG}", me.asks("ask-full-name", Field.FULL_NAME), "the name question")
     await me.say("Иванов Иван Иванович", me.offers("ch:country:"), "the country question")
-    await me.tap("ch:country:country-russia", me.asks("ask-city", Field.CITY), "the city question")
+    await me.tap("ch:country:RU", me.asks("ask-city", Field.CITY), "the city question")
     await me.say("Москва", me.asks("ask-organization", Field.ORGANIZATION), "the organization")
     await me.say("Школа № 1", me.offers("ch:role:"), "the role question")
     await me.tap("ch:role:teacher", me.offers("ch:participation_format:"), "the format question")

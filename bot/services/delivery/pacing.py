@@ -1,6 +1,10 @@
-"""One paced sender for everything the bot sends in bulk (reminder waves, broadcasts, later
+"""One paced sender for everything the bot sends in bulk (reminder waves, broadcasts,
 certificates): never faster than Telegram allows, honouring retry_after, and telling apart
 "delivered", "this person blocked us" and "something else went wrong".
+
+Its RateLimiter is the bot's one pace: the replies of handlers take their slots from the same
+limiter, first (bot/middlewares/flood_control.py, on the bot's session), so that everything the
+bot sends together stays within the rate.
 
 Telegram's limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
 about 30 messages per second overall, 1 per second in one chat, 20 per minute in one group."""
@@ -13,6 +17,7 @@ import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -28,7 +33,13 @@ from aiogram.exceptions import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RATE = 25.0  # messages per second: below the ~30/s limit, with room for replies
+DEFAULT_RATE = 25.0  # messages per second, replies and bulk sends together: below the ~30/s
+
+# True while the paced sender makes its request: it has taken the request's slot and handles
+# flood control itself, so the bot's FloodControl middleware (bot/middlewares/flood_control.py)
+# lets the request through instead of pacing and retrying it a second time. A context variable
+# because the request is made several calls down, inside the same task.
+PACED: ContextVar[bool] = ContextVar("paced", default=False)
 PRIVATE_CHAT_INTERVAL = 1.0
 GROUP_CHAT_INTERVAL = 3.0  # 20 messages per minute
 
@@ -69,8 +80,10 @@ class Stats:
 
 
 class Priority:
-    """Lower goes first: a reminder wave keeps its deadline while a broadcast shares the pace."""
+    """Lower goes first: a person waiting for an answer before everything else, then a reminder
+    wave keeps its deadline while a broadcast shares the pace."""
 
+    REPLY = -1
     REMINDER = 0
     CERTIFICATE = 5
     BROADCAST = 10
@@ -105,6 +118,7 @@ class RateLimiter:
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
+        self.rate = rate
         self.interval = 1.0 / rate
         self._monotonic = monotonic
         self._sleep = sleep
@@ -124,14 +138,32 @@ class RateLimiter:
             self._pump = asyncio.create_task(self._serve())
         await future
 
+    def share(self, shared: SharedSlots) -> None:
+        """From now on take the slots from a grid shared with other replicas (set at start-up,
+        before the first send)."""
+        self._shared = shared
+
     async def _serve(self) -> None:
         while self._waiters:
+            paused_until = self._paused_until
             wait = await self._reserve()
+            slot_at = self._monotonic() + wait
             if wait > 0:
                 await self._sleep(wait)
-            # A 429 while we slept pushes this slot back too.
-            while (pause := self._paused_until - self._monotonic()) > 0:
-                await self._sleep(pause)
+            if self._monotonic() - slot_at > self.interval:
+                # Woken too late (a busy machine, a long garbage collection): the slot has
+                # passed, and a message sent now would leave together with the next slots.
+                # Telegram counts when a request arrives, so the pace must hold when it leaves:
+                # take a fresh slot instead.
+                continue
+            if self._paused_until != paused_until:
+                # A 429 while we slept: this slot is stale. Giving it out when the pause ends
+                # would send two messages at that moment (it and the next slot, which the pause
+                # moved there too), and at a pace close to the limit that is the next 429
+                # (bench/README.md). Wait out the pause, then reserve again.
+                while (pause := self._paused_until - self._monotonic()) > 0:
+                    await self._sleep(pause)
+                continue
             # The slot goes to the best waiter at this moment, not at reservation time.
             while self._waiters:
                 _, _, future = heapq.heappop(self._waiters)
@@ -205,9 +237,12 @@ class PacedSender:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         shared: SharedSlots | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
-        self.rate = rate
-        self.limiter = RateLimiter(rate, monotonic, sleep, shared)
+        """`limiter`: the bot's own (bot.factory.create_bot), so that replies and bulk sends
+        share one pace; without it the sender paces alone at `rate`."""
+        self.limiter = limiter or RateLimiter(rate, monotonic, sleep, shared)
+        self.rate = self.limiter.rate
         self.max_attempts = max_attempts
         self.max_retry_after = max_retry_after
         self.private_interval = private_interval
@@ -228,6 +263,14 @@ class PacedSender:
         self._chat_next[chat_id] = turn + self.chat_interval(chat_id)
         if turn > now:
             await self._sleep(turn - now)
+
+    @staticmethod
+    async def _paced(call: Callable[[], Awaitable[Any]]) -> Any:
+        token = PACED.set(True)
+        try:
+            return await call()
+        finally:
+            PACED.reset(token)
 
     async def send(
         self,
@@ -252,7 +295,7 @@ class PacedSender:
                 self._chat_next[chat_id], self._monotonic() + self.chat_interval(chat_id)
             )
             try:
-                return Result(Outcome.SENT, await call())
+                return Result(Outcome.SENT, await self._paced(call))
             except TelegramRetryAfter as exc:
                 # Flood control: everybody waits, then this same message goes again.
                 retry_afters += 1
