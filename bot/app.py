@@ -39,7 +39,7 @@ from bot.services.registration.registrations import sync_events
 from bot.services.reminders.runner import ReminderService
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
-from db.migrate import startup_lock, upgrade
+from db.migrate import migrate_at_startup, startup_lock, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,11 @@ class Runtime:
 
     async def on_startup(self) -> None:
         """Before the first update: polling starts, or the webhook server listens, after it."""
+        # Before the first claim: what a killed previous life of this process had claimed is
+        # sent now, not after REPLICA_TIMEOUT. SQLite serves one process: all earlier ones are.
+        await self.services.replica.take_over_previous_lives(
+            only_process=self.engine.dialect.name == "sqlite"
+        )
         await self.services.replica.beat()
         await set_default_commands(self.bot, self.i18n)
         await set_organizer_commands(
@@ -165,7 +170,7 @@ async def assemble(
     try:
         session_factory = create_session_factory(engine)
         async with startup_lock(engine):
-            await upgrade(engine)
+            await migrate_at_startup(engine, settings.database_url)
             async with session_factory() as session:
                 await sync_events(session, catalog, clock)
                 await apply_stored_overrides(session, catalog)
@@ -179,8 +184,10 @@ async def assemble(
             catalog=catalog,
             clock=clock,
             i18n=i18n,
-            sender=create_sender(settings, bot.id, storage),
-            replica=Replica(session_factory, timeout=settings.replica_timeout),
+            sender=create_sender(settings, bot, storage),
+            replica=Replica(
+                session_factory, timeout=settings.replica_timeout, name=settings.replica_name
+            ),
         )
         dp = create_dispatcher(
             storage=storage,

@@ -43,13 +43,18 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     # Seconds the bot waits on SIGTERM for updates being handled and messages in flight.
     shutdown_timeout: float = Field(default=10.0, gt=0)
-    # Messages per second for bulk sends (reminder waves, broadcasts). Telegram allows about 30.
+    # Messages per second, everything the bot sends together: replies first, then reminder
+    # waves, certificates and broadcasts. Telegram allows about 30.
     send_rate: float = Field(default=25.0, gt=0, le=30)
     # How often the reminder planner looks at the database for due work, in seconds.
     reminder_check_seconds: float = Field(default=30.0, gt=0, le=3600)
     # Seconds without a heartbeat after which a replica counts as gone and the others take
     # over the messages it had claimed (several processes on one database).
     replica_timeout: float = Field(default=30.0, ge=1, le=3600)
+    # A name stable across restarts of one service unit, different for every process running
+    # at the same time (the systemd units set it: host name and unit name). A process starting
+    # under it takes back at once what its previous life had claimed, without the timeout.
+    replica_name: str | None = Field(default=None, max_length=200)
     # Webhook mode (`python -m bot webhook`): the public URL Telegram posts updates to; its
     # path is the path the bot listens on.
     webhook_url: str | None = None
@@ -95,6 +100,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("replica_name")
+    @classmethod
+    def _replica_name(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
     @field_validator("redis_url")
     @classmethod

@@ -301,6 +301,12 @@ RATE_B = 30
 # ReminderService sends with max(4, int(rate)) workers: at most that many messages can be
 # accepted by Telegram but not yet in the ledger when the process dies.
 WORKERS_B = max(4, int(RATE_B))
+# The default. The restarted process does not wait for it: on SQLite the killed process was
+# certainly its previous life, and what that one had claimed is taken back at start-up.
+REPLICA_TIMEOUT_B = 30
+# From the restarted process's first request to the last message of the wave: the rest of the
+# wave at the rate (at most 2/3 of it), and the slack of a loaded machine; far below the timeout.
+FINISH_AFTER_RESTART_B = PEOPLE_B * 2 / 3 / RATE_B + 8
 
 
 async def test_a_wave_killed_midway_is_finished_after_a_restart(tmp_path: Path) -> None:
@@ -320,7 +326,11 @@ async def test_a_wave_killed_midway_is_finished_after_a_restart(tmp_path: Path) 
     people = [Person(10_001 + i, "ru" if i % 2 else "zh") for i in range(PEOPLE_B)]
     await seed(tmp_path, people, registered_at=now - timedelta(minutes=10))
     ids = {p.user_id for p in people}
-    settings = {"REMINDER_CHECK_SECONDS": "5", "SEND_RATE": str(RATE_B)}
+    settings = {
+        "REMINDER_CHECK_SECONDS": "5",
+        "SEND_RATE": str(RATE_B),
+        "REPLICA_TIMEOUT": str(REPLICA_TIMEOUT_B),
+    }
     # Distinct tokens (same bot id) tell the two processes' requests apart at the fake server.
     first_token, second_token = "4242:TEST-token-first", "4242:TEST-token-second"
 
@@ -369,13 +379,16 @@ async def test_a_wave_killed_midway_is_finished_after_a_restart(tmp_path: Path) 
 
     first_calls = [c for c in tg.calls if to_people(c) and c.token == first_token]
     second_calls = [c for c in tg.calls if to_people(c) and c.token == second_token]
+    second_up = min(c.at for c in tg.calls if c.token == second_token)
+    finished_after = max(c.at for c in second_calls) - second_up
     per_user = Counter(c.chat_id for c in first_calls + second_calls)
     duplicated = {uid for uid, n in per_user.items() if n > 1}
     in_flight = {c.chat_id for c in first_calls} - in_ledger
     print(
         f"first process: {len(first_calls)} messages accepted, {len(in_ledger)} in the ledger "
         f"at the kill; second process: {len(second_calls)} messages; "
-        f"duplicates: {sum(per_user.values()) - len(per_user)} (bound {WORKERS_B})"
+        f"duplicates: {sum(per_user.values()) - len(per_user)} (bound {WORKERS_B}); the rest "
+        f"of the wave took {finished_after:.1f} s after the restart"
     )
     try:
         assert set(per_user) == ids, f"{len(ids - set(per_user))} participants got nothing"
@@ -383,6 +396,8 @@ async def test_a_wave_killed_midway_is_finished_after_a_restart(tmp_path: Path) 
         # Only what Telegram accepted while its ledger row was not yet written goes twice.
         assert duplicated == in_flight
         assert len(duplicated) <= WORKERS_B
+        # What the killed process had claimed did not wait for REPLICA_TIMEOUT.
+        assert finished_after <= FINISH_AFTER_RESTART_B < REPLICA_TIMEOUT_B
         # And no ledger row without a message that Telegram accepted.
         assert in_ledger <= {c.chat_id for c in first_calls}
 

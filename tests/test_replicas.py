@@ -255,6 +255,7 @@ async def test_two_replicas_issue_and_send_each_certificate_once(harness: BotHar
             clock=harness.clock,
             sender=sender(),
             render=render,
+            i18n=harness.i18n,
             replica=r,
         )
 
@@ -282,3 +283,70 @@ async def test_a_replica_beats_and_retires(harness: BotHarness) -> None:
     await r.retire()
     async with harness.session_factory() as session:
         assert await session.get(ReplicaRow, r.id) is None
+
+
+async def claim_for(harness: BotHarness, event_id: int, owner: Replica, rows: slice) -> None:
+    """Deliveries of the 1-day reminder claimed by `owner` and not sent, as a replica killed in
+    the middle of a wave leaves them."""
+    async with harness.session_factory() as session:
+        registrations = (
+            await session.scalars(select(Registration.id).order_by(Registration.id))
+        ).all()[rows]
+        await session.execute(
+            insert(Delivery),
+            [
+                {
+                    "registration_id": rid,
+                    "event_id": event_id,
+                    "kind": "before-86400",
+                    "status": DeliveryStatus.CLAIMED,
+                    "created_at": START,
+                    "claimed_by": owner.id,
+                }
+                for rid in registrations
+            ],
+        )
+        await session.commit()
+
+
+UNIT_A = "host-1/victory-bot-webhook@8081.service"
+UNIT_B = "host-1/victory-bot-webhook@8082.service"
+
+
+async def test_a_restarted_replica_takes_back_its_previous_lifes_claims_at_once(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    event_id = await seed(harness)
+    killed = replica(harness, timeout=30, name=UNIT_A)
+    other = replica(harness, timeout=30, name=UNIT_B)
+    for r in (killed, other):
+        await r.beat()
+    await claim_for(harness, event_id, killed, slice(0, 10))
+    await claim_for(harness, event_id, other, slice(10, 20))
+    # Neither beat is older than the timeout: without a name nothing is certainly dead.
+    assert await replica(harness).take_over_previous_lives(only_process=False) == 0
+
+    restarted = replica(harness, timeout=30, name=UNIT_A)
+    assert await restarted.take_over_previous_lives(only_process=False) == 1
+    harness.clock.set(START - timedelta(days=1))
+    await reminder_service(harness, restarted).run_due()
+    # At once: the ten of its previous life; the ten of the other unit, alive, stay its own.
+    got = sent_to(harness, SendMessage)
+    assert set(got) == set(PEOPLE) - set(PEOPLE[10:20]) and max(got.values()) == 1
+
+    # Had the "killed" one been alive after all (REPLICA_NAME shared by two running
+    # processes), it says so at its next beat.
+    await killed.beat()
+    assert "share REPLICA_NAME" in caplog.text
+
+
+async def test_on_sqlite_every_earlier_replica_is_a_previous_life(harness: BotHarness) -> None:
+    event_id = await seed(harness)
+    killed = replica(harness, timeout=30)
+    await killed.beat()
+    await claim_for(harness, event_id, killed, slice(0, 10))
+    restarted = replica(harness, timeout=30)
+    assert await restarted.take_over_previous_lives(only_process=True) == 1
+    harness.clock.set(START - timedelta(days=1))
+    await reminder_service(harness, restarted).run_due()
+    assert sent_to(harness, SendMessage) == dict.fromkeys(PEOPLE, 1)
