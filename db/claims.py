@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
 
 
 async def insert_new(
@@ -25,10 +28,17 @@ async def insert_new(
     dialect = session.get_bind().dialect.name
     if dialect not in ("postgresql", "sqlite"):
         raise NotImplementedError(f"claims on {dialect}: the bot supports SQLite and PostgreSQL")
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    base: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        # Imported only here (a PostgreSQL engine has loaded it already): 2 MB of memory that
+        # a bot on SQLite need not hold.
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        base = postgresql_insert(table)
+    else:
+        base = sqlite.insert(table)
     statement = (
-        insert(table)
-        .values(list(rows))
+        base.values(list(rows))
         .on_conflict_do_nothing(index_elements=list(conflict))
         .returning(table.c[returning])
     )

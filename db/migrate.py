@@ -1,13 +1,17 @@
 """Apply Alembic migrations from inside the running bot (or the `migrate` command).
 
-Alembic is imported only when there is something to migrate: it costs about 10 MB of memory
-for the life of the process (bench/memory.py), and a restart on an up-to-date database is the
-usual case. Whether the database is up to date is read from the migration files' `revision`
-lines and the `alembic_version` table."""
+Alembic costs about 12 MB of memory for the life of the process that imports it
+(bench/memory.py). The running bot therefore never imports it: whether the database is up to
+date is read from the migration files' `revision` lines and the `alembic_version` table, and
+when it is not, the migration runs in a child process (`upgrade_in_child`), which takes its
+memory with it when it exits."""
 
 from __future__ import annotations
 
 import ast
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -102,6 +106,36 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         await connection.run_sync(_upgrade, revision)
 
 
+async def is_up_to_date(engine: AsyncEngine) -> bool:
+    async with engine.connect() as connection:
+        return await connection.run_sync(_is_at_head)
+
+
+# The child reads the address from its environment: a password in a command line would be
+# visible to every user of the machine (ps).
+_CHILD_URL = "VICTORY_MIGRATE_DATABASE_URL"
+
+
+async def upgrade_in_child(database_url: str) -> None:
+    """Migrate to the head in a separate Python process (its output goes to ours)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "db.migrate", env={**os.environ, _CHILD_URL: database_url}
+    )
+    if await process.wait() != 0:
+        raise RuntimeError(f"database migration failed (exit status {process.returncode})")
+
+
+async def migrate_at_startup(engine: AsyncEngine, database_url: str) -> None:
+    """The running bot's migration: nothing when up to date, else a child process (an
+    in-memory SQLite database exists only in this process, so it is migrated here)."""
+    if await is_up_to_date(engine):
+        return
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        await upgrade(engine)
+        return
+    await upgrade_in_child(database_url)
+
+
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
     async with engine.begin() as connection:
         await connection.run_sync(_downgrade, revision)
@@ -122,3 +156,17 @@ async def startup_lock(engine: AsyncEngine) -> AsyncIterator[None]:
         finally:
             await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK})
             await connection.commit()
+
+
+async def _migrate_from_environment() -> None:
+    from db.engine import create_engine
+
+    engine = create_engine(os.environ[_CHILD_URL])
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(_migrate_from_environment())

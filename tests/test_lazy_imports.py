@@ -91,6 +91,25 @@ asyncio.run(restart())
     assert imported_in_fresh_interpreter(code) == []
 
 
+async def test_a_first_start_migrates_in_a_child_process(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+    code = f"""
+import asyncio
+from db.engine import create_engine
+from db.migrate import is_up_to_date, migrate_at_startup
+
+async def first_start():
+    engine = create_engine({url!r})
+    assert not await is_up_to_date(engine)
+    await migrate_at_startup(engine, {url!r})
+    assert await is_up_to_date(engine)
+    await engine.dispose()
+
+asyncio.run(first_start())
+"""
+    assert imported_in_fresh_interpreter(code) == []
+
+
 def test_the_head_read_from_the_files_is_alembics_head() -> None:
     from alembic.script import ScriptDirectory
 
