@@ -67,6 +67,14 @@ class RegistrationStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class RegistrationSource(StrEnum):
+    """Where a registration was made (the last time it was made: a reactivation counts)."""
+
+    BOT = "bot"
+    WEB = "web"
+    MINIAPP = "miniapp"
+
+
 class User(Base):
     """A Telegram user who wrote to the bot. The primary key is the Telegram user id."""
 
@@ -109,18 +117,32 @@ class EventRow(Base):
 
 
 class Registration(Base):
-    """One person's registration for one event with all the form answers."""
+    """One person's registration for one event with all the form answers, and the channels the
+    person can be reached by: a Telegram chat (`user_id`) and the e-mail address they gave.
+    A registration made on the web page has no Telegram chat until the person connects one
+    (see migration 0009 for why the model is "a registration with optional channels")."""
 
     __tablename__ = "registrations"
-    __table_args__ = (UniqueConstraint("user_id", "event_id", name="uq_registrations_user_event"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "event_id", name="uq_registrations_user_event"),
+        # Also a partial unique index, uq_registrations_event_email (event_id, email_key)
+        # WHERE status = 'active' AND user_id IS NULL: a registration without a chat is known
+        # by its address, one active such registration per address and event. It lives in
+        # migration 0009 only: declared here, its postgresql_where would import SQLAlchemy's
+        # PostgreSQL dialect into every bot (bench/memory.py, tests/test_lazy_imports.py).
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # NULL after the user erased their personal data: the row stays as an anonymous count.
+    # The person's Telegram chat, if any: NULL for a web registration not connected to
+    # Telegram, and after an erasure (`erased_at` says which).
     user_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=RegistrationStatus.ACTIVE)
+    source: Mapped[str] = mapped_column(
+        String(16), default=RegistrationSource.BOT, server_default=RegistrationSource.BOT.value
+    )
     language: Mapped[str] = mapped_column(String(8))
 
     full_name: Mapped[str | None] = mapped_column(String(200))
@@ -135,14 +157,24 @@ class Registration(Base):
     # For those who want to speak: pending until an organizer approves or declines.
     speaker_status: Mapped[str | None] = mapped_column(String(16))
     email: Mapped[str | None] = mapped_column(String(254))
+    # The address compared for "already registered": lower-case, without surrounding spaces
+    # (bot/services/registration/access.py). NULL when erased.
+    email_key: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
 
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_version: Mapped[str] = mapped_column(String(32))
 
+    # The personal page's token and the "Connect Telegram" code, as SHA-256 hex digests only:
+    # the plain values are shown once and never stored. NULL: none issued (or revoked, used).
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    bind_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    bind_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person erased their data: the row stays as an anonymous count.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User | None] = relationship(back_populates="registrations")

@@ -122,25 +122,41 @@ class RegistrationRepository:
     async def erase_user(self, user_id: int, now: datetime) -> int:
         """Drop everything personal from the user's registrations; keep anonymous counts
         (event, role, format, language, dates)."""
+        return await self._erase(Registration.user_id == user_id, now)
+
+    async def erase(self, registration_id: int, now: datetime) -> int:
+        """The same for one registration (a web registrant erasing their data)."""
+        return await self._erase(Registration.id == registration_id, now)
+
+    async def _erase(self, where: Any, now: datetime) -> int:
         result = await self.session.execute(
             update(Registration)
-            .where(Registration.user_id == user_id)
-            .values(
-                user_id=None,
-                status=RegistrationStatus.CANCELLED,
-                full_name=None,
-                country=None,
-                city=None,
-                organization=None,
-                talk_topic=None,
-                email=None,
-                phone=None,
-                erased_at=now,
-                updated_at=now,
-            )
+            .where(where)
+            .values(erased_values(now))
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def erased_values(now: datetime) -> dict[str, Any]:
+    """What an erased registration keeps: nothing that names or reaches the person."""
+    return {
+        "user_id": None,
+        "status": RegistrationStatus.CANCELLED,
+        "full_name": None,
+        "country": None,
+        "city": None,
+        "organization": None,
+        "talk_topic": None,
+        "email": None,
+        "email_key": None,
+        "phone": None,
+        "access_token_hash": None,
+        "bind_code_hash": None,
+        "bind_code_expires_at": None,
+        "erased_at": now,
+        "updated_at": now,
+    }
 
 
 class AuditRepository:

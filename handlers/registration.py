@@ -37,6 +37,8 @@ from bot.services.registration.form import (
     validate_text,
 )
 from bot.services.registration.registrations import (
+    Channel,
+    EmailTaken,
     RegistrationService,
     UnknownEvent,
     answers_of,
@@ -448,14 +450,39 @@ async def on_summary_action(
     # A second tap on Confirm cannot register twice: updates of one chat are handled one at
     # a time (event isolation) and the database holds one row per user and event.
     await drop_buttons(query)
-    if data.get("mode") == MODE_EDIT:
-        await registrations.update(user_id, event.slug, data["answers"])
-        await state.clear()
-        await bot.send_message(user_id, t("edit-saved"), reply_markup=views.main_menu(t))
+    try:
+        if data.get("mode") == MODE_EDIT:
+            await registrations.update(user_id, event.slug, data["answers"])
+            await state.clear()
+            await bot.send_message(user_id, t("edit-saved"), reply_markup=views.main_menu(t))
+            return
+        reg = await registrations.register(
+            event.slug, data["answers"], t.lang, channel=Channel.bot(user_id)
+        )
+    except EmailTaken:
+        await _ask_another_email(bot, user_id, state, t, catalog, event, data)
         return
-    reg = await registrations.register(user_id, event.slug, data["answers"], t.lang)
     await state.clear()
     await announce_registration(bot, user_id, t, reg, clock, reminders)
+
+
+async def _ask_another_email(
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    event: Event,
+    data: dict[str, Any],
+) -> None:
+    """The address is registered for this event already (often on the web page by the same
+    person): say so and how to connect that registration, and ask for the address again with
+    every other answer kept. The summary follows as after any edit."""
+    answers = dict(data["answers"])
+    answers.pop(Field.EMAIL.value, None)
+    await state.set_data({**data, "answers": answers})
+    await bot.send_message(chat_id, t("err-email-taken", event=escape(event.title.get(t.lang))))
+    await advance(bot, chat_id, state, t, catalog)
 
 
 async def on_non_text(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram import Bot, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.events.catalog import EventCatalog, EventState
+from bot.services.registration.access import BIND_PAYLOAD_PREFIX
 from bot.services.registration.registrations import RegistrationService
 from db.models import User
 from handlers import class_join, registration, views
@@ -76,6 +79,17 @@ async def greet(
     """What /start shows: the class to join, or the welcome and then the linked event or home.
     `reply_to` is a message in the person's private chat (their /start or the language picker)."""
     chat_id = user_id = reply_to.chat.id  # a private chat: the chat is the person
+    if payload.startswith(BIND_PAYLOAD_PREFIX):
+        # "Connect Telegram" from the personal page; a refused code is explained by the
+        # rule-error handler (handlers/errors.py).
+        code = payload.removeprefix(BIND_PAYLOAD_PREFIX)
+        bound = await registrations.bind_telegram(code, user_id)
+        await bot.send_message(
+            chat_id,
+            t("bind-done", event=escape(bound.event.title.get(t.lang))),
+            reply_markup=views.main_menu(t),
+        )
+        return
     if payload.startswith(class_join.PAYLOAD_PREFIX):
         code = payload.removeprefix(class_join.PAYLOAD_PREFIX)
         await class_join.offer_join(reply_to, code, state, t, session, catalog, clock)

@@ -50,6 +50,14 @@ async def test_models_match_migrations(tmp_path: Path) -> None:
             diff = await conn.run_sync(
                 lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
             )
+        # The partial unique index on addresses is declared in migration 0009 only (see
+        # db.models.Registration for why); everything else must match.
+        migration_only = {"uq_registrations_event_email"}
+        diff = [
+            d
+            for d in diff
+            if not (d[0] == "remove_index" and getattr(d[1], "name", None) in migration_only)
+        ]
         assert diff == []
     finally:
         await engine.dispose()

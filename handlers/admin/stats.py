@@ -40,6 +40,8 @@ def stats_text(t: Translator, event: Event, stats: EventStats) -> str:
         _countries(t, stats),
         _section(t, t("stats-section-format"), _formats(t, stats)),
         _speakers(t, stats),
+        _section(t, t("stats-section-source"), _sources(t, stats)),
+        t("stats-reach", telegram=stats.reach.telegram, email_only=stats.reach.email_only),
         t("stats-unreachable", count=stats.unreachable),
     ]
     return "\n\n".join(blocks)
@@ -52,6 +54,10 @@ def _section(t: Translator, heading: str, items: Iterable[tuple[str, int]]) -> s
 
 def _languages(t: Translator, stats: EventStats) -> list[tuple[str, int]]:
     return [(t("report-language", lang=escape(lang)), n) for lang, n in stats.by_language.items()]
+
+
+def _sources(t: Translator, stats: EventStats) -> list[tuple[str, int]]:
+    return [(t("report-source", source=escape(s)), n) for s, n in stats.by_source.items()]
 
 
 def _roles(t: Translator, stats: EventStats) -> list[tuple[str, int]]:

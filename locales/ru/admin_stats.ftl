@@ -11,10 +11,12 @@ stats-section-role = <b>Категории участников</b>
 stats-section-country = <b>Страны</b>
 stats-section-format = <b>Формат участия</b>
 stats-section-speakers = <b>Докладчики</b>
+stats-section-source = <b>Откуда пришли</b>
 stats-line = • { $label }: { $count }
 stats-others = • другие: { $count }
 stats-speakers-wanting = Хотят выступить: { $count }
 stats-unreachable = Недоступны (заблокировали бота): { $count }
+stats-reach = Связь: через Telegram — { $telegram }, только по e-mail — { $email_only }
 stats-chart-caption = Регистрации по дням (МСК), включая отменённые: столбцы — за день, линия — всего нарастающим итогом (правая шкала).
 stats-chart-per-day = Регистраций за день
 stats-chart-cumulative = Всего нарастающим итогом
@@ -42,6 +44,18 @@ report-speaker-status = { $status ->
     [declined] отклонено
    *[other] { $status }
 }
+report-source = { $source ->
+    [bot] бот в Telegram
+    [web] сайт
+    [miniapp] мини-приложение в Telegram
+   *[other] { $source }
+}
+report-reachable = { $channels ->
+    [telegram-email] Telegram, e-mail
+    [telegram] Telegram
+    [email] e-mail
+   *[other] —
+}
 
 export-choose-format =
     Выгрузка участников: <b>{ $event }</b>
@@ -67,3 +81,5 @@ export-col-registered-at = Дата регистрации (МСК)
 export-col-consent-at = Согласие на обработку ПД (МСК)
 export-col-consent-version = Версия согласия
 export-col-telegram-id = Telegram ID
+export-col-source = Откуда пришла регистрация
+export-col-reachable = Связь

@@ -11,10 +11,12 @@ stats-section-role = <b>参会者身份</b>
 stats-section-country = <b>国家</b>
 stats-section-format = <b>参会形式</b>
 stats-section-speakers = <b>发言人</b>
+stats-section-source = <b>报名渠道</b>
 stats-line = • { $label }：{ $count }
 stats-others = • 其他：{ $count }
 stats-speakers-wanting = 申请发言：{ $count }
 stats-unreachable = 无法送达（已屏蔽机器人）：{ $count }
+stats-reach = 可通过 Telegram 联系：{ $telegram }；仅可通过电子邮箱联系：{ $email_only }
 stats-chart-caption = 每日报名情况（莫斯科时间，含已取消报名）：柱形为当日报名人数，折线为累计报名人数（右侧坐标轴）。
 stats-chart-per-day = 每日报名人数
 stats-chart-cumulative = 累计报名人数
@@ -42,6 +44,18 @@ report-speaker-status = { $status ->
     [declined] 未通过
    *[other] { $status }
 }
+report-source = { $source ->
+    [bot] Telegram 机器人
+    [web] 网站
+    [miniapp] Telegram 小程序
+   *[other] { $source }
+}
+report-reachable = { $channels ->
+    [telegram-email] Telegram、电子邮箱
+    [telegram] Telegram
+    [email] 电子邮箱
+   *[other] —
+}
 
 export-choose-format = 导出{ $event }参会者名单，请选择文件格式：
 export-btn-xlsx = 📊 Excel（XLSX）
@@ -65,3 +79,5 @@ export-col-registered-at = 报名时间（莫斯科时间）
 export-col-consent-at = 同意个人信息处理时间（莫斯科时间）
 export-col-consent-version = 同意书版本
 export-col-telegram-id = Telegram ID
+export-col-source = 报名渠道
+export-col-reachable = 联系渠道

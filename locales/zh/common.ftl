@@ -99,3 +99,10 @@ err-already-registered = 您已报名{ $event }。查看或修改信息请发送
 err-unknown-event = 该活动已不在列表中，请发送 /start 重新查看。
 err-not-registered = 您没有可以修改或取消的有效报名。报名请发送 /start。
 err-form-incomplete = 报名表尚未填写完整，请发送 /start 重新开始。
+err-email-taken =
+    该电子邮箱已用于{ $event }的另一份报名（例如在网站上的报名）。
+    如果这是您本人的报名，请打开您的个人页面，点击“关联 Telegram”；否则请填写其他邮箱。
+err-bind-code = 该 Telegram 关联链接已使用或已过期（有效期为24小时）。请打开您的个人页面获取新链接。
+err-bind-already-registered = 您已通过本 Telegram 账号报名{ $event }，因此无法再关联网站上的报名。查看报名请发送 /me。如需改为关联网站上的报名，请先发送 /unregister 取消本账号的报名，再重新打开链接。
+err-bind-other-account = 该报名已关联其他 Telegram 账号。如有疑问，请联系主办方。
+bind-done = ✅ 已将 Telegram 与您的{ $event }报名关联。今后提醒和会议链接也将发送至此。查看报名信息请发送 /me。

@@ -1,6 +1,10 @@
-"""Registration rules over the database: who may register, saving, cancelling, erasing.
+"""Registration rules over the database: who may register, saving, cancelling, erasing, the
+personal page's token and "Connect Telegram".
 
-Knows nothing of Telegram; raises domain errors that the handlers turn into polite answers."""
+One service for every channel: the bot's form, the web page and the Mini App register through
+`register()` with a `Channel` that says where the person came from and whether they have a
+Telegram chat. Knows nothing of Telegram or HTTP; raises domain errors that the handlers turn
+into polite answers."""
 
 from __future__ import annotations
 
@@ -8,14 +12,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
 from bot.services.events.catalog import Event, EventCatalog, EventFormat, EventState
+from bot.services.registration.access import (
+    BIND_CODE_BYTES,
+    BIND_CODE_LIFETIME,
+    digest,
+    email_key,
+    matches,
+    new_secret,
+)
 from bot.services.registration.form import CONSENT_VERSION, Field, is_complete
-from db.models import ClassStudent, Registration, RegistrationStatus, SchoolClass
+from db.models import (
+    Certificate,
+    ClassStudent,
+    EventRow,
+    Registration,
+    RegistrationSource,
+    RegistrationStatus,
+    SchoolClass,
+)
 from db.repositories import EventRepository, RegistrationRepository, UserRepository
 
 
@@ -53,12 +74,67 @@ class FormIncomplete(RegistrationError):
     key = "err-form-incomplete"
 
 
+class EmailTaken(RegistrationError):
+    """The address is registered for the event already: by anyone, for a registration
+    without a chat (the address is its identity); by a registration without a chat, for a
+    Telegram user (probably the same person on the web page: "Connect Telegram" is the way).
+    Never says whose, and the web page never gets that registration's link: anyone can type
+    an address."""
+
+    key = "err-email-taken"
+
+
+class BindCodeInvalid(RegistrationError):
+    """The "Connect Telegram" link is unknown, used already, or older than a day."""
+
+    key = "err-bind-code"
+
+
+class BindAlreadyRegistered(RegistrationError):
+    """This Telegram account has its own active registration for the event."""
+
+    key = "err-bind-already-registered"
+
+
+class BoundElsewhere(RegistrationError):
+    """The registration is connected to another Telegram account."""
+
+    key = "err-bind-other-account"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """How a registration comes in: from where, and the person's Telegram id when they have
+    one (the bot and the Mini App know it; the web page does not)."""
+
+    source: RegistrationSource
+    user_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.user_id is None) != (self.source is RegistrationSource.WEB):
+            raise ValueError("a Telegram id comes with the bot and the Mini App, and only them")
+
+    @classmethod
+    def bot(cls, user_id: int) -> Channel:
+        return cls(RegistrationSource.BOT, user_id)
+
+    @classmethod
+    def miniapp(cls, user_id: int) -> Channel:
+        return cls(RegistrationSource.MINIAPP, user_id)
+
+    @classmethod
+    def web(cls) -> Channel:
+        return cls(RegistrationSource.WEB)
+
+
 @dataclass(frozen=True)
 class UserRegistration:
-    """A registration together with the event config it belongs to."""
+    """A registration together with the event config it belongs to. `access_token` is the
+    personal page's token, present only right after it was issued (it is never stored)."""
 
     row: Registration
     event: Event
+    access_token: str | None = None
 
     @property
     def active(self) -> bool:
@@ -126,75 +202,252 @@ class RegistrationService:
                 return reg
         return None
 
-    async def ensure_can_register(self, user_id: int, slug: str) -> Event:
+    async def ensure_can_register(self, user_id: int | None, slug: str) -> Event:
+        """The event, if it takes registrations now and this Telegram user (if any) is not
+        registered for it yet."""
         event = self.event(slug)
         state = event.state(self.clock.now())
         if state is EventState.OVER:
             raise EventOver(event)
         if state is EventState.CLOSED:
             raise RegistrationClosed(event)
-        existing = await self.find(user_id, slug)
-        if existing is not None and existing.active:
-            raise AlreadyRegistered(event)
+        if user_id is not None:
+            existing = await self.find(user_id, slug)
+            if existing is not None and existing.active:
+                raise AlreadyRegistered(event)
         return event
 
     async def register(
-        self, user_id: int, slug: str, answers: dict[str, Any], language: str
+        self, slug: str, answers: dict[str, Any], language: str, *, channel: Channel
     ) -> UserRegistration:
-        """Save a completed form. A cancelled registration for the same event is reactivated
-        with the new answers (one row per user and event)."""
-        event = await self.ensure_can_register(user_id, slug)
+        """Save a completed form, from any channel. A Telegram user's cancelled registration
+        for the same event is reactivated with the new answers (one row per chat and event).
+        Registrations from a browser (web page, Mini App) come back with the personal page's
+        token, shown to the person once."""
+        event = await self.ensure_can_register(channel.user_id, slug)
         hybrid = event.format is EventFormat.HYBRID
         if not is_complete(answers, hybrid) or "consent_at" not in answers:
             raise FormIncomplete(event)
         row_event = await self.events.by_slug(slug)
         if row_event is None:  # the file and the database are synced at start-up
             raise UnknownEvent(event)
+        key = email_key(answers[Field.EMAIL])
+        await self._lock_event(row_event.id)
+        if await self._email_taken(row_event.id, key, has_chat=channel.user_id is not None):
+            await self.session.rollback()  # and the lock with it
+            raise EmailTaken(event)
         now = self.clock.now()
-        row = await self.registrations.get(user_id, row_event.id)
+        row = None
+        if channel.user_id is not None:
+            # Someone who opened the Mini App may never have written to the bot.
+            if await self.users.get(channel.user_id) is None:
+                await self.users.create(channel.user_id, language, now)
+            row = await self.registrations.get(channel.user_id, row_event.id)
         if row is None:
-            row = Registration(user_id=user_id, event_id=row_event.id, created_at=now)
+            row = Registration(user_id=channel.user_id, event_id=row_event.id, created_at=now)
             self.registrations.add(row)
+        row.source = channel.source
         row.status = RegistrationStatus.ACTIVE
         row.cancelled_at = None
         row.language = language
         row.consent_at = _parse_time(answers["consent_at"])
         row.consent_version = str(answers.get("consent_version", CONSENT_VERSION))
         _fill(row, answers, event)
+        row.email_key = key
         row.updated_at = now
+        token = None if channel.source is RegistrationSource.BOT else _new_access_token(row)
         try:
             await self.session.commit()
         except IntegrityError:
-            # Two Confirm presses racing each other: the other one won.
+            # Two submissions racing each other (two Confirm presses, the same address typed
+            # on two phones): the other one won.
             await self.session.rollback()
+            if channel.user_id is None:  # the unique address index: the only one it can hit
+                raise EmailTaken(event) from None
             raise AlreadyRegistered(event) from None
         await self.session.refresh(row, ["event"])
-        return UserRegistration(row, event)
+        return UserRegistration(row, event, access_token=token)
+
+    async def _lock_event(self, event_id: int) -> None:
+        """A write to the event's row first: it locks the row (PostgreSQL) or takes the write
+        lock (SQLite), so registrations of one event check the address one after another and
+        two people cannot both find it free."""
+        await self.session.execute(
+            update(EventRow).where(EventRow.id == event_id).values(id=EventRow.id)
+        )
+
+    async def _email_taken(
+        self, event_id: int, key: str | None, *, has_chat: bool, except_id: int | None = None
+    ) -> bool:
+        """Whether the address is taken for a registration with or without a Telegram chat
+        (see EmailTaken). Called under `_lock_event`; the unique index holds the part about
+        registrations without a chat on its own."""
+        if key is None:
+            return False
+        query = select(Registration.id).where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.ACTIVE,
+            Registration.email_key == key,
+        )
+        if has_chat:
+            query = query.where(Registration.user_id.is_(None))
+        if except_id is not None:
+            query = query.where(Registration.id != except_id)
+        return bool(await self.session.scalar(select(exists(query))))
 
     async def update(self, user_id: int, slug: str, answers: dict[str, Any]) -> UserRegistration:
-        """Save edited answers of an existing active registration."""
+        """Save edited answers of the Telegram user's active registration."""
         reg = await self.find(user_id, slug)
-        if reg is None or not reg.active:
+        if reg is None:
             raise NotRegistered(self.catalog.get(slug))
+        return await self.update_registration(reg, answers)
+
+    async def update_registration(
+        self, reg: UserRegistration, answers: dict[str, Any]
+    ) -> UserRegistration:
+        """Save edited answers of an active registration (from the chat or the personal page)."""
+        if not reg.active:
+            raise NotRegistered(reg.event)
         if reg.event.state(self.clock.now()) is EventState.OVER:
             raise EventOver(reg.event)
         if not is_complete(answers, reg.event.format is EventFormat.HYBRID):
             raise FormIncomplete(reg.event)
-        _fill(reg.row, answers, reg.event)
-        reg.row.updated_at = self.clock.now()
-        await self.session.commit()
+        row = reg.row
+        key = email_key(answers[Field.EMAIL])
+        if key != row.email_key:
+            await self._lock_event(row.event_id)
+            has_chat = row.user_id is not None
+            if await self._email_taken(row.event_id, key, has_chat=has_chat, except_id=row.id):
+                await self.session.rollback()
+                raise EmailTaken(reg.event)
+            row.email_key = key
+        _fill(row, answers, reg.event)
+        row.updated_at = self.clock.now()
+        try:
+            await self.session.commit()
+        except IntegrityError:
+            await self.session.rollback()
+            raise EmailTaken(reg.event) from None
         return reg
 
     async def cancel(self, user_id: int, slug: str) -> UserRegistration:
         reg = await self.find(user_id, slug)
-        if reg is None or not reg.active:
+        if reg is None:
             raise NotRegistered(self.catalog.get(slug))
+        return await self.cancel_registration(reg)
+
+    async def cancel_registration(self, reg: UserRegistration) -> UserRegistration:
+        if not reg.active:
+            raise NotRegistered(reg.event)
         now = self.clock.now()
         reg.row.status = RegistrationStatus.CANCELLED
         reg.row.cancelled_at = now
         reg.row.updated_at = now
         await self.session.commit()
         return reg
+
+    async def erase_registration(self, reg: UserRegistration) -> None:
+        """Erase one registration (the personal page's "erase my data"): it stays as an
+        anonymous count, its link and bind code stop working. /delete_me erases a Telegram
+        user with all their registrations (`erase_user`)."""
+        await self.registrations.erase(reg.row.id, self.clock.now())
+        await self.session.commit()
+
+    # --- the personal page's token --------------------------------------------------------
+
+    async def issue_access_token(self, registration: Registration) -> str:
+        """A new personal-page token for the registration, returned once; an earlier token
+        stops working (so this is also "reissue")."""
+        if registration.erased_at is not None:
+            raise NotRegistered()
+        token = _new_access_token(registration)
+        registration.updated_at = self.clock.now()
+        await self.session.commit()
+        return token
+
+    async def revoke_access_token(self, registration: Registration) -> None:
+        registration.access_token_hash = None
+        registration.updated_at = self.clock.now()
+        await self.session.commit()
+
+    async def registration_by_token(self, token: str) -> UserRegistration | None:
+        """The registration whose personal page `token` opens, or None (unknown, revoked,
+        erased, or its event gone from the events file)."""
+        if not token or len(token) > 128:
+            return None
+        row = await self.session.scalar(
+            select(Registration)
+            .where(Registration.access_token_hash == digest(token))
+            .options(selectinload(Registration.event))
+        )
+        if row is None or row.erased_at is not None or not matches(token, row.access_token_hash):
+            return None
+        event = self.catalog.get(row.event.slug)
+        return UserRegistration(row, event) if event is not None else None
+
+    # --- "Connect Telegram" ------------------------------------------------------------
+
+    async def issue_bind_code(self, registration: Registration) -> str:
+        """A one-time code for t.me/<bot>?start=bind-<code>, valid for a day; an earlier code
+        stops working."""
+        if registration.erased_at is not None:
+            raise NotRegistered()
+        code = new_secret(BIND_CODE_BYTES)
+        now = self.clock.now()
+        registration.bind_code_hash = digest(code)
+        registration.bind_code_expires_at = now + BIND_CODE_LIFETIME
+        registration.updated_at = now
+        await self.session.commit()
+        return code
+
+    async def bind_telegram(self, code: str, user_id: int) -> UserRegistration:
+        """Connect the registration of the bind code to this Telegram user: from now on the
+        bot reminds them and /me shows it. A cancelled registration of the same chat for the
+        same event is superseded (erased): one row per chat and event."""
+        row = None
+        if code and len(code) <= 64:
+            row = await self.session.scalar(
+                select(Registration)
+                .where(Registration.bind_code_hash == digest(code))
+                .options(selectinload(Registration.event))
+            )
+        if row is None or row.erased_at is not None or not matches(code, row.bind_code_hash):
+            raise BindCodeInvalid()
+        event = self.catalog.get(row.event.slug)
+        now = self.clock.now()
+        expires = row.bind_code_expires_at
+        if event is None or expires is None or expires <= now:
+            _forget_bind_code(row)
+            await self.session.commit()
+            raise BindCodeInvalid(event)
+        if row.user_id == user_id:  # the same link opened twice: nothing to do
+            _forget_bind_code(row)
+            await self.session.commit()
+            return UserRegistration(row, event)
+        if row.user_id is not None:
+            raise BoundElsewhere(event)
+        own = await self.registrations.get(user_id, row.event_id)
+        if own is not None and own.status == RegistrationStatus.ACTIVE:
+            # The code stays valid: they may cancel the chat's registration and try again.
+            raise BindAlreadyRegistered(event)
+        if own is not None:
+            await self.registrations.erase(own.id, now)
+        row.user_id = user_id
+        row.updated_at = now
+        _forget_bind_code(row)
+        # A certificate issued while there was no chat goes out in Telegram now.
+        await self.session.execute(
+            update(Certificate)
+            .where(Certificate.registration_id == row.id, Certificate.recipient_id.is_(None))
+            .values(recipient_id=user_id)
+        )
+        try:
+            await self.session.commit()
+        except IntegrityError:
+            # The same chat registered in the bot at this very moment.
+            await self.session.rollback()
+            raise BindAlreadyRegistered(event) from None
+        return UserRegistration(row, event)
 
     async def _erase_classes(self, user_id: int, now: datetime) -> None:
         """A teacher's classes are cancelled and emptied: their details and the pupils' names
@@ -221,6 +474,17 @@ class RegistrationService:
         await self._erase_classes(user_id, now)
         await self.users.delete(user_id)
         await self.session.commit()
+
+
+def _new_access_token(row: Registration) -> str:
+    token = new_secret()
+    row.access_token_hash = digest(token)
+    return token
+
+
+def _forget_bind_code(row: Registration) -> None:
+    row.bind_code_hash = None
+    row.bind_code_expires_at = None
 
 
 def answers_of(row: Registration) -> dict[str, Any]:

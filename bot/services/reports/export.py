@@ -71,6 +71,14 @@ def _role(reg: Registration, t: Translator) -> str:
     return t(key) if t.has(key) else reg.role
 
 
+def _reachable(reg: Registration, t: Translator) -> str:
+    """The channels the person can be reached by: their Telegram chat, their address."""
+    channels = "-".join(
+        name for name, present in (("telegram", reg.user_id), ("email", reg.email)) if present
+    )
+    return t("report-reachable", channels=channels or "none")
+
+
 def _speaker_status(reg: Registration, t: Translator) -> str | None:
     if not reg.speaker_status:
         return None
@@ -99,6 +107,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("export-col-consent-at", lambda r, t: _moscow(r.consent_at)),
     Column("export-col-consent-version", lambda r, t: r.consent_version),
     Column("export-col-telegram-id", lambda r, t: r.user_id, personal=True),
+    Column("export-col-source", lambda r, t: t("report-source", source=r.source)),
+    Column("export-col-reachable", _reachable),
 )
 
 
@@ -127,7 +137,7 @@ def build_table(t: Translator, registrations: Sequence[Registration]) -> Table:
 def _row(t: Translator, reg: Registration) -> list[Cell]:
     # The erasure already blanked these in the database; checked again here so that a column
     # added later can never bring an erased person's data back into a file.
-    erased = reg.user_id is None
+    erased = reg.erased_at is not None
     return [
         None if column.personal and erased else safe_cell(column.value(reg, t))
         for column in COLUMNS

@@ -1,9 +1,9 @@
 """Registration statistics of one event, as plain numbers: the organizer's /stats renders them.
 
-The breakdowns (language, role, country, format, speakers, unreachable users) count active
-registrations: those are the people who will take part. The totals and the per-day series count
-every registration ever made, cancelled and erased ones included, so the chart's cumulative line
-ends at the total."""
+The breakdowns (language, role, country, format, speakers, where they came from, how they can
+be reached, unreachable users) count active registrations: those are the people who will take
+part. The totals and the per-day series count every registration ever made, cancelled and
+erased ones included, so the chart's cumulative line ends at the total."""
 
 from __future__ import annotations
 
@@ -44,6 +44,12 @@ class SpeakerCounts:
 
 
 @dataclass(frozen=True)
+class ReachCounts:
+    telegram: int  # with a Telegram chat (an e-mail address too: the form asks for one)
+    email_only: int  # registered on the web page, not connected to Telegram
+
+
+@dataclass(frozen=True)
 class EventStats:
     total: int
     active: int
@@ -55,6 +61,8 @@ class EventStats:
     speakers: SpeakerCounts
     unreachable: int
     per_day: list[DayCount]
+    by_source: dict[str, int]  # bot / web / miniapp
+    reach: ReachCounts
 
 
 async def event_stats(
@@ -76,6 +84,8 @@ async def event_stats(
         speakers=await _speaker_counts(session, event_id),
         unreachable=await _unreachable(session, event_id),
         per_day=registrations_per_day(await _created_times(session, event_id)),
+        by_source=await _count_by(session, event_id, Registration.source),
+        reach=await _reach(session, event_id),
     )
 
 
@@ -124,6 +134,18 @@ async def _unreachable(session: AsyncSession, event_id: int) -> int:
         .where(*_active(event_id), User.is_reachable.is_(False))
     )
     return int(count or 0)
+
+
+async def _reach(session: AsyncSession, event_id: int) -> ReachCounts:
+    with_chat = await session.scalar(
+        select(func.count()).where(*_active(event_id), Registration.user_id.is_not(None))
+    )
+    email_only = await session.scalar(
+        select(func.count()).where(
+            *_active(event_id), Registration.user_id.is_(None), Registration.email.is_not(None)
+        )
+    )
+    return ReachCounts(telegram=int(with_chat or 0), email_only=int(email_only or 0))
 
 
 async def _created_times(session: AsyncSession, event_id: int) -> list[datetime]:
