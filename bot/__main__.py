@@ -18,7 +18,11 @@ def _parser() -> argparse.ArgumentParser:
         "Configuration comes from the environment and .env (see .env.example).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="run the bot with long polling (the default)")
+    sub.add_parser(
+        "run",
+        help="run the bot with long polling and the web page on WEB_HOST:WEB_PORT (the "
+        "default); without BOT_TOKEN, the web page alone",
+    )
     sub.add_parser(
         "webhook",
         help="run the bot as a webhook server behind a reverse proxy (WEBHOOK_URL, README)",
@@ -95,6 +99,12 @@ def _check_config(settings: Settings) -> int:
         )
     if not catalog.open(now):
         print("note: no event is open for registration now; add one to the events file (README).")
+    print(f"web page: http://{settings.web_host}:{settings.web_port}")
+    if not settings.has_bot_token:
+        print(
+            "missing: BOT_TOKEN is not set: only the web page runs; put the token from "
+            "@BotFather in .env for the Telegram bot"
+        )
     return 0
 
 
@@ -114,7 +124,12 @@ def main(argv: list[str] | None = None) -> int:
                 "WEBHOOK_URL is not set (put it in .env or the environment): the public "
                 "https URL Telegram posts updates to"
             )
-        from bot.app import migrate, run_polling
+        if command == "webhook" and not settings.has_bot_token:
+            return _fail(
+                "BOT_TOKEN is not set (put it in .env or the environment): the token from "
+                "@BotFather"
+            )
+        from bot.app import migrate, run_polling, run_web_only
         from bot.logs import setup_logging
 
         setup_logging(settings.log_level)
@@ -127,8 +142,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.webhook import run_webhook
 
             asyncio.run(run_webhook(settings))
-        else:
+        elif settings.has_bot_token:
             asyncio.run(run_polling(settings))
+        else:
+            asyncio.run(run_web_only(settings))
         return 0
     except (SettingsError, EventsFileError) as exc:
         return _fail(str(exc))

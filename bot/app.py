@@ -3,18 +3,27 @@
 `assemble` builds everything a running bot is made of (the Runtime) and takes it apart again;
 the two ways of receiving updates only differ in what they do inside it: long polling
 (`run_polling`, here) and the webhook server (`bot.webhook.run_webhook`). A new worker, job or
-start-up step goes into the Runtime, and both get it."""
+start-up step goes into the Runtime, and both get it.
+
+Both serve the web pages (web/): polling on WEB_HOST:WEB_PORT, from before the first request to
+Telegram, so that the pages work while Telegram is unreachable; the webhook on its own port.
+Without a BOT_TOKEN, `run_web_only` serves the pages alone (a newcomer's first run)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
+from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -37,11 +46,17 @@ from bot.services.events.catalog import EventCatalog, load_events
 from bot.services.events.settings import apply_stored_overrides
 from bot.services.registration.registrations import sync_events
 from bot.services.reminders.runner import ReminderService
-from bot.settings import Settings
+from bot.settings import HEALTH_PATH, Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import migrate_at_startup, startup_lock, upgrade
+from web.app import create_web_app, web_site
 
 log = logging.getLogger(__name__)
+
+# Waiting for Telegram at start-up (a wrong token, no route to api.telegram.org): the first
+# retry after this many seconds, doubling up to the longest pause.
+TELEGRAM_FIRST_RETRY = 5.0
+TELEGRAM_LONGEST_RETRY = 300.0
 
 
 def schedule_reminders(
@@ -105,6 +120,24 @@ class Runtime:
     services: Services
     dp: Dispatcher
     scheduler: AsyncIOScheduler
+    # Known once Telegram has answered getMe: the pages' "Register in Telegram" links.
+    bot_username: str | None = None
+
+    def web_app(self) -> web.Application:
+        """The pages, on this runtime's database, events and texts."""
+        return create_web_app(
+            settings=self.settings,
+            catalog=self.catalog,
+            clock=self.clock,
+            i18n=self.i18n,
+            session_factory=self.session_factory,
+            bot_username=lambda: self.bot_username,
+        )
+
+    async def connect(self) -> None:
+        """Asks Telegram who the bot is (aiogram keeps the answer); raises when it refuses."""
+        me = await self.bot.me()
+        self.bot_username = me.username
 
     def schedule_jobs(self) -> None:
         """Every periodic job; they start with on_startup."""
@@ -152,6 +185,23 @@ class Runtime:
         await services.replica.retire()
 
 
+async def prepare_database(
+    engine: AsyncEngine, settings: Settings, catalog: EventCatalog, clock: Clock
+) -> async_sessionmaker[AsyncSession]:
+    """Migrated, with the events file's events in it (and the organizers' stored changes to
+    them in the catalog)."""
+    session_factory = create_session_factory(engine)
+    async with startup_lock(engine):
+        await migrate_at_startup(engine, settings.database_url)
+        async with session_factory() as session:
+            await sync_events(session, catalog, clock)
+            await apply_stored_overrides(session, catalog)
+    now = clock.now()
+    for event in catalog:
+        log.info("event %s: %s", event.slug, event.state(now).value)
+    return session_factory
+
+
 @asynccontextmanager
 async def assemble(
     settings: Settings, clock: Clock | None = None, bot: Bot | None = None
@@ -168,15 +218,7 @@ async def assemble(
     engine = create_engine(settings.database_url)
     bot = bot or create_bot(settings)
     try:
-        session_factory = create_session_factory(engine)
-        async with startup_lock(engine):
-            await migrate_at_startup(engine, settings.database_url)
-            async with session_factory() as session:
-                await sync_events(session, catalog, clock)
-                await apply_stored_overrides(session, catalog)
-        now = clock.now()
-        for event in catalog:
-            log.info("event %s: %s", event.slug, event.state(now).value)
+        session_factory = await prepare_database(engine, settings, catalog, clock)
         storage, isolation = create_fsm(settings)
         services = create_services(
             bot=bot,
@@ -188,6 +230,7 @@ async def assemble(
             replica=Replica(
                 session_factory, timeout=settings.replica_timeout, name=settings.replica_name
             ),
+            web_address=settings.web_address,
         )
         dp = create_dispatcher(
             storage=storage,
@@ -226,14 +269,122 @@ async def assemble(
         log.info("stopped")
 
 
+@contextlib.contextmanager
+def stop_signals() -> Iterator[asyncio.Event]:
+    """An event set by SIGTERM or SIGINT, from now on (even during start-up)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield stop
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+def telegram_problem(exc: TelegramAPIError, settings: Settings) -> str:
+    """Why Telegram cannot be used, in one line with the remedy (no traceback: the cause is
+    almost always the token or the network, not the code)."""
+    server = settings.telegram_api_url or "https://api.telegram.org"
+    if isinstance(exc, TelegramUnauthorizedError):
+        return (
+            f"Telegram ({server}) refused BOT_TOKEN (401 Unauthorized): put the token "
+            "@BotFather gave you in .env"
+        )
+    if isinstance(exc, TelegramNetworkError):
+        reason = exc.message.removeprefix("HTTP Client says - ")
+        return (
+            f"cannot reach Telegram at {server} ({reason}): where Telegram is blocked, set "
+            "TELEGRAM_API_URL to a Bot API server this machine can reach (or run it behind "
+            "a proxy that can)"
+        )
+    return f"Telegram ({server}) answered {type(exc).__name__}: {exc.message}"
+
+
+async def wait_for_telegram(runtime: Runtime, stop: asyncio.Event) -> bool:
+    """Until Telegram answers getMe, one line per attempt saying why not, pausing longer
+    each time; the pages keep serving meanwhile. False if SIGTERM/SIGINT came first."""
+    pause = TELEGRAM_FIRST_RETRY
+    while not stop.is_set():
+        try:
+            await runtime.connect()
+            return True
+        except TelegramAPIError as exc:
+            log.error(
+                "%s; the web page keeps serving, the bot tries again in %.0f s",
+                telegram_problem(exc, runtime.settings),
+                pause,
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), pause)
+        pause = min(pause * 2, TELEGRAM_LONGEST_RETRY)
+    return False
+
+
+def log_web_address(settings: Settings, host: str, port: int) -> None:
+    log.info("web page: http://%s:%s", host, port)
+    if settings.public_url is None:
+        log.warning(
+            "PUBLIC_URL is not set: links and QR codes point to %s; set it to the address "
+            "people open (https://...)",
+            settings.web_address,
+        )
+
+
 async def run_polling(
     settings: Settings, clock: Clock | None = None, bot: Bot | None = None
 ) -> None:
+    # bot.webhook imports this module; the health check lives there.
+    from bot.webhook import runtime_health
+
     async with assemble(settings, clock, bot) as runtime:
-        dp = runtime.dp
-        # start_polling installs the SIGINT/SIGTERM handlers, and on them stops polling, runs
-        # the shutdown handlers, then closes the bot's session.
-        await dp.start_polling(runtime.bot, allowed_updates=dp.resolve_used_update_types())
+        app = runtime.web_app()
+        app.router.add_get(HEALTH_PATH, runtime_health(runtime).handle)
+        host, port = settings.web_host, settings.web_port
+        async with web_site(app, host, port, shutdown_timeout=settings.shutdown_timeout):
+            log_web_address(settings, host, port)
+            with stop_signals() as stop:
+                if not await wait_for_telegram(runtime, stop):
+                    log.info("stopped before Telegram answered")
+                    return
+            dp = runtime.dp
+            # start_polling installs the SIGINT/SIGTERM handlers, and on them stops polling,
+            # runs the shutdown handlers, then closes the bot's session.
+            await dp.start_polling(runtime.bot, allowed_updates=dp.resolve_used_update_types())
+
+
+async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
+    """No BOT_TOKEN yet: the pages alone, on the same database and events file."""
+    from bot.webhook import Health, database_check
+
+    clock = clock or SystemClock()
+    catalog = load_events(settings.events_file)
+    i18n = I18n()
+    engine = create_engine(settings.database_url)
+    try:
+        session_factory = await prepare_database(engine, settings, catalog, clock)
+        app = create_web_app(
+            settings=settings,
+            catalog=catalog,
+            clock=clock,
+            i18n=i18n,
+            session_factory=session_factory,
+        )
+        app.router.add_get(HEALTH_PATH, Health({"database": database_check(engine)}).handle)
+        host, port = settings.web_host, settings.web_port
+        with stop_signals() as stop:
+            async with web_site(app, host, port, shutdown_timeout=settings.shutdown_timeout):
+                log_web_address(settings, host, port)
+                log.warning(
+                    "BOT_TOKEN is not set: the web page runs alone; the Telegram bot joins once "
+                    "BOT_TOKEN (from @BotFather) is in .env"
+                )
+                await stop.wait()
+    finally:
+        await engine.dispose()
+        log.info("stopped")
 
 
 async def migrate(settings: Settings) -> None:

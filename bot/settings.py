@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import re
+import secrets
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -32,7 +35,8 @@ class Settings(BaseSettings):
         case_sensitive=False,
     )
 
-    bot_token: SecretStr
+    # Empty: the web page runs alone (a newcomer's first run); the bot joins once it is set.
+    bot_token: SecretStr = SecretStr("")
     telegram_api_url: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     # NoDecode: "1,2,3" is not JSON, our validator splits it.
@@ -62,11 +66,30 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # The web pages (web/): where `python -m bot run` serves them (webhook mode serves them on
+    # WEBHOOK_HOST:WEBHOOK_PORT, on the same application as the webhook).
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    # The address people reach the pages at (https://conf.example.org), written into links and
+    # QR codes; empty: the local address, with a warning at start-up.
+    public_url: str | None = None
+    # Form posts per minute from one client address (a class registering from one school
+    # address stays well within it).
+    web_rate_limit: int = Field(default=30, ge=1, le=100_000)
+    # Addresses of the reverse proxies whose X-Forwarded-For is believed (comma-separated);
+    # empty: the connecting address is the client's.
+    web_trusted_proxies: Annotated[frozenset[str], NoDecode] = frozenset()
+    # The largest request body the pages accept, in bytes (uploads included).
+    web_max_body: int = Field(default=2 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    # Signs the pages' CSRF tokens; empty: derived from BOT_TOKEN (see web_secret_key).
+    web_secret: SecretStr | None = None
 
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:
         token = value.get_secret_value().strip()
+        if not token:
+            return SecretStr("")
         # A token is "<bot id>:<secret>"; catching a pasted placeholder early saves a
         # confusing "Unauthorized" from Telegram later.
         bot_id, sep, secret = token.partition(":")
@@ -90,6 +113,40 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return frozenset({value})
         return value
+
+    @field_validator("web_trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            addresses = frozenset(p.strip() for p in value.replace(";", ",").split(","))
+            addresses -= {""}
+            for address in addresses:
+                try:
+                    ipaddress.ip_address(address)
+                except ValueError:
+                    raise ValueError(f"{address!r} is not an IP address") from None
+            return addresses
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be the address people open, like https://conf.example.org")
+        return value
+
+    @field_validator("web_secret")
+    @classmethod
+    def _web_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip()) < 16:
+            raise ValueError("at least 16 characters (random ones)")
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -154,6 +211,29 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @property
+    def has_bot_token(self) -> bool:
+        """False on a newcomer's first run: the web page runs, the bot waits for BOT_TOKEN."""
+        return bool(self.bot_token.get_secret_value())
+
+    @property
+    def web_address(self) -> str:
+        """Where the pages are reached: PUBLIC_URL, else the local address they listen on."""
+        return self.public_url or f"http://{self.web_host}:{self.web_port}"
+
+    @cached_property
+    def web_secret_key(self) -> bytes:
+        """WEB_SECRET; else derived from BOT_TOKEN like the webhook secret, so that every replica
+        agrees and nothing needs sharing. Without a token (the web page alone, a newcomer's one
+        process) a random key for this process: after a restart a form opened before it is
+        refused once with "reload the page", which is all a demo needs."""
+        if self.web_secret is not None:
+            return self.web_secret.get_secret_value().encode()
+        if self.has_bot_token:
+            token = self.bot_token.get_secret_value().encode()
+            return hmac.new(token, b"victory-bot web secret", hashlib.sha256).digest()
+        return secrets.token_bytes(32)
 
     @property
     def webhook_path(self) -> str:

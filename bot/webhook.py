@@ -3,7 +3,8 @@ proxy (deploy/nginx-webhook.conf) passes it to one of the replicas, and the repl
 once the update has been handled.
 
 The same Runtime as long polling (bot.app.assemble) runs inside an aiohttp web app built with
-aiogram's webhook helpers, plus GET /healthz for the proxy and the monitoring.
+aiogram's webhook helpers, plus GET /healthz for the proxy and the monitoring. The app is the
+web pages' (web/app.py): the proxy sends the pages and Telegram's updates to the same port.
 
 Shutdown on SIGTERM, in aiohttp's order (AppRunner.cleanup):
 1. the server stops listening and closes idle connections: no new update comes in, Telegram
@@ -20,8 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramRetryAfter
@@ -30,9 +30,10 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import Runtime, assemble
+from bot.app import Runtime, assemble, log_web_address, stop_signals
 from bot.clock import Clock
 from bot.settings import HEALTH_PATH, Settings, SettingsError
+from web.app import add_exempt_post
 
 log = logging.getLogger(__name__)
 
@@ -135,15 +136,26 @@ def runtime_health(runtime: Runtime) -> Health:
 
 
 def create_webhook_app(
-    dp: Dispatcher, bot: Bot, *, path: str, secret_token: str, health: Health
+    dp: Dispatcher,
+    bot: Bot,
+    *,
+    path: str,
+    secret_token: str,
+    health: Health,
+    pages: web.Application | None = None,
 ) -> web.Application:
-    """The web app: Telegram's updates on `path`, the health check on /healthz; the
-    dispatcher's startup and shutdown run with the app's (aiogram's setup_application)."""
-    app = web.Application()
+    """The web app (`pages`, the web pages' app, or an empty one): Telegram's updates on
+    `path`, the health check on /healthz; the dispatcher's startup and shutdown run with the
+    app's (aiogram's setup_application)."""
+    app = pages if pages is not None else web.Application()
     # handle_in_background=False: Telegram gets its 200 only once the update was handled, so
     # an update whose replica dies on the way is delivered again (to another replica).
     updates = TelegramUpdates(dp, bot, handle_in_background=False, secret_token=secret_token)
-    app.router.add_post(path, updates.handle)
+    if pages is not None:
+        # Authorised by the secret token: the pages' CSRF check and rate limit are not for it.
+        add_exempt_post(app, path, updates.handle)
+    else:
+        app.router.add_post(path, updates.handle)
     app.router.add_get(HEALTH_PATH, health.handle)
     setup_application(app, dp, bot=bot)
     return app
@@ -169,21 +181,6 @@ async def set_webhook(runtime: Runtime, url: str) -> None:
     log.info("webhook set: %s (updates: %s)", url, ", ".join(allowed))
 
 
-@contextlib.contextmanager
-def stop_signals() -> Iterator[asyncio.Event]:
-    """An event set by SIGTERM or SIGINT, from now on (even during start-up)."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    signals = (signal.SIGTERM, signal.SIGINT)
-    for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        yield stop
-    finally:
-        for sig in signals:
-            loop.remove_signal_handler(sig)
-
-
 @contextlib.asynccontextmanager
 async def serving(runtime: Runtime) -> AsyncIterator[web.AppRunner]:
     """The webhook app listening on WEBHOOK_HOST:WEBHOOK_PORT, the runtime started; on leaving,
@@ -195,6 +192,7 @@ async def serving(runtime: Runtime) -> AsyncIterator[web.AppRunner]:
         path=settings.webhook_path,
         secret_token=settings.webhook_secret_token,
         health=runtime_health(runtime),
+        pages=runtime.web_app(),
     )
     runner = web.AppRunner(
         app,
@@ -221,6 +219,7 @@ async def serving(runtime: Runtime) -> AsyncIterator[web.AppRunner]:
             settings.webhook_path,
             HEALTH_PATH,
         )
+        log_web_address(settings, settings.webhook_host, settings.webhook_port)
         yield runner
     finally:
         await runner.cleanup()
@@ -237,6 +236,7 @@ async def run_webhook(
         )
     with stop_signals() as stop:
         async with assemble(settings, clock, bot) as runtime, serving(runtime):
+            await runtime.connect()
             await set_webhook(runtime, url)
             await stop.wait()
             log.info("stopping: no new updates; finishing those being handled")

@@ -39,7 +39,7 @@ NUMERIC = frozenset(
         "active", "average", "cancelled", "classes", "comments", "count", "days",
         "duplicates_count", "eligible", "empty_count", "failed", "groups", "hours", "issued",
         "length", "max", "max_kb", "max_mb", "min", "minutes", "pending", "row", "seconds",
-        "sent", "size", "size_kb", "students", "total", "unreachable",
+        "sent", "size", "size_kb", "students", "total", "unreachable", "telegram", "email_only",
     }
 )  # fmt: skip
 
@@ -89,6 +89,8 @@ def _samples(lang: str) -> dict[str, str]:
         "reason": t("admin-err-end-before-start"),
         "date": span["msk_date"],
         "extension": ".doc",
+        "organizer": event.organizer.get(lang) if event.organizer else "",
+        "request_id": "3f9a0c1e",
         "format": "online",
         **span,
         **moment,

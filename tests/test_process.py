@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import os
 import signal
+import socket
 import sqlite3
 import sys
 import time
@@ -20,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 from bot.i18n import I18n
 from bot.services.registration.form import LIMITS, Field
@@ -72,11 +75,23 @@ def bot_env(tmp_path: Path, api_url: str, **settings: str) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if not k.upper().startswith(
-            ("BOT_", "TELEGRAM_", "DATABASE_", "EVENTS_", "ADMIN_", "REDIS_", "REPLICA_")
+            (
+                "BOT_",
+                "TELEGRAM_",
+                "DATABASE_",
+                "EVENTS_",
+                "ADMIN_",
+                "REDIS_",
+                "REPLICA_",
+                "WEB_",
+                "PUBLIC_URL",
+            )
         )
     }
     env.update(
         BOT_TOKEN=TOKEN,
+        # Its own port for every process: replicas and other test runs must not meet there.
+        WEB_PORT=str(free_port()),
         TELEGRAM_API_URL=api_url,
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
         EVENTS_FILE=str(tmp_path / "events.toml"),
@@ -91,6 +106,12 @@ def bot_env(tmp_path: Path, api_url: str, **settings: str) -> dict[str, str]:
     return env
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "bot.sqlite3"
 
@@ -101,9 +122,12 @@ class BotProcess:
     A file, not a pipe: nobody reads a pipe while the bot runs, and a full pipe would block
     the bot."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, log_path: Path) -> None:
+    def __init__(
+        self, proc: asyncio.subprocess.Process, log_path: Path, web_port: int = 8080
+    ) -> None:
         self.proc = proc
         self.log_path = log_path
+        self.web_port = web_port
         # Resolves with the exit code; steps race against it so a dead bot fails at once.
         self.exited: asyncio.Future[int] = asyncio.ensure_future(proc.wait())
 
@@ -124,7 +148,7 @@ class BotProcess:
                 stdout=log,
                 stderr=log,
             )
-        return cls(proc, log_path)
+        return cls(proc, log_path, int(env.get("WEB_PORT", "8080")))
 
     @property
     def log(self) -> str:
@@ -377,3 +401,82 @@ async def fill_the_form(tg: FakeTelegram, bot: BotProcess) -> Walker:
     await me.say("Пропустить", me.offers("cons:1"), "the consent")
     await me.tap("cons:1", me.offers("sum:confirm"), "the summary")
     return me
+
+
+# --- the web page beside the bot (web/) ------------------------------------------------------
+
+
+async def web_page(bot: BotProcess, path: str = "/", lang: str = "ru") -> str:
+    """The page once the process serves it (it starts listening after the migrations)."""
+    url = f"http://127.0.0.1:{bot.web_port}{path}"
+    async with aiohttp.ClientSession(cookies={"lang": lang}) as http:
+        while True:
+            try:
+                async with http.get(url) as response:
+                    assert response.status == 200, await response.text()
+                    return await response.text()
+            except aiohttp.ClientConnectionError:
+                await bot.until(asyncio.sleep(0.2))
+
+
+async def test_run_serves_the_web_page_and_telegram_at_once(tmp_path: Path) -> None:
+    (tmp_path / "events.toml").write_text(events_toml(datetime.now(UTC)), encoding="utf-8")
+    async with FakeTelegram() as tg, bot_process(tmp_path, tg) as bot:
+        async with asyncio.timeout(STARTUP_TIMEOUT):
+            walker = Walker(tg, bot)
+            await walker.say("/start", lambda c: TITLE_RU in c.text, "the welcome")
+            page = await web_page(bot, f"/e/{SLUG}")
+            assert TITLE_RU in page
+            # The bot is known by now: the page links to its registration.
+            assert f"https://t.me/{tg.bot_username}?start={SLUG}" in page
+            assert "测试会议" in await web_page(bot, "/", "zh")
+            async with aiohttp.ClientSession() as http:
+                health = f"http://127.0.0.1:{bot.web_port}/healthz"
+                async with http.get(health) as response:
+                    assert response.status == 200
+            assert await bot.terminate() == 0
+        assert "Traceback" not in bot.log
+
+
+async def test_without_a_token_the_web_page_runs_alone(tmp_path: Path) -> None:
+    (tmp_path / "events.toml").write_text(events_toml(datetime.now(UTC)), encoding="utf-8")
+    env = bot_env(tmp_path, "http://127.0.0.1:9", BOT_TOKEN="")
+    bot = await BotProcess.start(tmp_path, env, "web-alone.log")
+    try:
+        async with asyncio.timeout(STARTUP_TIMEOUT):
+            assert TITLE_RU in await web_page(bot, f"/e/{SLUG}")
+        hints = [line for line in bot.log.splitlines() if "BOT_TOKEN is not set" in line]
+        assert len(hints) == 1 and "joins once BOT_TOKEN" in hints[0]
+        assert await bot.terminate() == 0
+        assert "Traceback" not in bot.log
+    except BaseException:
+        print(bot.log)
+        raise
+    finally:
+        await bot.kill()
+
+
+async def test_a_refused_token_is_one_line_and_the_web_page_stays(tmp_path: Path) -> None:
+    from tests.fake_telegram import TelegramError
+
+    (tmp_path / "events.toml").write_text(events_toml(datetime.now(UTC)), encoding="utf-8")
+
+    async def refuse(token: str, params: dict[str, Any]) -> Any:
+        raise TelegramError(401, "Unauthorized", http_status=401)
+
+    async with FakeTelegram() as tg, bot_process(tmp_path, tg) as bot:
+        tg.handlers["getMe"] = refuse
+        async with asyncio.timeout(STARTUP_TIMEOUT):
+            page = await web_page(bot, f"/e/{SLUG}")
+            assert TITLE_RU in page and "t.me" not in page
+            while "refused BOT_TOKEN" not in bot.log:
+                await bot.until(asyncio.sleep(0.2))
+            # The token is fixed (a restart in real life; here Telegram changes its mind):
+            # the bot joins on its next try, and the page links to it.
+            del tg.handlers["getMe"]
+            walker = Walker(tg, bot)
+            await walker.say("/start", lambda c: TITLE_RU in c.text, "the welcome")
+        [line] = [line for line in bot.log.splitlines() if "refused BOT_TOKEN" in line]
+        assert "401 Unauthorized" in line and "web page keeps serving" in line
+        assert "Traceback" not in bot.log
+        assert await bot.terminate() == 0

@@ -27,6 +27,37 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "ABCDEF" not in repr(settings)  # the token is a secret
 
 
+def test_without_a_token_the_web_page_can_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A newcomer's first run: no BOT_TOKEN is no error (the web page runs alone), and
+    check-config says what is missing."""
+    settings = load_settings(_env_file=None)
+    assert not settings.has_bot_token
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    checked = subprocess.run(
+        [sys.executable, "-m", "bot", "check-config"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "missing: BOT_TOKEN is not set: only the web page runs" in checked.stdout
+    assert "web page: http://127.0.0.1:8080" in checked.stdout
+    webhook = subprocess.run(
+        [sys.executable, "-m", "bot", "webhook"],
+        cwd=REPO,
+        env={**env, "WEBHOOK_URL": "https://bot.example.org/telegram"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert webhook.returncode == 2
+    assert webhook.stderr.startswith("error: BOT_TOKEN is not set")
+
+
 def test_admin_ids_and_api_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOT_TOKEN", "123456:ABCDEF-secret")
     monkeypatch.setenv("ADMIN_IDS", " 1, 22 ,333,")
@@ -41,7 +72,10 @@ def test_admin_ids_and_api_url(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, "BOT_TOKEN is not set"),
+        ({"WEB_PORT": "0"}, "WEB_PORT:"),
+        ({"WEB_TRUSTED_PROXIES": "10.0.0.1,proxy.local"}, "WEB_TRUSTED_PROXIES: 'proxy.local' is"),
+        ({"PUBLIC_URL": "conf.example.org"}, "PUBLIC_URL: must be the address people open"),
+        ({"WEB_SECRET": "short"}, "WEB_SECRET: at least 16 characters"),
         ({"BOT_TOKEN": "paste-your-token-here"}, "BOT_TOKEN: expected the form"),
         ({"ADMIN_IDS": "12,boss"}, "ADMIN_IDS: 'boss' is not a Telegram user id"),
         ({"TELEGRAM_API_URL": "localhost:8081"}, "TELEGRAM_API_URL: must start with http"),

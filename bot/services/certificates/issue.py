@@ -160,10 +160,13 @@ class CertificateService:
     async def eligible_registrations(
         self, session: AsyncSession, event: Event, event_id: int
     ) -> list[Registration]:
+        # A registration without a Telegram chat (made on the web page) gets its certificate
+        # too: issued with no recipient, so it is not sent in Telegram; the personal page
+        # offers the PDF, and "Connect Telegram" sets the recipient (then it goes out).
         query = select(Registration).where(
             Registration.event_id == event_id,
             Registration.status == RegistrationStatus.ACTIVE,
-            Registration.user_id.is_not(None),
+            Registration.erased_at.is_(None),
         )
         if event.require_attendance:
             query = query.where(exists().where(Attendance.registration_id == Registration.id))
@@ -248,17 +251,7 @@ class CertificateService:
             return len(new)
 
     async def _class_pages(self, class_id: int) -> ClassPages | None:
-        async with self.session_factory() as session:
-            school_class = await session.get(
-                SchoolClass, class_id, options=[selectinload(SchoolClass.students)]
-            )
-            if school_class is None:
-                return None
-            return ClassPages(
-                school_class.name,
-                school_class.school or "",
-                [s.full_name for s in school_class.students if s.status == StudentStatus.ACTIVE],
-            )
+        return await class_pages(self.session_factory, class_id)
 
     async def document(self, event: Event, certificate: Certificate, t: Translator) -> Document:
         """The PDF with its caption and file name in the language of `t` (the reader's)."""
@@ -413,36 +406,18 @@ class CertificateService:
             )
             return list(rows.scalars().all())
 
-    async def by_number(self, typed: str) -> tuple[Certificate, str] | None:
-        """The certificate (not a pupil's page) with the number a person typed (see
-        `normalize_number`), and its event's slug."""
-        number = normalize_number(typed)
-        if number is None or "/" in number:
-            return None
+    async def of_registration(self, registration_id: int) -> Certificate | None:
+        """The certificate issued for a registration, if any (the personal page's PDF)."""
         async with self.session_factory() as session:
-            row = await session.execute(
-                select(Certificate, EventRow.slug)
-                .join(EventRow, EventRow.id == Certificate.event_id)
-                .where(Certificate.number == number)
+            return await session.scalar(
+                select(Certificate).where(Certificate.registration_id == registration_id)
             )
-            found = row.first()
-            return (found[0], found[1]) if found else None
+
+    async def by_number(self, typed: str) -> tuple[Certificate, str] | None:
+        return await find_certificate(self.session_factory, typed)
 
     async def verify(self, typed: str) -> Verified | None:
-        """/verify: whose certificate has the number a person typed, a pupil's page of a
-        class PDF included ("NP25-0042-K7QX/3": the third pupil of the class, as printed)."""
-        number, _, pupil = (normalize_number(typed) or "").partition("/")
-        found = await self.by_number(number) if number else None
-        if found is None:
-            return None
-        certificate, slug = found
-        if not pupil:
-            return Verified(certificate.number, certificate.full_name, slug)
-        pages = await self._class_pages(certificate.class_id) if certificate.class_id else None
-        index = int(pupil)
-        if pages is None or not 1 <= index <= len(pages.pupils):
-            return None
-        return Verified(f"{certificate.number}/{index}", pages.pupils[index - 1], slug)
+        return await verify_certificate(self.session_factory, typed)
 
     async def correct_name(self, number: str, new_name: str) -> Certificate | None:
         """An organizer fixes a name: the certificate keeps its number and goes out again."""
@@ -468,3 +443,62 @@ class CertificateService:
         async with self.session_factory() as session:
             user = await session.get(User, user_id)
             return user.language if user else None
+
+
+# --- the public check: the bot's /verify and the web's /verify/<number> -------------------------
+# Module functions, not CertificateService methods: the web page checks numbers without a Bot.
+
+
+async def class_pages(
+    session_factory: async_sessionmaker[AsyncSession], class_id: int
+) -> ClassPages | None:
+    async with session_factory() as session:
+        school_class = await session.get(
+            SchoolClass, class_id, options=[selectinload(SchoolClass.students)]
+        )
+        if school_class is None:
+            return None
+        return ClassPages(
+            school_class.name,
+            school_class.school or "",
+            [s.full_name for s in school_class.students if s.status == StudentStatus.ACTIVE],
+        )
+
+
+async def find_certificate(
+    session_factory: async_sessionmaker[AsyncSession], typed: str
+) -> tuple[Certificate, str] | None:
+    """The certificate (not a pupil's page) with the number a person typed (see
+    `normalize_number`), and its event's slug."""
+    number = normalize_number(typed)
+    if number is None or "/" in number:
+        return None
+    async with session_factory() as session:
+        row = await session.execute(
+            select(Certificate, EventRow.slug)
+            .join(EventRow, EventRow.id == Certificate.event_id)
+            .where(Certificate.number == number)
+        )
+        found = row.first()
+        return (found[0], found[1]) if found else None
+
+
+async def verify_certificate(
+    session_factory: async_sessionmaker[AsyncSession], typed: str
+) -> Verified | None:
+    """/verify, in the bot and on the web: whose certificate has the number a person typed, a
+    pupil's page of a class PDF included ("NP25-0042-K7QX/3": the third pupil of the class, as
+    printed)."""
+    number, _, pupil = (normalize_number(typed) or "").partition("/")
+    found = await find_certificate(session_factory, number) if number else None
+    if found is None:
+        return None
+    certificate, slug = found
+    if not pupil:
+        return Verified(certificate.number, certificate.full_name, slug)
+    class_id = certificate.class_id
+    pages = await class_pages(session_factory, class_id) if class_id else None
+    index = int(pupil)
+    if pages is None or not 1 <= index <= len(pages.pupils):
+        return None
+    return Verified(f"{certificate.number}/{index}", pages.pupils[index - 1], slug)

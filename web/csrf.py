@@ -1,0 +1,88 @@
+"""CSRF protection for the pages' forms: a signed double-submit token.
+
+Every browser gets a random key in a cookie; its forms carry HMAC(server secret, key) in a
+hidden field. A forged page on another site can make the browser send the cookie but cannot
+read it, so it cannot compute the field; a token copied from another browser belongs to another
+key. Nothing is stored on the server, so any replica checks any form (the secret is the same
+on all: WEB_SECRET, or derived from BOT_TOKEN)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from web.context import CONFIG, EXEMPT_POSTS
+from web.errors import FormRefused
+
+CSRF_COOKIE = "csrf"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A key made for this request, to be set as the cookie.
+_NEW_KEY = web.RequestKey("web_new_csrf_key", str)
+
+
+def sign(secret: bytes, browser_key: str) -> str:
+    return hmac.new(secret, browser_key.encode(), hashlib.sha256).hexdigest()
+
+
+def token_valid(secret: bytes, browser_key: str | None, token: str | None) -> bool:
+    """Whether a form's token was made for this browser's key (constant-time comparison)."""
+    if not browser_key or not token:
+        return False
+    return hmac.compare_digest(sign(secret, browser_key), token)
+
+
+def csrf_token(request: web.Request) -> str:
+    """The token for this browser's forms (templates put it in a hidden `csrf_token` field); a
+    browser without a key gets one, sent as a cookie with this response."""
+    key = request.cookies.get(CSRF_COOKIE) or request.get(_NEW_KEY)
+    if not key:
+        key = request[_NEW_KEY] = secrets.token_urlsafe(32)
+    return sign(request.app[CONFIG].secret, key)
+
+
+def is_form_post(request: web.Request) -> bool:
+    """A POST (PUT, DELETE...) to one of the pages' routes: not Telegram's webhook (exempt),
+    and not an address without such a route (that is a 404 or 405 page, not a refused form)."""
+    return (
+        request.method not in SAFE_METHODS
+        and request.match_info.http_exception is None
+        and request.path not in request.app[EXEMPT_POSTS]
+    )
+
+
+async def check_form(request: web.Request) -> None:
+    """Refuse (403) a form without a valid token. The body is read here; the handler's own
+    `await request.post()` gets the same parsed form again."""
+    form = await request.post()
+    token = form.get(CSRF_FIELD)
+    valid = token_valid(
+        request.app[CONFIG].secret,
+        request.cookies.get(CSRF_COOKIE),
+        token if isinstance(token, str) else None,
+    )
+    if not valid:
+        raise FormRefused()
+
+
+@web.middleware
+async def csrf_protection(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every POST (PUT, DELETE...) to the pages needs the token, so no form can forget it."""
+    if is_form_post(request):
+        await check_form(request)
+    response = await handler(request)
+    new_key = request.get(_NEW_KEY)
+    if new_key and not response.prepared:
+        response.set_cookie(
+            CSRF_COOKIE,
+            new_key,
+            path="/",
+            httponly=True,
+            samesite="Lax",
+            secure=request.app[CONFIG].secure_cookies,
+        )
+    return response

@@ -1,0 +1,105 @@
+"""Pages from the Jinja2 templates in web/templates (autoescaped: everything a visitor typed is
+shown as text), in the page's language, with the things every page needs."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from bot.i18n import I18n, Translator
+from web.csrf import csrf_token
+from web.language import HTML_LANG, LANG_PARAM, page_language
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+OTHER_LANGUAGE = {"ru": "zh", "zh": "ru"}
+
+
+# A flag emoji (two regional indicator letters): the bot's time lines start with 🇷🇺 / 🇨🇳,
+# which Windows and many Linux desktops draw as letters or boxes; the pages go without.
+FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}\\s*")
+
+
+def text_lines(text: str) -> list[str]:
+    """A multi-line message (`time-span`, `time-moment`) as lines for a list, without flags."""
+    return [line for line in (FLAG.sub("", raw).strip() for raw in text.splitlines()) if line]
+
+
+class Renderer:
+    def __init__(self, i18n: I18n, templates: Path = TEMPLATES) -> None:
+        self.i18n = i18n
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,  # a misspelt variable fails the tests, not a page
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["lines"] = text_lines
+
+    def html(self, request: web.Request, template: str, lang: str, **context: Any) -> str:
+        t = self.i18n(lang)
+        other = OTHER_LANGUAGE[lang]
+        return self.env.get_template(template).render(
+            t=t,
+            lang=lang,
+            html_lang=HTML_LANG[lang],
+            other_lang=other,
+            other_html_lang=HTML_LANG[other],
+            other_name=self.i18n(other)("web-language-name"),
+            # Relative: the same path and query, in the other language (see language_switch).
+            switch_href=f"?{LANG_PARAM}={other}",
+            csrf_token=partial(csrf_token, request),
+            **context,
+        )
+
+    def both(self) -> tuple[Translator, Translator]:
+        return self.i18n("ru"), self.i18n("zh")
+
+
+RENDERER = web.AppKey("web_renderer", Renderer)
+
+
+def html_response(text: str, status: int = 200) -> web.Response:
+    # no-store: pages carry a browser's CSRF token, and soon personal data.
+    return web.Response(
+        text=text, status=status, content_type="text/html", headers={"Cache-Control": "no-store"}
+    )
+
+
+def render_page(
+    request: web.Request, template: str, *, status: int = 200, **context: Any
+) -> web.Response:
+    """The page in the visitor's language; a visitor whose language is not known yet gets the
+    language choice first (it comes back to this address)."""
+    lang = page_language(request)
+    renderer = request.app[RENDERER]
+    if lang is None:
+        return choose_language(request, status=status if status >= 400 else 200)
+    return html_response(renderer.html(request, template, lang, **context), status)
+
+
+def choose_language(
+    request: web.Request,
+    *,
+    status: int = 200,
+    error: tuple[str, str] | None = None,
+    error_args: dict[str, object] | None = None,
+) -> web.Response:
+    """The bilingual choice: each language's link comes back to this address with `?lang=`.
+    With an error (title and text messages), the page says what went wrong in both."""
+    renderer = request.app[RENDERER]
+    ru, zh = renderer.both()
+    html = renderer.env.get_template("choose_language.html").render(
+        ru=ru,
+        zh=zh,
+        error=error,
+        error_args=error_args or {},
+        html_lang=HTML_LANG["ru"],
+        zh_html_lang=HTML_LANG["zh"],
+    )
+    return html_response(html, status)

@@ -1,0 +1,1 @@
+"""The pages, one module per feature; each has `setup(app)` adding its routes."""

@@ -1,0 +1,100 @@
+"""`/`: the events open for registration (and the most relevant other one, as the bot's
+catalog decides); `/e/<slug>`: one event, with where to register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bot.i18n import Translator
+from bot.services.events.catalog import Contacts, Event
+from bot.services.events.timefmt import moment_args, span_args
+from web.context import DEPS
+from web.errors import PageNotFound
+from web.language import page_language
+from web.render import render_page
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    label: str
+    value: str
+    href: str = ""
+
+
+def contact_lines(t: Translator, contacts: Contacts) -> list[ContactLine]:
+    """The organizers' contacts with the bot's labels ("E-mail:", "电子邮箱："): each label is
+    its `contacts-*` message with an empty value, so the page shows the value as a link."""
+    lines = []
+    for kind in ("email", "phone", "telegram", "whatsapp", "wechat", "website"):
+        value = getattr(contacts, kind)
+        if not value:
+            continue
+        label = t(f"contacts-{kind}", value="").strip()
+        # "E-mail: x" but "电子邮箱：x": the full-width colon carries its own space.
+        label += "" if label.endswith("：") else " "
+        # Only e-mail becomes a link: the pages link to nothing outside (the website and the
+        # messengers are shown as text to copy).
+        href = f"mailto:{quote(value, safe='@.+-_')}" if kind == "email" else ""
+        lines.append(ContactLine(label, value, href))
+    return lines
+
+
+def event_summary(t: Translator, event: Event) -> dict[str, str]:
+    return {
+        "times": t("time-span", **span_args(event.starts_at, event.ends_at, t.lang)),
+        "format": t("event-format", format=event.format.value),
+    }
+
+
+async def events_page(request: web.Request) -> web.StreamResponse:
+    deps = request.app[DEPS]
+    lang = page_language(request) or "ru"  # unknown: render_page shows the language choice
+    t = deps.i18n(lang)
+    now = deps.clock.now()
+    shown = deps.catalog.open(now)
+    relevant = deps.catalog.most_relevant(now)
+    if relevant is not None and relevant not in shown:
+        shown.append(relevant)
+    items: list[dict[str, Any]] = [
+        {"event": e, "state": e.state(now).value, **event_summary(t, e)} for e in shown
+    ]
+    return render_page(request, "events.html", events=items, any_open=bool(deps.catalog.open(now)))
+
+
+def telegram_link(username: str | None, slug: str) -> str:
+    """The bot's deep link that opens the registration for this event, when the bot is known."""
+    return f"https://t.me/{username}?start={slug}" if username else ""
+
+
+async def event_page(request: web.Request) -> web.StreamResponse:
+    deps = request.app[DEPS]
+    event = deps.catalog.get(request.match_info["slug"])
+    if event is None:
+        raise PageNotFound()
+    lang = page_language(request) or "ru"
+    t = deps.i18n(lang)
+    summary = event_summary(t, event)
+    return render_page(
+        request,
+        "event.html",
+        event=event,
+        state=event.state(deps.clock.now()).value,
+        organizer=t("web-event-organizer", organizer=event.organizer.get(lang))
+        if event.organizer
+        else "",
+        venue=t("event-venue", venue=event.venue.get(lang)) if event.venue else "",
+        deadline=t("time-moment", **moment_args(event.deadline, lang)),
+        contacts=contact_lines(t, event.contacts),
+        telegram_link=telegram_link(deps.bot_username(), event.slug),
+        times=summary["times"],
+        format=summary["format"],
+    )
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/", events_page, name="events")
+    app.router.add_get("/e/{slug}", event_page, name="event")
