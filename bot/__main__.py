@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run|webhook|migrate|check-config|backup|certificate]`."""
+"""Command line: `python -m bot [run|webhook|migrate|check-config|backup|certificate|qr]`."""
 
 from __future__ import annotations
 
@@ -39,7 +39,23 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--lang", choices=("ru", "zh"), default="ru")
     preview.add_argument("--bilingual", action="store_true", help="both languages on one page")
     preview.add_argument("--out", default="certificate-preview.pdf", help="the PDF to write")
+    qr = sub.add_parser("qr", help="the QR code of an event page as a PNG, for posters and WeChat")
+    qr.add_argument("slug", help="the event's slug from the events file")
+    qr.add_argument("--out", help="the PNG to write (default qr-<slug>.png)")
     return parser
+
+
+def _event_qr(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services.events.qr import UnknownEvent, main_qr
+
+    try:
+        path = main_qr(settings, args.slug, Path(args.out) if args.out else None)
+    except (UnknownEvent, EventsFileError) as exc:
+        return _fail(str(exc))
+    print(f"written {path}: {settings.web_address}/e/{args.slug}")
+    return 0
 
 
 def _backup(settings: Settings, target: str | None) -> int:
@@ -71,6 +87,7 @@ def _certificate_preview(settings: Settings, args: argparse.Namespace) -> int:
             args.lang,
             args.bilingual or event.certificate_bilingual,
             Path(args.out),
+            web_address=settings.web_address,
         )
     except Exception as exc:  # MissingGlyphs, FontUnavailable...: their messages are one line
         return _fail(str(exc))
@@ -117,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check_config(settings)
         if command == "certificate":
             return _certificate_preview(settings, args)
+        if command == "qr":
+            return _event_qr(settings, args)
         if command == "backup":
             return _backup(settings, args.target)
         if command == "webhook" and settings.webhook_url is None:

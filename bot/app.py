@@ -40,7 +40,9 @@ from bot.factory import (
 )
 from bot.i18n import I18n
 from bot.middlewares.inflight import InFlightUpdates
+from bot.services.certificates.documents import default_renderer
 from bot.services.certificates.fonts import check_fonts
+from bot.services.certificates.render import make_render
 from bot.services.delivery.replicas import Replica
 from bot.services.events.catalog import EventCatalog, load_events
 from bot.services.events.settings import apply_stored_overrides
@@ -132,6 +134,7 @@ class Runtime:
             i18n=self.i18n,
             session_factory=self.session_factory,
             bot_username=lambda: self.bot_username,
+            render_certificate=self.services.certificates.render,
         )
 
     async def connect(self) -> None:
@@ -355,6 +358,10 @@ async def run_polling(
             await dp.start_polling(runtime.bot, allowed_updates=dp.resolve_used_update_types())
 
 
+async def no_username() -> str:
+    return ""
+
+
 async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
     """No BOT_TOKEN yet: the pages alone, on the same database and events file."""
     from bot.webhook import Health, database_check
@@ -371,6 +378,8 @@ async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
             clock=clock,
             i18n=i18n,
             session_factory=session_factory,
+            # No bot: the certificates go without the line naming it.
+            render_certificate=make_render(default_renderer(), no_username, settings.web_address),
         )
         app.router.add_get(HEALTH_PATH, Health({"database": database_check(engine)}).handle)
         host, port = settings.web_host, settings.web_port

@@ -90,7 +90,11 @@ def create_services(
     i18n: I18n,
     sender: PacedSender,
     replica: Replica | None = None,
+    web_address: str = "http://127.0.0.1:8080",
 ) -> Services:
+    """`web_address` is Settings.web_address (PUBLIC_URL, else the local address of the web
+    pages): the certificates' QR codes point at its /verify/<number>. The default is the
+    default settings' local address, for tests and benchmarks."""
     replica = replica or Replica(session_factory)
     reminders = ReminderService(
         bot=bot,
@@ -116,7 +120,7 @@ def create_services(
         catalog=catalog,
         clock=clock,
         sender=sender,
-        render=make_render(default_renderer(), bot_username),
+        render=make_render(default_renderer(), bot_username, web_address),
         i18n=i18n,
         replica=replica,
     )

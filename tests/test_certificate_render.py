@@ -1,6 +1,7 @@
 """Certificates as PDF (bot/services/certificates/documents.py), read back with pypdf: the words,
-the fonts embedded as subsets, where the text lies on the page (positions and widths taken
-from the PDF's own operators and font widths), class PDFs, characters no font has, templates."""
+the fonts embedded as subsets, where the text and the QR code lie on the page (positions and
+widths taken from the PDF's own operators and font widths), class PDFs, characters no font has,
+templates. That the QR code reads as the check address is tests/test_qr.py's."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
+from pypdf.generic import ContentStream
 
 from bot.services.certificates.documents import (
     CertificateData,
     CertificateRenderer,
     LetterData,
     MissingGlyphs,
+    QrPlace,
     TemplateConfig,
     TemplateUnavailable,
     TextField,
@@ -40,14 +43,17 @@ from bot.services.certificates.fonts import (
     load_face,
 )
 from bot.services.certificates.layout import (
+    FOOTER_SIDE,
     GOLD,
     MM,
     PAGE_HEIGHT,
     PAGE_WIDTH,
     fit_text,
     ornament_boxes,
+    qr_box,
 )
 from bot.services.events.catalog import Event
+from bot.services.events.qr import QUIET_ZONE
 from tests.harness import make_event
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,6 +65,7 @@ TITLE = {
 ORGANIZER = {"ru": "Международный Союз «Наследники Победы»", "zh": "国际“胜利继承者”联盟"}
 EVENT = Event.model_validate(make_event(title=TITLE, organizer=ORGANIZER))
 BOT = "victory_bot"
+WEB = "https://conf.example.org"  # PUBLIC_URL: the QR codes point at its /verify/<number>
 LONG_NAME = (
     "Александра-Виктория Константиновна Преображенская-Рождественская "
     "Alexandra Victoria Konstantinovna Preobrazhenskaya-Rozhdestvenskaya "
@@ -83,6 +90,7 @@ def data(name: str, lang: str = "ru", *, bilingual: bool = False, seq: int = 123
         lang=lang,  # type: ignore[arg-type]
         bilingual=bilingual,
         bot_username=BOT,
+        web_address=WEB,
     )
 
 
@@ -176,6 +184,75 @@ def lines(page: Any) -> list[TextLine]:
 
 def pages(pdf: bytes) -> list[Any]:
     return list(PdfReader(io.BytesIO(pdf)).pages)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a PDF back: the QR code, from the rectangles the page fills
+
+Rect = tuple[float, float, float, float]  # x, y, width, height
+Box = tuple[float, float, float, float]  # left, bottom, right, top
+
+
+def filled_paths(page: Any) -> list[list[Rect]]:
+    """The rectangles (`re`) of each path the page fills, in drawing order. The renderer draws
+    them in page coordinates (a `cm` only around a template's background image, within q/Q),
+    which is all this follows."""
+    paths: list[list[Rect]] = []
+    current: list[Rect] = []
+    transformed = [False]  # per saved graphics state: is the matrix other than the identity?
+    for operands, operator in ContentStream(page.get_contents(), page.pdf).operations:
+        if operator == b"q":
+            transformed.append(transformed[-1])
+        elif operator == b"Q":
+            transformed.pop()
+        elif operator == b"cm":
+            transformed[-1] |= [float(v) for v in operands] != [1, 0, 0, 1, 0, 0]
+        elif operator == b"re":
+            assert not transformed[-1], "a rectangle drawn in transformed coordinates"
+            x, y, w, h = (float(v) for v in operands)
+            current.append((x, y, w, h))
+        elif operator in (b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"):
+            paths.append(current)
+            current = []
+        elif operator in (b"S", b"s", b"n"):
+            current = []
+    return paths
+
+
+@dataclass(frozen=True)
+class DrawnQr:
+    box: Box  # the symbol, without its quiet zone
+    modules: tuple[tuple[bool, ...], ...]  # True for dark, top row first
+
+    @property
+    def module(self) -> float:
+        return (self.box[2] - self.box[0]) / len(self.modules)
+
+    @property
+    def quiet_box(self) -> Box:
+        """The symbol with its quiet zone, which no other ink may enter."""
+        q = QUIET_ZONE * self.module
+        left, bottom, right, top = self.box
+        return left - q, bottom - q, right + q, top + q
+
+
+def drawn_qr(page: Any) -> DrawnQr:
+    """The page's one QR code as drawn (the only filled path of many rectangles), read back
+    module by module. Its box is that of the dark modules: the finder patterns fill three
+    corners, so it is the symbol's."""
+    (rects,) = [path for path in filled_paths(page) if len(path) > 20]
+    step = min(h for *_, h in rects)
+    left, bottom = min(r[0] for r in rects), min(r[1] for r in rects)
+    right, top = max(r[0] + r[2] for r in rects), max(r[1] + r[3] for r in rects)
+    size = round((right - left) / step)
+    assert size == round((top - bottom) / step), "not square"
+    grid = [[False] * size for _ in range(size)]
+    for x, y, w, h in rects:
+        assert h == pytest.approx(step, abs=1e-3), "a rectangle is more than one row high"
+        row = round((top - y - h) / step)
+        for column in range(round((x - left) / step), round((x + w - left) / step)):
+            grid[row][column] = True
+    return DrawnQr((left, bottom, right, top), tuple(tuple(row) for row in grid))
 
 
 def text_of(pdf: bytes) -> str:
@@ -544,7 +621,12 @@ def test_the_page_is_a4_landscape_and_the_type_has_a_hierarchy(
     for line in (heading, intro, name, body, *event, date, verify):
         assert line.centre == pytest.approx(PAGE_WIDTH / 2, abs=0.5), line
     assert organizer.x0 < PAGE_WIDTH / 3 and number.x1 > PAGE_WIDTH * 2 / 3
-    assert organizer.x0 == pytest.approx(PAGE_WIDTH - number.x1, abs=0.5)  # symmetric
+    assert organizer.x0 == pytest.approx(FOOTER_SIDE, abs=0.5)
+    # The QR code right of the number and level with it, in the corner ornament's L.
+    qr = drawn_qr(page)
+    assert qr.box == pytest.approx(qr_box(), abs=0.01)
+    assert number.x1 < qr.quiet_box[0] and qr.box[1] < number.y < qr.box[3]
+    assert qr.box[2] > PAGE_WIDTH - FOOTER_SIDE
 
 
 LONG_ORGANIZER = {
@@ -571,12 +653,15 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...], margin: float) -> bool:
 @pytest.mark.parametrize("lang", ["ru", "zh"])
 @pytest.mark.parametrize("bilingual", [False, True], ids=["one language", "bilingual"])
 @pytest.mark.parametrize("organizer", [ORGANIZER, LONG_ORGANIZER], ids=["organizer", "long"])
-def test_no_text_touches_the_corner_ornaments(
+def test_no_text_or_qr_code_touches_the_corner_ornaments_or_each_other(
     renderer: CertificateRenderer, lang: str, bilingual: bool, organizer: dict[str, str]
 ) -> None:
     """The organizer, the number and the verification line keep clear of the corner
-    ornaments (with 2 mm to spare), on certificates and on letters of thanks."""
+    ornaments (with 2 mm to spare), on certificates and on letters of thanks; so does the QR
+    code with its quiet zone (0.5 mm to spare), which no text comes within 1 mm of, however
+    long the address (more modules, smaller ones: still 18 to 22 mm)."""
     event = Event.model_validate(make_event(title=TITLE, organizer=organizer))
+    long_address = "https://conference.nasha-obshaya-pobeda.example.org"
     cert = certificate_data(
         event,
         full_name=LONG_NAME,
@@ -584,6 +669,7 @@ def test_no_text_touches_the_corner_ornaments(
         lang=lang,  # type: ignore[arg-type]
         bilingual=bilingual,
         bot_username="a_rather_long_bot_username_bot",
+        web_address=long_address,
     )
     letter = letter_data(
         event,
@@ -592,6 +678,8 @@ def test_no_text_touches_the_corner_ornaments(
         school="Государственное бюджетное общеобразовательное учреждение «Школа № 1234»",
         lang=lang,  # type: ignore[arg-type]
         bilingual=bilingual,
+        number="NP25-12345-K7QX",
+        web_address=long_address,
     )
     boxes = ornament_boxes()
     assert len(boxes) == 8
@@ -601,6 +689,12 @@ def test_no_text_touches_the_corner_ornaments(
         for line in found:
             for box in boxes:
                 assert not _overlap(_ink_box(line), box, 2 * MM), (line, box)
+        qr = drawn_qr(page)
+        assert 18 * MM <= qr.box[2] - qr.box[0] <= 22 * MM
+        for box in boxes:
+            assert not _overlap(qr.quiet_box, box, 0.5 * MM), box
+        for line in found:
+            assert not _overlap(qr.quiet_box, _ink_box(line), 1 * MM), line
 
 
 @pytest.mark.parametrize(
@@ -742,7 +836,8 @@ FIELDS = {
     "name": TextField(x_mm=148.5, y_mm=100, size_pt=32, max_width_mm=200, max_lines=2, bold=True),
     "event": TextField(x_mm=148.5, y_mm=125, size_pt=16, max_width_mm=220, max_lines=2),
     "date": TextField(x_mm=148.5, y_mm=150, size_pt=14, max_width_mm=120),
-    "number": TextField(x_mm=277, y_mm=195, size_pt=10, max_width_mm=90, align="right"),
+    # Left of the QR code, which goes in the bottom right corner unless placed elsewhere.
+    "number": TextField(x_mm=258, y_mm=195, size_pt=10, max_width_mm=90, align="right"),
     "verify": TextField(x_mm=20, y_mm=195, size_pt=8, max_width_mm=150, align="left"),
 }
 
@@ -783,7 +878,15 @@ def test_a_template_puts_the_fields_on_a_png_background(tmp_path: Path) -> None:
     assert name.y == pytest.approx(PAGE_HEIGHT - 100 * MM, abs=0.01)
     assert name.size == 32
     number = find(found, f"Сертификат № {cert.number}")
-    assert number.x1 == pytest.approx(277 * MM, abs=0.5)
+    assert number.x1 == pytest.approx(258 * MM, abs=0.5)
+    # The QR code in the bottom right corner, 20 mm, 12 mm from the edges, on a white square
+    # as wide as its quiet zone (the artwork may be dark there).
+    qr = drawn_qr(page)
+    assert qr.box == pytest.approx((265 * MM, 12 * MM, 285 * MM, 32 * MM), abs=0.01)
+    (backdrop,) = [path for path in filled_paths(page) if len(path) == 1]
+    (x, y, w, h) = backdrop[0]
+    assert (x, y, x + w, y + h) == pytest.approx(qr.quiet_box, abs=0.01)
+    assert not _overlap(_ink_box(number), qr.quiet_box, 1 * MM)
     verify = next(line for line in found if line.text.startswith("Проверить"))
     assert verify.x0 == pytest.approx(20 * MM, abs=0.5)
     assert verify.x1 <= (20 + 150) * MM + 0.5
@@ -843,10 +946,17 @@ def test_the_template_config_reads_as_it_would_from_events_toml() -> None:
         max_width_mm = 220
         max_lines = 2
         bold = true
+        [qr]
+        x_mm = 20
+        y_mm = 170
+        size_mm = 22
         """
     )
     template = TemplateConfig.model_validate(raw)
     assert template.fields["name"].align == "center" and template.fields["name"].bold
+    assert template.qr == QrPlace(x_mm=20, y_mm=170, size_mm=22)
+    with pytest.raises(ValueError, match="outside the page"):
+        QrPlace(x_mm=280, y_mm=170)
     with pytest.raises(ValueError, match="name"):
         TemplateConfig.model_validate({"background": "x.png", "fields": {}})
     with pytest.raises(ValueError):

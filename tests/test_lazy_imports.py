@@ -18,8 +18,9 @@ from db.migrate import alembic_config, head_revision, upgrade
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Not needed until an organizer asks for a chart or a file, a certificate is drawn, someone
-# registers (the calendar file), Redis or PostgreSQL is configured, or a migration is due.
+# Not needed until an organizer asks for a chart or a file, a certificate is drawn (or a poster's
+# QR code), someone registers (the calendar file), Redis or PostgreSQL is configured, or a
+# migration is due.
 LAZY = (
     "matplotlib",
     "openpyxl",
@@ -27,6 +28,7 @@ LAZY = (
     "reportlab",
     "pypdf",
     "PIL",
+    "segno",
     "icalendar",
     "redis",
     "asyncpg",

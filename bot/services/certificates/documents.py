@@ -9,12 +9,16 @@ vary (`CertificateData`, `LetterData`, most easily built with `certificate_data`
     renderer = CertificateRenderer()                 # keep it for the process
     pdf = await renderer.render_async(certificate_data(
         event, full_name="Иванов Иван Иванович", number="NP25-0042-K7QX",
-        lang="ru", bot_username="victory_bot"))
+        lang="ru", bot_username="victory_bot", web_address="https://conf.example.org"))
+
+With `web_address` (PUBLIC_URL, given by the caller: nothing here reads settings) the page gets
+a QR code of the public check address, `<web_address>/verify/<number>`, next to the number.
 
 Numbering is the caller's (bot/services/certificates/issue.py): it stores the number with the
 certificate and passes it in.
 
-Rendering takes about 5 ms of CPU per page (bench/certificates.py: 200 a second on one core)
+Rendering takes about 5 ms of CPU per page (bench/certificates.py: 200 a second on one core;
+the QR code adds about 3 ms, segno trying its eight masks for the most legible symbol)
 and must not block the bot's event loop: the `*_async` methods run it in a worker thread
 (asyncio.to_thread). Not a process pool: the fonts (about 80 MB once parsed) would be loaded and
 a template prepared again in every worker process and every PDF pickled back, for no gain to a
@@ -23,7 +27,7 @@ handlers keep running while a certificate is drawn (the loop was late by 8 ms at
 benchmark). reportlab keeps per-document state in the shared fonts, so one document is drawn
 at a time (a lock), which costs nothing under the GIL anyway. Fonts are loaded when the first
 certificate is drawn (not at start-up: they take about 70 MB) and stay for the life of the
-process. reportlab, pypdf and Pillow are imported there too, not when this module is.
+process. reportlab, pypdf, Pillow and segno are imported there too, not when this module is.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from bot.services.certificates.fonts import (
     FontConfig,
@@ -57,10 +62,12 @@ from bot.services.certificates.layout import (
     Chains,
     PageContent,
     Palette,
+    QrPlace,
     TemplateConfig,
     TextField,
     draw_default,
     draw_template_fields,
+    draw_template_qr,
 )
 from bot.services.events.catalog import Event, Localized
 from bot.services.events.timefmt import BEIJING, MOSCOW, local_date
@@ -73,6 +80,7 @@ __all__ = [
     "Lang",
     "LetterData",
     "MissingGlyphs",
+    "QrPlace",
     "TemplateConfig",
     "TemplateUnavailable",
     "TextField",
@@ -82,6 +90,7 @@ __all__ = [
     "default_renderer",
     "letter_data",
     "preview",
+    "verify_address",
     "verify_line",
 ]
 
@@ -107,6 +116,7 @@ class CertificateData:
     organizer: Localized | None = None
     verify: Localized | None = None  # the verification line; None: none printed
     bilingual: bool = False
+    qr: str | None = None  # the check address the QR code encodes; None: no code
 
     def __post_init__(self) -> None:
         _check_lang(self.lang)
@@ -126,6 +136,8 @@ class LetterData:
     date: Localized
     organizer: Localized | None = None
     bilingual: bool = False
+    number: str = ""  # the class certificate's number (its pupils' pages add /1, /2...)
+    qr: str | None = None  # the check address of that number; None: no code
 
     def __post_init__(self) -> None:
         _check_lang(self.lang)
@@ -156,6 +168,7 @@ class Words:
     date: str
     organizer_label: str
     number: str
+    letter_number: str
     verify: str
     verify_email: str  # added to `verify` when the event has a contact e-mail
 
@@ -183,6 +196,7 @@ WORDS: dict[str, Words] = {
         date="{date}\u00a0г.",
         organizer_label="ОРГАНИЗАТОР",
         number="Сертификат №\u00a0{number}",
+        letter_number="№\u00a0{number}",
         verify="Проверить подлинность: отправьте боту @{bot} в Telegram команду /verify {number}",
         verify_email=" или напишите на {email}",
     ),
@@ -199,6 +213,7 @@ WORDS: dict[str, Words] = {
         date="{date}",
         organizer_label="主办方",
         number="证书编号：{number}",
+        letter_number="编号：{number}",
         verify="验证真伪：向 Telegram 机器人 @{bot} 发送 /verify {number}",
         verify_email="，或发送邮件至 {email}",
     ),
@@ -230,6 +245,12 @@ def verify_line(number: str, bot_username: str, email: str = "") -> Localized:
     return _both(line)
 
 
+def verify_address(web_address: str, number: str) -> str:
+    """The public check page of a certificate, `<PUBLIC_URL>/verify/<number>` (web/routes/
+    verify.py); a pupil's page keeps its slash: `.../verify/NP25-0042-K7QX/3`."""
+    return f"{web_address.rstrip('/')}/verify/{quote(number, safe='/')}"
+
+
 def certificate_data(
     event: Event,
     *,
@@ -238,9 +259,11 @@ def certificate_data(
     lang: Lang,
     bilingual: bool = False,
     bot_username: str | None = None,
+    web_address: str | None = None,
 ) -> CertificateData:
     """The certificate of `full_name` for `event`; with the verification line when the bot's
-    username is given (and the e-mail of the event's contacts in it)."""
+    username is given (and the e-mail of the event's contacts in it), and the QR code of the
+    check page when the web pages' address is."""
     return CertificateData(
         full_name=full_name,
         number=number,
@@ -250,6 +273,7 @@ def certificate_data(
         organizer=event.organizer,
         verify=verify_line(number, bot_username, event.contacts.email) if bot_username else None,
         bilingual=bilingual,
+        qr=verify_address(web_address, number) if web_address else None,
     )
 
 
@@ -261,7 +285,11 @@ def letter_data(
     school: str,
     lang: Lang,
     bilingual: bool = False,
+    number: str = "",
+    web_address: str | None = None,
 ) -> LetterData:
+    """The letter of thanks; with the class certificate's number, and the QR code of its check
+    page when the web pages' address is given too."""
     return LetterData(
         teacher_name=teacher_name,
         class_name=class_name,
@@ -271,6 +299,8 @@ def letter_data(
         date=event_date(event.starts_at),
         organizer=event.organizer,
         bilingual=bilingual,
+        number=number,
+        qr=verify_address(web_address, number) if web_address and number else None,
     )
 
 
@@ -306,7 +336,7 @@ def certificate_content(data: CertificateData) -> PageContent:
     if data.verify is not None:
         fields["verify"] = tuple(data.verify.get(lang) for lang in langs)
     title = f"{words[0].certificate_heading.capitalize()}: {data.full_name}"
-    return PageContent(fields, title)
+    return PageContent(fields, title, data.qr)
 
 
 def letter_content(data: LetterData) -> PageContent:
@@ -330,11 +360,13 @@ def letter_content(data: LetterData) -> PageContent:
         "date": tuple(data.date.get(lang) for lang in langs),
         "closing": tuple(w.letter_closing for w in words),
     }
+    if data.number:
+        fields["number"] = tuple(w.letter_number.format(number=data.number) for w in words)
     if data.organizer is not None:
         fields["organizer_label"] = tuple(w.organizer_label for w in words)
         fields["organizer"] = tuple(data.organizer.get(lang) for lang in langs)
     title = f"{words[0].letter_heading.capitalize()}: {data.teacher_name}"
-    return PageContent(fields, title)
+    return PageContent(fields, title, data.qr)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -576,6 +608,7 @@ class CertificateRenderer:
         if page.background is not None and page.background.image is not None:
             canvas.drawImage(str(page.background.image), 0, 0, PAGE_WIDTH, PAGE_HEIGHT)
         draw_template_fields(canvas, page.content, self._chains, page.template.fields)
+        draw_template_qr(canvas, page.content, page.template.qr)
 
 
 @contextmanager
@@ -626,13 +659,15 @@ def preview(
     *,
     number: str | None = None,
     bot_username: str = "bot",
+    web_address: str = "http://127.0.0.1:8080",
     fonts: FontConfig | None = None,
     template: TemplateConfig | None = None,
 ) -> Path:
     """Write one certificate of `event` for `name` to `out_path` and return the path, so an
     organizer can see the design (or their template) with a real name before certificates go
     out. `number` defaults to a sample of the shape real numbers have, `bot_username` to
-    "bot" (give the real one to see the real verification line).
+    "bot" (give the real one to see the real verification line), `web_address` to the default
+    local address of the web pages (give Settings.web_address for the real QR code).
 
     For `python -m bot certificate preview --event <slug> --name "…" [--lang zh]
     [--bilingual] [--out FILE]`: raises MissingGlyphs (the message names the characters),
@@ -645,6 +680,7 @@ def preview(
         lang=lang,
         bilingual=bilingual,
         bot_username=bot_username,
+        web_address=web_address,
     )
     out_path.write_bytes(renderer.render(data))
     return out_path

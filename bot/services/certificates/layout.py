@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.services.certificates.fonts import FontChain, Run, Shaped
+from bot.services.events.qr import QUIET_ZONE, Modules, qr_modules
 
 MM = 72 / 25.4
 PAGE_WIDTH, PAGE_HEIGHT = 297 * MM, 210 * MM  # A4 landscape, in points
@@ -48,6 +49,7 @@ class PageContent:
 
     fields: Mapping[str, tuple[str, ...]]
     title: str  # the PDF's document title
+    qr: str | None = None  # what the page's QR code encodes (the check address); None: no code
 
     def get(self, name: str) -> list[tuple[int, str]]:
         """The non-empty texts of a field with their position: 0 the page's language, 1 the
@@ -390,8 +392,19 @@ FOOTER_SIDE = GOLD + CORNER_REACH + CLEARANCE
 FOOTER_TOP = 43 * MM  # the capitals of the footer's first lines
 VERIFY_RULE = 26.5 * MM  # the gold rule above the verification line
 COLUMN_BOTTOM = VERIFY_RULE + 2 * MM  # the organizer and the number stay above it
+# The QR code of the check address sits right of the number, inside the bottom right corner
+# ornament's L: clear of its upright by CLEARANCE and above its foot by CLEARANCE.
+QR_SIZE = 19 * MM  # the symbol, without its quiet zone
+QR_RIGHT = PAGE_WIDTH - GOLD - CORNER_DEPTH - CLEARANCE
+QR_BOTTOM = GOLD + CORNER_DEPTH + CLEARANCE
+QR_GAP = 4 * MM  # from the number to the symbol: the quiet zone (about 2.3 mm) and some air
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top, in points
+
+
+def qr_box() -> Box:
+    """Where the QR code's symbol lies on the default design (its quiet zone not included)."""
+    return (QR_RIGHT - QR_SIZE, QR_BOTTOM, QR_RIGHT, QR_BOTTOM + QR_SIZE)
 
 
 def ornament_boxes() -> list[Box]:
@@ -654,7 +667,12 @@ def _footer(canvas: Any, content: PageContent, chains: Chains, palette: Palette)
         )
         for index, number in content.get("number")
     ]
-    draw_column(canvas, numbers, w - FOOTER_SIDE, FOOTER_TOP, align="right")
+    number_right = w - FOOTER_SIDE
+    if content.qr:
+        left, bottom, right, _ = qr_box()
+        draw_qr(canvas, content.qr, left, bottom, right - left, color=palette.blue)
+        number_right = left - QR_GAP
+    draw_column(canvas, numbers, number_right, FOOTER_TOP, align="right")
     verify = content.texts("verify")
     if verify:
         canvas.setStrokeColor(_hex(palette.gold))
@@ -665,6 +683,54 @@ def _footer(canvas: Any, content: PageContent, chains: Chains, palette: Palette)
             fitted = fit_text(chains.regular, text, size=8.5, max_width=w - 2 * FOOTER_SIDE)
             draw_fitted(canvas, fitted, w / 2, y, color=palette.muted)
             y -= 4.2 * MM
+
+
+def qr_ops(modules: Modules, x: float, y: float, size: float, color: str) -> str:
+    """PDF operators that fill the dark modules of a symbol whose lower left corner is at (x, y)
+    and whose side is `size` points: one path of rectangles, a run of dark modules in a row
+    being one rectangle, filled at once (so that no hairline shows between modules)."""
+    ops = _Ops()
+    ops.fill(color)
+    step = size / len(modules)
+    rects = []
+    for row, dark in enumerate(modules):
+        top = y + size - row * step
+        column = 0
+        while column < len(dark):
+            if not dark[column]:
+                column += 1
+                continue
+            start = column
+            while column < len(dark) and dark[column]:
+                column += 1
+            rects.append(
+                f"{_Ops._n(x + start * step, top - step, (column - start) * step, step)} re"
+            )
+    ops.parts.append("\n".join([*rects, "f"]))
+    return ops.text()
+
+
+def draw_qr(
+    canvas: Any,
+    text: str,
+    x: float,
+    y: float,
+    size: float,
+    *,
+    color: str,
+    backdrop: str | None = None,
+) -> None:
+    """The QR code of `text` as vector rectangles, the symbol's lower left corner at (x, y),
+    `size` points wide. With `backdrop`, its quiet zone is painted in that colour first (on an
+    organizer's background, which may be dark or busy)."""
+    modules = qr_modules(text)
+    if backdrop is not None:
+        quiet = size / len(modules) * QUIET_ZONE
+        canvas.saveState()
+        canvas.setFillColor(_hex(backdrop))
+        canvas.rect(x - quiet, y - quiet, size + 2 * quiet, size + 2 * quiet, stroke=0, fill=1)
+        canvas.restoreState()
+    canvas.addLiteral(qr_ops(modules, x, y, size, color))
 
 
 def _organizer_blocks(content: PageContent, chains: Chains, palette: Palette) -> list[Block]:
@@ -728,11 +794,31 @@ class TextField(_Frozen):
     secondary_scale: float = Field(default=SECONDARY_SCALE, gt=0, le=1)
 
 
+class QrPlace(_Frozen):
+    """Where the QR code of the check address goes on a template page: the left and the top
+    edge of the symbol in millimetres from the left and the top edge of the page, and its side.
+    Its quiet zone (four modules, about an eighth of the side, around it) is painted white, so
+    the code reads on any artwork."""
+
+    x_mm: float = Field(ge=0, le=297)
+    y_mm: float = Field(ge=0, le=210)
+    size_mm: float = Field(default=20, ge=12, le=60)
+    color: str = Field(default="#000000", pattern=r"^#[0-9A-Fa-f]{6}$")
+
+    @model_validator(mode="after")
+    def _on_the_page(self) -> QrPlace:
+        if self.x_mm + self.size_mm > 297 or self.y_mm + self.size_mm > 210:
+            raise ValueError("the QR code reaches outside the page")
+        return self
+
+
 class TemplateConfig(_Frozen):
     """An organizer's design: a background covering the whole page (A4 landscape) and the
     fields to print on it; fields left out are not printed (e.g. a heading already in the
     artwork). The background is a PNG or JPEG image (stretched to the page; make it
     297:210, e.g. 3508 x 2480 pixels for 300 dpi) or a one-page PDF of A4 landscape size.
+    The QR code of the check address goes in the bottom right corner unless `qr` puts it
+    elsewhere (leave that corner free in the artwork, or move the code).
 
     In events.toml it would read:
 
@@ -745,10 +831,15 @@ class TemplateConfig(_Frozen):
         max_width_mm = 220
         max_lines = 2
         bold = true
+        [events.certificate_template.qr]
+        x_mm = 262
+        y_mm = 172
     """
 
     background: Path
     fields: dict[FieldName, TextField]
+    # 20 mm, 12 mm from the right and the bottom edge.
+    qr: QrPlace = QrPlace(x_mm=265, y_mm=178)
 
     @model_validator(mode="after")
     def _has_name(self) -> TemplateConfig:
@@ -776,3 +867,10 @@ def draw_template_fields(
             if drawn:
                 y -= fitted.size * 1.3
             y = draw_fitted(canvas, fitted, spec.x_mm * MM, y, align=spec.align, color=spec.color)
+
+
+def draw_template_qr(canvas: Any, content: PageContent, place: QrPlace) -> None:
+    if content.qr:
+        size = place.size_mm * MM
+        x, y = place.x_mm * MM, PAGE_HEIGHT - place.y_mm * MM - size
+        draw_qr(canvas, content.qr, x, y, size, color=place.color, backdrop="#FFFFFF")

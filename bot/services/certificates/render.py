@@ -1,6 +1,7 @@
 """Turns a certificate row into a PDF with the renderer of
 bot/services/certificates/documents.py, in a worker thread so the bot's event loop keeps answering
-while pages are drawn."""
+while pages are drawn. Every page gets the QR code of its public check address at
+`web_address` (Settings.web_address: PUBLIC_URL, else the local address)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from db.models import Certificate
 
 
 def make_render(
-    renderer: CertificateRenderer, bot_username: Callable[[], Awaitable[str]]
+    renderer: CertificateRenderer,
+    bot_username: Callable[[], Awaitable[str]],
+    web_address: str,
 ) -> Render:
     async def render(event: Event, certificate: Certificate, pages: ClassPages | None) -> bytes:
         lang: Lang = "zh" if certificate.language == "zh" else "ru"
@@ -32,6 +35,7 @@ def make_render(
                     lang=lang,
                     bilingual=event.certificate_bilingual,
                     bot_username=username,
+                    web_address=web_address,
                 )
             )
         pupils = [
@@ -42,6 +46,7 @@ def make_render(
                 lang=lang,
                 bilingual=event.certificate_bilingual,
                 bot_username=username,
+                web_address=web_address,
             )
             for index, name in enumerate(pages.pupils, 1)
         ]
@@ -52,6 +57,8 @@ def make_render(
             school=pages.school,
             lang=lang,
             bilingual=event.certificate_bilingual,
+            number=certificate.number,
+            web_address=web_address,
         )
         return await renderer.render_class_async(pupils, letter)
 
