@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.services.certificates.documents import event_date
+from bot.services.certificates.feedback import RATINGS, save_comment, save_rating
 from bot.services.certificates.issue import AfterSend, CertificateService
 from bot.services.events.catalog import EventCatalog
-from db.models import Certificate, EventRow, Feedback
+from db.models import Certificate, EventRow
 from handlers.callbacks import FeedbackCb
 from handlers.edits import drop_buttons
 from handlers.filters import PLAIN_TEXT
@@ -141,21 +142,9 @@ async def on_rating(
         await state.clear()
         await bot.send_message(query.from_user.id, t("feedback-thanks"))
         return
-    if not 1 <= callback_data.rating <= 5:
+    if callback_data.rating not in RATINGS:
         return
-    existing = await session.scalar(
-        select(Feedback).where(Feedback.certificate_id == certificate.id)
-    )
-    if existing is None:
-        existing = Feedback(
-            certificate_id=certificate.id,
-            event_id=certificate.event_id,
-            rating=callback_data.rating,
-            created_at=clock.now(),
-        )
-        session.add(existing)
-    existing.rating = callback_data.rating
-    await session.commit()
+    await save_rating(session, clock, certificate, callback_data.rating)
     await state.set_state(FeedbackForm.comment)
     await state.set_data({"certificate_id": certificate.id})
     await bot.send_message(
@@ -167,12 +156,9 @@ async def on_comment(
     message: Message, state: FSMContext, t: Translator, session: AsyncSession
 ) -> None:
     data = await state.get_data()
-    feedback = await session.scalar(
-        select(Feedback).where(Feedback.certificate_id == data.get("certificate_id"))
-    )
-    if feedback is not None:
-        feedback.comment = (message.text or "")[:2000]
-        await session.commit()
+    certificate_id = data.get("certificate_id")
+    if isinstance(certificate_id, int):
+        await save_comment(session, certificate_id, message.text or "")
     await state.clear()
     await message.answer(t("feedback-thanks"))
 

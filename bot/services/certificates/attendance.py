@@ -41,12 +41,35 @@ async def check_in_participant(
     )
     if registration is None:
         return CheckIn.NOT_REGISTERED
+    return await check_in_registration(session, clock, event, registration, method)
+
+
+async def check_in_registration(
+    session: AsyncSession, clock: Clock, event: Event, registration: Registration, method: str
+) -> CheckIn:
+    """One registration checks in (the bot's button and code word, the personal page's
+    button): while check-in is open, and only an active registration."""
+    now = clock.now()
+    if not event.checkin_open(now):
+        return CheckIn.CLOSED
+    if registration.status != RegistrationStatus.ACTIVE:
+        return CheckIn.NOT_REGISTERED
     return await _record(
         session,
         Attendance(
-            event_id=event_id, registration_id=registration.id, method=method, checked_at=now
+            event_id=registration.event_id,
+            registration_id=registration.id,
+            method=method,
+            checked_at=now,
         ),
     )
+
+
+async def checked_in(session: AsyncSession, registration_id: int) -> bool:
+    found = await session.scalar(
+        select(Attendance.id).where(Attendance.registration_id == registration_id).limit(1)
+    )
+    return found is not None
 
 
 async def check_in_class(

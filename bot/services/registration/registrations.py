@@ -346,6 +346,31 @@ class RegistrationService:
         await self.session.commit()
         return reg
 
+    async def restore_registration(self, reg: UserRegistration) -> UserRegistration:
+        """Make a cancelled registration active again with its answers and consent (the
+        personal page's "restore"): only while the event takes registrations, and only if its
+        address has not been registered for the event meanwhile (as `register` would check)."""
+        if reg.active or reg.row.erased_at is not None:
+            raise NotRegistered(reg.event)
+        row = reg.row
+        await self.ensure_can_register(None, reg.event.slug)
+        await self._lock_event(row.event_id)
+        taken = await self._email_taken(
+            row.event_id, row.email_key, has_chat=row.user_id is not None, except_id=row.id
+        )
+        if taken:
+            await self.session.rollback()
+            raise EmailTaken(reg.event)
+        row.status = RegistrationStatus.ACTIVE
+        row.cancelled_at = None
+        row.updated_at = self.clock.now()
+        try:
+            await self.session.commit()
+        except IntegrityError:  # the same address registered at this very moment
+            await self.session.rollback()
+            raise EmailTaken(reg.event) from None
+        return reg
+
     async def erase_registration(self, reg: UserRegistration) -> None:
         """Erase one registration (the personal page's "erase my data"): it stays as an
         anonymous count, its link and bind code stop working. /delete_me erases a Telegram
