@@ -1,4 +1,5 @@
-"""The participant's own registration: /me, /edit, /unregister, /delete_me and the menu."""
+"""The participant's own registration: /me (with its page in a browser), /edit, /unregister,
+/delete_me and the menu."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from html import escape
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -19,6 +21,7 @@ from bot.services.registration.registrations import (
     answers_of,
 )
 from bot.services.reminders.runner import ReminderService
+from bot.settings import Settings
 from db.models import User
 from handlers import registration, views
 from handlers.callbacks import ConfirmCb, MenuCb, PickCb
@@ -66,7 +69,42 @@ async def show_mine(
         return
     for reg in mine:
         text = views.registration_text(t, reg.event, answers_of(reg.row), reg.active)
-        await bot.send_message(user_id, text, reply_markup=views.main_menu(t))
+        await bot.send_message(user_id, text, reply_markup=registration_keyboard(t, reg))
+
+
+def registration_keyboard(t: Translator, reg: UserRegistration) -> InlineKeyboardMarkup:
+    """/me's buttons under a registration: its page in a browser, then the main menu."""
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=t("btn-browser-page"), callback_data=PickCb(action="browser", slug=reg.event.slug)
+    )
+    kb.attach(InlineKeyboardBuilder.from_markup(views.main_menu(t)))
+    return kb.as_markup()
+
+
+async def send_browser_link(
+    bot: Bot,
+    user_id: int,
+    t: Translator,
+    settings: Settings,
+    registrations: RegistrationService,
+    slug: str,
+) -> None:
+    """A fresh personal-page token for the registration, as a link (the page is the same for a
+    registration made in the bot as for one made on the web). Issuing it revokes the previous
+    one: only the newest link works."""
+    reg = await registrations.find(user_id, slug)
+    if reg is None:
+        await bot.send_message(user_id, t("err-not-registered"))
+        return
+    token = await registrations.issue_access_token(reg.row)
+    url = f"{settings.web_address}/me/{token}"
+    await bot.send_message(
+        user_id,
+        t("browser-page-link", event=escape(reg.event.title.get(t.lang)), url=escape(url)),
+        # No preview: Telegram's servers would fetch the private page.
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
 
 
 async def begin_edit(
@@ -203,10 +241,13 @@ async def on_pick(
     catalog: EventCatalog,
     clock: Clock,
     registrations: RegistrationService,
+    settings: Settings,
 ) -> None:
     await query.answer()
     user_id = query.from_user.id
-    if callback_data.action == "edit":
+    if callback_data.action == "browser":
+        await send_browser_link(bot, user_id, t, settings, registrations, callback_data.slug)
+    elif callback_data.action == "edit":
         await begin_edit(bot, user_id, state, t, catalog, registrations, callback_data.slug)
     else:
         await ask_unregister(bot, user_id, t, registrations, callback_data.slug)
@@ -265,7 +306,9 @@ def create_router() -> Router:
     router.message.register(cmd_unregister, Command("unregister"))
     router.message.register(cmd_delete_me, Command("delete_me"))
     router.callback_query.register(on_menu, MenuCb.filter())
-    router.callback_query.register(on_pick, PickCb.filter(F.action.in_({"edit", "unregister"})))
+    router.callback_query.register(
+        on_pick, PickCb.filter(F.action.in_({"edit", "unregister", "browser"}))
+    )
     router.callback_query.register(
         on_confirm, ConfirmCb.filter(F.action.in_({"unregister", "delete"}))
     )

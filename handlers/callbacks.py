@@ -47,7 +47,7 @@ class MenuCb(CallbackData, prefix="menu"):
 class PickCb(CallbackData, prefix="pick"):
     """Choose which registration an action applies to, when there are several."""
 
-    action: str  # edit | unregister
+    action: str  # edit | unregister | browser
     slug: str
 
 

@@ -40,6 +40,7 @@ NUMERIC = frozenset(
         "duplicates_count", "eligible", "empty_count", "failed", "groups", "hours", "issued",
         "length", "max", "max_kb", "max_mb", "min", "minutes", "pending", "row", "seconds",
         "sent", "size", "size_kb", "students", "total", "unreachable", "telegram", "email_only",
+        "rating",
     }
 )  # fmt: skip
 
@@ -92,6 +93,8 @@ def _samples(lang: str) -> dict[str, str]:
         "organizer": event.organizer.get(lang) if event.organizer else "",
         "request_id": "3f9a0c1e",
         "format": "online",
+        "url": "https://conf.example.org/me/Dk3sPDnqdtbM6hY5KCkS_vf25Q9SbjJroDQaTN4DHOU",
+        "stars": "★★★★",
         **span,
         **moment,
     }

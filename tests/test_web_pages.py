@@ -213,15 +213,15 @@ async def test_event_page_facts_contacts_and_where_to_register(
     assert "Конференция «victory-2025»" in text and "Описание мероприятия" in text
     assert "онлайн (VooV Meeting) и очно" in text and "Москва, Дом дружбы" in text
     assert '<a href="mailto:commonwin@bk.ru">commonwin@bk.ru</a>' in text
-    assert 'data-placeholder="web-registration-form"' in text
+    assert f'<form class="reg-form" method="post" action="/e/{SLUG}#register"' in text
     assert f'href="https://t.me/{BOT}?start={SLUG}"' in text
-    # Before the bot is known (no token, Telegram unreachable): no link, the organizers instead.
+    # Before the bot is known (no token, Telegram unreachable): the form alone.
     client = await make_client(bot_username=None)
     text = await page(client, f"/e/{SLUG}", "zh")
-    assert "t.me" not in text and t_zh("web-register-no-bot") in text
+    assert "t.me" not in text and 'class="reg-form"' in text
     # A past event: no registration, the certificate check instead.
     text = await page(client, f"/e/{PAST}", "ru")
-    assert t_ru("web-register-over") in text and "data-placeholder" not in text
+    assert t_ru("web-register-over") in text and 'class="reg-form"' not in text
 
 
 async def test_index_lists_open_events(client: Client) -> None:

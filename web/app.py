@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n
-from bot.services.certificates.issue import verify_certificate
+from bot.services.certificates.issue import Render, verify_certificate
 from bot.services.events.catalog import EventCatalog
 from bot.settings import Settings, SettingsError
 from web.context import CONFIG, DEPS, EXEMPT_POSTS, BotUsername, WebConfig, WebDeps
@@ -28,7 +28,7 @@ from web.error_pages import error_pages
 from web.language import language_switch
 from web.ratelimit import RATE_LIMIT, RateLimit, limit_posts
 from web.render import RENDERER, Renderer
-from web.routes import events, verify
+from web.routes import events, personal, registration, verify
 from web.security import security_headers
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -56,9 +56,11 @@ def create_web_app(
     i18n: I18n,
     session_factory: async_sessionmaker[AsyncSession],
     bot_username: BotUsername = no_bot,
+    render_certificate: Render | None = None,
 ) -> web.Application:
     """The pages. `bot_username` gives the bot's @username once Telegram has answered (the
-    "Register in Telegram" links), None until then or without a bot."""
+    "Register in Telegram" links), None until then or without a bot; `render_certificate`
+    draws the certificate PDFs that the personal page hands out (the bot's own renderer)."""
     config = web_config(settings)
     app = web.Application(
         client_max_size=config.max_body,
@@ -73,6 +75,7 @@ def create_web_app(
         # The bot's /verify calls the same function (handlers/certificates.py).
         verify=lambda typed: verify_certificate(session_factory, typed),
         bot_username=bot_username,
+        render_certificate=render_certificate,
     )
     app[RENDERER] = Renderer(i18n)
     app[RATE_LIMIT] = RateLimit(config.rate_limit)
@@ -80,8 +83,9 @@ def create_web_app(
     app.router.add_static("/static/", STATIC, name="static")
     events.setup(app)
     verify.setup(app)
-    # The registration form, the personal page (/me/<token>) and the class pages come here,
-    # each as a module of web/routes with its setup(app).
+    personal.setup(app)
+    registration.setup(app)
+    # The class pages come here, as a module of web/routes with its setup(app).
     return app
 
 

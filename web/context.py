@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n
-from bot.services.certificates.issue import Verified
+from bot.services.certificates.issue import Render, Verified
 from bot.services.events.catalog import EventCatalog
 
 # The bot's @username once Telegram has answered (None before, or without a token): the
@@ -46,6 +46,9 @@ class WebDeps:
     session_factory: async_sessionmaker[AsyncSession]
     verify: VerifyCertificate
     bot_username: BotUsername
+    # Draws a certificate's PDF, the same renderer the bot sends with (the personal page's
+    # download); None where certificates cannot be drawn.
+    render_certificate: Render | None = None
 
 
 CONFIG = web.AppKey("web_config", WebConfig)

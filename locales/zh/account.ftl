@@ -22,3 +22,9 @@ deleted = 您的个人信息已删除。感谢您的关注！如需再次报名�
 
 speaker-approved = 🎤 您在{ $event }上的发言申请已通过：“{ $topic }”。主办方将另行与您联系，商定发言安排。
 speaker-declined = 感谢您提交发言申请（题目：“{ $topic }”）。很遗憾，{ $event }议程中暂时无法安排该发言。欢迎您作为参会者出席！
+
+btn-browser-page = 🌐 在浏览器中打开个人页面
+browser-page-link =
+    您的个人页面：<b>{ $event }</b>
+    { $url }
+    无需 Telegram 即可在该页面查看和修改报名信息。请勿将此链接转发给他人。此前的个人页面链接已失效。

@@ -25,11 +25,43 @@ web-back-to-events = 全部活动
 
 web-register-title = 报名
 web-register-until = 报名截止时间：
-web-register-soon = 本页面即将开放网上报名。目前可通过会议的 Telegram 机器人报名。
 web-register-telegram = 在 Telegram 中报名
-web-register-no-bot = 本页面即将开放网上报名。如有报名相关问题，请联系主办方（联系方式见下方）。
+web-register-or-telegram = 更习惯使用 Telegram？
 web-register-closed = 本活动报名已截止。
 web-register-over = 本活动已结束。参会证书可凭证书编号验证真伪。
+
+## 报名表：问题、标签和错误提示沿用机器人报名表（registration.ftl），此处仅为网页特有的文字。
+web-form-required-note = 除标注“选填”的项目外，均为必填项。
+web-form-optional = （选填）
+web-form-section-about = 个人信息
+web-form-section-participation = 参会信息
+web-form-section-contacts = 联系方式
+web-form-country-other = 其他国家
+web-form-country-other-label = 国家名称（如选择其他国家）
+web-form-topic-hint = 如希望发言，请填写此项。
+web-form-phone-hint = 请按国际格式填写，例如 +86 138 0013 8000。
+web-form-phone-invalid = 无法识别该号码。请按国际格式输入7–15位数字，例如 +86 138 0013 8000，或将此项留空。
+web-form-honeypot = 此项无需填写，请留空。
+web-form-consent-version = 同意书版本：
+web-form-consent-required = 未经您同意处理个人信息，我们无法为您办理报名。请勾选“同意”后继续。
+web-form-required = 请填写此项。
+web-form-choose = 请选择一项。
+web-form-errors-title = 请检查以下标出的项目：
+web-form-lost = 已经报名，但找不到链接？
+
+web-taken-title = 该邮箱已报名
+web-taken-text = 该电子邮箱已用于本活动的报名，因此未重复报名。个人页面链接仅在报名完成时显示，此处不再提供：任何人都可能输入这个邮箱。
+web-taken-other-address = 使用其他邮箱报名
+web-link-help-title = 如何找回个人页面链接
+web-link-help-email-soon = 不久后，链接将发送到您报名时填写的电子邮箱。目前您可以：
+web-link-help-bot = 如果您的报名已关联会议的 Telegram 机器人：在机器人中发送 /me，然后点击“在浏览器中打开个人页面”；
+web-link-help-organizers = 或联系主办方，他们会为您提供帮助：
+
+web-lost-title = 找回个人页面链接
+web-lost-intro = 请填写您报名时使用的电子邮箱。
+web-lost-submit = 提交
+web-lost-done-title = 已收到您的请求
+web-lost-done-text = 如果该邮箱已报名，网站开通邮件发送功能后，个人页面链接将发送至该邮箱。
 
 web-verify-title = 验证证书
 web-verify-intro = 请输入参会证书编号。编号印在证书上，例如 NP25-0001-ABCD。
@@ -62,3 +94,80 @@ web-error-429-title = 操作过于频繁
 web-error-429-text = 您的网络地址短时间内提交了过多表单。请在{ $seconds }秒后重试。
 web-error-500-title = 出错了
 web-error-500-text = 服务器发生错误，请稍后重试。如果问题仍然存在，请联系主办方并提供错误代码 { $request_id }。
+
+## 参会者个人页面（/me/<链接>）：报名状态、报名信息、修改、取消、删除信息、日历、会议链接、签到、
+## 证书、反馈、关联 Telegram。
+
+me-welcome-title = 报名成功！
+me-welcome-text = 这是您的个人页面，请将本页链接加入书签。您可以在这里修改报名信息、下载日历文件；会议当天可在这里获取会议链接并签到，会后可下载参会证书。
+web-me-title = 我的报名
+web-me-private = 这是您的个人页面，请勿将链接转发给他人。
+web-me-answers = 我的报名信息
+web-me-edit = 修改报名信息
+web-me-edit-hint = 修改需要更改的内容后点击“保存”，其他信息保持不变。
+web-me-save = 保存
+web-me-optional = 选填
+web-me-choose = 请选择一项。
+web-me-fix-errors = 部分信息未通过校验，请修改下方标出的内容。
+web-me-email-taken = 该电子邮箱已用于本活动的另一份报名，请填写其他邮箱。
+web-me-saved = 修改已保存。
+web-me-edit-closed = 活动已结束，报名信息无法再修改。
+
+web-me-meeting = 参会方式
+web-me-meeting-link = 会议链接
+web-me-meeting-id = 会议号
+web-me-meeting-passcode = 会议密码
+web-me-meeting-howto = 请打开链接，或在腾讯会议（VooV Meeting）应用中输入会议号。
+web-me-meeting-later = 会议链接将于以下时间在本页公布：
+web-me-meeting-not-published = 主办方尚未公布会议链接，公布后将显示在本页。
+web-me-venue = 会场
+
+web-me-calendar = 日历
+web-me-calendar-download = 添加到日历（.ics）
+web-me-calendar-hint = 该文件适用于谷歌日历、苹果日历和 Outlook。
+web-me-calendar-description = 会议链接将在您的个人页面上公布。
+web-me-calendar-location-online = 线上，腾讯会议（VooV Meeting）（链接见个人页面）
+
+web-me-checkin = 签到
+web-me-checkin-hint = 请在会议进行期间签到：签到后方可获得参会证书。
+web-me-checked-in = ✅ 您已签到。
+
+web-me-certificate = 参会证书
+web-me-certificate-number = 证书编号：{ $number }
+web-me-certificate-download = 下载参会证书（PDF）
+web-me-certificate-unavailable = 证书已颁发，但目前无法在此下载，请联系主办方。
+
+web-me-feedback = 会议反馈
+web-me-feedback-rating = 您的评分
+web-me-feedback-stars = { $rating }星
+web-me-feedback-comment = 意见与建议
+web-me-feedback-send = 提交反馈
+web-me-feedback-need-rating = 请选择1至5星的评分。
+web-me-feedback-given = 您的评分：{ $stars }。感谢您的反馈！
+
+web-me-telegram = Telegram 提醒
+web-me-telegram-hint = 将报名关联到 Telegram 后，提醒和会议链接也会发送到 Telegram。该链接将打开会议机器人，24小时内有效，仅可使用一次。
+web-me-telegram-connect = 关联 Telegram
+web-me-telegram-connected = ✅ 报名已关联 Telegram，提醒将发送到 Telegram。
+web-me-telegram-unavailable = 本服务器未接入 Telegram。
+
+web-me-manage = 管理报名
+web-me-cancel = 取消报名
+web-me-cancel-title = 确定取消报名吗？
+web-me-cancel-text = 您的报名将被取消：{ $event }。在报名截止前，您可以重新报名。
+web-me-cancel-yes = 是，取消报名
+web-me-cancelled = 报名已取消。
+web-me-restore = 恢复报名
+web-me-restored = 报名已恢复。
+web-me-keep = 否，返回个人页面
+web-me-erase = 删除我的信息
+web-me-erase-title = 确定删除您的信息吗？
+web-me-erase-text = 本次报名中的姓名、联系方式及报名表内容都将被清除，报名随之取消，本页链接也将失效，仅保留匿名统计数据。此操作无法撤销。
+web-me-erase-yes = 是，删除我的信息
+web-me-erased-title = 信息已删除
+web-me-erased-text = 您的个人信息已删除，个人页面链接已失效。感谢您的参与。
+web-me-new-link = 获取新链接
+web-me-new-link-hint = 如果本页链接可能已被他人获取，请获取新链接，旧链接将立即失效。
+web-me-new-link-title = 您的新链接
+web-me-new-link-text = 请妥善保存，该链接仅显示一次。旧链接已失效。
+web-me-new-link-open = 通过新链接打开个人页面

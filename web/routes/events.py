@@ -71,28 +71,31 @@ def telegram_link(username: str | None, slug: str) -> str:
 
 
 async def event_page(request: web.Request) -> web.StreamResponse:
-    deps = request.app[DEPS]
-    event = deps.catalog.get(request.match_info["slug"])
+    event = request.app[DEPS].catalog.get(request.match_info["slug"])
     if event is None:
         raise PageNotFound()
+    return render_page(request, "event.html", **event_context(request, event))
+
+
+def event_context(request: web.Request, event: Event) -> dict[str, Any]:
+    """What event.html shows of the event (the registration form's POST shows it again)."""
+    deps = request.app[DEPS]
     lang = page_language(request) or "ru"
     t = deps.i18n(lang)
     summary = event_summary(t, event)
-    return render_page(
-        request,
-        "event.html",
-        event=event,
-        state=event.state(deps.clock.now()).value,
-        organizer=t("web-event-organizer", organizer=event.organizer.get(lang))
+    return {
+        "event": event,
+        "state": event.state(deps.clock.now()).value,
+        "organizer": t("web-event-organizer", organizer=event.organizer.get(lang))
         if event.organizer
         else "",
-        venue=t("event-venue", venue=event.venue.get(lang)) if event.venue else "",
-        deadline=t("time-moment", **moment_args(event.deadline, lang)),
-        contacts=contact_lines(t, event.contacts),
-        telegram_link=telegram_link(deps.bot_username(), event.slug),
-        times=summary["times"],
-        format=summary["format"],
-    )
+        "venue": t("event-venue", venue=event.venue.get(lang)) if event.venue else "",
+        "deadline": t("time-moment", **moment_args(event.deadline, lang)),
+        "contacts": contact_lines(t, event.contacts),
+        "telegram_link": telegram_link(deps.bot_username(), event.slug),
+        "times": summary["times"],
+        "format": summary["format"],
+    }
 
 
 def setup(app: web.Application) -> None:

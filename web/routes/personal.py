@@ -1,0 +1,595 @@
+"""`/me/<token>`: a registrant's personal page, reached by an unguessable token (only its hash
+is stored; RegistrationService looks it up and compares it in constant time). Everything the
+bot lets a participant do about their registration, through the same services: the answers
+and their edit (the chat form's validators and error texts), cancel and restore, erase, the
+calendar file, the meeting link from the moment /link shows it, check-in, the certificate PDF,
+the feedback, "Connect Telegram" and a new link.
+
+An unknown, revoked or erased token is a plain 404 that says nothing more. Every response
+under /me/ is private: no referrer leaves it (the token is in the address), no search engine
+keeps it, no cache stores it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+from multidict import MultiDictProxy
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.messages import attends_offline
+from bot.services.certificates.attendance import CheckIn, check_in_registration, checked_in
+from bot.services.certificates.feedback import RATINGS, feedback_of, save_comment, save_rating
+from bot.services.certificates.issue import document_labels
+from bot.services.events.catalog import EventFormat, EventState
+from bot.services.events.timefmt import moment_args, span_args
+from bot.services.registration.countries import (
+    BUTTON_COUNTRIES,
+    canonical_country,
+    country_key,
+    country_label,
+    known_names,
+)
+from bot.services.registration.form import (
+    FIELD_ORDER,
+    OPTIONAL_FIELDS,
+    Field,
+    Invalid,
+    ParticipationFormat,
+    Role,
+    field_applies,
+    parse_choice,
+    validate_text,
+)
+from bot.services.registration.registrations import (
+    EmailTaken,
+    EventOver,
+    RegistrationClosed,
+    RegistrationError,
+    RegistrationService,
+    UserRegistration,
+    answers_of,
+)
+from bot.services.reminders.calendar import event_ics
+from bot.services.reminders.planner import link_release_at, link_released
+from bot.services.reminders.runner import effective_link
+from db.models import Certificate
+from web.context import CONFIG, DEPS
+from web.errors import PageNotFound
+from web.language import page_language
+from web.render import RENDERER, html_response
+
+# The token is in the address: nothing may carry it elsewhere or keep the page.
+PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
+# What `?done=` may announce after an action (anything else is ignored): message, and whether
+# it is good news.
+DONE: dict[str, tuple[str, bool]] = {
+    "saved": ("web-me-saved", True),
+    "cancelled": ("web-me-cancelled", True),
+    "restored": ("web-me-restored", True),
+    "feedback": ("feedback-thanks", True),
+    **{f"checkin-{r.value}": (f"checkin-{r.value}", r is CheckIn.DONE) for r in CheckIn},
+}
+# A rule that refused "restore", as the page says it.
+REFUSALS: dict[type[RegistrationError], str] = {
+    EmailTaken: "web-me-email-taken",
+    RegistrationClosed: "err-registration-closed-short",
+    EventOver: "web-state-over",
+}
+CHECKIN_METHOD = "web"
+COMMENT_FIELD_LIMIT = 2000
+
+
+class TokenUnknown(PageNotFound):
+    """Unknown, revoked or erased: the ordinary 404 page, with the private headers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers.update(PRIVATE_HEADERS)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A message with its arguments: a refused answer, or a refused action."""
+
+    key: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Visit:
+    """One request to a personal page: the registration its token opens, and how to act on it."""
+
+    request: web.Request
+    session: AsyncSession
+    service: RegistrationService
+    reg: UserRegistration
+    token: str
+
+    @property
+    def lang(self) -> str:
+        # The visitor's choice, else the browser's, else the language they registered in.
+        return page_language(self.request) or self.reg.row.language
+
+    @property
+    def t(self) -> Translator:
+        return self.request.app[DEPS].i18n(self.lang)
+
+    @property
+    def home(self) -> str:
+        return f"/me/{self.token}"
+
+
+@asynccontextmanager
+async def visit(request: web.Request) -> AsyncIterator[Visit]:
+    deps = request.app[DEPS]
+    token = request.match_info["token"]
+    async with deps.session_factory() as session:
+        service = RegistrationService(session, deps.catalog, deps.clock)
+        reg = await service.registration_by_token(token)
+        if reg is None:
+            raise TokenUnknown()
+        yield Visit(request, session, service, reg, token)
+
+
+def private(response: web.Response) -> web.Response:
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+def see_other(location: str) -> web.Response:
+    return private(web.Response(status=303, headers={"Location": location}))
+
+
+def page(v: Visit, template: str, *, status: int = 200, **context: Any) -> web.Response:
+    html = v.request.app[RENDERER].html(v.request, template, v.lang, **context)
+    return private(html_response(html, status))
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+def display_value(t: Translator, name: Field, value: Any) -> str:
+    """An answer as the bot shows it in /me (not escaped: the template does that)."""
+    if name is Field.ROLE:
+        return t(f"role-{value}")
+    if name is Field.FORMAT:
+        return t(f"format-{value}")
+    if name is Field.WANTS_TO_SPEAK:
+        return t("answer-yes") if value else t("answer-no")
+    if name is Field.PHONE and not value:
+        return t("answer-not-given")
+    if name is Field.COUNTRY:
+        return country_label(t, value)
+    return str(value)
+
+
+def field_label(t: Translator, name: Field) -> str:
+    return t(f"field-{name.value.replace('_', '-')}")
+
+
+def answer_rows(t: Translator, reg: UserRegistration) -> list[tuple[str, str]]:
+    answers = answers_of(reg.row)
+    hybrid = reg.event.format is EventFormat.HYBRID
+    return [
+        (field_label(t, name), display_value(t, name, answers[name]))
+        for name in FIELD_ORDER
+        if field_applies(name, answers, hybrid) and name in answers
+    ]
+
+
+def form_values(t: Translator, reg: UserRegistration) -> dict[str, str]:
+    """The saved answers as the edit form's inputs show them."""
+    answers = answers_of(reg.row)
+    values = {name: "" if value is None else str(value) for name, value in answers.items()}
+    values[Field.COUNTRY] = country_label(t, reg.row.country)
+    values[Field.WANTS_TO_SPEAK] = "yes" if reg.row.wants_to_speak else "no"
+    return values
+
+
+def meeting(v: Visit) -> dict[str, Any] | None:
+    """The meeting block, by the rule of /link: the link, ID and passcode from the moment the
+    bot would show them (bot.services.reminders.planner.link_released), the venue for those
+    who come in person; nothing for a cancelled registration or a past event."""
+    event, now, t = v.reg.event, v.request.app[DEPS].clock.now(), v.t
+    if not v.reg.active or event.state(now) is EventState.OVER:
+        return None
+    release = link_release_at(event)
+    released = link_released(event, now)
+    return {
+        "venue": event.venue.get(v.lang)
+        if event.venue and attends_offline(event, v.reg.row.participation_format)
+        else "",
+        "released": released,
+        "link": effective_link(event) if released else "",
+        "id": event.meeting.id if released else "",
+        "passcode": event.meeting.passcode if released else "",
+        "release": t("time-moment", **moment_args(release, v.lang)) if release else "",
+    }
+
+
+async def certificate_of(session: AsyncSession, registration_id: int) -> Certificate | None:
+    """The registration's certificate (the same row, so the same number, as the bot's)."""
+    return await session.scalar(
+        select(Certificate).where(Certificate.registration_id == registration_id)
+    )
+
+
+def telegram_state(v: Visit) -> str:
+    if v.reg.row.user_id is not None:
+        return "connected"
+    return "available" if v.request.app[DEPS].bot_username() else "unavailable"
+
+
+async def render_personal(
+    v: Visit,
+    *,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    errors: dict[str, Problem] | None = None,
+    notice: Problem | None = None,
+    notice_good: bool = True,
+    feedback_error: bool = False,
+    new_link: str = "",
+) -> web.Response:
+    deps = v.request.app[DEPS]
+    now = deps.clock.now()
+    event, row, t = v.reg.event, v.reg.row, v.t
+    state = event.state(now)
+    done = DONE.get(v.request.query.get("done", ""))
+    if notice is None and done is not None:
+        notice, notice_good = Problem(done[0]), done[1]
+    certificate = await certificate_of(v.session, row.id)
+    feedback = await feedback_of(v.session, certificate.id) if certificate else None
+    hybrid = event.format is EventFormat.HYBRID
+    return page(
+        v,
+        "personal.html",
+        status=status,
+        event=event,
+        row=row,
+        active=v.reg.active,
+        home=v.home,
+        welcome=v.request.query.get("welcome") == "1" and v.reg.active,
+        notice=notice,
+        notice_good=notice_good,
+        new_link=new_link,
+        times=t("time-span", **span_args(event.starts_at, event.ends_at, v.lang)),
+        status_text=t(
+            "reg-status", status=t(f"status-{'active' if v.reg.active else 'cancelled'}")
+        ),
+        answers=answer_rows(t, v.reg),
+        editable=v.reg.active and state is not EventState.OVER,
+        edit_open=bool(errors),
+        values=values or form_values(t, v.reg),
+        errors=errors or {},
+        fields=form_fields(t, hybrid),
+        meeting=meeting(v),
+        checkin_open=v.reg.active and event.checkin_open(now),
+        checked_in=await checked_in(v.session, row.id),
+        certificate=certificate,
+        feedback=feedback,
+        feedback_error=feedback_error,
+        telegram=telegram_state(v),
+        can_cancel=v.reg.active and state is not EventState.OVER,
+        can_restore=not v.reg.active and state is EventState.OPEN,
+    )
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    kind: str  # text | email | tel | select | radio
+    options: list[tuple[str, str]] = field(default_factory=list)
+    optional: bool = False
+    autocomplete: str = ""
+
+
+AUTOCOMPLETE = {
+    Field.FULL_NAME: "name",
+    Field.COUNTRY: "country-name",
+    Field.CITY: "address-level2",
+    Field.ORGANIZATION: "organization",
+    Field.EMAIL: "email",
+    Field.PHONE: "tel",
+}
+
+
+def form_fields(t: Translator, hybrid: bool) -> list[FormField]:
+    """The edit form's fields in the chat form's order, with the chat's labels and choices."""
+    out = []
+    for name in FIELD_ORDER:
+        if name is Field.FORMAT and not hybrid:
+            continue
+        label = field_label(t, name)
+        if name is Field.ROLE:
+            options = [(r.value, t(f"role-{r.value}")) for r in Role]
+            out.append(FormField(name, label, "select", options))
+        elif name is Field.FORMAT:
+            options = [(f.value, t(f"format-{f.value}")) for f in ParticipationFormat]
+            out.append(FormField(name, label, "radio", options))
+        elif name is Field.WANTS_TO_SPEAK:
+            options = [("yes", t("btn-speak-yes")), ("no", t("btn-speak-no"))]
+            out.append(FormField(name, label, "radio", options))
+        else:
+            kind = {Field.EMAIL: "email", Field.PHONE: "tel"}.get(name, "text")
+            # Typed countries are kept as typed; the form suggests the coded ones.
+            options = [(t(country_key(c)), "") for c in BUTTON_COUNTRIES]
+            out.append(
+                FormField(
+                    name,
+                    label,
+                    kind,
+                    options if name is Field.COUNTRY else [],
+                    optional=name in OPTIONAL_FIELDS,
+                    autocomplete=AUTOCOMPLETE.get(name, "off"),
+                )
+            )
+    return out
+
+
+def read_answers(
+    v: Visit, form: MultiDictProxy[Any]
+) -> tuple[dict[str, Any], dict[str, str], dict[str, Problem]]:
+    """The edit form checked by the chat form's rules: the answers, what was typed (to show it
+    again), and a problem per refused field (the chat's error message)."""
+    hybrid = v.reg.event.format is EventFormat.HYBRID
+    names = known_names(v.request.app[DEPS].i18n.all())
+    answers: dict[str, Any] = {}
+    typed: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
+    for name in FIELD_ORDER:
+        raw = form.get(name.value)
+        typed[name] = raw if isinstance(raw, str) else ""
+        if not field_applies(name, answers, hybrid):
+            continue
+        try:
+            answers[name] = read_answer(name, typed[name], names)
+        except Invalid as problem:
+            errors[name] = Problem(problem.key, problem.args_)
+        except ValueError:
+            errors[name] = Problem("web-me-choose")
+            # An unanswered "speak?" leaves the topic out rather than refusing it too.
+            answers.setdefault(name, False if name is Field.WANTS_TO_SPEAK else "")
+    return answers, typed, errors
+
+
+def read_answer(name: Field, raw: str, country_names: dict[str, str]) -> Any:
+    if name in (Field.ROLE, Field.FORMAT, Field.WANTS_TO_SPEAK):
+        return parse_choice(name, raw)
+    if name is Field.PHONE and not raw.strip():
+        return ""  # optional: empty is "not given", as the chat's "Skip"
+    value = validate_text(name, raw)
+    if name is Field.COUNTRY:
+        # "россия" typed is the same country as the Россия / 俄罗斯 suggestion.
+        return canonical_country(value, country_names)
+    return value
+
+
+async def personal_page(request: web.Request) -> web.StreamResponse:
+    async with visit(request) as v:
+        return await render_personal(v)
+
+
+async def save_answers(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    async with visit(request) as v:
+        if not v.reg.active or v.reg.event.state(v.request.app[DEPS].clock.now()) is (
+            EventState.OVER
+        ):
+            return await render_personal(v, status=409, notice=Problem("web-me-edit-closed"))
+        answers, typed, errors = read_answers(v, form)
+        if not errors:
+            try:
+                await v.service.update_registration(v.reg, answers)
+                return see_other(f"{v.home}?done=saved")
+            except EmailTaken:
+                await v.session.refresh(v.reg.row)
+                errors[Field.EMAIL] = Problem("web-me-email-taken")
+        return await render_personal(
+            v, status=400, values=typed, errors=errors, notice=Problem("web-me-fix-errors")
+        )
+
+
+# --- cancel, restore, erase ----------------------------------------------------------------
+
+
+async def confirm_cancel(request: web.Request) -> web.StreamResponse:
+    async with visit(request) as v:
+        if not v.reg.active:
+            return see_other(v.home)
+        return page(
+            v,
+            "personal_confirm.html",
+            home=v.home,
+            action="cancel",
+            title="web-me-cancel-title",
+            text=v.t("web-me-cancel-text", event=v.reg.event.title.get(v.lang)),
+            yes="web-me-cancel-yes",
+        )
+
+
+async def cancel(request: web.Request) -> web.StreamResponse:
+    async with visit(request) as v:
+        now = v.request.app[DEPS].clock.now()
+        if v.reg.active and v.reg.event.state(now) is not EventState.OVER:
+            await v.service.cancel_registration(v.reg)
+            return see_other(f"{v.home}?done=cancelled")
+        return see_other(v.home)
+
+
+async def restore(request: web.Request) -> web.StreamResponse:
+    async with visit(request) as v:
+        if v.reg.active:
+            return see_other(v.home)
+        try:
+            await v.service.restore_registration(v.reg)
+        except RegistrationError as refused:
+            await v.session.refresh(v.reg.row)
+            key = REFUSALS.get(type(refused), refused.key)
+            return await render_personal(v, status=409, notice=Problem(key), notice_good=False)
+        return see_other(f"{v.home}?done=restored")
+
+
+async def confirm_erase(request: web.Request) -> web.StreamResponse:
+    async with visit(request) as v:
+        return page(
+            v,
+            "personal_confirm.html",
+            home=v.home,
+            action="erase",
+            title="web-me-erase-title",
+            text=v.t("web-me-erase-text"),
+            yes="web-me-erase-yes",
+        )
+
+
+async def erase(request: web.Request) -> web.StreamResponse:
+    """The rule of /delete_me for this registration: it stays as an anonymous count, its token
+    and bind code stop working."""
+    async with visit(request) as v:
+        lang = v.lang
+        await v.service.erase_registration(v.reg)
+        renderer = request.app[RENDERER]
+        return private(html_response(renderer.html(request, "personal_erased.html", lang)))
+
+
+# --- the calendar, check-in, the certificate, feedback ----------------------------------------
+
+
+async def calendar(request: web.Request) -> web.StreamResponse:
+    async with visit(request) as v:
+        event, t, now = v.reg.event, v.t, v.request.app[DEPS].clock.now()
+        offline = attends_offline(event, v.reg.row.participation_format)
+        link = effective_link(event)
+        # As the bot's calendar file: the link in it only once the bot would show it.
+        shows_link = not offline and link_released(event, now) and bool(link)
+        if offline and event.venue is not None:
+            location = event.venue.get(v.lang)
+        else:
+            location = link if shows_link else t("web-me-calendar-location-online")
+        data = event_ics(
+            event,
+            lang=v.lang,
+            description=f"{event.description.get(v.lang)}\n\n{t('web-me-calendar-description')}",
+            location=location,
+            url=link if shows_link else None,
+            now=now,
+        )
+        return private(
+            web.Response(
+                body=data,
+                content_type="text/calendar",
+                charset="utf-8",
+                headers={
+                    "Content-Disposition": attachment(f"{event.slug}.ics", f"{event.slug}.ics"),
+                    "Cache-Control": "no-store",
+                },
+            )
+        )
+
+
+async def check_in(request: web.Request) -> web.StreamResponse:
+    async with visit(request) as v:
+        result = await check_in_registration(
+            v.session, v.request.app[DEPS].clock, v.reg.event, v.reg.row, CHECKIN_METHOD
+        )
+        return see_other(f"{v.home}?done=checkin-{result.value}")
+
+
+# Anything but letters, digits and a few safe signs becomes "_" in the plain file name.
+UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def attachment(filename: str, ascii_fallback: str) -> str:
+    """Content-Disposition for a download: the plain name for old clients and the localised
+    one in RFC 5987 encoding (Сертификат-NP25-0001-ABCD.pdf, 参会证书-NP25-0001-ABCD.pdf)."""
+    plain = UNSAFE_IN_FILENAME.sub("_", ascii_fallback)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+async def certificate_pdf(request: web.Request) -> web.StreamResponse:
+    render = request.app[DEPS].render_certificate
+    async with visit(request) as v:
+        certificate = await certificate_of(v.session, v.reg.row.id)
+        if certificate is None or render is None:
+            raise TokenUnknown()
+        # The bot's renderer on the bot's row: the same document and number as in Telegram.
+        data = await render(v.reg.event, certificate, None)
+        _, filename = document_labels(v.t, certificate)
+        return private(
+            web.Response(
+                body=data,
+                content_type="application/pdf",
+                headers={
+                    "Content-Disposition": attachment(
+                        filename, f"certificate-{certificate.number}.pdf"
+                    ),
+                    "Cache-Control": "no-store",
+                },
+            )
+        )
+
+
+async def feedback(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    async with visit(request) as v:
+        certificate = await certificate_of(v.session, v.reg.row.id)
+        if certificate is None:
+            return see_other(v.home)
+        raw = form.get("rating")
+        rating = int(raw) if isinstance(raw, str) and raw.isdigit() else 0
+        if rating not in RATINGS:
+            return await render_personal(v, status=400, feedback_error=True)
+        await save_rating(v.session, v.request.app[DEPS].clock, certificate, rating)
+        comment = form.get("comment")
+        if isinstance(comment, str) and comment.strip():
+            await save_comment(v.session, certificate.id, comment[:COMMENT_FIELD_LIMIT])
+        return see_other(f"{v.home}?done=feedback")
+
+
+# --- Telegram and a new link ---------------------------------------------------------------
+
+
+async def connect_telegram(request: web.Request) -> web.StreamResponse:
+    """A fresh one-time code per click, straight into the bot: t.me/<bot>?start=bind-<code>
+    (the bot's /start binds the registration to the chat that opens it)."""
+    username = request.app[DEPS].bot_username()
+    async with visit(request) as v:
+        if v.reg.row.user_id is not None or not username:
+            return see_other(v.home)
+        code = await v.service.issue_bind_code(v.reg.row)
+        return see_other(f"https://t.me/{username}?start=bind-{code}")
+
+
+async def new_link(request: web.Request) -> web.StreamResponse:
+    """Revoke the token and issue another: the page shows the new link once (only its hash is
+    stored), and its forms already use it."""
+    async with visit(request) as v:
+        v.token = await v.service.issue_access_token(v.reg.row)
+        link = f"{request.app[CONFIG].public_url}{v.home}"
+        return await render_personal(v, new_link=link)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/me/{token}", personal_page, name="personal")
+    app.router.add_post("/me/{token}/edit", save_answers)
+    app.router.add_get("/me/{token}/cancel", confirm_cancel)
+    app.router.add_post("/me/{token}/cancel", cancel)
+    app.router.add_post("/me/{token}/restore", restore)
+    app.router.add_get("/me/{token}/erase", confirm_erase)
+    app.router.add_post("/me/{token}/erase", erase)
+    app.router.add_get("/me/{token}/calendar.ics", calendar)
+    app.router.add_post("/me/{token}/checkin", check_in)
+    app.router.add_get("/me/{token}/certificate.pdf", certificate_pdf)
+    app.router.add_post("/me/{token}/feedback", feedback)
+    app.router.add_get("/me/{token}/telegram", connect_telegram)
+    app.router.add_post("/me/{token}/new-link", new_link)
