@@ -249,7 +249,9 @@ async def test_edit_with_errors_next_to_the_fields_then_a_fix(
 ) -> None:
     token = await web_register(harness)
     t = T[lang]
-    bad = edit_form(full_name="Ли Вэй 2", email="li.wei@", wants_to_speak="yes", talk_topic="")
+    bad = edit_form(
+        full_name="Ли Вэй 2", email="li.wei@", wants_to_speak="yes", talk_topic="", phone="12"
+    )
     response = await post(client, f"/me/{token}/edit", bad, lang=lang, status=400)
     html = await response.text()
     assert t("web-me-fix-errors") in html
@@ -257,6 +259,9 @@ async def test_edit_with_errors_next_to_the_fields_then_a_fix(
     assert f'<p class="field-error" id="full_name-error">{t("err-name-digits")}</p>' in html
     assert f'id="email-error">{t("err-email-invalid")}</p>' in html
     assert f'id="talk_topic-error">{t("err-too-short", min=5)}</p>' in html
+    # The page's own words where the chat's speak of its "Skip" button.
+    assert f'id="phone-error">{t("web-form-phone-invalid")}</p>' in html
+    assert t("btn-skip") not in html
     assert 'value="Ли Вэй 2"' in html and 'value="li.wei@"' in html
     assert '<details class="edit" open>' in html
     assert (await the_row(harness)).full_name == "Ли Вэй"  # nothing saved

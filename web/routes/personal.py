@@ -63,6 +63,7 @@ from bot.services.reminders.runner import effective_link
 from db.models import Certificate
 from web.context import CONFIG, DEPS
 from web.errors import PageNotFound
+from web.form_errors import web_error_key
 from web.language import page_language
 from web.render import RENDERER, html_response
 
@@ -354,7 +355,7 @@ def read_answers(
         try:
             answers[name] = read_answer(name, typed[name], names)
         except Invalid as problem:
-            errors[name] = Problem(problem.key, problem.args_)
+            errors[name] = Problem(web_error_key(problem.key), problem.args_)
         except ValueError:
             errors[name] = Problem("web-me-choose")
             # An unanswered "speak?" leaves the topic out rather than refusing it too.

@@ -52,6 +52,7 @@ from bot.services.registration.registrations import (
 )
 from web.context import DEPS
 from web.errors import PageNotFound
+from web.form_errors import web_error_key
 from web.language import page_language
 from web.render import RENDERER, render_page
 from web.routes.events import contact_lines, event_context
@@ -192,7 +193,7 @@ class FormReader:
         return None if self.errors else self.answers
 
     def _refuse(self, name: str, problem: Invalid) -> None:
-        self.errors[name] = self.t(problem.key, **problem.args_)
+        self.errors[name] = self.t(web_error_key(problem.key), **problem.args_)
 
     def _text(self, item: Field, name: str | None = None) -> str | None:
         name = name or item.value
