@@ -11,6 +11,9 @@ from bot.clock import FrozenClock
 from tests.harness import BotHarness, catalog_of, make_event
 from tests.servers import scratch_postgres
 
+# The real browser's fixtures (browser, site, open_phone) for tests/test_browser.py.
+pytest_plugins = ["tests.browser"]
+
 # A moment when the sample conference (3 September 2025) is open for registration.
 BEFORE_EVENT = datetime(2025, 8, 20, 9, 0, tzinfo=UTC)
 
@@ -53,5 +56,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # and measure real time all go to one worker, one after another: they never compete with
     # each other for the two cores, while the in-process tests run on the other worker.
     for item in items:
-        if item.module is not None and item.module.__name__.startswith("tests.test_process"):
+        # The browser tests join them: Chromium is a handful of processes, and with one worker
+        # for them all the session starts it once.
+        if item.module is not None and item.module.__name__.startswith(
+            ("tests.test_process", "tests.test_browser")
+        ):
             item.add_marker(pytest.mark.xdist_group("processes"))
