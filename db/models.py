@@ -238,6 +238,14 @@ class SchoolClass(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_version: Mapped[str] = mapped_column(String(32))
+    # Where the class was registered: the bot (a teacher's chat in `teacher_id`) or the web
+    # page (no chat: the teacher reaches the class page by its token, see migration 0010).
+    source: Mapped[str] = mapped_column(
+        String(16), default=RegistrationSource.BOT, server_default=RegistrationSource.BOT.value
+    )
+    # The class page's token as a SHA-256 hex digest only (bot/services/registration/access.py);
+    # NULL: none issued (a bot class), or revoked.
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     group_title: Mapped[str | None] = mapped_column(String(255))
     bound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

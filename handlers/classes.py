@@ -18,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
-from bot.services.classes.classes import ClassError, ClassService, TeacherDetails
+from bot.services.classes.classes import (
+    ClassError,
+    ClassService,
+    TeacherDetails,
+    validate_class_name,
+    validate_size,
+)
 from bot.services.classes.roster import (
     MAX_FILE_BYTES,
     Roster,
@@ -238,19 +244,22 @@ async def on_phone(message: Message, bot: Bot, state: FSMContext, t: Translator)
 
 
 async def on_class_name(message: Message, bot: Bot, state: FSMContext, t: Translator) -> None:
-    name = " ".join((message.text or "").split())
-    if not 1 <= len(name) <= 100:
-        await message.answer(t("class-name-invalid", max=100))
+    # The web page's class form checks with the same rule (web/routes/classes.py).
+    try:
+        name = validate_class_name(message.text or "")
+    except ClassError as problem:
+        await message.answer(t(problem.key, **problem.args_))
         return
     await _store(bot, message.chat.id, state, t, "class_name", name)
 
 
 async def on_size(message: Message, bot: Bot, state: FSMContext, t: Translator) -> None:
-    text = (message.text or "").strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_CLASS:
-        await message.answer(t("class-size-invalid", max=MAX_CLASS))
+    try:
+        size = validate_size(message.text or "")
+    except ClassError as problem:
+        await message.answer(t(problem.key, **problem.args_))
         return
-    await _store(bot, message.chat.id, state, t, "size", int(text))
+    await _store(bot, message.chat.id, state, t, "size", size)
 
 
 async def _show_roster(message: Message, state: FSMContext, t: Translator, roster: Roster) -> None:

@@ -102,6 +102,33 @@ async def check_in_class(
     )
 
 
+async def check_in_class_page(
+    session: AsyncSession, clock: Clock, event: Event, school_class: SchoolClass
+) -> CheckIn:
+    """A class checked in by its teacher on the class page (web/routes/classes.py): the
+    page's token authorises it, as the teacher's chat does in the bot."""
+    if not event.checkin_open(clock.now()):
+        return CheckIn.CLOSED
+    if school_class.status != RegistrationStatus.ACTIVE:
+        return CheckIn.NOT_REGISTERED
+    return await _record(
+        session,
+        Attendance(
+            event_id=school_class.event_id,
+            class_id=school_class.id,
+            method="web",
+            checked_at=clock.now(),
+        ),
+    )
+
+
+async def class_checked_in(session: AsyncSession, class_id: int) -> bool:
+    found = await session.scalar(
+        select(Attendance.id).where(Attendance.class_id == class_id).limit(1)
+    )
+    return found is not None
+
+
 async def _record(session: AsyncSession, attendance: Attendance) -> CheckIn:
     session.add(attendance)
     try:

@@ -19,7 +19,7 @@ from html import escape
 
 from aiogram import Bot
 from aiogram.types import BufferedInputFile
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
@@ -33,6 +33,7 @@ from db.models import (
     Certificate,
     EventRow,
     Registration,
+    RegistrationSource,
     RegistrationStatus,
     SchoolClass,
     StudentStatus,
@@ -175,10 +176,16 @@ class CertificateService:
     async def eligible_classes(
         self, session: AsyncSession, event: Event, event_id: int
     ) -> list[SchoolClass]:
+        # A bot class whose teacher is gone (the user row deleted) has nobody to thank; a
+        # class registered on the web page never had a chat: its certificate is issued with
+        # no recipient and handed out on the class page (web/routes/classes.py).
         query = select(SchoolClass).where(
             SchoolClass.event_id == event_id,
             SchoolClass.status == RegistrationStatus.ACTIVE,
-            SchoolClass.teacher_id.is_not(None),
+            or_(
+                SchoolClass.teacher_id.is_not(None),
+                SchoolClass.source == RegistrationSource.WEB,
+            ),
         )
         if event.require_attendance:
             # A class checks in with the button in its group, or its teacher does.
@@ -463,6 +470,45 @@ async def class_pages(
             school_class.school or "",
             [s.full_name for s in school_class.students if s.status == StudentStatus.ACTIVE],
         )
+
+
+async def class_certificate(
+    session_factory: async_sessionmaker[AsyncSession], class_id: int
+) -> Certificate | None:
+    """The certificate issued for a class (its letter of thanks and its pupils' pages)."""
+    async with session_factory() as session:
+        return await session.scalar(select(Certificate).where(Certificate.class_id == class_id))
+
+
+async def class_documents(
+    render: Render, event: Event, certificate: Certificate, pages: ClassPages, t: Translator
+) -> list[tuple[str, bytes]]:
+    """A class's certificates one PDF each, for the class page's ZIP: the letter of thanks,
+    then every pupil's certificate with the number printed on the pupil's page of the class
+    PDF ("NP25-0042-K7QX/3", which /verify finds). (file name, PDF) in the reader's language;
+    the same renderer, so the same documents as the class PDF's pages."""
+    _, letter_name = document_labels(t, certificate, pages.class_name)
+    letter = await render(event, certificate, ClassPages(pages.class_name, pages.school, []))
+    files = [(letter_name, letter)]
+    for index, name in enumerate(pages.pupils, 1):
+        pupil = Certificate(
+            number=f"{certificate.number}/{index}",
+            event_id=certificate.event_id,
+            full_name=name,
+            language=certificate.language,
+            issued_at=certificate.issued_at,
+        )
+        data = await render(event, pupil, None)
+        files.append((f"{index:02d} {_file_safe(name)}.pdf", data))
+    return files
+
+
+# Path separators and characters no file system takes: a pupil's name is a file's name here.
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def _file_safe(name: str) -> str:
+    return _UNSAFE_IN_NAME.sub("_", name).strip(" .") or "_"
 
 
 async def find_certificate(

@@ -1,5 +1,10 @@
 """Classes registered by teachers: the roster, pupils joining by link, and the class's
-Telegram group. Rules only; the conversation is in handlers/classes.py and handlers/groups.py."""
+Telegram group. Rules only; the conversation is in handlers/classes.py and handlers/groups.py,
+the web page's form and class page in web/routes/classes.py.
+
+A class registered in the bot hangs on the teacher's chat (`teacher_id`); one registered on the
+web page has no chat: its teacher reaches the class page by a token (only its hash is stored,
+as for the personal page: bot/services/registration/access.py)."""
 
 from __future__ import annotations
 
@@ -14,17 +19,20 @@ from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
 from bot.services.events.catalog import Event, EventCatalog, EventState
+from bot.services.registration.access import digest, matches, new_secret
 from bot.services.registration.form import CONSENT_VERSION
 from bot.services.registration.registrations import EventOver, RegistrationClosed, UnknownEvent
 from db.models import (
     ClassStudent,
     EventRow,
+    RegistrationSource,
     RegistrationStatus,
     SchoolClass,
     StudentStatus,
 )
 
 MAX_STUDENTS = 100
+MAX_CLASS_NAME = 100
 
 
 class ClassError(Exception):
@@ -44,6 +52,22 @@ class TeacherDetails:
     school: str
     email: str
     phone: str
+
+
+def validate_class_name(raw: str) -> str:
+    """The class's name as the school writes it ("8 «Б»"), on one line."""
+    name = " ".join(raw.split())
+    if not 1 <= len(name) <= MAX_CLASS_NAME:
+        raise ClassError("class-name-invalid", max=MAX_CLASS_NAME)
+    return name
+
+
+def validate_size(raw: str) -> int:
+    """How many pupils the class has: a whole number from 1 to MAX_STUDENTS."""
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_STUDENTS:
+        raise ClassError("class-size-invalid", max=MAX_STUDENTS)
+    return int(text)
 
 
 def new_code() -> str:
@@ -81,7 +105,7 @@ class ClassService:
     async def create(
         self,
         *,
-        teacher_id: int,
+        teacher_id: int | None,
         slug: str,
         teacher: TeacherDetails,
         name: str,
@@ -89,6 +113,7 @@ class ClassService:
         students: Sequence[str],
         language: str,
         consent_at: Any,
+        source: RegistrationSource = RegistrationSource.BOT,
     ) -> SchoolClass:
         self.open_event(slug)
         if not 1 <= len(students) <= MAX_STUDENTS:
@@ -99,6 +124,7 @@ class ClassService:
             code=new_code(),
             event_id=event_row.id,
             teacher_id=teacher_id,
+            source=source,
             status=RegistrationStatus.ACTIVE,
             language=language,
             name=name,
@@ -120,6 +146,77 @@ class ClassService:
         self.session.add(school_class)
         await self.session.commit()
         return school_class
+
+    async def create_on_web(
+        self,
+        *,
+        slug: str,
+        teacher: TeacherDetails,
+        name: str,
+        declared_size: int,
+        students: Sequence[str],
+        language: str,
+        consent_at: Any,
+    ) -> tuple[SchoolClass, str]:
+        """A class registered on the web page: no teacher's chat; the class page's token is
+        returned once (only its hash is kept)."""
+        school_class = await self.create(
+            teacher_id=None,
+            slug=slug,
+            teacher=teacher,
+            name=name,
+            declared_size=declared_size,
+            students=students,
+            language=language,
+            consent_at=consent_at,
+            source=RegistrationSource.WEB,
+        )
+        return school_class, await self.issue_access_token(school_class)
+
+    async def registered_on_web(self, slug: str, email: str, name: str) -> bool:
+        """Whether this address registered a class of this name for the event on the web
+        already (a form sent twice: the back button, a reload). Another class of the same
+        teacher is welcome, as in the bot."""
+        event_row = await self._event_row(slug)
+        rows = await self.session.scalars(
+            select(SchoolClass).where(
+                SchoolClass.event_id == event_row.id,
+                SchoolClass.source == RegistrationSource.WEB,
+                SchoolClass.status == RegistrationStatus.ACTIVE,
+            )
+        )
+        email_key, name_key = email.strip().casefold(), " ".join(name.split()).casefold()
+        return any(
+            (c.email or "").strip().casefold() == email_key and c.name.casefold() == name_key
+            for c in rows
+        )
+
+    async def issue_access_token(self, school_class: SchoolClass) -> str:
+        """A new class-page token, returned once; an earlier one stops working."""
+        token = new_secret()
+        school_class.access_token_hash = digest(token)
+        await self._touch(school_class)
+        return token
+
+    async def by_token(self, token: str) -> SchoolClass | None:
+        """The class whose page `token` opens (cancelled ones too: the page says so), or None:
+        unknown or revoked."""
+        if not token or len(token) > 128:
+            return None
+        school_class = await self.session.scalar(
+            select(SchoolClass)
+            .where(SchoolClass.access_token_hash == digest(token))
+            .options(selectinload(SchoolClass.students))
+        )
+        if school_class is None or not matches(token, school_class.access_token_hash):
+            return None
+        return school_class
+
+    async def check_editable(self, school_class: SchoolClass) -> None:
+        """A class may change while it is active and registration is open (the bot's rule)."""
+        if school_class.status != RegistrationStatus.ACTIVE:
+            raise ClassError("class-not-found")
+        self.open_event(await self.slug_of(school_class))
 
     async def of_teacher(self, teacher_id: int) -> list[SchoolClass]:
         rows = await self.session.execute(
@@ -157,13 +254,9 @@ class ClassService:
         school_class = await self.session.get(
             SchoolClass, class_id, options=[selectinload(SchoolClass.students)]
         )
-        if (
-            school_class is None
-            or school_class.teacher_id != teacher_id
-            or school_class.status != RegistrationStatus.ACTIVE
-        ):
+        if school_class is None or school_class.teacher_id != teacher_id:
             raise ClassError("class-not-found")
-        self.open_event(await self.slug_of(school_class))
+        await self.check_editable(school_class)
         return school_class
 
     def active_students(self, school_class: SchoolClass) -> list[ClassStudent]:

@@ -31,6 +31,9 @@ CLASS_HEADERS = (
     "export-col-students",
     "export-col-group",
     "export-col-telegram-id",
+    # Where the class was registered (bot, web): a web class has no Telegram id, and its
+    # teacher is reached by the e-mail address.
+    "export-col-source",
 )
 STUDENT_HEADERS = (
     "export-col-class-id",
@@ -74,6 +77,7 @@ def class_tables(t: Translator, classes: Sequence[SchoolClass]) -> tuple[Table, 
                     len(active),
                     c.group_title,
                     c.teacher_id,
+                    t("report-source", source=c.source),
                 )
             ]
         )

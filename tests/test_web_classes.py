@@ -1,0 +1,613 @@
+"""A teacher registers a class on the web page (web/routes/classes.py) through aiohttp's test
+client, on the bot harness's database, services and clock: the form in both languages, the
+roster pasted and uploaded (.txt in UTF-8 and cp1251, .csv, .xlsx made here with openpyxl), the
+preview with repeats and blank rows, errors next to their fields with the values kept, CSRF,
+an upload over the body limit; the class page with its private headers, a forged token, the
+roster replaced, cancelling, check-in, the certificates as one ZIP; /stats and the export count
+the web class; migration 0010 up and down."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import re
+import zipfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+from aiohttp import FormData, web
+from aiohttp.test_utils import TestClient, TestServer
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import selectinload
+
+from bot.i18n import I18n
+from bot.services.classes.export import class_counts, class_tables, event_classes
+from db.engine import create_engine, create_session_factory
+from db.migrate import downgrade, upgrade
+from db.models import Certificate, EventRow, SchoolClass, StudentStatus, User
+from db.repositories import EventRepository
+from tests.harness import BotHarness, make_event
+from web.app import create_web_app
+from web.routes.registration import label
+
+SLUG = "victory-2025"
+START = datetime(2025, 9, 3, 7, 0, tzinfo=UTC)
+DEADLINE = START - timedelta(days=1)
+AFTER = START + timedelta(hours=6)  # end (3 h) + the default delay (2 h) has passed
+RU = {"Accept-Language": "ru-RU,ru;q=0.9"}
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
+HEADERS = {"ru": RU, "zh": ZH}
+T = {"ru": I18n()("ru"), "zh": I18n()("zh")}
+Client = TestClient[web.Request, web.Application]
+MakeClient = Callable[..., Awaitable[Client]]
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">')
+HIDDEN_ROSTER = re.compile(r'<textarea name="roster" hidden>(.*?)</textarea>', re.S)
+CLASS_PAGE = re.compile(r"^/class/([A-Za-z0-9_-]{40,})\?welcome=1$")
+
+PUPILS = ["Петрова Анна Сергеевна", "Сидорова Мария", "Ким Дмитрий"]
+ROSTER = "ФИО\n1. Петрова Анна Сергеевна\n2. Сидорова Мария\n\n3. Ким Дмитрий\n4. Сидорова Мария\n"
+
+
+@pytest.fixture
+def events() -> list[dict]:
+    meeting = {"link": "https://voov.example/j/1", "id": "123 456 789", "passcode": "4321"}
+    return [make_event(SLUG, meeting=meeting, deadline=DEADLINE)]
+
+
+@pytest.fixture
+async def client(harness: BotHarness) -> AsyncIterator[Client]:
+    app = create_web_app(
+        settings=harness.settings,
+        catalog=harness.catalog,
+        clock=harness.clock,
+        i18n=harness.i18n,
+        session_factory=harness.session_factory,
+        bot_username=lambda: "victory_test_bot",
+        render_certificate=harness.certificates.render,
+    )
+    client: Client = TestClient(TestServer(app))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+def teacher_form(**changes: str) -> dict[str, str]:
+    form = {
+        "teacher_name": "Петрова Ольга Ивановна",
+        "country": "RU",
+        "country_other": "",
+        "city": "Хабаровск",
+        "school": "Гимназия № 5",
+        "email": "olga@school5.ru",
+        "phone": "",
+        "class_name": "8 «Б»",
+        "size": "25",
+        "roster": ROSTER,
+        "consent": "yes",
+    }
+    form.update(changes)
+    return form
+
+
+async def get(client: Client, path: str, lang: str = "ru", status: int = 200) -> str:
+    response = await client.get(path, headers=HEADERS[lang], allow_redirects=False)
+    text = await response.text()
+    assert response.status == status, text[:3000]
+    return text
+
+
+async def csrf(client: Client, page: str, lang: str) -> str:
+    found = CSRF.search(await get(client, page, lang))
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+async def send(
+    client: Client,
+    path: str,
+    fields: dict[str, str],
+    *,
+    lang: str = "ru",
+    status: int = 200,
+    page: str | None = None,
+    upload: tuple[str, bytes] | None = None,
+) -> Any:
+    """A multipart form post (as the browser sends the class form) with the page's token."""
+    data = FormData()
+    data.add_field("csrf_token", await csrf(client, page or path, lang))
+    for name, value in fields.items():
+        data.add_field(name, value)
+    if upload is not None:
+        data.add_field("roster_file", io.BytesIO(upload[1]), filename=upload[0])
+    response = await client.post(path, data=data, headers=HEADERS[lang], allow_redirects=False)
+    assert response.status == status, (await response.text())[:3000]
+    return response
+
+
+def hidden_fields(preview: str) -> dict[str, str]:
+    fields = {name: html.unescape(value) for name, value in HIDDEN.findall(preview)}
+    fields.pop("csrf_token", None)
+    roster = HIDDEN_ROSTER.search(preview)
+    assert roster is not None
+    fields["roster"] = html.unescape(roster.group(1))
+    return fields
+
+
+async def register_class(
+    client: Client, lang: str = "ru", upload: tuple[str, bytes] | None = None, **changes: str
+) -> str:
+    """The form, its preview confirmed: the class page's token."""
+    form_page = f"/e/{SLUG}/class"
+    response = await send(client, form_page, teacher_form(**changes), lang=lang, upload=upload)
+    preview = await response.text()
+    confirm = {**hidden_fields(preview), "action": "confirm"}
+    response = await send(
+        client, f"{form_page}/confirm", confirm, lang=lang, status=303, page=form_page
+    )
+    found = CLASS_PAGE.match(response.headers["Location"])
+    assert found, response.headers["Location"]
+    return found.group(1)
+
+
+async def the_class(harness: BotHarness) -> SchoolClass:
+    async with harness.session_factory() as session:
+        found = await session.scalar(
+            select(SchoolClass).options(selectinload(SchoolClass.students))
+        )
+    assert found is not None
+    return found
+
+
+def active_names(school_class: SchoolClass) -> list[str]:
+    return [s.full_name for s in school_class.students if s.status == StudentStatus.ACTIVE]
+
+
+# --- the form ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_event_page_links_to_the_class_form_with_the_bots_questions(
+    client: Client, lang: str
+) -> None:
+    t = T[lang]
+    assert f'href="/e/{SLUG}/class"' in await get(client, f"/e/{SLUG}", lang)
+    page = await get(client, f"/e/{SLUG}/class", lang)
+    assert 'enctype="multipart/form-data"' in page
+    for text in (
+        t("class-ask-teacher-name"),
+        t("class-ask-school"),
+        t("class-ask-class-name"),
+        t("web-class-field-roster-file"),
+    ):
+        assert html.escape(text) in page
+    assert 'name="roster_file"' in page and 'name="homepage"' in page
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_a_pasted_roster_is_previewed_then_the_class_registered(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    t = T[lang]
+    response = await send(client, f"/e/{SLUG}/class", teacher_form(), lang=lang)
+    preview = await response.text()
+    assert html.escape(t("web-class-preview-count", count=3)) in preview
+    for name in PUPILS:
+        assert f"<li>{name}</li>" in preview
+    # The repeat with its name and rows, the blank row and the header by their numbers.
+    rows = "3, 6" if lang == "ru" else "3、6"
+    repeat = label(t("roster-duplicate-line", name="Сидорова Мария", rows=rows))
+    assert f'<li class="roster-repeat">{html.escape(repeat)}</li>' in preview
+    assert html.escape(t("roster-empty-rows-line", count=1, rows="4")) in preview
+    assert html.escape(t("roster-header-line", count=1, rows="1")) in preview
+    assert await harness_classes(harness) == 0  # nothing saved before confirming
+
+    token = await register_class(client, lang)
+    school_class = await the_class(harness)
+    assert school_class.source == "web" and school_class.teacher_id is None
+    assert school_class.access_token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert active_names(school_class) == PUPILS
+    assert (school_class.name, school_class.declared_size, school_class.country) == (
+        "8 «Б»",
+        25,
+        "RU",
+    )
+    assert school_class.language == lang
+    page = await get(client, f"/class/{token}?welcome=1", lang)
+    assert html.escape(t("web-class-welcome-title")) in page
+    assert all(name in page for name in PUPILS)
+
+
+async def harness_classes(harness: BotHarness) -> int:
+    async with harness.session_factory() as session:
+        return int(await session.scalar(select(sa.func.count()).select_from(SchoolClass)) or 0)
+
+
+def xlsx_roster() -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Список 8 «Б» класса"])
+    sheet.append(["№", "Фамилия", "Имя"])
+    sheet.append([1, "Петрова", "Анна"])
+    sheet.append([2, "Сидорова", "Мария"])
+    sheet.append([3, "Ким", "Дмитрий"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+FILES = {
+    "txt-utf8": ("список.txt", "Петрова Анна\nСидорова Мария\nКим Дмитрий\n".encode()),
+    "txt-cp1251": (
+        "список.TXT",
+        "Петрова Анна\r\nСидорова Мария\r\nКим Дмитрий\r\n".encode("cp1251"),
+    ),
+    "csv": (
+        "class.csv",
+        "№;ФИО;Класс\n1;Петрова Анна;8Б\n2;Сидорова Мария;8Б\n3;Ким Дмитрий;8Б\n".encode(),
+    ),
+    "xlsx": ("class.xlsx", xlsx_roster()),
+}
+
+
+@pytest.mark.parametrize("kind", list(FILES))
+async def test_each_file_type_is_read_by_the_bots_rules(
+    harness: BotHarness, client: Client, kind: str
+) -> None:
+    upload = FILES[kind]
+    response = await send(
+        client, f"/e/{SLUG}/class", teacher_form(roster=""), lang="zh", upload=upload
+    )
+    preview = await response.text()
+    for name in ("Петрова Анна", "Сидорова Мария", "Ким Дмитрий"):
+        assert f"<li>{name}</li>" in preview
+    await register_class(client, "zh", upload=upload, roster="")
+    assert active_names(await the_class(harness)) == [
+        "Петрова Анна",
+        "Сидорова Мария",
+        "Ким Дмитрий",
+    ]
+
+
+async def test_a_file_wins_over_the_pasted_text(client: Client) -> None:
+    response = await send(client, f"/e/{SLUG}/class", teacher_form(), upload=FILES["txt-utf8"])
+    assert "Сергеевна" not in await response.text()
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_each_wrong_field_is_shown_next_to_it_with_everything_typed_kept(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    t = T[lang]
+    roster = "Петрова Анна\nИванов 5А\nСидорова Мария\n12345\n"
+    form = teacher_form(
+        teacher_name="", size="0", email="olga@", city="<b>Хабаровск</b>", roster=roster
+    )
+    form.pop("consent")
+    response = await send(client, f"/e/{SLUG}/class", form, lang=lang, status=400)
+    page = await response.text()
+    assert (
+        f'<p class="field-error" id="teacher_name-error">{html.escape(t("web-form-required"))}'
+        in page
+    )
+    size_error = html.escape(t("class-size-invalid", max=100))
+    assert f'<p class="field-error" id="size-error">{size_error}' in page
+    assert 'id="email-error"' in page and 'id="consent-error"' in page
+    # The first bad row's message and the others' numbers, next to the roster.
+    bad_row = t("roster-bad-row", row=2, reason="digits")
+    more = t("roster-more-bad-rows", count=1, rows="4")
+    assert f'id="roster-error">{html.escape(bad_row + " " + more)}' in page
+    # Everything typed is kept, escaped.
+    assert 'value="olga@"' in page and 'value="&lt;b&gt;Хабаровск&lt;/b&gt;"' in page
+    assert f">{html.escape(roster)}</textarea>" in page
+    assert await harness_classes(harness) == 0
+
+
+async def test_a_refused_roster_file_is_explained_next_to_the_file_input(client: Client) -> None:
+    t = T["ru"]
+    response = await send(
+        client,
+        f"/e/{SLUG}/class",
+        teacher_form(roster=""),
+        status=400,
+        upload=("class.docx", b"PK\x03\x04 not a roster"),
+    )
+    page = await response.text()
+    message = html.escape(t("roster-unsupported-type", extension=".docx"))
+    assert f'id="roster_file-error">{message}' in page
+    # Too big for a roster but within the body limit: the bot's message, not a 413.
+    big = ("class.txt", b"x" * (1024 * 1024 + 10))
+    response = await send(client, f"/e/{SLUG}/class", teacher_form(), status=400, upload=big)
+    assert 'id="roster_file-error"' in await response.text()
+
+
+async def test_a_form_without_its_csrf_token_is_refused(
+    harness: BotHarness, client: Client
+) -> None:
+    data = FormData()
+    for name, value in teacher_form().items():
+        data.add_field(name, value)
+    data.add_field("roster_file", "Ким Дмитрий".encode(), filename="a.txt")
+    response = await client.post(f"/e/{SLUG}/class", data=data, headers=RU)
+    assert response.status == 403
+    assert T["ru"]("web-error-403-title") in await response.text()
+    response = await client.post(f"/e/{SLUG}/class/confirm", data=teacher_form(), headers=RU)
+    assert response.status == 403
+    assert await harness_classes(harness) == 0
+
+
+async def test_an_upload_over_the_body_limit_gets_the_413_page(client: Client) -> None:
+    huge = ("class.xlsx", b"PK\x03\x04" + b"0" * (3 * 1024 * 1024))
+    response = await send(client, f"/e/{SLUG}/class", teacher_form(), status=413, upload=huge)
+    assert T["ru"]("web-error-413-title") in await response.text()
+
+
+async def test_a_filled_honeypot_saves_nothing(harness: BotHarness, client: Client) -> None:
+    response = await send(
+        client, f"/e/{SLUG}/class", teacher_form(homepage="http://spam"), status=303
+    )
+    assert response.headers["Location"].startswith("/class/")
+    assert await harness_classes(harness) == 0
+
+
+async def test_the_same_class_sent_twice_is_registered_once(
+    harness: BotHarness, client: Client
+) -> None:
+    await register_class(client)
+    form_page = f"/e/{SLUG}/class"
+    preview = await (await send(client, form_page, teacher_form(email="OLGA@school5.ru"))).text()
+    confirm = {**hidden_fields(preview), "action": "confirm"}
+    response = await send(client, f"{form_page}/confirm", confirm, status=409, page=form_page)
+    assert html.escape(T["ru"]("web-class-taken-title")) in await response.text()
+    assert await harness_classes(harness) == 1
+    # Another class of the same teacher is welcome, as in the bot.
+    await register_class(client, class_name="9 «А»")
+    assert await harness_classes(harness) == 2
+
+
+async def test_back_from_the_preview_keeps_everything(client: Client) -> None:
+    form_page = f"/e/{SLUG}/class"
+    preview = await (await send(client, form_page, teacher_form())).text()
+    back = {**hidden_fields(preview), "action": "back"}
+    page = await (await send(client, f"{form_page}/confirm", back, page=form_page)).text()
+    assert 'value="olga@school5.ru"' in page and 'value="8 «Б»"' in page
+    assert "\n".join(PUPILS) in page
+
+
+async def test_no_class_form_once_registration_is_closed(
+    harness: BotHarness, client: Client
+) -> None:
+    harness.clock.set(DEADLINE + timedelta(minutes=1))
+    assert html.escape(T["ru"]("web-register-closed")) in await get(
+        client, f"/e/{SLUG}/class", status=409
+    )
+
+
+# --- the class page ---------------------------------------------------------------------------
+
+
+async def test_the_class_page_is_private_and_a_forged_token_is_a_404(client: Client) -> None:
+    token = await register_class(client)
+    response = await client.get(f"/class/{token}", headers=RU)
+    assert response.status == 200
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in response.headers["X-Robots-Tag"]
+    assert "no-store" in response.headers["Cache-Control"]
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for path in (f"/class/{forged}", f"/class/{forged}/certificates.zip", "/class/x"):
+        response = await client.get(path, headers=RU)
+        assert response.status == 404
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+async def test_a_new_link_revokes_the_old_one(client: Client) -> None:
+    token = await register_class(client)
+    response = await send(client, f"/class/{token}/new-link", {}, page=f"/class/{token}")
+    new = re.search(r"/class/([A-Za-z0-9_-]{40,})</a>", await response.text())
+    assert new is not None and new.group(1) != token
+    await get(client, f"/class/{token}", status=404)
+    await get(client, f"/class/{new.group(1)}")
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_roster_is_replaced_through_the_same_preview(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    token = await register_class(client, lang)
+    home = f"/class/{token}"
+    response = await send(
+        client, f"{home}/roster", {"roster": "Ли Вэй\nВан Фан\nЛи Вэй\n"}, lang=lang, page=home
+    )
+    preview = await response.text()
+    assert "<li>Ли Вэй</li>" in preview and "<li>Ван Фан</li>" in preview
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    confirm = {**hidden_fields(preview), "action": "confirm"}
+    response = await send(
+        client, f"{home}/roster/confirm", confirm, lang=lang, status=303, page=home
+    )
+    assert response.headers["Location"] == f"{home}?done=replaced"
+    assert active_names(await the_class(harness)) == ["Ли Вэй", "Ван Фан"]
+    page = await get(client, f"{home}?done=replaced", lang)
+    assert html.escape(T[lang]("classes-replaced", count=2)) in page
+    # A refused roster: its message next to the input, the typed text kept.
+    response = await send(
+        client, f"{home}/roster", {"roster": "Ли 1"}, lang=lang, status=400, page=home
+    )
+    page = await response.text()
+    assert 'id="roster-error"' in page and ">Ли 1</textarea>" in page
+    # After the deadline (the bot's rule), the roster no longer changes.
+    harness.clock.set(DEADLINE + timedelta(minutes=1))
+    assert "/roster" not in await get(client, home, lang)
+    response = await send(
+        client, f"{home}/roster/confirm", confirm, lang=lang, status=409, page=home
+    )
+    assert active_names(await the_class(harness)) == ["Ли Вэй", "Ван Фан"]
+
+
+async def test_cancel_after_a_confirmation(harness: BotHarness, client: Client) -> None:
+    token = await register_class(client)
+    home = f"/class/{token}"
+    confirm = await get(client, f"{home}/cancel")
+    assert html.escape(T["ru"]("web-class-cancel-title")) in confirm
+    response = await send(client, f"{home}/cancel", {}, status=303, page=f"{home}/cancel")
+    assert response.headers["Location"] == f"{home}?done=cancelled"
+    assert (await the_class(harness)).status == "cancelled"
+    page = await get(client, f"{home}?done=cancelled")
+    assert html.escape(T["ru"]("web-class-status", status="cancelled")) in page
+
+
+# --- after the event: certificates; stats and export -------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_class_checks_in_and_gets_its_certificates_as_one_zip(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    token = await register_class(client, lang)
+    home = f"/class/{token}"
+    await get(client, f"{home}/certificates.zip", lang, status=404)  # not issued yet
+    harness.clock.set(START + timedelta(minutes=5))
+    response = await send(client, f"{home}/checkin", {}, lang=lang, status=303, page=home)
+    assert response.headers["Location"] == f"{home}?done=checkin-done"
+    harness.clock.set(AFTER)
+    await harness.certificates.reconcile()
+    async with harness.session_factory() as session:
+        [certificate] = (await session.scalars(select(Certificate))).all()
+    # No Telegram chat: issued, not sent; the class page hands it out.
+    assert certificate.recipient_id is None and certificate.class_id is not None
+    page = await get(client, home, lang)
+    assert certificate.number in page and f"{home}/certificates.zip" in page
+
+    response = await client.get(f"{home}/certificates.zip", headers=HEADERS[lang])
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "application/zip"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    name = T[lang]("web-class-certificates-file-name", number=certificate.number)
+    disposition = response.headers["Content-Disposition"]
+    assert f"filename*=UTF-8''{quote(name + '.zip', safe='')}" in disposition
+    assert f'filename="class-certificates-{certificate.number}.zip"' in disposition
+    archive = zipfile.ZipFile(io.BytesIO(await response.read()))
+    files = archive.namelist()
+    assert len(files) == 1 + len(PUPILS)  # the letter of thanks and a certificate per pupil
+    letter = PdfReader(io.BytesIO(archive.read(files[0])))
+    assert len(letter.pages) == 1 and "Петрова Ольга Ивановна" in letter.pages[0].extract_text()
+    for index, pupil in enumerate(PUPILS, 1):
+        [file] = [f for f in files if f.startswith(f"{index:02d} ")]
+        assert file == f"{index:02d} {pupil}.pdf"
+        text = PdfReader(io.BytesIO(archive.read(file))).pages[0].extract_text()
+        assert pupil in text and f"{certificate.number}/{index}" in text
+
+    response = await client.get(f"{home}/letter.pdf", headers=HEADERS[lang])
+    assert response.status == 200 and response.headers["Content-Type"] == "application/pdf"
+    assert len(PdfReader(io.BytesIO(await response.read())).pages) == 1
+
+
+async def test_stats_and_export_count_the_web_class(harness: BotHarness, client: Client) -> None:
+    await register_class(client)
+    async with harness.session_factory() as session:
+        event_id = await session.scalar(select(EventRow.id).where(EventRow.slug == SLUG))
+        assert event_id is not None
+        counts = await class_counts(session, event_id)
+        classes, students = class_tables(T["ru"], await event_classes(session, event_id))
+    assert (counts.classes, counts.students, counts.groups) == (1, 3, 0)
+    [row] = classes.rows
+    assert row[-1] == T["ru"]("report-source", source="web") and row[-2] is None
+    assert len(students.rows) == 3
+    # The organizer's /stats in the bot counts it.
+    from tests.harness import ORGANIZER_ID
+
+    organizer = harness.user(ORGANIZER_ID)
+    await organizer.send("/stats")
+    assert T["ru"]("stats-classes", classes=1, students=3, groups=0) in "\n".join(organizer.texts())
+
+
+# --- the migration ----------------------------------------------------------------------------
+
+
+async def _insert(engine: AsyncEngine, table: str, **values: Any) -> None:
+    names, params = ", ".join(values), ", ".join(f":{name}" for name in values)
+    async with engine.begin() as connection:
+        await connection.execute(
+            sa.text(f"INSERT INTO {table} ({names}) VALUES ({params})"), values
+        )
+
+
+async def _classes(engine: AsyncEngine) -> list[dict[str, Any]]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(sa.text("SELECT * FROM classes ORDER BY id"))
+        return [dict(row._mapping) for row in rows]
+
+
+async def test_migration_0010_up_and_down(tmp_path: Path, database_url: str | None) -> None:
+    engine = create_engine(database_url or f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}")
+    now = datetime(2025, 8, 1, tzinfo=UTC)
+    try:
+        await upgrade(engine, "0009")
+        async with create_session_factory(engine)() as session:
+            event = await EventRepository(session).upsert(
+                SLUG, "ru", "zh", START, START + timedelta(hours=3), {}, now
+            )
+            session.add(User(id=7, language="ru", created_at=now, updated_at=now))
+            await session.commit()
+            event_id = event.id
+        common = {
+            "event_id": event_id,
+            "status": "active",
+            "declared_size": 3,
+            "consent_at": now,
+            "consent_version": "v1",
+            "created_at": now,
+            "updated_at": now,
+            "teacher_name": "Петрова Ольга",
+            "email": "olga@school5.ru",
+        }
+        await _insert(
+            engine, "classes", id=1, code="bot1", name="5А", teacher_id=7, language="ru", **common
+        )
+        await upgrade(engine)
+        [bot_class] = await _classes(engine)
+        assert (bot_class["source"], bot_class["access_token_hash"]) == ("bot", None)
+        # A web class (no teacher's chat) exists only from 0010 on.
+        await _insert(
+            engine,
+            "classes",
+            id=2,
+            code="web2",
+            name="8Б",
+            language="zh",
+            source="web",
+            access_token_hash="a" * 64,
+            **common,
+        )
+        await _insert(
+            engine,
+            "class_students",
+            class_id=2,
+            full_name="Ван Фан",
+            status="active",
+            created_at=now,
+        )
+
+        await downgrade(engine, "0009")
+        bot_class, web_class = await _classes(engine)
+        assert "source" not in bot_class and "access_token_hash" not in bot_class
+        assert bot_class["status"] == "active" and bot_class["teacher_name"] == "Петрова Ольга"
+        # The old model can neither reach nor erase a web class: it stays an anonymous count.
+        assert web_class["status"] == "cancelled" and web_class["cancelled_at"] is not None
+        assert (web_class["teacher_name"], web_class["email"]) == (None, None)
+        async with engine.connect() as connection:
+            assert await connection.scalar(sa.text("SELECT count(*) FROM class_students")) == 0
+        await upgrade(engine)
+        assert len(await _classes(engine)) == 2
+    finally:
+        await engine.dispose()
