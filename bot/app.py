@@ -46,12 +46,14 @@ from bot.services.certificates.render import make_render
 from bot.services.delivery.replicas import Replica
 from bot.services.events.catalog import EventCatalog, load_events
 from bot.services.events.settings import apply_stored_overrides
-from bot.services.registration.registrations import sync_events
+from bot.services.registration.registrations import UserRegistration, sync_events
 from bot.services.reminders.runner import ReminderService
 from bot.settings import HEALTH_PATH, Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import migrate_at_startup, startup_lock, upgrade
+from handlers.confirmation import announce_registration
 from web.app import create_web_app, web_site
+from web.context import Notify
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,23 @@ def schedule_replica(scheduler: AsyncIOScheduler, services: Services) -> None:
     )
 
 
+def confirm_in_chat(bot: Bot, i18n: I18n, clock: Clock, reminders: ReminderService) -> Notify:
+    """What the web app calls after a Mini App registration (its `notify`): the chat form's own
+    confirmation and calendar file, in the person's chat, sent by the bot (with its flood
+    control). Telegram refusing it leaves the registration as it is: the page says it is
+    saved, and /me in the bot shows it."""
+
+    async def confirm(user_id: int, reg: UserRegistration) -> None:
+        try:
+            await announce_registration(bot, user_id, i18n(reg.row.language), reg, clock, reminders)
+        except TelegramAPIError as exc:
+            log.warning(
+                "could not confirm a Mini App registration in the chat: %s", type(exc).__name__
+            )
+
+    return confirm
+
+
 @dataclass
 class Runtime:
     """The running bot, however updates arrive: its database, Bot, workers, dispatcher and
@@ -135,6 +154,7 @@ class Runtime:
             session_factory=self.session_factory,
             bot_username=lambda: self.bot_username,
             render_certificate=self.services.certificates.render,
+            notify=confirm_in_chat(self.bot, self.i18n, self.clock, self.services.reminders),
         )
 
     async def connect(self) -> None:

@@ -61,11 +61,14 @@ async def show_mine(
     catalog: EventCatalog,
     clock: Clock,
     registrations: RegistrationService,
+    public_url: str | None,
 ) -> None:
     mine = await registrations.of_user(user_id)
     if not mine:
         await bot.send_message(user_id, t("me-none"))
-        await show_home(bot, user_id, user_id, t, catalog, clock, registrations)
+        await show_home(
+            bot, user_id, user_id, t, catalog, clock, registrations, public_url=public_url
+        )
         return
     for reg in mine:
         text = views.registration_text(t, reg.event, answers_of(reg.row), reg.active)
@@ -157,8 +160,9 @@ async def cmd_me(
     catalog: EventCatalog,
     clock: Clock,
     registrations: RegistrationService,
+    settings: Settings,
 ) -> None:
-    await show_mine(bot, message.chat.id, t, catalog, clock, registrations)
+    await show_mine(bot, message.chat.id, t, catalog, clock, registrations, settings.public_url)
     await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
 
 
@@ -202,12 +206,13 @@ async def on_menu(
     reminders: ReminderService,
     session: AsyncSession,
     user: User,
+    settings: Settings,
 ) -> None:
     user_id = query.from_user.id
     action = callback_data.action
     await query.answer()
     if action == "me":
-        await show_mine(bot, user_id, t, catalog, clock, registrations)
+        await show_mine(bot, user_id, t, catalog, clock, registrations, settings.public_url)
         await registration.resume_if_in_form(bot, user_id, state, t, catalog)
     elif action == "edit":
         await begin_edit(bot, user_id, state, t, catalog, registrations)
@@ -229,7 +234,16 @@ async def on_menu(
         await bot.send_message(user_id, t("help"))
         await registration.resume_if_in_form(bot, user_id, state, t, catalog)
     else:
-        await show_home(bot, user_id, user_id, t, catalog, clock, registrations)
+        await show_home(
+            bot,
+            user_id,
+            user_id,
+            t,
+            catalog,
+            clock,
+            registrations,
+            public_url=settings.public_url,
+        )
 
 
 async def on_pick(

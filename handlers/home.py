@@ -13,9 +13,15 @@ from bot.services.registration.registrations import RegistrationService
 from handlers import views
 
 
-async def show_event(bot: Bot, chat_id: int, t: Translator, event: Event) -> None:
+async def show_event(
+    bot: Bot, chat_id: int, t: Translator, event: Event, *, public_url: str | None
+) -> None:
+    """The event card. `public_url` is Settings.public_url: when it is https, the card's
+    "Register" opens the form as a Mini App (see views.register_keyboard)."""
     await bot.send_message(
-        chat_id, views.event_card(t, event), reply_markup=views.register_keyboard(t, event)
+        chat_id,
+        views.event_card(t, event),
+        reply_markup=views.register_keyboard(t, event, public_url),
     )
 
 
@@ -27,6 +33,8 @@ async def show_home(
     catalog: EventCatalog,
     clock: Clock,
     registrations: RegistrationService,
+    *,
+    public_url: str | None,
 ) -> None:
     """Registered: their status and the menu. Not yet: the open event (or a choice of them).
     Nothing open: registration is closed, and whom to contact."""
@@ -44,7 +52,7 @@ async def show_home(
             reply_markup=views.main_menu(t),
         )
     if len(open_events) == 1:
-        await show_event(bot, chat_id, t, open_events[0])
+        await show_event(bot, chat_id, t, open_events[0], public_url=public_url)
     elif open_events:
         await bot.send_message(
             chat_id, t("home-choose-event"), reply_markup=views.events_keyboard(t, open_events)

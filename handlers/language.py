@@ -16,6 +16,7 @@ from bot.commands import commands_for, organizer_commands_for
 from bot.i18n import LANGUAGES, I18n, Translator
 from bot.services.events.catalog import EventCatalog
 from bot.services.registration.registrations import RegistrationService
+from bot.settings import Settings
 from db.models import User
 from db.repositories import UserRepository
 from handlers import registration, start, views
@@ -40,6 +41,7 @@ async def on_language(
     catalog: EventCatalog,
     admin_ids: frozenset[int],
     registrations: RegistrationService,
+    settings: Settings,
 ) -> None:
     if callback_data.code not in LANGUAGES:
         await query.answer()
@@ -56,7 +58,16 @@ async def on_language(
         # A newcomer's first /start asked for the language: now the welcome (and the event or
         # class the link pointed to) follows in that language.
         await start.greet(
-            query.message, pending, bot, state, t, catalog, clock, registrations, session
+            query.message,
+            pending,
+            bot,
+            state,
+            t,
+            catalog,
+            clock,
+            registrations,
+            session,
+            public_url=settings.public_url,
         )
     else:
         await bot.send_message(chat_id, t("language-set") + "\n" + t("language-next"))

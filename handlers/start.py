@@ -15,6 +15,7 @@ from bot.i18n import Translator
 from bot.services.events.catalog import EventCatalog, EventState
 from bot.services.registration.access import BIND_PAYLOAD_PREFIX
 from bot.services.registration.registrations import RegistrationService
+from bot.settings import Settings
 from db.models import User
 from handlers import class_join, registration, views
 from handlers.callbacks import EventCb
@@ -35,6 +36,7 @@ async def on_start(
     clock: Clock,
     registrations: RegistrationService,
     session: AsyncSession,
+    settings: Settings,
     user: User | None = None,
 ) -> None:
     assert message.from_user is not None
@@ -52,7 +54,18 @@ async def on_start(
         await message.answer(t("language-choose"), reply_markup=views.language_keyboard(t))
         return
     await forget_pending_start(state)
-    await greet(message, payload, bot, state, t, catalog, clock, registrations, session)
+    await greet(
+        message,
+        payload,
+        bot,
+        state,
+        t,
+        catalog,
+        clock,
+        registrations,
+        session,
+        public_url=settings.public_url,
+    )
 
 
 async def forget_pending_start(state: FSMContext) -> str | None:
@@ -75,9 +88,12 @@ async def greet(
     clock: Clock,
     registrations: RegistrationService,
     session: AsyncSession,
+    *,
+    public_url: str | None,
 ) -> None:
     """What /start shows: the class to join, or the welcome and then the linked event or home.
-    `reply_to` is a message in the person's private chat (their /start or the language picker)."""
+    `reply_to` is a message in the person's private chat (their /start or the language picker);
+    `public_url` is Settings.public_url (the event card's Mini App button)."""
     chat_id = user_id = reply_to.chat.id  # a private chat: the chat is the person
     if payload.startswith(BIND_PAYLOAD_PREFIX):
         # "Connect Telegram" from the personal page; a refused code is explained by the
@@ -100,9 +116,9 @@ async def greet(
     if event is not None and event.state(clock.now()) is EventState.OPEN:
         mine = await registrations.find(user_id, event.slug)
         if mine is None or not mine.active:
-            await show_event(bot, chat_id, t, event)
+            await show_event(bot, chat_id, t, event, public_url=public_url)
             return
-    await show_home(bot, chat_id, user_id, t, catalog, clock, registrations)
+    await show_home(bot, chat_id, user_id, t, catalog, clock, registrations, public_url=public_url)
 
 
 async def on_event_chosen(
@@ -113,16 +129,24 @@ async def on_event_chosen(
     catalog: EventCatalog,
     clock: Clock,
     registrations: RegistrationService,
+    settings: Settings,
 ) -> None:
     event = catalog.get(callback_data.slug)
     if event is None or event.state(clock.now()) is not EventState.OPEN:
         await query.answer(t("err-registration-closed-short"), show_alert=True)
         await show_home(
-            bot, query.from_user.id, query.from_user.id, t, catalog, clock, registrations
+            bot,
+            query.from_user.id,
+            query.from_user.id,
+            t,
+            catalog,
+            clock,
+            registrations,
+            public_url=settings.public_url,
         )
         return
     await query.answer()
-    await show_event(bot, query.from_user.id, t, event)
+    await show_event(bot, query.from_user.id, t, event, public_url=settings.public_url)
 
 
 def create_router() -> Router:

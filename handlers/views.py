@@ -11,6 +11,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    WebAppInfo,
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -207,13 +208,29 @@ def language_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def register_keyboard(t: Translator, event: Event) -> InlineKeyboardMarkup:
+def miniapp_url(public_url: str, slug: str, lang: str) -> str:
+    """The event's form as a Mini App (web/routes/miniapp.py serves it), in the chat's language:
+    in Telegram's web client the page cannot remember a language of its own."""
+    return f"{public_url}/app/e/{slug}?hl={lang}"
+
+
+def register_keyboard(t: Translator, event: Event, public_url: str | None) -> InlineKeyboardMarkup:
+    """The event card's buttons. With an https PUBLIC_URL, "Register" opens the web form as a
+    Mini App (Telegram opens only https ones: web/routes/miniapp.py) and the chat form stays
+    one button below; otherwise "Register" starts the chat form."""
     kb = InlineKeyboardBuilder()
-    kb.button(text=t("btn-register"), callback_data=RegisterCb(slug=event.slug))
+    rows = [1, 1, 2]
+    if public_url is not None and public_url.startswith("https://"):
+        form = WebAppInfo(url=miniapp_url(public_url, event.slug, t.lang))
+        kb.button(text=t("btn-register"), web_app=form)
+        kb.button(text=t("btn-register-in-chat"), callback_data=RegisterCb(slug=event.slug))
+        rows = [1, *rows]
+    else:
+        kb.button(text=t("btn-register"), callback_data=RegisterCb(slug=event.slug))
     kb.button(text=t("btn-register-class"), callback_data=ClassStartCb(slug=event.slug))
     kb.button(text=t("btn-language"), callback_data=MenuCb(action="language"))
     kb.button(text=t("btn-contacts"), callback_data=MenuCb(action="contacts"))
-    kb.adjust(1, 1, 2)
+    kb.adjust(*rows)
     return kb.as_markup()
 
 

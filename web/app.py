@@ -22,13 +22,22 @@ from bot.i18n import I18n
 from bot.services.certificates.issue import Render, verify_certificate
 from bot.services.events.catalog import EventCatalog
 from bot.settings import Settings, SettingsError
-from web.context import CONFIG, DEPS, EXEMPT_POSTS, BotUsername, WebConfig, WebDeps
+from web.context import (
+    CONFIG,
+    DEPS,
+    EXEMPT_POSTS,
+    SIGNED_POSTS,
+    BotUsername,
+    Notify,
+    WebConfig,
+    WebDeps,
+)
 from web.csrf import csrf_protection
 from web.error_pages import error_pages
 from web.language import language_switch
 from web.ratelimit import RATE_LIMIT, RateLimit, limit_posts
 from web.render import RENDERER, Renderer
-from web.routes import events, personal, registration, verify
+from web.routes import classes, events, miniapp, personal, registration, verify
 from web.security import security_headers
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -45,6 +54,7 @@ def web_config(settings: Settings) -> WebConfig:
         trusted_proxies=settings.web_trusted_proxies,
         max_body=settings.web_max_body,
         secret=settings.web_secret_key,
+        bot_token=settings.bot_token.get_secret_value(),
     )
 
 
@@ -57,10 +67,12 @@ def create_web_app(
     session_factory: async_sessionmaker[AsyncSession],
     bot_username: BotUsername = no_bot,
     render_certificate: Render | None = None,
+    notify: Notify | None = None,
 ) -> web.Application:
     """The pages. `bot_username` gives the bot's @username once Telegram has answered (the
     "Register in Telegram" links), None until then or without a bot; `render_certificate`
-    draws the certificate PDFs that the personal page hands out (the bot's own renderer)."""
+    draws the certificate PDFs that the personal page hands out (the bot's own renderer);
+    `notify` confirms a Mini App registration in the person's chat (the bot sends it)."""
     config = web_config(settings)
     app = web.Application(
         client_max_size=config.max_body,
@@ -76,16 +88,19 @@ def create_web_app(
         verify=lambda typed: verify_certificate(session_factory, typed),
         bot_username=bot_username,
         render_certificate=render_certificate,
+        notify=notify,
     )
     app[RENDERER] = Renderer(i18n)
     app[RATE_LIMIT] = RateLimit(config.rate_limit)
     app[EXEMPT_POSTS] = set()
+    app[SIGNED_POSTS] = set()
     app.router.add_static("/static/", STATIC, name="static")
     events.setup(app)
     verify.setup(app)
     personal.setup(app)
     registration.setup(app)
-    # The class pages come here, as a module of web/routes with its setup(app).
+    miniapp.setup(app)
+    classes.setup(app)
     return app
 
 

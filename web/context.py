@@ -4,7 +4,7 @@ typed keys (aiohttp.web.AppKey), and what a request carries from one middleware 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,11 +13,15 @@ from bot.clock import Clock
 from bot.i18n import I18n
 from bot.services.certificates.issue import Render, Verified
 from bot.services.events.catalog import EventCatalog
+from bot.services.registration.registrations import UserRegistration
 
 # The bot's @username once Telegram has answered (None before, or without a token): the
 # "Register in Telegram" links need it.
 BotUsername = Callable[[], str | None]
 VerifyCertificate = Callable[[str], Awaitable[Verified | None]]
+# Confirms a Mini App registration in the person's Telegram chat (their user id), as the chat
+# form does: given by the bot (bot/app.py), which sends it with its flood control.
+Notify = Callable[[int, UserRegistration], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,8 @@ class WebConfig:
     trusted_proxies: frozenset[str]
     max_body: int
     secret: bytes
+    # Checks the Mini App's init data (signed by Telegram with it); empty without a bot.
+    bot_token: str = field(default="", repr=False)
 
     @property
     def secure_cookies(self) -> bool:
@@ -49,6 +55,8 @@ class WebDeps:
     # Draws a certificate's PDF, the same renderer the bot sends with (the personal page's
     # download); None where certificates cannot be drawn.
     render_certificate: Render | None = None
+    # Confirms a Mini App registration in the chat; None without a bot.
+    notify: Notify | None = None
 
 
 CONFIG = web.AppKey("web_config", WebConfig)
@@ -56,5 +64,9 @@ DEPS = web.AppKey("web_deps", WebDeps)
 # POST routes that are not the pages' forms (Telegram's webhook): no CSRF token, no rate limit;
 # they are authorised otherwise (the webhook by its secret token).
 EXEMPT_POSTS = web.AppKey("web_exempt_posts", set[str])
+# Form routes (by pattern, "/app/e/{slug}") whose forms carry a signature of their own instead
+# of the CSRF token: the Mini App's, signed by Telegram (see web/routes/miniapp.py). The rate
+# limit applies to them.
+SIGNED_POSTS = web.AppKey("web_signed_posts", set[str])
 
 REQUEST_ID = web.RequestKey("web_request_id", str)

@@ -15,7 +15,7 @@ import secrets
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from web.context import CONFIG, EXEMPT_POSTS
+from web.context import CONFIG, EXEMPT_POSTS, SIGNED_POSTS
 from web.errors import FormRefused
 
 CSRF_COOKIE = "csrf"
@@ -55,6 +55,15 @@ def is_form_post(request: web.Request) -> bool:
     )
 
 
+def signed_otherwise(request: web.Request) -> bool:
+    """A form that carries a signature of its own instead of the token: the Mini App's, signed
+    by Telegram. Telegram's web client shows that page in a cross-site frame, where browsers
+    send no SameSite cookie, so the token could never match there; a forged page elsewhere
+    cannot sign a person's init data either (see web/routes/miniapp.py)."""
+    resource = request.match_info.route.resource
+    return resource is not None and resource.canonical in request.app[SIGNED_POSTS]
+
+
 async def check_form(request: web.Request) -> None:
     """Refuse (403) a form without a valid token. The body is read here; the handler's own
     `await request.post()` gets the same parsed form again."""
@@ -72,7 +81,7 @@ async def check_form(request: web.Request) -> None:
 @web.middleware
 async def csrf_protection(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every POST (PUT, DELETE...) to the pages needs the token, so no form can forget it."""
-    if is_form_post(request):
+    if is_form_post(request) and not signed_otherwise(request):
         await check_form(request)
     response = await handler(request)
     new_key = request.get(_NEW_KEY)

@@ -65,6 +65,7 @@ cmd-cancel = Прервать анкету
 cmd-delete-me = Удалить мои данные
 
 btn-register = 📝 Зарегистрироваться
+btn-register-in-chat = 💬 Заполнить в чате
 btn-language = 🌐 Язык / 语言
 btn-contacts = 📞 Контакты
 btn-menu-me = 📋 Моя регистрация

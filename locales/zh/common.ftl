@@ -66,6 +66,7 @@ cmd-cancel = 中止填写
 cmd-delete-me = 删除我的信息
 
 btn-register = 📝 立即报名
+btn-register-in-chat = 💬 在聊天中填写
 btn-language = 🌐 语言 / Язык
 btn-contacts = 📞 联系方式
 btn-menu-me = 📋 我的报名

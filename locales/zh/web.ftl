@@ -49,6 +49,20 @@ web-form-choose = 请选择一项。
 web-form-errors-title = 请检查以下标出的项目：
 web-form-lost = 已经报名，但找不到链接？
 
+## Telegram 中的报名表（小程序）：网站使用 https 地址时，在机器人中点击活动介绍下方的“立即报名”打开。
+miniapp-outside-title = 请在 Telegram 中打开报名表
+miniapp-outside-text = 此报名表需在 Telegram 内打开：请在会议机器人中点击活动介绍下方的“立即报名”按钮。
+miniapp-outside-bot = 打开机器人
+miniapp-outside-web = 没有 Telegram？
+miniapp-outside-web-link = 在网站上报名
+miniapp-refused-title = Telegram 未能确认您的身份
+miniapp-refused-text = 来自 Telegram 的数据未通过验证或已过期（有效期为一天）。请关闭此窗口，从机器人中重新打开报名表。
+miniapp-already-title = 您已报名
+miniapp-done-title = 报名成功！
+miniapp-done-text = 机器人已在聊天中发送报名确认和日历文件。您可以关闭此窗口了。
+miniapp-done-page-hint = 您还有一个可在浏览器中打开的个人页面：可在其中修改报名信息，会议当天还可获取参会链接。个人页面链接在此仅显示这一次，之后可在机器人中发送 /me，点击“在浏览器中打开个人页面”获取。
+miniapp-done-page = 打开我的个人页面
+
 web-taken-title = 该邮箱已报名
 web-taken-text = 该电子邮箱已用于本活动的报名，因此未重复报名。个人页面链接仅在报名完成时显示，此处不再提供：任何人都可能输入这个邮箱。
 web-taken-other-address = 使用其他邮箱报名
@@ -171,3 +185,63 @@ web-me-new-link-hint = 如果本页链接可能已被他人获取，请获取新
 web-me-new-link-title = 您的新链接
 web-me-new-link-text = 请妥善保存，该链接仅显示一次。旧链接已失效。
 web-me-new-link-open = 通过新链接打开个人页面
+
+## 网页班级报名（/e/<活动>/class）及班级页面（/class/<链接>）。
+## 问题、错误提示及名单识别结果沿用机器人中的班级报名文本（classes.ftl、roster.ftl）。
+web-class-register = 班级报名
+web-class-register-hint = 教师可为整个班级报名：学生名单可直接粘贴，也可上传文件。
+web-class-title = 班级报名
+web-class-intro = 请先填写教师信息，再填写班级信息和学生名单（最多{ $max }人）：名单可直接粘贴，也可上传文件。提交前您将看到系统对名单的识别结果。
+web-class-section-teacher = 教师信息
+web-class-section-class = 班级信息
+web-class-section-roster = 学生名单
+web-class-field-teacher-name = 教师姓名
+web-class-field-school = 学校（单位）
+web-class-field-class-name = 班级名称
+web-class-field-size = 班级人数
+web-class-field-roster = 粘贴名单
+web-class-roster-hint = 每行一名学生，请填写全名，证书上将按此印制。
+web-class-field-roster-file = 或上传名单文件
+web-class-roster-file-hint = .txt、.csv 或 .xlsx 文件，不超过{ $max_mb } MB，每行一个姓名。如已选择文件，将以文件中的名单为准。
+web-class-roster-file-again = 修改表单时不会保留已选文件，请重新选择。
+web-class-roster-required = 请粘贴学生名单或选择名单文件。
+web-class-next = 核对名单
+web-class-preview-title = 请核对班级报名信息
+web-class-preview-hint = 以下是系统对名单的识别结果。如无误，请确认报名；如有问题，请返回修改。
+web-class-preview-count = 名单共{ $count }人。
+web-class-preview-no-repeats = 没有重复的姓名。
+web-class-preview-no-blank = 没有空行。
+web-class-confirm = 确认报名
+web-class-back = 返回修改
+web-class-taken-title = 该班级已报名
+web-class-taken-text = 此邮箱已为该活动报名过同名班级。班级页面链接已在报名后显示；如链接遗失，请联系主办方。
+
+web-class-page-title = 班级页面
+web-class-private = 这是班级页面，请勿将链接转发给他人。
+web-class-welcome-title = 班级报名成功
+web-class-welcome-text = 请保存本页链接（例如添加到书签）：报名截止前可在此修改名单或取消报名，活动结束后可在此下载学生证书。
+web-class-status = { $status ->
+        [active] 班级已报名。
+       *[cancelled] 班级报名已取消。
+    }
+web-class-details = 班级信息
+web-class-roster = 学生名单
+web-class-pending = 待确认
+web-class-edit-roster = 修改名单
+web-class-edit-roster-hint = 新名单将完整替换当前名单。报名截止前均可修改。
+web-class-replace = 替换名单
+web-class-edit-closed = 报名已截止，班级名单无法再修改。
+web-class-manage = 报名管理
+web-class-cancel = 取消班级报名
+web-class-cancel-title = 确定取消班级报名吗？
+web-class-cancel-text = 班级{ $class_name }的以下活动报名将被取消：{ $event }。取消后如需参加，须重新报名。
+web-class-cancel-yes = 是，取消报名
+web-class-keep = 否，返回班级页面
+web-class-checkin-hint = 请在会议进行期间为班级签到，签到后方可获得证书。
+web-class-checked-in = ✅ 班级已签到。
+web-class-certificates = 班级证书
+web-class-certificates-number = 感谢信编号：{ $number }
+web-class-certificates-hint = 教师感谢信及每名学生的证书均为单独的 PDF 文件，打包为一个压缩文件。
+web-class-certificates-zip = 下载全部证书（ZIP）
+web-class-letter = 下载感谢信（PDF）
+web-class-certificates-file-name = 班级证书-{ $number }
