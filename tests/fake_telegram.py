@@ -401,6 +401,8 @@ class FakeTelegram:
             return self._send_message(token, params)
         if method == "sendDocument":
             return self._send_document(token, params)
+        if method == "sendPhoto":  # /stats sends its chart
+            return self._send_photo(token, params)
         if method == "copyMessage":
             return self._copy_message(params)
         if method == "editMessageText":
@@ -474,6 +476,39 @@ class FakeTelegram:
                 "file_name": file_name,
                 "file_size": size,
             },
+        }
+        caption = params.get("caption")
+        if caption:
+            message["caption"] = _plain_text(str(caption), params.get("parse_mode"))
+        self._messages[(chat_id, message_id)] = message
+        return message
+
+    def _send_photo(self, token: str, params: JSONDict) -> JSONDict:
+        chat_id = _as_int(params.get("chat_id"))
+        if chat_id is None:
+            raise TelegramError(400, "Bad Request: chat not found")
+        photo = params.get("photo")
+        if isinstance(photo, dict):  # an upload: see _params
+            size = int(photo.get("size", 0))
+        elif isinstance(photo, str) and photo:  # a file_id or a URL
+            size = 0
+        else:
+            raise TelegramError(400, "Bad Request: there is no photo in the request")
+        message_id = next(self._message_ids)
+        message: JSONDict = {
+            "message_id": message_id,
+            "from": self._bot_user(token),
+            "chat": self._chat(chat_id),
+            "date": int(time.time()),
+            "photo": [
+                {
+                    "file_id": f"photo-{message_id}",
+                    "file_unique_id": f"uphoto-{message_id}",
+                    "width": 800,
+                    "height": 600,
+                    "file_size": size,
+                }
+            ],
         }
         caption = params.get("caption")
         if caption:
