@@ -96,6 +96,7 @@ HEAVY = (
     "fluent.runtime",
     "babel.dates",
     "icalendar",
+    "jinja2",
     "redis",
     "asyncpg",
     "xlsxwriter",

@@ -25,6 +25,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramRetryAfter
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from sqlalchemy import text
@@ -122,17 +124,26 @@ def database_check(engine: AsyncEngine) -> Check:
 
 def runtime_health(runtime: Runtime) -> Health:
     """The database always; Redis when REDIS_URL is set (forms, locks and the shared pace)."""
+    return Health(
+        {"database": database_check(runtime.engine), "redis": redis_check(runtime.storage)}
+    )
+
+
+def redis_check(storage: BaseStorage) -> Check | None:
+    """A ping of the forms' Redis; None without REDIS_URL (the forms are kept in memory)."""
+    if isinstance(storage, MemoryStorage):
+        return None
+    # Imported only with Redis: the client library costs about 6 MB (bench/memory.py).
     from aiogram.fsm.storage.redis import RedisStorage
 
-    redis: Check | None = None
-    if isinstance(runtime.storage, RedisStorage):
-        client = runtime.storage.redis
+    if not isinstance(storage, RedisStorage):
+        return None
+    client = storage.redis
 
-        async def ping() -> None:
-            await client.ping()
+    async def ping() -> None:
+        await client.ping()
 
-        redis = ping
-    return Health({"database": database_check(runtime.engine), "redis": redis})
+    return ping
 
 
 def create_webhook_app(

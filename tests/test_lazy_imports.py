@@ -1,7 +1,8 @@
 """Heavy libraries stay out of a bot that does not need them yet (see bench/memory.py for what
-each costs): charts, spreadsheets, PDF and images, calendar files, the Redis client, PostgreSQL
-and Alembic are imported by the code that uses them, at its first use. Each check runs a fresh
-interpreter, because this test process has imported everything already."""
+each costs): charts, spreadsheets, PDF and images, calendar files, the Redis client, PostgreSQL,
+Alembic and the pages' template engine are imported by the code that uses them, at its first
+use. Each check runs a fresh interpreter, because this test process has imported everything
+already."""
 
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fluent.syntax import ast
+from fluent.syntax.visitor import Visitor
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.i18n import I18n
 from db.engine import create_engine
 from db.migrate import alembic_config, head_revision, upgrade
 
 REPO = Path(__file__).resolve().parent.parent
 
 # Not needed until an organizer asks for a chart or a file, a certificate is drawn (or a poster's
-# QR code), someone registers (the calendar file), Redis or PostgreSQL is configured, or a
-# migration is due.
+# QR code), someone registers (the calendar file), Redis or PostgreSQL is configured, a
+# migration is due, or somebody opens a web page (Jinja2).
 LAZY = (
     "matplotlib",
     "openpyxl",
@@ -34,6 +38,7 @@ LAZY = (
     "asyncpg",
     "sqlalchemy.dialects.postgresql",
     "alembic",
+    "jinja2",
 )
 
 
@@ -54,6 +59,35 @@ def imported_in_fresh_interpreter(code: str) -> list[str]:
 
 def test_the_bots_modules_import_no_heavy_library() -> None:
     code = "import bot.__main__, bot.app, bot.factory, bot.webhook, handlers"
+    assert imported_in_fresh_interpreter(code) == []
+
+
+def test_a_running_bot_imports_no_heavy_library_before_its_first_page(tmp_path: Path) -> None:
+    """What `python -m bot run` has built when it sits idle: the Runtime, the pages' app with
+    the health check, listening (bot.app.run_polling up to its wait for Telegram)."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+    code = f"""
+import asyncio
+from bot.app import assemble
+from bot.settings import Settings
+from bot.webhook import runtime_health
+from web.app import web_site
+
+async def idle():
+    settings = Settings(
+        bot_token="4242:TEST-token",
+        database_url={database_url!r},
+        events_file={str(REPO / "events.toml")!r},
+        _env_file=None,
+    )
+    async with assemble(settings) as runtime:
+        app = runtime.web_app()
+        app.router.add_get("/healthz", runtime_health(runtime).handle)
+        async with web_site(app, "127.0.0.1", 0):
+            pass
+
+asyncio.run(idle())
+"""
     assert imported_in_fresh_interpreter(code) == []
 
 
@@ -116,3 +150,25 @@ def test_the_head_read_from_the_files_is_alembics_head() -> None:
     from alembic.script import ScriptDirectory
 
     assert [head_revision()] == ScriptDirectory.from_config(alembic_config()).get_heads()
+
+
+class SpanCount(Visitor):
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.spans = 0
+
+    def generic_visit(self, node: ast.BaseNode) -> None:
+        self.nodes += 1
+        self.spans += isinstance(node, ast.SyntaxNode) and node.span is not None
+        super().generic_visit(node)
+
+
+def test_the_texts_are_kept_without_source_positions() -> None:
+    """Fluent's parser puts a Span on every node by default; the bundles keep the syntax trees
+    for the life of the process, and the spans were 1 MB of it (bench/memory.py)."""
+    count = SpanCount()
+    for t in I18n().all():
+        for message in t._bundle._messages.values():  # what the bundle keeps
+            count.visit(message)
+    assert count.nodes > 1000
+    assert count.spans == 0

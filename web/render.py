@@ -4,16 +4,18 @@ shown as text), in the page's language, with the things every page needs."""
 from __future__ import annotations
 
 import re
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from aiohttp import web
 
 from bot.i18n import I18n, Translator
 from web.csrf import csrf_token
 from web.language import HTML_LANG, LANG_PARAM, page_language
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 OTHER_LANGUAGE = {"ru": "zh", "zh": "ru"}
@@ -30,16 +32,30 @@ def text_lines(text: str) -> list[str]:
 
 
 class Renderer:
+    """The pages' templates. Jinja2 is imported, and the templates compiled, when the first
+    page is drawn, not at start-up: a bot whose pages nobody has opened yet does not carry the
+    template engine (about 2 MB, bench/memory.py)."""
+
     def __init__(self, i18n: I18n, templates: Path = TEMPLATES) -> None:
         self.i18n = i18n
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(templates),
+        self.templates = templates
+        # Names every template sees, added by the routes' setup (before the first page).
+        self.globals: dict[str, Any] = {}
+
+    @cached_property
+    def env(self) -> jinja2.Environment:
+        import jinja2
+
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.templates),
             autoescape=True,
             undefined=jinja2.StrictUndefined,  # a misspelt variable fails the tests, not a page
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters["lines"] = text_lines
+        env.filters["lines"] = text_lines
+        env.globals.update(self.globals)
+        return env
 
     def html(self, request: web.Request, template: str, lang: str, **context: Any) -> str:
         t = self.i18n(lang)

@@ -380,7 +380,7 @@ async def lost_post(request: web.Request) -> web.StreamResponse:
 
 def setup(app: web.Application) -> None:
     # event.html shows a blank form when a page other than the form's POST renders it.
-    app[RENDERER].env.globals["blank_registration_form"] = blank_form
+    app[RENDERER].globals["blank_registration_form"] = blank_form
     app.router.add_post("/e/{slug}", register, name="register")
     app.router.add_get("/lost", lost_form, name="lost")
     app.router.add_post("/lost", lost_post)
