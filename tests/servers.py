@@ -32,14 +32,16 @@ needs_postgres = pytest.mark.skipif(
 
 
 @asynccontextmanager
-async def scratch_postgres() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards; yields its URL."""
+async def scratch_postgres(template: str | None = None) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards; yields its URL. With a
+    template: a copy of that database (nobody may be connected to it meanwhile)."""
     import asyncpg
 
     name = f"bot_test_{uuid.uuid4().hex[:12]}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
     admin = await asyncpg.connect(host="127.0.0.1", user="postgres", database="test")
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"{copy_of}')
         try:
             yield f"postgresql+asyncpg://postgres@127.0.0.1/{name}"
         finally:

@@ -20,9 +20,8 @@ from bot.i18n import I18n
 from bot.services.registration.registrations import sync_events
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
-from db.migrate import upgrade
 from db.models import Certificate, EventRow
-from tests.harness import catalog_of, make_event
+from tests.harness import catalog_of, make_event, migrated_sqlite_url, shared_i18n
 from web.app import create_web_app
 from web.csrf import CSRF_COOKIE, CSRF_FIELD, csrf_token
 from web.ratelimit import RATE_LIMIT, RateLimit
@@ -64,8 +63,7 @@ async def failing(request: web.Request) -> web.Response:
 
 @pytest.fixture
 async def session_factory(tmp_path: Path) -> AsyncIterator[Any]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'web.sqlite3'}")
-    await upgrade(engine)
+    engine = create_engine(await migrated_sqlite_url(tmp_path / "web.sqlite3"))
     factory = create_session_factory(engine)
     async with factory() as session:
         await sync_events(session, catalog(), FrozenClock(NOW))
@@ -104,7 +102,7 @@ async def make_client(session_factory: Any) -> AsyncIterator[MakeClient]:
             settings=settings(**values),
             catalog=catalog(),
             clock=FrozenClock(NOW),
-            i18n=I18n(),
+            i18n=shared_i18n(),
             session_factory=session_factory,
             bot_username=lambda: bot_username,
         )

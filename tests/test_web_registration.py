@@ -27,9 +27,8 @@ from bot.services.registration.registrations import sync_events
 from bot.services.reports.stats import event_stats
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
-from db.migrate import upgrade
 from db.models import EventRow, Registration
-from tests.harness import catalog_of, make_event
+from tests.harness import catalog_of, make_event, migrated_sqlite_url, shared_i18n
 from web.app import create_web_app
 
 NOW = datetime(2025, 8, 20, 9, 0, tzinfo=UTC)
@@ -57,8 +56,7 @@ def catalog() -> Any:
 
 @pytest.fixture
 async def factory(tmp_path: Path) -> AsyncIterator[Factory]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'web.sqlite3'}")
-    await upgrade(engine)
+    engine = create_engine(await migrated_sqlite_url(tmp_path / "web.sqlite3"))
     session_factory = create_session_factory(engine)
     async with session_factory() as session:
         await sync_events(session, catalog(), FrozenClock(NOW))
@@ -78,7 +76,7 @@ async def make_client(factory: Factory) -> AsyncIterator[MakeClient]:
             settings=Settings(bot_token="4242:TEST-token-for-tests", _env_file=None, **values),  # type: ignore[call-arg, arg-type]
             catalog=catalog(),
             clock=FrozenClock(NOW),
-            i18n=I18n(),
+            i18n=shared_i18n(),
             session_factory=factory,
             bot_username=lambda: "victory_test_bot",
         )
