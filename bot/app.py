@@ -15,10 +15,11 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
@@ -63,14 +64,51 @@ TELEGRAM_FIRST_RETRY = 5.0
 TELEGRAM_LONGEST_RETRY = 300.0
 
 
+Job = Callable[[], Awaitable[Any]]
+
+
+class JobsInFlight:
+    """The scheduled jobs running right now. APScheduler's shutdown cancels a coroutine job
+    midway (a reconcile closing its database session), which it then logs with a traceback;
+    the runtime instead stops scheduling, lets the services stop, waits for the jobs still
+    running to end, and only then shuts the scheduler down."""
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def track(self, job: Job) -> Job:
+        async def run() -> Any:
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                return await job()
+            finally:
+                self._running.discard(task)
+
+        return run
+
+    async def drain(self, seconds: float) -> bool:
+        """True when every job ended within `seconds`."""
+        running = {task for task in self._running if task is not asyncio.current_task()}
+        if not running:
+            return True
+        _, pending = await asyncio.wait(running, timeout=seconds)
+        return not pending
+
+
 def schedule_reminders(
-    scheduler: AsyncIOScheduler, reminders: ReminderService, check_seconds: float
+    scheduler: AsyncIOScheduler,
+    reminders: ReminderService,
+    check_seconds: float,
+    jobs: JobsInFlight,
 ) -> None:
     """A regular look at the database, plus a precise wake-up for the next wave."""
+    reconcile = jobs.track(reminders.reconcile)
 
     def wake_at(moment: datetime) -> None:
         scheduler.add_job(
-            reminders.reconcile,
+            reconcile,
             "date",
             run_date=moment,
             id="next-wave",
@@ -80,7 +118,7 @@ def schedule_reminders(
 
     reminders.on_next_wave = wake_at
     scheduler.add_job(
-        reminders.reconcile,
+        reconcile,
         "interval",
         seconds=check_seconds,
         id="reconcile",
@@ -90,16 +128,20 @@ def schedule_reminders(
     )
 
 
-def schedule_replica(scheduler: AsyncIOScheduler, services: Services) -> None:
+def schedule_replica(scheduler: AsyncIOScheduler, services: Services, jobs: JobsInFlight) -> None:
     """The heartbeat, and a regular look for broadcasts to join: one started on another
     replica, or left behind by a replica that is gone. Nothing here needs a leader: every
     replica runs every job, and the claims in the database keep the work from doubling."""
     replica = services.replica
     scheduler.add_job(
-        replica.beat, "interval", seconds=replica.beat_every, id="beat", max_instances=1
+        jobs.track(replica.beat),
+        "interval",
+        seconds=replica.beat_every,
+        id="beat",
+        max_instances=1,
     )
     scheduler.add_job(
-        services.broadcasts.resume_all,
+        jobs.track(services.broadcasts.resume_all),
         "interval",
         seconds=replica.beat_every,
         id="broadcasts",
@@ -141,6 +183,7 @@ class Runtime:
     services: Services
     dp: Dispatcher
     scheduler: AsyncIOScheduler
+    jobs: JobsInFlight = field(default_factory=JobsInFlight)
     # Known once Telegram has answered getMe: the pages' "Register in Telegram" links.
     bot_username: str | None = None
 
@@ -165,11 +208,14 @@ class Runtime:
     def schedule_jobs(self) -> None:
         """Every periodic job; they start with on_startup."""
         settings, services = self.settings, self.services
-        schedule_reminders(self.scheduler, services.reminders, settings.reminder_check_seconds)
-        schedule_replica(self.scheduler, services)
+        jobs = self.jobs
+        schedule_reminders(
+            self.scheduler, services.reminders, settings.reminder_check_seconds, jobs
+        )
+        schedule_replica(self.scheduler, services, jobs)
         # Certificates go out automatically after each event's end plus its delay.
         self.scheduler.add_job(
-            services.certificates.reconcile,
+            jobs.track(services.certificates.reconcile),
             "interval",
             seconds=max(settings.reminder_check_seconds, 60),
             id="certificates",
@@ -196,7 +242,7 @@ class Runtime:
         """Runs once no new update can come in (polling stopped, or the webhook server stopped
         listening) and before the bot's HTTP session closes: finish what is in flight, so that
         nothing confirmed to Telegram is lost."""
-        self.scheduler.shutdown(wait=False)
+        self.scheduler.pause()  # no new job; those running end below
         inflight: InFlightUpdates = self.dp["inflight"]
         if not await inflight.drain(self.settings.shutdown_timeout):
             log.warning("%s updates still running at shutdown", inflight.count)
@@ -204,6 +250,10 @@ class Runtime:
         await services.reminders.stop()
         await services.broadcasts.stop()
         await services.certificates.stop()
+        # The services stopped: a job still running (a reconcile, a beat) ends soon.
+        if not await self.jobs.drain(self.settings.shutdown_timeout):
+            log.warning("a scheduled job was still running at shutdown")
+        self.scheduler.shutdown(wait=False)
         # Claims are given back above: the others need not wait for a timeout.
         await services.replica.retire()
 
