@@ -633,7 +633,8 @@ async def confirm_cancel(request: web.Request) -> web.StreamResponse:
             return see_other(v.home)
         return class_html(
             v,
-            "class_confirm.html",
+            "confirm.html",
+            keep="web-class-keep",
             home=v.home,
             action="cancel",
             title="web-class-cancel-title",

@@ -409,7 +409,8 @@ async def confirm_cancel(request: web.Request) -> web.StreamResponse:
             return see_other(v.home)
         return page(
             v,
-            "personal_confirm.html",
+            "confirm.html",
+            keep="web-me-keep",
             home=v.home,
             action="cancel",
             title="web-me-cancel-title",
@@ -444,7 +445,8 @@ async def confirm_erase(request: web.Request) -> web.StreamResponse:
     async with visit(request) as v:
         return page(
             v,
-            "personal_confirm.html",
+            "confirm.html",
+            keep="web-me-keep",
             home=v.home,
             action="erase",
             title="web-me-erase-title",
