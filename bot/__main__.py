@@ -87,7 +87,7 @@ def _certificate_preview(settings: Settings, args: argparse.Namespace) -> int:
             args.lang,
             args.bilingual or event.certificate_bilingual,
             Path(args.out),
-            web_address=settings.web_address,
+            web_address=settings.public_url,
         )
     except Exception as exc:  # MissingGlyphs, FontUnavailable...: their messages are one line
         return _fail(str(exc))

@@ -303,7 +303,7 @@ async def assemble(
             replica=Replica(
                 session_factory, timeout=settings.replica_timeout, name=settings.replica_name
             ),
-            web_address=settings.web_address,
+            web_address=settings.public_url,
         )
         dp = create_dispatcher(
             storage=storage,
@@ -400,8 +400,8 @@ def log_web_address(settings: Settings, host: str, port: int) -> None:
     log.info("web page: http://%s:%s", host, port)
     if settings.public_url is None:
         log.warning(
-            "PUBLIC_URL is not set: links and QR codes point to %s; set it to the address "
-            "people open (https://...)",
+            "PUBLIC_URL is not set: links and QR codes point to %s, and certificates carry no "
+            "web address (no QR code); set it to the address people open (https://...)",
             settings.web_address,
         )
 
@@ -449,7 +449,7 @@ async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
             i18n=i18n,
             session_factory=session_factory,
             # No bot: the certificates go without the line naming it.
-            render_certificate=make_render(default_renderer(), no_username, settings.web_address),
+            render_certificate=make_render(default_renderer(), no_username, settings.public_url),
         )
         app.router.add_get(HEALTH_PATH, Health({"database": database_check(engine)}).handle)
         host, port = settings.web_host, settings.web_port

@@ -90,11 +90,10 @@ def create_services(
     i18n: I18n,
     sender: PacedSender,
     replica: Replica | None = None,
-    web_address: str = "http://127.0.0.1:8080",
+    web_address: str | None = None,
 ) -> Services:
-    """`web_address` is Settings.web_address (PUBLIC_URL, else the local address of the web
-    pages): the certificates' QR codes point at its /verify/<number>. The default is the
-    default settings' local address, for tests and benchmarks."""
+    """`web_address` is PUBLIC_URL: the certificates' QR codes point at its /verify/<number>.
+    None (no PUBLIC_URL, and the default) draws them without a web address."""
     replica = replica or Replica(session_factory)
     reminders = ReminderService(
         bot=bot,

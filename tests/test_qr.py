@@ -2,7 +2,9 @@
 with poppler's pdftoppm as a viewer or a printer would (deploy/apt-packages.txt installs it),
 decodes to the public check address `<PUBLIC_URL>/verify/<number>`, on every page of a class
 PDF too and on an organizer's template; the code is drawn module for module as segno encodes
-it; the poster PNG decodes to the event page's address."""
+it; without PUBLIC_URL the running bot's certificates carry no code and no web address (the
+local one would lead nowhere from paper); the poster PNG decodes to the event page's
+address."""
 
 from __future__ import annotations
 
@@ -16,12 +18,15 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw
 
+from bot.app import assemble
+from bot.factory import create_bot
 from bot.services.certificates.documents import (
     CertificateRenderer,
     TemplateConfig,
     TextField,
     certificate_data,
     letter_data,
+    preview,
     verify_address,
 )
 from bot.services.certificates.issue import ClassPages
@@ -38,8 +43,8 @@ from bot.services.events.qr import (
 )
 from bot.settings import Settings
 from db.models import Certificate
-from tests.harness import BotHarness, make_event
-from tests.test_certificate_render import drawn_qr, pages
+from tests.harness import BotHarness, RecordingSession, make_event
+from tests.test_certificate_render import drawn_qr, pages, text_of
 
 REPO = Path(__file__).resolve().parent.parent
 WEB = "https://conf.example.org"
@@ -105,10 +110,10 @@ async def test_every_page_of_a_class_pdf_reads_as_the_check_address_of_its_numbe
     async def username() -> str:
         return "victory_bot"
 
-    render = make_render(renderer, username, "http://127.0.0.1:8080/")
+    render = make_render(renderer, username, WEB + "/")
     row = Certificate(number=NUMBER, full_name="Петрова Анна Сергеевна", language="ru")
     pdf = await render(EVENT, row, ClassPages("8 «Б»", "Школа № 1", ["Петров Пётр", "李明"]))
-    base = "http://127.0.0.1:8080/verify/"
+    base = f"{WEB}/verify/"
     assert page_codes(pdf) == [[base + NUMBER], [f"{base}{NUMBER}/1"], [f"{base}{NUMBER}/2"]]
     assert NUMBER in pages(pdf)[0].extract_text()  # the letter shows the number it encodes
 
@@ -176,8 +181,8 @@ def test_the_check_address_keeps_a_pupils_slash_and_escapes_the_rest() -> None:
 async def test_the_services_draw_the_code_of_the_web_address_they_are_given(
     harness: BotHarness,
 ) -> None:
-    """bot/app.py gives create_services Settings.web_address (PUBLIC_URL, else the local
-    address): the certificate service's PDFs carry its check address."""
+    """bot/app.py gives create_services PUBLIC_URL: the certificate service's PDFs carry its
+    check address."""
     from bot.factory import create_services
 
     services = create_services(
@@ -193,6 +198,50 @@ async def test_the_services_draw_the_code_of_the_web_address_they_are_given(
     row = Certificate(number=NUMBER, full_name="Иван Ли 李", language="zh")
     pdf = await services.certificates.render(event, row, None)
     assert page_codes(pdf) == [[f"{WEB}/verify/{NUMBER}"]]
+
+
+@pytest.mark.parametrize("public_url", [None, WEB])
+async def test_the_running_bot_prints_public_url_and_no_web_address_without_it(
+    tmp_path: Path, public_url: str | None
+) -> None:
+    """As `python -m bot run` assembles it: with PUBLIC_URL the certificates' code reads as its
+    check address; without it (the pages then answer on http://127.0.0.1:8080) no page carries
+    a code or any web address, and the verification line keeps the bot's /verify and the
+    organizers' e-mail."""
+    settings = Settings(
+        bot_token="4242:TEST-token",  # type: ignore[arg-type]
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        events_file=REPO / "events.toml",
+        public_url=public_url,
+        redis_url=None,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    bot = create_bot(settings, session=RecordingSession())
+    async with assemble(settings, bot=bot) as runtime:
+        event = next(iter(runtime.catalog))
+        row = Certificate(number=NUMBER, full_name="Иван Ли 李", language="ru")
+        single = await runtime.services.certificates.render(event, row, None)
+        class_pdf = await runtime.services.certificates.render(
+            event, row, ClassPages("8 «Б»", "Школа № 1", ["Петров Пётр"])
+        )
+    codes = page_codes(single) + page_codes(class_pdf)
+    text = text_of(single) + text_of(class_pdf)
+    if public_url is None:
+        assert codes == [[], [], []]
+        assert "http" not in text and "127.0.0.1" not in text
+    else:
+        assert codes == [[f"{WEB}/verify/{NUMBER}"]] * 2 + [[f"{WEB}/verify/{NUMBER}/1"]]
+    assert f"/verify {NUMBER}" in text_of(single)
+    assert event.contacts.email and event.contacts.email in text_of(single)
+
+
+def test_the_organizers_preview_has_the_code_only_with_public_url(tmp_path: Path) -> None:
+    """`python -m bot certificate preview` passes PUBLIC_URL: the preview looks as the
+    certificates that go out will."""
+    bare = preview(EVENT, "Иван", "ru", False, tmp_path / "bare.pdf").read_bytes()
+    assert page_codes(bare) == [[]]
+    public = preview(EVENT, "Иван", "ru", False, tmp_path / "web.pdf", web_address=WEB)
+    assert page_codes(public.read_bytes()) == [[f"{WEB}/verify/NP25-0000-PREV"]]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 client, on the bot harness's database, services and clock: the form in both languages, the
 roster pasted and uploaded (.txt in UTF-8 and cp1251, .csv, .xlsx made here with openpyxl), the
 preview with repeats and blank rows, errors next to their fields with the values kept, CSRF,
-an upload over the body limit; the class page with its private headers, a forged token, the
-roster replaced, cancelling, check-in, the certificates as one ZIP; /stats and the export count
-the web class; migration 0010 up and down."""
+an upload over the body limit, the consent that names the class page's erase button; the class
+page with its private headers, a forged token, the roster replaced, cancelling, erasing (by
+the rule of /delete_me, twice, with a forged and a stale token), the calendar file, the bot's
+pupil and group links with pupils' requests decided on the page, check-in, the certificates
+as one ZIP; /stats and the export count the web class; migration 0010 up and down."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import icalendar
 import pytest
 import sqlalchemy as sa
 from aiohttp import FormData, web
@@ -29,12 +32,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import selectinload
 
 from bot.i18n import I18n
+from bot.services.classes.classes import ClassService, TeacherDetails
 from bot.services.classes.export import class_counts, class_tables, event_classes
+from bot.services.registration.form import CONSENT_VERSION
+from bot.services.registration.registrations import RegistrationService
 from db.engine import create_engine, create_session_factory
 from db.migrate import downgrade, upgrade
 from db.models import Certificate, EventRow, SchoolClass, StudentStatus, User
 from db.repositories import EventRepository
-from tests.harness import BotHarness, make_event
+from tests.harness import BOT_USER, BotHarness, make_event
 from web.app import create_web_app
 from web.routes.registration import label
 
@@ -63,19 +69,27 @@ def events() -> list[dict]:
     return [make_event(SLUG, meeting=meeting, deadline=DEADLINE)]
 
 
-@pytest.fixture
-async def client(harness: BotHarness) -> AsyncIterator[Client]:
+BOT = "victory_test_bot"
+
+
+async def web_client(harness: BotHarness, bot_username: str | None = BOT) -> Client:
     app = create_web_app(
         settings=harness.settings,
         catalog=harness.catalog,
         clock=harness.clock,
         i18n=harness.i18n,
         session_factory=harness.session_factory,
-        bot_username=lambda: "victory_test_bot",
+        bot_username=lambda: bot_username,
         render_certificate=harness.certificates.render,
     )
     client: Client = TestClient(TestServer(app))
     await client.start_server()
+    return client
+
+
+@pytest.fixture
+async def client(harness: BotHarness) -> AsyncIterator[Client]:
+    client = await web_client(harness)
     yield client
     await client.close()
 
@@ -464,6 +478,307 @@ async def test_cancel_after_a_confirmation(harness: BotHarness, client: Client) 
     assert (await the_class(harness)).status == "cancelled"
     page = await get(client, f"{home}?done=cancelled")
     assert html.escape(T["ru"]("web-class-status", status="cancelled")) in page
+
+
+# --- the consent ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_web_consent_names_the_erase_button_instead_of_delete_me(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    t = T[lang]
+    page = await get(client, f"/e/{SLUG}/class", lang)
+    web_text = label(t("web-class-consent-text"))
+    assert "/delete_me" not in page and t("web-class-erase") in web_text
+    for paragraph in web_text.split("\n\n")[1:]:
+        assert html.escape(paragraph.strip()) in page
+    assert f'<span class="nowrap">{CONSENT_VERSION}</span>' in page
+    # The bot's text stays the bot's: /delete_me, said in the chat.
+    assert "/delete_me" in t("class-consent-text")
+    # The same consent (one version): only the way to withdraw it differs.
+    await register_class(client, lang)
+    assert (await the_class(harness)).consent_version == CONSENT_VERSION
+    if lang == "zh":  # the teacher's own statement, as the bot's
+        assert "我" in web_text and "您" not in web_text
+
+
+# --- erase ----------------------------------------------------------------------------------
+
+
+async def post_erase(client: Client, home: str, lang: str = "ru", status: int = 200) -> str:
+    """The erase confirmation's form sent (its CSRF token from the class form's page: one per
+    browser, so it serves a page that no longer opens too)."""
+    response = await send(
+        client, f"{home}/erase", {}, lang=lang, status=status, page=f"/e/{SLUG}/class"
+    )
+    text: str = await response.text()
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    return text
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_erase_takes_the_teachers_data_and_the_roster_and_the_link(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    t = T[lang]
+    token = await register_class(client, lang)
+    home = f"/class/{token}"
+    assert f'href="{home}/erase"' in await get(client, home, lang)
+    confirm = await get(client, f"{home}/erase", lang)
+    assert html.escape(t("web-class-erase-title")) in confirm
+    assert html.escape(t("web-class-erase-text", class_name="8 «Б»")) in confirm
+    assert f'action="{home}/erase"' in confirm and f'href="{home}"' in confirm
+    assert (await the_class(harness)).teacher_name is not None  # asking changes nothing
+
+    page = await post_erase(client, home, lang)
+    assert html.escape(t("web-class-erased-title")) in page
+    erased = await the_class(harness)
+    assert erased.status == "cancelled" and erased.cancelled_at is not None
+    for name in ("teacher_name", "country", "city", "school", "email", "phone"):
+        assert getattr(erased, name) is None, name
+    assert erased.students == [] and erased.access_token_hash is None
+    # An anonymous count stays.
+    assert (erased.name, erased.declared_size, erased.language) == ("8 «Б»", 25, lang)
+    # The link opens nothing now, and erasing again finds nothing: the private 404 page.
+    for path in (home, f"{home}/erase", f"{home}/calendar.ics"):
+        await get(client, path, lang, status=404)
+    again = await post_erase(client, home, lang, status=404)
+    assert html.escape(t("web-error-404-title")) in again
+    async with harness.session_factory() as session:
+        assert await session.scalar(select(sa.func.count()).select_from(SchoolClass)) == 1
+
+
+async def test_erase_with_a_forged_or_stale_token_changes_nothing(
+    harness: BotHarness, client: Client
+) -> None:
+    token = await register_class(client)
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    await get(client, f"/class/{forged}/erase", status=404)
+    await post_erase(client, f"/class/{forged}", status=404)
+    # A new link revokes the old one: the old one cannot erase either.
+    response = await send(client, f"/class/{token}/new-link", {}, page=f"/class/{token}")
+    new = re.search(r"/class/([A-Za-z0-9_-]{40,})</a>", await response.text())
+    assert new is not None
+    await post_erase(client, f"/class/{token}", status=404)
+    school_class = await the_class(harness)
+    assert school_class.status == "active" and active_names(school_class) == PUPILS
+    # Without its CSRF token, the erase is refused.
+    response = await client.post(f"/class/{new.group(1)}/erase", headers=RU)
+    assert response.status == 403
+    assert (await the_class(harness)).teacher_name == "Петрова Ольга Ивановна"
+
+
+SAME_DATA: dict[str, Any] = {
+    "teacher": TeacherDetails(
+        name="Петрова Ольга", country="RU", city="Хабаровск", school="Школа № 5",
+        email="olga@school5.ru", phone="+79991234567",
+    ),
+    "name": "8 «Б»",
+    "declared_size": 3,
+    "students": PUPILS,
+    "language": "ru",
+}  # fmt: skip
+# What is not data about the class: which row, how it is reached, when it changed.
+NOT_COMPARED = {
+    "id", "code", "teacher_id", "source", "access_token_hash", "created_at", "updated_at",
+    "cancelled_at", "consent_at",
+}  # fmt: skip
+
+
+async def test_erase_on_the_page_keeps_what_delete_me_keeps_of_a_bot_class(
+    harness: BotHarness, client: Client
+) -> None:
+    """The same rule: a class registered in the bot whose teacher sends /delete_me, and the
+    same class registered on the web and erased on its page, keep the same columns."""
+    teacher = harness.user(60)
+    await teacher.send("/start")
+    async with harness.session_factory() as session:
+        service = ClassService(session, harness.catalog, harness.clock)
+        bot_class = await service.create(
+            teacher_id=60, slug=SLUG, consent_at=harness.clock.now(), **SAME_DATA
+        )
+        web_class, token = await service.create_on_web(
+            slug=SLUG, consent_at=harness.clock.now(), **SAME_DATA
+        )
+        for c in (bot_class, web_class):  # both bound to a group
+            c.group_chat_id, c.group_title, c.bound_at = -100, "8 Б", harness.clock.now()
+        await session.commit()
+        ids = (bot_class.id, web_class.id)
+        await RegistrationService(session, harness.catalog, harness.clock).erase_user(60)
+    await post_erase(client, f"/class/{token}")
+    async with harness.session_factory() as session:
+        rows = [
+            await session.get(SchoolClass, i, options=[selectinload(SchoolClass.students)])
+            for i in ids
+        ]
+    bot_row, web_row = (
+        {c.name: getattr(r, c.name) for c in SchoolClass.__table__.columns} for r in rows
+    )
+    assert bot_row["teacher_name"] is None and bot_row["status"] == "cancelled"
+    assert {k: v for k, v in web_row.items() if k not in NOT_COMPARED} == {
+        k: v for k, v in bot_row.items() if k not in NOT_COMPARED
+    }
+    assert [r.students for r in rows if r is not None] == [[], []]
+
+
+# --- the calendar -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_class_calendar_file_is_the_personal_pages_with_the_class_page_in_it(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    t = T[lang]
+    token = await register_class(client, lang)
+    home = f"/class/{token}"
+    assert f'href="{home}/calendar.ics"' in await get(client, home, lang)
+
+    async def calendar() -> Any:
+        response = await client.get(f"{home}/calendar.ics", headers=HEADERS[lang])
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert "no-store" in response.headers["Cache-Control"]
+        assert f'filename="{SLUG}.ics"' in response.headers["Content-Disposition"]
+        [vevent] = icalendar.Calendar.from_ical(await response.read()).walk("VEVENT")
+        return vevent
+
+    vevent = await calendar()
+    assert vevent.decoded("dtstart") == START
+    assert str(vevent["summary"]) == harness.catalog.get(SLUG).title.get(lang)  # type: ignore[union-attr]
+    assert t("web-class-calendar-description") in str(vevent["description"])
+    # The link only once the bot would show it (/link's rule), as on the personal page.
+    assert str(vevent["location"]) == t("web-class-calendar-location-online")
+    assert "url" not in vevent
+    harness.clock.set(START - timedelta(minutes=10))  # the last reminder brings the link
+    vevent = await calendar()
+    assert str(vevent["location"]) == str(vevent["url"]) == "https://voov.example/j/1"
+    await get(client, "/class/x/calendar.ics", lang, status=404)
+
+
+# --- Telegram: the pupils' link and the class's group ------------------------------------------
+
+
+def telegram_links(page: str) -> tuple[str | None, str | None]:
+    pupil = re.search(rf'href="https://t\.me/{BOT}\?start=class_([\w-]+)"', page)
+    group = re.search(rf'href="https://t\.me/{BOT}\?startgroup=([\w-]+)"', page)
+    return (pupil.group(1) if pupil else None, group.group(1) if group else None)
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_pupils_join_by_the_bots_link_and_the_teacher_decides_on_the_page(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    t = T[lang]
+    token = await register_class(client, lang)
+    home = f"/class/{token}"
+    page = await get(client, home, lang)
+    code = (await the_class(harness)).code
+    assert telegram_links(page) == (code, code)
+    assert html.escape(t("web-class-join-link-hint")) in page
+    assert html.escape(t("web-class-group-link-hint")) in page
+    # Two pupils ask in the bot; the page lists their requests with the bot's two buttons.
+    for user_id, name in ((61, "Лю Ян"), (62, "Ван Фан")):
+        pupil = harness.user(user_id, "zh")
+        await pupil.send(f"/start class_{code}")
+        await pupil.send(name)
+    page = await get(client, home, lang)
+    assert html.escape(t("web-class-requests")) in page
+    students = {s.full_name: s.id for s in (await the_class(harness)).students}
+    for name in ("Лю Ян", "Ван Фан"):
+        assert f'action="{home}/requests/{students[name]}"' in page
+    assert label(t("class-join-approve")) in page and label(t("class-join-decline")) in page
+
+    async def decide(name: str, decision: str, status: int = 200) -> str:
+        response = await send(
+            client,
+            f"{home}/requests/{students[name]}",
+            {"decision": decision},
+            lang=lang,
+            status=status,
+            page=home,
+        )
+        return str(await response.text())
+
+    page = await decide("Лю Ян", "approve")
+    assert html.escape(t("class-join-approved-teacher", name="Лю Ян")) in page
+    page = await decide("Ван Фан", "decline")
+    assert html.escape(t("class-join-declined-teacher", name="Ван Фан")) in page
+    school_class = await the_class(harness)
+    assert active_names(school_class) == [*PUPILS, "Лю Ян"]
+    assert [s.full_name for s in school_class.students] == [*PUPILS, "Лю Ян"]
+    assert 'id="requests"' not in page
+    # Decided already (a second click, a reload): said so, nothing changes.
+    page = await decide("Лю Ян", "decline", status=409)
+    assert html.escape(t("class-join-decided")) in page
+    assert active_names(await the_class(harness)) == [*PUPILS, "Лю Ян"]
+
+
+async def test_a_request_of_another_class_cannot_be_decided_here(
+    harness: BotHarness, client: Client
+) -> None:
+    mine = await register_class(client)
+    other = await register_class(client, class_name="9 «А»")
+    [_, other_class] = await all_classes(harness)
+    pupil = harness.user(61)
+    await pupil.send(f"/start class_{other_class.code}")
+    await pupil.send("Лю Ян")
+    [request] = [s for s in (await all_classes(harness))[1].students if s.full_name == "Лю Ян"]
+    home = f"/class/{mine}"
+    response = await send(
+        client, f"{home}/requests/{request.id}", {"decision": "approve"}, status=409, page=home
+    )
+    assert html.escape(T["ru"]("class-join-decided")) in await response.text()
+    # Nonsense is sent back to the page; the request waits for its own teacher.
+    for path in (f"{home}/requests/x", f"{home}/requests/{request.id}"):
+        response = await send(client, path, {"decision": "maybe"}, status=303, page=home)
+        assert response.headers["Location"] == home
+    assert f"/requests/{request.id}" in await get(client, f"/class/{other}")
+    assert [s.status for s in (await all_classes(harness))[1].students][-1] == "pending"
+
+
+async def all_classes(harness: BotHarness) -> list[SchoolClass]:
+    async with harness.session_factory() as session:
+        rows = await session.scalars(
+            select(SchoolClass).options(selectinload(SchoolClass.students)).order_by(SchoolClass.id)
+        )
+        return list(rows.all())
+
+
+async def test_the_group_bound_through_the_pages_link_is_shown(
+    harness: BotHarness, client: Client
+) -> None:
+    token = await register_class(client)
+    _, code = telegram_links(await get(client, f"/class/{token}"))
+    assert code is not None
+    group = -100777
+    harness.session.group_admins[group] = {72}  # a web class has no teacher's chat: an admin
+    await harness.user(72).send_in_group(group, f"/start@{BOT_USER.username} {code}")
+    page = await get(client, f"/class/{token}")
+    assert html.escape(T["ru"]("web-class-group-bound", group="8 Б")) in page
+    assert telegram_links(page) == (code, None)
+
+
+async def test_no_pupils_link_once_registration_closes_and_none_without_a_bot(
+    harness: BotHarness, client: Client
+) -> None:
+    token = await register_class(client)
+    home = f"/class/{token}"
+    code = (await the_class(harness)).code
+    harness.clock.set(DEADLINE + timedelta(minutes=1))
+    # The bot takes no requests then; the group still gets the reminders.
+    assert telegram_links(await get(client, home)) == (None, code)
+    harness.clock.set(AFTER)
+    assert 'id="telegram"' not in await get(client, home)
+    harness.clock.set(DEADLINE - timedelta(days=1))
+    no_bot = await web_client(harness, bot_username=None)
+    try:
+        page = await get(no_bot, home)
+    finally:
+        await no_bot.close()
+    assert telegram_links(page) == (None, None) and "t.me/" not in page
+    assert html.escape(T["ru"]("web-me-telegram-unavailable")) in page
 
 
 # --- after the event: certificates; stats and export -------------------------------------------

@@ -215,6 +215,12 @@ web-class-confirm = 确认报名
 web-class-back = 返回修改
 web-class-taken-title = 该班级已报名
 web-class-taken-text = 此邮箱已为该活动报名过同名班级。班级页面链接已在报名后显示；如链接遗失，请联系主办方。
+# 机器人的 class-consent-text（classes.ftl）的网页版：同意内容相同（同一 CONSENT_VERSION），
+# 撤回方式为班级页面上的按钮，而非 /delete_me。
+web-class-consent-text =
+    <b>个人信息处理同意书</b>
+
+    勾选“同意”，即表示我确认有权提供本班学生的信息，并同意国际“胜利继承者”联盟为参会及颁发证书之目的处理我本人及学生的信息（教师姓名、电子邮箱、电话，所在国家和城市，学校及班级名称，学生姓名）。除主办方外，上述信息不会提供给任何第三方。本人可随时点击班级页面（报名后即打开）上的“{ web-class-erase }”按钮，撤回本同意并删除上述信息。
 
 web-class-page-title = 班级页面
 web-class-private = 这是班级页面，请勿将链接转发给他人。
@@ -245,3 +251,17 @@ web-class-certificates-hint = 教师感谢信及每名学生的证书均为单�
 web-class-certificates-zip = 下载全部证书（ZIP）
 web-class-letter = 下载感谢信（PDF）
 web-class-certificates-file-name = 班级证书-{ $number }
+web-class-calendar-description = 会议链接将在班级页面上公布。
+web-class-calendar-location-online = 线上，腾讯会议（VooV Meeting）（链接见班级页面）
+web-class-requests = 学生申请
+web-class-requests-hint = 以下学生通过 Telegram 中的班级链接申请加入名单，请逐一确认或拒绝。
+web-class-telegram = 班级与 Telegram
+web-class-join-link-hint = 学生链接：学生在 Telegram 中打开此链接并输入姓名后，申请将显示在本页的“{ web-class-requests }”栏中，由您确认或拒绝。报名截止前此链接有效。
+web-class-group-link-hint = 通过此链接将机器人添加到班级的 Telegram 群组后，会议提醒和入会链接将以一条消息发送到群里。仅群组管理员可以绑定群组。
+web-class-group-bound = ✅ 已绑定 Telegram 群组：{ $group }。会议提醒将发送到该群。
+web-class-erase = 删除我的信息及班级名单
+web-class-erase-title = 确定删除班级信息吗？
+web-class-erase-text = 您的教师信息（姓名、国家、城市、学校、电子邮箱和电话）及{ $class_name }的学生名单都将被清除，班级报名随之取消，本页链接也将失效，仅保留匿名统计数据。此操作无法撤销。
+web-class-erase-yes = 是，删除信息
+web-class-erased-title = 信息已删除
+web-class-erased-text = 您的信息及班级名单已删除，班级页面链接已失效。感谢您的参与。

@@ -14,8 +14,11 @@ After registering, the browser is sent (303) to the class page `/class/<token>?w
 Its token is returned once and only its hash is stored (the personal page's pattern), and
 every response under /class/ is private (no referrer, not indexed, not cached). The class page
 shows the class and its roster, replaces the roster (the same preview) while registration is
-open, cancels, checks the class in during the event, and after it hands out the letter of
-thanks and all the class's certificates as one ZIP."""
+open, gives the bot's two links (pupils ask to join, and the teacher approves or declines
+each request here; the class's Telegram group is bound for the reminders), the calendar file,
+cancels, checks the class in during the event, after it hands out the letter of thanks and
+all the class's certificates as one ZIP, and erases the teacher's data and the roster by the
+rule of /delete_me."""
 
 from __future__ import annotations
 
@@ -46,6 +49,8 @@ from bot.services.classes.classes import (
     ClassError,
     ClassService,
     TeacherDetails,
+    group_link,
+    pupil_link,
     validate_class_name,
     validate_size,
 )
@@ -58,7 +63,7 @@ from bot.services.classes.roster import (
     parse_roster_file,
     parse_roster_text,
 )
-from bot.services.events.catalog import Event, EventState
+from bot.services.events.catalog import Event, EventFormat, EventState
 from bot.services.events.timefmt import moment_args, span_args
 from bot.services.registration.access import new_secret
 from bot.services.registration.countries import (
@@ -70,6 +75,7 @@ from bot.services.registration.countries import (
 )
 from bot.services.registration.form import CONSENT_VERSION, Field, Invalid, validate_text
 from bot.services.registration.registrations import EventOver, RegistrationClosed, UnknownEvent
+from bot.services.reminders.calendar import attendee_ics
 from bot.services.reminders.planner import link_release_at, link_released
 from bot.services.reminders.runner import effective_link
 from db.models import RegistrationStatus, SchoolClass, StudentStatus
@@ -107,6 +113,8 @@ DONE = {
     "cancelled": "classes-cancelled",
     **{f"checkin-{r.value}": f"checkin-{r.value}" for r in CheckIn},
 }
+# A pupil's request decided on the class page: the bot's words to the teacher.
+DECISIONS = {"approve": "class-join-approved-teacher", "decline": "class-join-declined-teacher"}
 
 
 # --- the form -----------------------------------------------------------------------------
@@ -138,7 +146,9 @@ class ClassFormView:
 
 
 def blank_class_form(t: Translator) -> ClassFormView:
-    consent_title, _, consent_text = plain(t("class-consent-text")).partition("\n")
+    # The bot's consent for the class, with the class page's erase button where the bot names
+    # /delete_me (a web teacher has no chat to send it from); one consent version for both.
+    consent_title, _, consent_text = plain(t("web-class-consent-text")).partition("\n")
     return ClassFormView(
         countries=[Choice(code, t(country_key(code))) for code in BUTTON_COUNTRIES],
         hints={
@@ -508,6 +518,34 @@ def class_meeting(v: ClassVisit) -> dict[str, Any] | None:
     }
 
 
+@dataclass(frozen=True)
+class ClassTelegram:
+    """The bot's two links for the class (handlers/classes.py gives a teacher the same): the
+    group link while the class is active and the event to come, the pupils' link while
+    registration is open (the bot takes requests only then). `available` is False without a
+    bot (no username yet, or no BOT_TOKEN)."""
+
+    available: bool
+    group_link: str = ""
+    group_title: str = ""
+    pupil_link: str = ""
+
+
+def class_telegram(v: ClassVisit) -> ClassTelegram | None:
+    c = v.school_class
+    if not v.active or v.event.state(v.now) is EventState.OVER:
+        return None
+    username = v.request.app[DEPS].bot_username()
+    if not username:
+        return ClassTelegram(available=False)
+    return ClassTelegram(
+        available=True,
+        group_link=group_link(username, c.code),
+        group_title=(c.group_title or "") if c.group_chat_id is not None else "",
+        pupil_link=pupil_link(username, c.code) if v.editable else "",
+    )
+
+
 async def render_class_page(
     v: ClassVisit,
     *,
@@ -541,7 +579,12 @@ async def render_class_page(
         times=t("time-span", **span_args(v.event.starts_at, v.event.ends_at, v.lang)),
         status_text=t("web-class-status", status="active" if v.active else "cancelled"),
         details=details_rows(t, c),
-        students=[(s.full_name, s.status == StudentStatus.PENDING) for s in c.students],
+        students=[s.full_name for s in c.students if s.status == StudentStatus.ACTIVE],
+        requests=[s for s in c.students if s.status == StudentStatus.PENDING],
+        # The bot's buttons for a request, without their emoji.
+        decide_labels=(label(t("class-join-approve")), label(t("class-join-decline"))),
+        telegram=class_telegram(v),
+        calendar=v.active and v.event.state(v.now) is not EventState.OVER,
         editable=v.editable,
         edit_open=bool(roster_errors),
         form=form,
@@ -655,6 +698,67 @@ async def cancel(request: web.Request) -> web.StreamResponse:
         return see_other(v.home)
 
 
+async def decide_request(request: web.Request) -> web.StreamResponse:
+    """A pupil's request to join (sent through the bot's pupil link) approved or declined, as
+    the teacher of a bot class does in the chat."""
+    posted = await request.post()
+    decision = _text(posted.get("decision"))
+    async with class_visit(request) as v:
+        raw_id = request.match_info["student"]
+        if not v.active or decision not in DECISIONS or not (raw_id.isascii() and raw_id.isdigit()):
+            return see_other(v.home)
+        try:
+            student = await v.service.decide_join_in_class(
+                v.school_class, int(raw_id), approve=decision == "approve"
+            )
+        except ClassError as problem:
+            return await render_class_page(v, status=409, notice=v.t(problem.key), notice_bad=True)
+        return await render_class_page(v, notice=v.t(DECISIONS[decision], name=student.full_name))
+
+
+async def confirm_erase(request: web.Request) -> web.StreamResponse:
+    async with class_visit(request) as v:
+        return class_html(
+            v,
+            "confirm.html",
+            keep="web-class-keep",
+            home=v.home,
+            action="erase",
+            title="web-class-erase-title",
+            text=v.t("web-class-erase-text", class_name=v.school_class.name),
+            yes="web-class-erase-yes",
+        )
+
+
+async def erase(request: web.Request) -> web.StreamResponse:
+    """The rule of /delete_me for this class: the teacher's details and the roster go, the
+    class stays as an anonymous count, and this page's token stops working (a second post
+    finds nothing: the 404 page)."""
+    async with class_visit(request) as v:
+        lang = v.lang
+        await v.service.erase(v.school_class)
+        html = request.app[RENDERER].html(request, "class_erased.html", lang)
+        return private(html_response(html))
+
+
+async def calendar(request: web.Request) -> web.StreamResponse:
+    """The class's calendar file: the personal page's, with "the link is on the class page"
+    (a class is online unless the whole event is in person)."""
+    async with class_visit(request) as v:
+        event, t = v.event, v.t
+        data = attendee_ics(
+            event,
+            lang=v.lang,
+            offline=event.format is EventFormat.OFFLINE,
+            link=effective_link(event),
+            now=v.now,
+            note=t("web-class-calendar-description"),
+            online_location=t("web-class-calendar-location-online"),
+        )
+        filename = f"{event.slug}.ics"
+        return download(data, "text/calendar", filename, filename, charset="utf-8")
+
+
 async def check_in(request: web.Request) -> web.StreamResponse:
     async with class_visit(request) as v:
         result = await check_in_class_page(
@@ -678,11 +782,14 @@ async def class_certificate_files(
     return certificate, pages, render
 
 
-def download(data: bytes, content_type: str, filename: str, ascii_name: str) -> web.Response:
+def download(
+    data: bytes, content_type: str, filename: str, ascii_name: str, charset: str | None = None
+) -> web.Response:
     return private(
         web.Response(
             body=data,
             content_type=content_type,
+            charset=charset,
             headers={
                 "Content-Disposition": attachment(filename, ascii_name),
                 "Cache-Control": "no-store",
@@ -735,6 +842,10 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/class/{token}/cancel", confirm_cancel)
     app.router.add_post("/class/{token}/cancel", cancel)
     app.router.add_post("/class/{token}/checkin", check_in)
+    app.router.add_post("/class/{token}/requests/{student}", decide_request)
+    app.router.add_get("/class/{token}/erase", confirm_erase)
+    app.router.add_post("/class/{token}/erase", erase)
+    app.router.add_get("/class/{token}/calendar.ics", calendar)
     app.router.add_get("/class/{token}/certificates.zip", certificates_zip)
     app.router.add_get("/class/{token}/letter.pdf", letter_pdf)
     app.router.add_post("/class/{token}/new-link", new_link)

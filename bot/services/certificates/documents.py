@@ -13,6 +13,9 @@ vary (`CertificateData`, `LetterData`, most easily built with `certificate_data`
 
 With `web_address` (PUBLIC_URL, given by the caller: nothing here reads settings) the page gets
 a QR code of the public check address, `<web_address>/verify/<number>`, next to the number.
+Without it the page names no web address at all (the callers give None when PUBLIC_URL is not
+set: a local address printed on paper leads nowhere); the verification line keeps the bot's
+/verify and the organizers' e-mail.
 
 Numbering is the caller's (bot/services/certificates/issue.py): it stores the number with the
 certificate and passes it in.
@@ -659,15 +662,15 @@ def preview(
     *,
     number: str | None = None,
     bot_username: str = "bot",
-    web_address: str = "http://127.0.0.1:8080",
+    web_address: str | None = None,
     fonts: FontConfig | None = None,
     template: TemplateConfig | None = None,
 ) -> Path:
     """Write one certificate of `event` for `name` to `out_path` and return the path, so an
     organizer can see the design (or their template) with a real name before certificates go
     out. `number` defaults to a sample of the shape real numbers have, `bot_username` to
-    "bot" (give the real one to see the real verification line), `web_address` to the default
-    local address of the web pages (give Settings.web_address for the real QR code).
+    "bot" (give the real one to see the real verification line), `web_address` to none: give
+    PUBLIC_URL for the QR code, as the certificates that go out have it only then.
 
     For `python -m bot certificate preview --event <slug> --name "…" [--lang zh]
     [--bilingual] [--out FILE]`: raises MissingGlyphs (the message names the characters),

@@ -1,7 +1,8 @@
 """Turns a certificate row into a PDF with the renderer of
 bot/services/certificates/documents.py, in a worker thread so the bot's event loop keeps answering
-while pages are drawn. Every page gets the QR code of its public check address at
-`web_address` (Settings.web_address: PUBLIC_URL, else the local address)."""
+while pages are drawn. With `web_address` (PUBLIC_URL) every page gets the QR code of its
+public check address there; without it (None: no PUBLIC_URL) no page carries a web address,
+since a local one (http://127.0.0.1:8080) would be printed where nobody can open it."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from db.models import Certificate
 def make_render(
     renderer: CertificateRenderer,
     bot_username: Callable[[], Awaitable[str]],
-    web_address: str,
+    web_address: str | None,
 ) -> Render:
     async def render(event: Event, certificate: Certificate, pages: ClassPages | None) -> bytes:
         lang: Lang = "zh" if certificate.language == "zh" else "ru"

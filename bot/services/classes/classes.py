@@ -70,6 +70,22 @@ def validate_size(raw: str) -> int:
     return int(text)
 
 
+def pupil_link(bot_username: str, code: str) -> str:
+    """The link pupils open to ask to join the roster (handlers/class_join.py)."""
+    return f"https://t.me/{bot_username}?start=class_{code}"
+
+
+def group_link(bot_username: str, code: str) -> str:
+    """The link that adds the bot to the class's Telegram group and binds it
+    (handlers/class_groups.py)."""
+    return f"https://t.me/{bot_username}?startgroup={code}"
+
+
+# What /delete_me takes from a teacher's class (RegistrationService._erase_classes) and the
+# class page's "erase my data" too: the teacher's details; the roster goes with them.
+TEACHER_FIELDS = ("teacher_name", "country", "city", "school", "email", "phone")
+
+
 def new_code() -> str:
     # 9 url-safe characters: unguessable enough for an invitation, short enough for a link
     # (Telegram allows 64 characters of start parameter, [A-Za-z0-9_-]).
@@ -297,6 +313,22 @@ class ClassService:
         ] + pending
         await self._touch(school_class)
 
+    async def erase(self, school_class: SchoolClass) -> None:
+        """The class page's "erase my data", by the rule of /delete_me for a teacher's classes
+        (RegistrationService._erase_classes): the class is cancelled, the teacher's details and
+        the whole roster (pending requests too) are gone, the group is unbound; and the page's
+        token stops working. What stays is an anonymous count: the event, the class's name and
+        declared size, the language, the dates."""
+        now = self.clock.now()
+        school_class.status = RegistrationStatus.CANCELLED
+        school_class.cancelled_at = school_class.cancelled_at or now
+        for name in TEACHER_FIELDS:
+            setattr(school_class, name, None)
+        school_class.group_chat_id = None
+        school_class.access_token_hash = None
+        school_class.students.clear()
+        await self._touch(school_class)
+
     async def cancel(self, school_class: SchoolClass) -> None:
         school_class.status = RegistrationStatus.CANCELLED
         school_class.cancelled_at = self.clock.now()
@@ -341,6 +373,21 @@ class ClassService:
             await self.session.delete(student)
         await self._touch(school_class)
         return student
+
+    async def decide_join_in_class(
+        self, school_class: SchoolClass, student_id: int, approve: bool
+    ) -> ClassStudent:
+        """The same decision from the class page (a web class has no teacher's chat to ask):
+        only a request of this class, and only once."""
+        for student in list(school_class.students):
+            if student.id == student_id and student.status == StudentStatus.PENDING:
+                if approve:
+                    student.status = StudentStatus.ACTIVE
+                else:
+                    school_class.students.remove(student)  # delete-orphan: the row goes
+                await self._touch(school_class)
+                return student
+        raise ClassError("class-join-decided")
 
     # --- the class's group -----------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.services.events.catalog import Event
+from bot.services.reminders.planner import link_released
 
 PRODID = "-//Nasha obshchaya Pobeda//conference bot//RU"
 
@@ -52,3 +53,33 @@ def event_ics(
         vevent.add_component(alarm)
     calendar.add_component(vevent)
     return bytes(calendar.to_ical())
+
+
+def attendee_ics(
+    event: Event,
+    *,
+    lang: str,
+    offline: bool,
+    link: str,
+    now: datetime,
+    note: str,
+    online_location: str,
+) -> bytes:
+    """The calendar file of one attendee as the bot's confirmation builds it
+    (handlers/confirmation.py), for the web's personal page and class page: the venue for
+    those who come in person; for the others the meeting `link` (as location and URL) once the
+    bot would show it (/link's rule), else `online_location` ("online, the link on your page").
+    `note` follows the event's description (where the link will appear)."""
+    shows_link = not offline and bool(link) and link_released(event, now)
+    if offline and event.venue is not None:
+        location = event.venue.get(lang)
+    else:
+        location = link if shows_link else online_location
+    return event_ics(
+        event,
+        lang=lang,
+        description=f"{event.description.get(lang)}\n\n{note}",
+        location=location,
+        url=link if shows_link else None,
+        now=now,
+    )
