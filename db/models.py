@@ -65,6 +65,22 @@ class Base(DeclarativeBase):
 class RegistrationStatus(StrEnum):
     ACTIVE = "active"
     CANCELLED = "cancelled"
+    # Made on the web page while e-mail is on, the address not confirmed yet: it receives
+    # nothing but the confirmation, and goes after PENDING_DAYS (migration 0011).
+    PENDING = "pending"
+
+
+class DeliveryChannel(StrEnum):
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+
+
+class DeliverVia(StrEnum):
+    """Where a person reachable both ways wants messages (the personal page sets it)."""
+
+    BOTH = "both"
+    TELEGRAM = "telegram"
+    EMAIL = "email"
 
 
 class RegistrationSource(StrEnum):
@@ -126,10 +142,11 @@ class Registration(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "event_id", name="uq_registrations_user_event"),
         # Also a partial unique index, uq_registrations_event_email (event_id, email_key)
-        # WHERE status = 'active' AND user_id IS NULL: a registration without a chat is known
-        # by its address, one active such registration per address and event. It lives in
-        # migration 0009 only: declared here, its postgresql_where would import SQLAlchemy's
-        # PostgreSQL dialect into every bot (bench/memory.py, tests/test_lazy_imports.py).
+        # WHERE status IN ('active', 'pending') AND user_id IS NULL: a registration without a
+        # chat is known by its address, one active (or pending) such registration per address
+        # and event. It lives in migrations 0009 and 0011 only: declared here, its
+        # postgresql_where would import SQLAlchemy's PostgreSQL dialect into every bot
+        # (bench/memory.py, tests/test_lazy_imports.py).
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -161,6 +178,16 @@ class Registration(Base):
     # (bot/services/registration/access.py). NULL when erased.
     email_key: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # E-mail delivery (migration 0011): the address confirmed through the e-mailed link; refused
+    # for good by the mail server (and why); muted by the e-mail's one-click unsubscribe
+    # (reminders and broadcasts only); and where a person reachable both ways wants messages.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_error: Mapped[str | None] = mapped_column(Text)
+    email_muted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deliver_via: Mapped[str] = mapped_column(
+        String(16), default=DeliverVia.BOTH, server_default=DeliverVia.BOTH.value
+    )
 
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_version: Mapped[str] = mapped_column(String(32))
@@ -196,7 +223,9 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("registration_id", "kind", name="uq_deliveries_registration_kind"),
+        UniqueConstraint(
+            "registration_id", "kind", "channel", name="uq_deliveries_registration_kind_channel"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -205,6 +234,10 @@ class Delivery(Base):
     )
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
+    # Telegram or e-mail: each channel has its own row for the same message (migration 0011).
+    channel: Mapped[str] = mapped_column(
+        String(16), default=DeliveryChannel.TELEGRAM, server_default=DeliveryChannel.TELEGRAM.value
+    )
     status: Mapped[str] = mapped_column(String(16))
     # The meeting link this message carried, if any: a later change of link is corrected.
     link: Mapped[str | None] = mapped_column(Text)

@@ -24,6 +24,7 @@ from bot.services.delivery.pacing import Outcome, PacedSender, Result, Stats
 from bot.services.delivery.replicas import Replica
 from bot.services.delivery.work_queue import ClaimedQueue
 from bot.services.events.catalog import Event, EventCatalog
+from bot.services.reminders.ledger import record_link_shown
 from bot.services.reminders.planner import (
     START,
     Slot,
@@ -35,6 +36,7 @@ from bot.services.reminders.planner import (
 from db.claims import affected, insert_new
 from db.models import (
     Delivery,
+    DeliveryChannel,
     DeliveryStatus,
     EventRow,
     GroupDelivery,
@@ -46,8 +48,6 @@ from db.models import (
 from db.repositories import UserRepository
 
 log = logging.getLogger(__name__)
-
-SHOWN = "shown"  # ledger kind: the link was shown on request or at registration
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,9 @@ class ReminderService:
 
     def _slot_filter(self, event_id: int, slot: Slot) -> list[object]:
         delivered = exists().where(
-            Delivery.registration_id == Registration.id, Delivery.kind == slot.kind
+            Delivery.registration_id == Registration.id,
+            Delivery.kind == slot.kind,
+            Delivery.channel == DeliveryChannel.TELEGRAM,
         )
         conditions: list[object] = [
             Registration.event_id == event_id,
@@ -183,10 +185,11 @@ class ReminderService:
                             "status": DeliveryStatus.CLAIMED,
                             "created_at": now,
                             "claimed_by": self.replica.id,
+                            "channel": DeliveryChannel.TELEGRAM,
                         }
                         for r in candidates
                     ],
-                    conflict=["registration_id", "kind"],
+                    conflict=["registration_id", "kind", "channel"],
                     returning="registration_id",
                 )
             )
@@ -204,9 +207,16 @@ class ReminderService:
         """Active online participants who got an old link (or a link message before the link
         was known) and have not had this one."""
         link_slots = [s.kind for s in slots_for(event) if s.carries_link]
+        # The link itself may have reached them by another channel; the correction is one
+        # message per channel.
         had_this = exists().where(
             Delivery.registration_id == Registration.id,
-            or_(Delivery.link == link, Delivery.kind == link_kind(link)),
+            or_(
+                and_(Delivery.link == link, Delivery.channel == DeliveryChannel.TELEGRAM),
+                and_(
+                    Delivery.kind == link_kind(link), Delivery.channel == DeliveryChannel.TELEGRAM
+                ),
+            ),
         )
         had_old = exists().where(
             Delivery.registration_id == Registration.id,
@@ -540,6 +550,7 @@ class ReminderService:
         claim = and_(
             Delivery.registration_id == r.registration_id,
             Delivery.kind == kind,
+            Delivery.channel == DeliveryChannel.TELEGRAM,
             Delivery.claimed_by == self.replica.id,
         )
         async with self.session_factory() as session:
@@ -571,23 +582,11 @@ class ReminderService:
         """The participant saw `link` (at registration or on /link): a later change of link
         is then sent to them as a correction."""
         async with self.session_factory() as session:
-            row = await session.scalar(
-                select(Delivery).where(
-                    and_(Delivery.registration_id == registration_id, Delivery.kind == SHOWN)
-                )
+            await record_link_shown(
+                session,
+                registration_id=registration_id,
+                event_id=event_id,
+                link=link,
+                now=self.clock.now(),
             )
-            if row is None:
-                session.add(
-                    Delivery(
-                        registration_id=registration_id,
-                        event_id=event_id,
-                        kind=SHOWN,
-                        status=DeliveryStatus.SENT,
-                        link=link,
-                        created_at=self.clock.now(),
-                    )
-                )
-            else:
-                row.link = link
-                row.created_at = self.clock.now()
             await session.commit()
