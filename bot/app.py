@@ -44,6 +44,7 @@ from bot.middlewares.inflight import InFlightUpdates
 from bot.services.certificates.documents import default_renderer
 from bot.services.certificates.fonts import check_fonts
 from bot.services.certificates.render import make_render
+from bot.services.classes.classes import JoinDecision
 from bot.services.delivery.replicas import Replica
 from bot.services.events.catalog import EventCatalog, load_events
 from bot.services.events.settings import apply_stored_overrides
@@ -52,9 +53,9 @@ from bot.services.reminders.runner import ReminderService
 from bot.settings import HEALTH_PATH, Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import migrate_at_startup, startup_lock, upgrade
+from handlers.class_join import tell_pupil
 from handlers.confirmation import announce_registration
 from web.app import create_web_app, web_site
-from web.context import Notify
 
 log = logging.getLogger(__name__)
 
@@ -150,21 +151,37 @@ def schedule_replica(scheduler: AsyncIOScheduler, services: Services, jobs: Jobs
     )
 
 
-def confirm_in_chat(bot: Bot, i18n: I18n, clock: Clock, reminders: ReminderService) -> Notify:
-    """What the web app calls after a Mini App registration (its `notify`): the chat form's own
-    confirmation and calendar file, in the person's chat, sent by the bot (with its flood
-    control). Telegram refusing it leaves the registration as it is: the page says it is
-    saved, and /me in the bot shows it."""
+@dataclass(frozen=True)
+class ChatNotices:
+    """What the web app has the bot say in people's chats (its `notify`, web.context.Notify):
+    the messages the bot's handlers send after the same actions in the chat, sent by this bot
+    (with its flood control). Telegram refusing one, or out of reach, leaves what the page
+    saved as it is: a warning is logged, and the bot shows the state when asked (/me, the
+    class link)."""
 
-    async def confirm(user_id: int, reg: UserRegistration) -> None:
+    bot: Bot
+    i18n: I18n
+    clock: Clock
+    reminders: ReminderService
+
+    async def registered(self, user_id: int, reg: UserRegistration) -> None:
+        """A Mini App registration: the chat form's own confirmation and calendar file."""
         try:
-            await announce_registration(bot, user_id, i18n(reg.row.language), reg, clock, reminders)
+            await announce_registration(
+                self.bot, user_id, self.i18n(reg.row.language), reg, self.clock, self.reminders
+            )
         except TelegramAPIError as exc:
             log.warning(
                 "could not confirm a Mini App registration in the chat: %s", type(exc).__name__
             )
 
-    return confirm
+    async def join_decided(self, decision: JoinDecision) -> None:
+        """A pupil's request decided on the class page: what the teacher's buttons in the chat
+        make the bot tell the pupil."""
+        try:
+            await tell_pupil(self.bot, self.i18n, decision)
+        except TelegramAPIError as exc:
+            log.warning("could not tell a pupil of the teacher's decision: %s", type(exc).__name__)
 
 
 @dataclass
@@ -197,7 +214,7 @@ class Runtime:
             session_factory=self.session_factory,
             bot_username=lambda: self.bot_username,
             render_certificate=self.services.certificates.render,
-            notify=confirm_in_chat(self.bot, self.i18n, self.clock, self.services.reminders),
+            notify=ChatNotices(self.bot, self.i18n, self.clock, self.services.reminders),
         )
 
     async def connect(self) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
-from bot.services.classes.classes import ClassError, ClassService
+from bot.services.classes.classes import ClassError, ClassService, JoinDecision
 from bot.services.events.catalog import EventCatalog
 from bot.services.registration.form import Field, Invalid, validate_text
 from db.models import SchoolClass, User
@@ -41,6 +41,17 @@ def decision_keyboard(t: Translator, student_id: int) -> InlineKeyboardMarkup:
     )
     kb.adjust(2)
     return kb.as_markup()
+
+
+async def tell_pupil(bot: Bot, i18n: I18n, decision: JoinDecision) -> None:
+    """The teacher's decision in the pupil's chat, in its language ("we'll let you know",
+    class-join-sent said): after the buttons below, and after the class page's buttons (the
+    web app asks the bot: bot/app.py ChatNotices)."""
+    if decision.user_id is None:
+        return
+    key = "class-join-approved" if decision.approved else "class-join-declined"
+    t = i18n(decision.language)
+    await bot.send_message(decision.user_id, t(key, name=escape(decision.name)))
 
 
 def describe(school_class: SchoolClass) -> dict[str, str]:
@@ -122,7 +133,7 @@ async def on_decision(
 ) -> None:
     service = ClassService(session, catalog, clock)
     try:
-        student = await service.decide_join(
+        decision = await service.decide_join(
             query.from_user.id, callback_data.student_id, callback_data.approve
         )
     except ClassError as problem:
@@ -131,12 +142,9 @@ async def on_decision(
         return
     await query.answer()
     await drop_buttons(query)
-    key = "class-join-approved" if callback_data.approve else "class-join-declined"
-    await bot.send_message(query.from_user.id, t(f"{key}-teacher", name=escape(student.full_name)))
-    if student.user_id is not None:
-        pupil = await session.get(User, student.user_id)
-        pt = i18n(pupil.language if pupil else None)
-        await bot.send_message(student.user_id, pt(key, name=escape(student.full_name)))
+    key = "class-join-approved-teacher" if decision.approved else "class-join-declined-teacher"
+    await bot.send_message(query.from_user.id, t(key, name=escape(decision.name)))
+    await tell_pupil(bot, i18n, decision)
 
 
 async def on_not_text(message: Message, t: Translator) -> None:

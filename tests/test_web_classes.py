@@ -5,11 +5,14 @@ preview with repeats and blank rows, errors next to their fields with the values
 an upload over the body limit, the consent that names the class page's erase button; the class
 page with its private headers, a forged token, the roster replaced, cancelling, erasing (by
 the rule of /delete_me, twice, with a forged and a stale token), the calendar file, the bot's
-pupil and group links with pupils' requests decided on the page, check-in, the certificates
-as one ZIP; /stats and the export count the web class; migration 0010 up and down."""
+pupil and group links with pupils' requests decided on the page and each pupil told in the
+chat (in the chat's language, without the page waiting; Telegram out of reach, no bot),
+check-in, the certificates as one ZIP; /stats and the export count the web class; migration
+0010 up and down."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import io
@@ -24,6 +27,8 @@ from urllib.parse import quote
 import icalendar
 import pytest
 import sqlalchemy as sa
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods import SendMessage
 from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient, TestServer
 from pypdf import PdfReader
@@ -31,8 +36,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import selectinload
 
+from bot.app import ChatNotices
 from bot.i18n import I18n
-from bot.services.classes.classes import ClassService, TeacherDetails
+from bot.services.classes.classes import ClassService, JoinDecision, TeacherDetails
 from bot.services.classes.export import class_counts, class_tables, event_classes
 from bot.services.registration.form import CONSENT_VERSION
 from bot.services.registration.registrations import RegistrationService
@@ -42,6 +48,7 @@ from db.models import Certificate, EventRow, SchoolClass, StudentStatus, User
 from db.repositories import EventRepository
 from tests.harness import BOT_USER, BotHarness, make_event
 from web.app import create_web_app
+from web.context import BACKGROUND, Background, Notify
 from web.routes.registration import label
 
 SLUG = "victory-2025"
@@ -72,7 +79,9 @@ def events() -> list[dict]:
 BOT = "victory_test_bot"
 
 
-async def web_client(harness: BotHarness, bot_username: str | None = BOT) -> Client:
+async def web_client(
+    harness: BotHarness, bot_username: str | None = BOT, notify: Notify | None = None
+) -> Client:
     app = create_web_app(
         settings=harness.settings,
         catalog=harness.catalog,
@@ -81,6 +90,7 @@ async def web_client(harness: BotHarness, bot_username: str | None = BOT) -> Cli
         session_factory=harness.session_factory,
         bot_username=lambda: bot_username,
         render_certificate=harness.certificates.render,
+        notify=notify,
     )
     client: Client = TestClient(TestServer(app))
     await client.start_server()
@@ -89,9 +99,19 @@ async def web_client(harness: BotHarness, bot_username: str | None = BOT) -> Cli
 
 @pytest.fixture
 async def client(harness: BotHarness) -> AsyncIterator[Client]:
-    client = await web_client(harness)
+    """The pages with the bot beside them, as `python -m bot run` serves them."""
+    client = await web_client(harness, notify=bot_notices(harness))
     yield client
     await client.close()
+
+
+def bot_notices(harness: BotHarness) -> ChatNotices:
+    return ChatNotices(harness.bot, harness.i18n, harness.clock, harness.reminders)
+
+
+async def sent_in_background(client: Client) -> None:
+    """What the page left to the background (the pupils' messages) has gone out."""
+    assert await client.app[BACKGROUND].drain(5)
 
 
 def teacher_form(**changes: str) -> dict[str, str]:
@@ -666,6 +686,21 @@ def telegram_links(page: str) -> tuple[str | None, str | None]:
     return (pupil.group(1) if pupil else None, group.group(1) if group else None)
 
 
+async def ask_to_join(harness: BotHarness, code: str, pupils: dict[int, tuple[str, str]]) -> None:
+    """Pupils (user id: name, the language of their chat) ask through the class link."""
+    for user_id, (name, lang) in pupils.items():
+        pupil = harness.user(user_id, lang)
+        await pupil.send(f"/start class_{code}")
+        await pupil.send(name)
+        assert pupil.last() == harness.i18n(lang)(
+            "class-join-sent", teacher="Петрова Ольга Ивановна"
+        ), "we'll let you know"
+
+
+# Chinese and Russian pupils: each is told in their chat's language, whatever the page's.
+JOINING = {61: ("Лю Ян", "zh"), 62: ("Ван Фан", "ru")}
+
+
 @pytest.mark.parametrize("lang", ["ru", "zh"])
 async def test_pupils_join_by_the_bots_link_and_the_teacher_decides_on_the_page(
     harness: BotHarness, client: Client, lang: str
@@ -679,14 +714,11 @@ async def test_pupils_join_by_the_bots_link_and_the_teacher_decides_on_the_page(
     assert html.escape(t("web-class-join-link-hint")) in page
     assert html.escape(t("web-class-group-link-hint")) in page
     # Two pupils ask in the bot; the page lists their requests with the bot's two buttons.
-    for user_id, name in ((61, "Лю Ян"), (62, "Ван Фан")):
-        pupil = harness.user(user_id, "zh")
-        await pupil.send(f"/start class_{code}")
-        await pupil.send(name)
+    await ask_to_join(harness, code, JOINING)
     page = await get(client, home, lang)
     assert html.escape(t("web-class-requests")) in page
     students = {s.full_name: s.id for s in (await the_class(harness)).students}
-    for name in ("Лю Ян", "Ван Фан"):
+    for name, _ in JOINING.values():
         assert f'action="{home}/requests/{students[name]}"' in page
     assert label(t("class-join-approve")) in page and label(t("class-join-decline")) in page
 
@@ -709,10 +741,182 @@ async def test_pupils_join_by_the_bots_link_and_the_teacher_decides_on_the_page(
     assert active_names(school_class) == [*PUPILS, "Лю Ян"]
     assert [s.full_name for s in school_class.students] == [*PUPILS, "Лю Ян"]
     assert 'id="requests"' not in page
-    # Decided already (a second click, a reload): said so, nothing changes.
+    # Each pupil is told in the chat, in the chat's language, what the bot's buttons say.
+    await sent_in_background(client)
+    zh, ru = harness.i18n("zh"), harness.i18n("ru")
+    assert harness.user(61).last() == zh("class-join-approved", name="Лю Ян")
+    assert harness.user(62).last() == ru("class-join-declined", name="Ван Фан")
+    # Decided already (a second click, a reload): said so, nothing changes, nobody is told.
+    sent = len(harness.session.sent)
     page = await decide("Лю Ян", "decline", status=409)
     assert html.escape(t("class-join-decided")) in page
     assert active_names(await the_class(harness)) == [*PUPILS, "Лю Ян"]
+    await sent_in_background(client)
+    assert len(harness.session.sent) == sent
+
+
+async def test_the_page_and_the_chat_tell_the_pupil_the_same_words(harness: BotHarness) -> None:
+    """The class page's decision and the chat's buttons send the pupil one message: a bot
+    class decided in the chat, a web class on its page."""
+    teacher = harness.user(60, "ru")
+    await teacher.send("/start")
+    async with harness.session_factory() as session:
+        bot_class = await ClassService(session, harness.catalog, harness.clock).create(
+            teacher_id=60,
+            slug=SLUG,
+            teacher=TeacherDetails("Петрова Ольга Ивановна", "RU", "Хабаровск", "Школа", "", ""),
+            name="9 «А»",
+            declared_size=3,
+            students=PUPILS,
+            language="ru",
+            consent_at=harness.clock.now(),
+        )
+    pupil = harness.user(61, "zh")
+    await pupil.send(f"/start class_{bot_class.code}")
+    await pupil.send("Лю Ян")
+    await teacher.click("Добавить")
+    in_chat = pupil.last()
+    client = await web_client(harness, notify=bot_notices(harness))
+    try:
+        token = await register_class(client)
+        await pupil.send(f"/start class_{(await all_classes(harness))[1].code}")
+        await pupil.send("Лю Ян")
+        [request] = [s for s in (await all_classes(harness))[1].students if s.user_id == 61]
+        home = f"/class/{token}"
+        await send(client, f"{home}/requests/{request.id}", {"decision": "approve"}, page=home)
+        await sent_in_background(client)
+    finally:
+        await client.close()
+    assert pupil.last() == in_chat == harness.i18n("zh")("class-join-approved", name="Лю Ян")
+
+
+async def test_telegram_out_of_reach_leaves_the_decision_saved_and_the_page_as_it_was(
+    harness: BotHarness, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = await register_class(client)
+    home = f"/class/{token}"
+    await ask_to_join(harness, (await the_class(harness)).code, {61: ("Лю Ян", "zh")})
+    [request] = [s for s in (await the_class(harness)).students if s.user_id == 61]
+    failure = TelegramNetworkError(SendMessage(chat_id=61, text=""), "Cannot connect to host")
+    harness.session.chat_failures[61] = [failure]
+    response = await send(
+        client, f"{home}/requests/{request.id}", {"decision": "approve"}, page=home
+    )
+    assert (
+        html.escape(T["ru"]("class-join-approved-teacher", name="Лю Ян")) in await response.text()
+    )
+    await sent_in_background(client)
+    assert active_names(await the_class(harness)) == [*PUPILS, "Лю Ян"]
+    assert harness.user(61).last() == harness.i18n("zh")(
+        "class-join-sent", teacher="Петрова Ольга Ивановна"
+    )
+    # One line, with no name in it.
+    [line] = [r for r in caplog.records if "pupil" in r.getMessage()]
+    assert line.levelname == "WARNING" and "TelegramNetworkError" in line.getMessage()
+    assert "Лю Ян" not in caplog.text
+    # The pupil sees it on opening the class link again, as without a bot.
+    pupil = harness.user(61, "zh")
+    await pupil.send(f"/start class_{(await the_class(harness)).code}")
+    await pupil.send("Лю Ян")
+    assert pupil.last() == harness.i18n("zh")("class-join-already", name="Лю Ян")
+
+
+class SlowTelegram:
+    """The bot's notices held until the test lets them go: Telegram slow, or a paced wave."""
+
+    def __init__(self) -> None:
+        self.go = asyncio.Event()
+        self.told: list[JoinDecision] = []
+
+    async def registered(self, user_id: int, reg: Any) -> None:
+        raise AssertionError("no registration here")
+
+    async def join_decided(self, decision: JoinDecision) -> None:
+        await self.go.wait()
+        self.told.append(decision)
+
+
+async def test_the_page_answers_without_waiting_for_telegram(harness: BotHarness) -> None:
+    slow = SlowTelegram()
+    client = await web_client(harness, notify=slow)
+    try:
+        token = await register_class(client)
+        await ask_to_join(harness, (await the_class(harness)).code, {61: ("Лю Ян", "zh")})
+        [request] = [s for s in (await the_class(harness)).students if s.user_id == 61]
+        home = f"/class/{token}"
+        response = await asyncio.wait_for(
+            send(client, f"{home}/requests/{request.id}", {"decision": "decline"}, page=home),
+            timeout=5,
+        )
+        assert html.escape(T["ru"]("class-join-declined-teacher", name="Лю Ян")) in (
+            await response.text()
+        )
+        assert [s.full_name for s in (await the_class(harness)).students] == PUPILS
+        background = client.app[BACKGROUND]
+        assert background.running == 1 and slow.told == []
+        slow.go.set()
+    finally:
+        await client.close()  # the app's cleanup lets the message go out
+    assert background.running == 0
+    assert slow.told == [JoinDecision(61, "Лю Ян", approved=False, language="zh")]
+
+
+async def test_shutdown_waits_a_while_for_a_message_then_drops_it() -> None:
+    background = Background()
+    never, quick_done = asyncio.Event(), asyncio.Event()
+    cancelled: list[bool] = []
+
+    async def unanswered() -> None:
+        try:
+            await never.wait()
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    async def quick() -> None:
+        await asyncio.sleep(0)
+        quick_done.set()
+
+    background.start(unanswered(), "a message Telegram never answers")
+    background.start(quick(), "a message")
+    assert background.running == 2
+    assert not await background.drain(0.05)
+    assert quick_done.is_set() and cancelled == [True] and background.running == 0
+    assert await background.drain(0.05)  # nothing left
+
+
+async def test_without_a_bot_the_decision_is_saved_and_the_pupil_sees_it_by_the_link(
+    harness: BotHarness,
+) -> None:
+    """`python -m bot run` without BOT_TOKEN (or a request left from when the bot ran): the
+    pages have no bot to send with; the decision stands, and the class link says it."""
+    client = await web_client(harness, notify=None)
+    try:
+        token = await register_class(client)
+        code = (await the_class(harness)).code
+        await ask_to_join(harness, code, JOINING)
+        students = {s.full_name: s.id for s in (await the_class(harness)).students}
+        home = f"/class/{token}"
+        sent = len(harness.session.sent)
+        for name, decision in (("Лю Ян", "approve"), ("Ван Фан", "decline")):
+            await send(
+                client, f"{home}/requests/{students[name]}", {"decision": decision}, page=home
+            )
+        assert client.app[BACKGROUND].running == 0
+    finally:
+        await client.close()
+    assert len(harness.session.sent) == sent  # nothing sent
+    assert active_names(await the_class(harness)) == [*PUPILS, "Лю Ян"]
+    approved, declined = harness.user(61, "zh"), harness.user(62, "ru")
+    await approved.send(f"/start class_{code}")
+    await approved.send("Лю Ян")
+    assert approved.last() == harness.i18n("zh")("class-join-already", name="Лю Ян")
+    # The one declined finds no request waiting, and may ask again.
+    await declined.send(f"/start class_{code}")
+    await declined.send("Ван Фан")
+    assert declined.last() == harness.i18n("ru")(
+        "class-join-sent", teacher="Петрова Ольга Ивановна"
+    )
 
 
 async def test_a_request_of_another_class_cannot_be_decided_here(

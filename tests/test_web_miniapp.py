@@ -1,7 +1,8 @@
 """The registration form as a Telegram Mini App (web/routes/miniapp.py) and its button on the
 bot's event card: init data signed here the way Telegram signs it, the registration bound to
 that Telegram user with the chat form's confirmation in the chat, refused signatures and old
-data, the page without init data, the framing headers, and /stats."""
+data, the page without init data, the framing headers, the bot's consent (with /delete_me)
+kept, and /stats."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -23,8 +25,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.app import confirm_in_chat
+from bot.app import ChatNotices
 from bot.clock import FrozenClock
+from bot.services.classes.classes import JoinDecision
 from bot.services.registration.form import Field
 from bot.services.registration.registrations import UserRegistration
 from db.models import Registration
@@ -92,8 +95,11 @@ class RecordingNotify:
     def __init__(self) -> None:
         self.calls: list[tuple[int, UserRegistration]] = []
 
-    async def __call__(self, user_id: int, reg: UserRegistration) -> None:
+    async def registered(self, user_id: int, reg: UserRegistration) -> None:
         self.calls.append((user_id, reg))
+
+    async def join_decided(self, decision: JoinDecision) -> None:
+        raise AssertionError("the Mini App decides no pupil's request")
 
 
 def harness_of(tmp_path: Path, public_url: str | None) -> BotHarness:
@@ -234,6 +240,25 @@ async def test_the_page_waits_for_telegrams_data_and_may_be_framed_by_telegram_o
     assert "frame-ancestors 'none'" in event_page.headers["Content-Security-Policy"]
 
 
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_mini_app_keeps_the_bots_consent_with_delete_me(
+    client: Client, https_harness: BotHarness, lang: str
+) -> None:
+    """The person is in Telegram, where /delete_me withdraws the consent: the bot's text, not
+    the web page's (which names the personal page's button instead); one consent version."""
+    t = https_harness.i18n(lang)
+    html = await (await client.get(f"/app/e/{SLUG}?hl={lang}")).text()
+    bot_text = t("consent-text")
+    assert "/delete_me" in bot_text and "/delete_me" in html
+    for paragraph in bot_text.split("\n", 1)[1].split("\n\n"):
+        assert escape(paragraph.strip()) in html
+    assert escape(t("web-consent-text").split("\n")[-1]) not in html
+    # Sent back with a refused field: still the bot's.
+    status, refused = await post(client, signed_init_data(), lang=lang, email="not-an-address")
+    assert status == 400 and "/delete_me" in refused
+    assert await registrations(https_harness) == []
+
+
 async def test_the_script_reads_the_fragment_and_is_served_from_our_address(
     client: Client,
 ) -> None:
@@ -261,7 +286,7 @@ async def test_a_signed_form_registers_that_telegram_user_and_the_bot_confirms_i
     the chat form sends, the personal page and /stats."""
     h = harness_of(tmp_path, PUBLIC_URL)
     await h.start()
-    notify = confirm_in_chat(h.bot, h.i18n, h.clock, h.reminders)  # what bot/app.py gives
+    notify = ChatNotices(h.bot, h.i18n, h.clock, h.reminders)  # what bot/app.py gives
     client = await web_client(h, notify)
     try:
         user = h.user(TELEGRAM_ID, "ru")

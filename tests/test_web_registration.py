@@ -1,7 +1,8 @@
 """The web registration form (web/routes/registration.py) through aiohttp's test client: both
 languages, every field's error next to the field with the typed values kept, hybrid and online
-events, the speaker's topic, the honeypot, CSRF, the rate limit, the same address twice,
-closed and past events, the calendar file, /stats and "I lost my link"."""
+events, the speaker's topic, the consent that names the personal page's erase button, the
+honeypot, CSRF, the rate limit, the same address twice, closed and past events, the calendar
+file, /stats and "I lost my link"."""
 
 from __future__ import annotations
 
@@ -203,7 +204,7 @@ async def test_the_form_has_the_chat_forms_questions_and_labels(client: Client, 
         assert str(escape(t(key))) in form, key
     assert str(escape(t("ask-city", min=2, max=100))) in form
     assert t("role-compatriot") in form and t("country-CN") in form
-    assert str(escape(t("consent-text").split("\n")[-1])) in form  # the bot's consent text
+    assert str(escape(t("web-consent-text").split("\n")[-1])) in form  # the web's consent
     assert CONSENT_VERSION in form
     # Every visible input has a label; e-mail and phone bring their keyboards.
     for input_id in re.findall(r'<(?:input|textarea)[^>]*\sid="([^"]+)"', form):
@@ -232,6 +233,48 @@ ERRORS: list[tuple[str, str | None, tuple[str, dict[str, Any]], str]] = [
     ("country", None, ("web-form-choose", {}), "country"),
     ("consent", None, ("web-form-consent-required", {}), "consent"),
 ]
+
+
+def consent_paragraphs(text: str) -> list[str]:
+    """A consent's paragraphs as the form shows them (the first line is its heading)."""
+    return [p.strip() for p in text.split("\n", 1)[1].split("\n\n") if p.strip()]
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_web_consent_names_the_personal_pages_erase_button_not_delete_me(
+    client: Client, factory: Factory, lang: str
+) -> None:
+    """A web registrant may have no Telegram: the consent names the button that withdraws it
+    on the personal page (where the form leads), the same consent under the same version."""
+    t = T[lang]
+    web_text, bot_text = t("web-consent-text"), t("consent-text")
+    assert t("web-me-erase") in web_text and "/delete_me" not in web_text
+    assert "/delete_me" in bot_text  # the bot's stays the bot's
+    # The same statement: the same heading and the same list of data.
+    assert web_text.split("\n")[0] == bot_text.split("\n")[0]
+    data = {"ru": r"\(ФИО[^)]*\)", "zh": r"（姓名[^）]*）"}[lang]
+    assert re.findall(data, web_text) == re.findall(data, bot_text) != []
+    page = await (await client.get(f"/e/{HYBRID}", headers=HEADERS[lang])).text()
+    form = page[page.index('<form class="reg-form"') : page.index("</form>")]
+    assert "/delete_me" not in form
+    for paragraph in consent_paragraphs(web_text):
+        assert str(escape(paragraph)) in form
+    # The words the text tells to tick are the checkbox's.
+    checkbox = {"ru": "«Даю согласие»", "zh": "“同意”"}[lang]
+    assert checkbox in web_text
+    assert re.search(rf'name="consent" value="yes"[^>]*> {checkbox[1:-1]}</label>', form)
+    # Sent back with a refused field: still the web's consent.
+    refused = await (await post_form(client, lang, email="not an address")).text()
+    assert "/delete_me" not in refused
+    assert str(escape(consent_paragraphs(web_text)[0])) in refused
+    # Registered under the one consent version; the page it leads to has the button it names.
+    token = welcome_token(await post_form(client, lang))
+    [row] = await rows(factory)
+    assert row.consent_version == CONSENT_VERSION
+    personal = await (await client.get(f"/me/{token}?welcome=1", headers=HEADERS[lang])).text()
+    assert f">{escape(t('web-me-erase'))}</a>" in personal
+    if lang == "zh":  # the registrant's own statement, as the bot's (test_locale_quality)
+        assert "我" in web_text and "您" not in web_text
 
 
 @pytest.mark.parametrize("lang", ["ru", "zh"])

@@ -72,7 +72,7 @@ def create_web_app(
     """The pages. `bot_username` gives the bot's @username once Telegram has answered (the
     "Register in Telegram" links), None until then or without a bot; `render_certificate`
     draws the certificate PDFs that the personal page hands out (the bot's own renderer);
-    `notify` confirms a Mini App registration in the person's chat (the bot sends it)."""
+    `notify` is what the bot says in people's chats after a page's action (web.context.Notify)."""
     config = web_config(settings)
     app = web.Application(
         client_max_size=config.max_body,

@@ -3,8 +3,11 @@ typed keys (aiohttp.web.AppKey), and what a request carries from one middleware 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,16 +15,75 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.i18n import I18n
 from bot.services.certificates.issue import Render, Verified
+from bot.services.classes.classes import JoinDecision
 from bot.services.events.catalog import EventCatalog
 from bot.services.registration.registrations import UserRegistration
+
+log = logging.getLogger(__name__)
 
 # The bot's @username once Telegram has answered (None before, or without a token): the
 # "Register in Telegram" links need it.
 BotUsername = Callable[[], str | None]
 VerifyCertificate = Callable[[str], Awaitable[Verified | None]]
-# Confirms a Mini App registration in the person's Telegram chat (their user id), as the chat
-# form does: given by the bot (bot/app.py), which sends it with its flood control.
-Notify = Callable[[int, UserRegistration], Awaitable[None]]
+
+
+class Notify(Protocol):
+    """The one way from the pages to people's Telegram chats: what the bot says there after
+    an action on a page, as it says it after the same action in the chat. Given by the bot
+    (bot/app.py ChatNotices), which sends as its handlers do, paced and with its flood
+    control; absent without a bot (`python -m bot run` without BOT_TOKEN). Telegram refusing
+    a message, or out of reach, changes nothing the page saved."""
+
+    async def registered(self, user_id: int, reg: UserRegistration) -> None:
+        """A Mini App registration: the chat form's own confirmation, in the person's chat."""
+
+    async def join_decided(self, decision: JoinDecision) -> None:
+        """A pupil's request to join decided on the class page: the bot's words for it, in
+        the pupil's chat and language."""
+
+
+# At shutdown, what pages started in the background gets this long to end (a message still
+# waiting for Telegram then is dropped: see Background).
+BACKGROUND_DRAIN_SECONDS = 10.0
+
+
+class Background:
+    """Work a page starts and does not wait for: a message to someone's Telegram chat, which
+    may wait for the pace, a flood-control pause, or a Telegram out of reach (a minute before
+    the connection gives up), while the page answers at once. A failure is logged (the page
+    has answered already). The app's cleanup, which comes before the bot's session closes,
+    waits for what is still running, up to BACKGROUND_DRAIN_SECONDS, and cancels the rest."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(work, what))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _run(work: Coroutine[Any, Any, None], what: str) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("%s failed", what)
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, seconds: float = BACKGROUND_DRAIN_SECONDS) -> bool:
+        """Waits for the work still running; after `seconds`, cancels it. False if it had to."""
+        if not self._tasks:
+            return True
+        _, late = await asyncio.wait(set(self._tasks), timeout=seconds)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("%s background tasks still running at shutdown, cancelled", len(late))
+            await asyncio.wait(late)
+        return not late
 
 
 @dataclass(frozen=True)
@@ -55,7 +117,7 @@ class WebDeps:
     # Draws a certificate's PDF, the same renderer the bot sends with (the personal page's
     # download); None where certificates cannot be drawn.
     render_certificate: Render | None = None
-    # Confirms a Mini App registration in the chat; None without a bot.
+    # What the bot says in people's chats after a page's action; None without a bot.
     notify: Notify | None = None
 
 
@@ -68,5 +130,8 @@ EXEMPT_POSTS = web.AppKey("web_exempt_posts", set[str])
 # of the CSRF token: the Mini App's, signed by Telegram (see web/routes/miniapp.py). The rate
 # limit applies to them.
 SIGNED_POSTS = web.AppKey("web_signed_posts", set[str])
+
+# What pages started and did not wait for (web/routes/classes.py sets it up).
+BACKGROUND = web.AppKey("web_background", Background)
 
 REQUEST_ID = web.RequestKey("web_request_id", str)

@@ -44,6 +44,12 @@ web-form-phone-invalid = 无法识别该号码。请按国际格式输入7–15�
 web-form-honeypot = 此项无需填写，请留空。
 web-form-consent-version = 同意书版本：
 web-form-consent-required = 未经您同意处理个人信息，我们无法为您办理报名。请勾选“同意”后继续。
+# 机器人的 consent-text（registration.ftl）的网页版：同意内容相同（同一 CONSENT_VERSION），
+# 撤回方式为个人页面上的按钮，而非 /delete_me。小程序（在 Telegram 内）仍使用机器人的同意书。
+web-consent-text =
+    <b>个人信息处理同意书</b>
+
+    勾选“同意”，即表示我同意国际“胜利继承者”联盟处理我在报名表中填写的个人信息（姓名、国家、城市、单位、电子邮箱、电话），用于会议报名、向我发送会议相关信息以及颁发参会证书。除会议主办方外，上述信息不会提供给任何第三方。本同意在撤回之前持续有效；本人可随时点击个人页面（报名后即打开）上的“{ web-me-erase }”按钮，撤回本同意并删除个人信息。
 web-form-required = 请填写此项。
 web-form-choose = 请选择一项。
 web-form-errors-title = 请检查以下标出的项目：

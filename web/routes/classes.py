@@ -15,10 +15,10 @@ Its token is returned once and only its hash is stored (the personal page's patt
 every response under /class/ is private (no referrer, not indexed, not cached). The class page
 shows the class and its roster, replaces the roster (the same preview) while registration is
 open, gives the bot's two links (pupils ask to join, and the teacher approves or declines
-each request here; the class's Telegram group is bound for the reminders), the calendar file,
-cancels, checks the class in during the event, after it hands out the letter of thanks and
-all the class's certificates as one ZIP, and erases the teacher's data and the roster by the
-rule of /delete_me."""
+each request here, which the bot then tells the pupil in the chat; the class's Telegram group
+is bound for the reminders), the calendar file, cancels, checks the class in during the
+event, after it hands out the letter of thanks and all the class's certificates as one ZIP,
+and erases the teacher's data and the roster by the rule of /delete_me."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ from bot.services.classes.classes import (
     MAX_STUDENTS,
     ClassError,
     ClassService,
+    JoinDecision,
     TeacherDetails,
     group_link,
     pupil_link,
@@ -79,7 +80,7 @@ from bot.services.reminders.calendar import attendee_ics
 from bot.services.reminders.planner import link_release_at, link_released
 from bot.services.reminders.runner import effective_link
 from db.models import RegistrationStatus, SchoolClass, StudentStatus
-from web.context import CONFIG, DEPS
+from web.context import BACKGROUND, CONFIG, DEPS, Background
 from web.errors import PageNotFound
 from web.language import page_language
 from web.render import RENDERER, html_response, render_page
@@ -700,7 +701,7 @@ async def cancel(request: web.Request) -> web.StreamResponse:
 
 async def decide_request(request: web.Request) -> web.StreamResponse:
     """A pupil's request to join (sent through the bot's pupil link) approved or declined, as
-    the teacher of a bot class does in the chat."""
+    the teacher of a bot class does in the chat; the bot tells the pupil as it does then."""
     posted = await request.post()
     decision = _text(posted.get("decision"))
     async with class_visit(request) as v:
@@ -708,12 +709,24 @@ async def decide_request(request: web.Request) -> web.StreamResponse:
         if not v.active or decision not in DECISIONS or not (raw_id.isascii() and raw_id.isdigit()):
             return see_other(v.home)
         try:
-            student = await v.service.decide_join_in_class(
+            decided = await v.service.decide_join_in_class(
                 v.school_class, int(raw_id), approve=decision == "approve"
             )
         except ClassError as problem:
             return await render_class_page(v, status=409, notice=v.t(problem.key), notice_bad=True)
-        return await render_class_page(v, notice=v.t(DECISIONS[decision], name=student.full_name))
+        tell_pupil(request.app, decided)
+        return await render_class_page(v, notice=v.t(DECISIONS[decision], name=decided.name))
+
+
+def tell_pupil(app: web.Application, decision: JoinDecision) -> None:
+    """The decision in the pupil's chat, sent by the bot in the background: the page does not
+    wait for Telegram (paced, perhaps out of reach) and the decision is saved whatever
+    happens to the message. Without a bot nothing is sent, and a message Telegram refused is
+    not sent again: opening the class link again, the pupil approved is told they are on
+    the roster (class-join-already); the one declined finds no request and may ask again."""
+    notify = app[DEPS].notify
+    if notify is not None and decision.user_id is not None:
+        app[BACKGROUND].start(notify.join_decided(decision), "telling a pupil of a decision")
 
 
 async def confirm_erase(request: web.Request) -> web.StreamResponse:
@@ -832,7 +845,15 @@ async def new_link(request: web.Request) -> web.StreamResponse:
         return await render_class_page(v, new_link=f"{request.app[CONFIG].public_url}{v.home}")
 
 
+async def _finish_background(app: web.Application) -> None:
+    await app[BACKGROUND].drain()
+
+
 def setup(app: web.Application) -> None:
+    # The pupils' messages go out in the background (tell_pupil); the app's cleanup waits
+    # for them, before the bot's session closes (bot/app.py, bot/webhook.py).
+    app[BACKGROUND] = Background()
+    app.on_cleanup.append(_finish_background)
     app.router.add_get("/e/{slug}/class", class_form, name="class_form")
     app.router.add_post("/e/{slug}/class", class_preview)
     app.router.add_post("/e/{slug}/class/confirm", class_confirm)

@@ -16,8 +16,8 @@ person is the Telegram user who opened it, not a browser:
   (registered there already: the page says so).
 - That signature stands in for the CSRF token (see web.csrf.signed_otherwise): Telegram's web
   client shows the page in a cross-site frame, where browsers send no SameSite cookie.
-- The bot confirms in the chat with the chat form's own confirmation (`notify`, given by the
-  bot); the page says so and links the personal page.
+- The bot confirms in the chat with the chat form's own confirmation (`notify.registered`,
+  given by the bot: web.context.Notify); the page says so and links the personal page.
 
 The page's language comes from the address (`?hl=ru|zh`, which the bot writes from the chat's
 language), because the cookie that remembers it elsewhere is not kept in that frame either."""
@@ -31,7 +31,7 @@ from typing import Any
 from aiogram.utils.web_app import safe_parse_webapp_init_data
 from aiohttp import web
 
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, Translator
 from bot.services.events.catalog import Event, EventState
 from bot.services.registration.form import CONSENT_VERSION, Field
 from bot.services.registration.registrations import (
@@ -72,6 +72,12 @@ def telegram_user_id(token: str, init_data: str, now: datetime) -> int:
     if data.user is None:
         raise ValueError("init data without a user")
     return data.user.id
+
+
+def miniapp_form_view(t: Translator, event: Event) -> FormView:
+    """The event page's form, with the bot's consent text: the person is in Telegram, where
+    /delete_me (which it names) withdraws it."""
+    return blank_form(t, event, consent="consent-text")
 
 
 def miniapp_language(request: web.Request) -> str | None:
@@ -162,7 +168,7 @@ async def miniapp_form(request: web.Request) -> web.StreamResponse:
     state = event.state(deps.clock.now())
     if state is not EventState.OPEN:
         return state_message(request, lang, event, state)
-    return form_page(request, lang, event, blank_form(deps.i18n(lang), event))
+    return form_page(request, lang, event, miniapp_form_view(deps.i18n(lang), event))
 
 
 async def miniapp_register(request: web.Request) -> web.StreamResponse:
@@ -192,7 +198,7 @@ async def miniapp_register(request: web.Request) -> web.StreamResponse:
     reader = FormReader(t, deps.i18n, event, posted)
     answers = reader.read()
     if answers is None:
-        form = blank_form(t, event)
+        form = miniapp_form_view(t, event)
         form.values, form.errors = reader.values, reader.errors
         return form_page(request, lang, event, form, init_data=init_data, status=400)
     answers |= {"consent_at": deps.clock.now().isoformat(), "consent_version": CONSENT_VERSION}
@@ -211,7 +217,7 @@ async def miniapp_register(request: web.Request) -> web.StreamResponse:
             )
         except EmailTaken:
             # As the chat form does: the address is asked for again, everything else kept.
-            form = blank_form(t, event)
+            form = miniapp_form_view(t, event)
             form.values = reader.values
             form.errors = {Field.EMAIL.value: plain(t("err-email-taken", event=title))}
             return form_page(request, lang, event, form, init_data=init_data, status=409)
@@ -222,7 +228,7 @@ async def miniapp_register(request: web.Request) -> web.StreamResponse:
         except UnknownEvent:
             raise PageNotFound() from None
     if deps.notify is not None:
-        await deps.notify(user_id, registration)
+        await deps.notify.registered(user_id, registration)
     assert registration.access_token is not None  # a Mini App registration always gets one
     return page(request, lang, event, "done", personal_link=f"/me/{registration.access_token}")
 

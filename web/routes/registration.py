@@ -141,8 +141,10 @@ def hint(t: Translator, item: Field) -> str:
     return t(key)
 
 
-def blank_form(t: Translator, event: Event) -> FormView:
-    consent_title, _, consent_text = plain(t("consent-text")).partition("\n")
+def blank_form(t: Translator, event: Event, consent: str = "web-consent-text") -> FormView:
+    # The bot's consent with the personal page's erase button where it names /delete_me; the
+    # Mini App, in Telegram, keeps the bot's own (miniapp.py). One consent version for both.
+    consent_title, _, consent_text = plain(t(consent)).partition("\n")
     return FormView(
         hybrid=event.format is EventFormat.HYBRID,
         roles=[Choice(r.value, t(f"role-{r.value}")) for r in Role],

@@ -29,6 +29,7 @@ from db.models import (
     RegistrationStatus,
     SchoolClass,
     StudentStatus,
+    User,
 )
 
 MAX_STUDENTS = 100
@@ -42,6 +43,18 @@ class ClassError(Exception):
         super().__init__(key)
         self.key = key
         self.args_ = args
+
+
+@dataclass(frozen=True)
+class JoinDecision:
+    """A pupil's request to join decided, as the pupil is told it (class-join-sent promised
+    them): their chat, the name they gave, and the language their chat speaks (None: the
+    bot's default), whether the teacher decided in the chat or on the class page."""
+
+    user_id: int | None
+    name: str
+    approved: bool
+    language: str | None
 
 
 @dataclass(frozen=True)
@@ -360,34 +373,46 @@ class ClassService:
         await self._touch(school_class)
         return student
 
-    async def decide_join(self, teacher_id: int, student_id: int, approve: bool) -> ClassStudent:
+    async def decide_join(self, teacher_id: int, student_id: int, approve: bool) -> JoinDecision:
         student = await self.session.get(ClassStudent, student_id)
         if student is None or student.status != StudentStatus.PENDING:
             raise ClassError("class-join-decided")
         school_class = await self.session.get(SchoolClass, student.class_id)
         if school_class is None or school_class.teacher_id != teacher_id:
             raise ClassError("class-not-found")
+        decision = await self._decision(student, approve)
         if approve:
             student.status = StudentStatus.ACTIVE
         else:
             await self.session.delete(student)
         await self._touch(school_class)
-        return student
+        return decision
 
     async def decide_join_in_class(
         self, school_class: SchoolClass, student_id: int, approve: bool
-    ) -> ClassStudent:
+    ) -> JoinDecision:
         """The same decision from the class page (a web class has no teacher's chat to ask):
         only a request of this class, and only once."""
         for student in list(school_class.students):
             if student.id == student_id and student.status == StudentStatus.PENDING:
+                decision = await self._decision(student, approve)
                 if approve:
                     student.status = StudentStatus.ACTIVE
                 else:
                     school_class.students.remove(student)  # delete-orphan: the row goes
                 await self._touch(school_class)
-                return student
+                return decision
         raise ClassError("class-join-decided")
+
+    async def _decision(self, student: ClassStudent, approved: bool) -> JoinDecision:
+        user_id = student.user_id
+        pupil = await self.session.get(User, user_id) if user_id is not None else None
+        return JoinDecision(
+            user_id=user_id,
+            name=student.full_name,
+            approved=approved,
+            language=pupil.language if pupil else None,
+        )
 
     # --- the class's group -----------------------------------------------------------------
 
