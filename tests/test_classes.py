@@ -152,6 +152,10 @@ async def test_pupil_joins_by_link_after_teacher_approves(harness: BotHarness) -
     await pupil.send("刘洋")
     assert "老师" in pupil.last()
     assert "刘洋" in teacher.last()
+    # Asking again while the teacher has not decided: waiting, not "in the list" yet.
+    await pupil.send(f"/start class_{school_class.code}")
+    await pupil.send("刘洋")
+    assert "正在等待老师确认" in pupil.last() and "已在该班级名单中" not in pupil.last()
     await teacher.click("Добавить")
     assert "刘洋" in pupil.last() and "✅" in pupil.last()
     [updated] = await classes(harness)

@@ -70,6 +70,7 @@ class-link-invalid = Ссылка класса недействительна и
 class-join-ask-name = Вы присоединяетесь к классу <b>{ $class_name }</b> ({ $school }, педагог { $teacher }). Напишите свои фамилию и имя полностью — так они будут в сертификате.
 class-join-sent = Заявка отправлена педагогу ({ $teacher }). Мы сообщим, когда её подтвердят.
 class-join-already = Вы уже в списке этого класса: { $name }.
+class-join-waiting = Ваша заявка ({ $name }) ждёт подтверждения педагога. Мы сообщим, когда её рассмотрят.
 class-join-request = Заявка на добавление в класс { $class_name }: <b>{ $name }</b>.
 class-join-approve = ✅ Добавить
 class-join-decline = ❌ Отклонить

@@ -58,6 +58,7 @@ class-link-invalid = 班级链接无效或该班级已取消报名，请向老�
 class-join-ask-name = 您正在加入<b>{ $class_name }</b>（{ $school }，教师：{ $teacher }）。请输入您的姓名（姓在前、名在后，中间不加空格），证书上将使用此姓名。
 class-join-sent = 申请已发送给老师（{ $teacher }），确认后我们会通知您。
 class-join-already = 您已在该班级名单中：{ $name }。
+class-join-waiting = 您的申请（{ $name }）正在等待老师确认，处理后我们会通知您。
 class-join-request = 有学生申请加入{ $class_name }：<b>{ $name }</b>。
 class-join-approve = ✅ 同意加入
 class-join-decline = ❌ 拒绝

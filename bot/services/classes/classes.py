@@ -360,7 +360,10 @@ class ClassService:
         self.open_event(await self.slug_of(school_class))
         for student in school_class.students:
             if student.user_id == user_id:
-                raise ClassError("class-join-already", name=student.full_name)
+                # A request still waiting is not a place in the list yet.
+                waiting = student.status == StudentStatus.PENDING
+                key = "class-join-waiting" if waiting else "class-join-already"
+                raise ClassError(key, name=student.full_name)
         if len(self.active_students(school_class)) >= MAX_STUDENTS:
             raise ClassError("class-roster-size", max=MAX_STUDENTS)
         student = ClassStudent(
