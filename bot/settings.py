@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.services.delivery.mail.config import Sender, SmtpServer, parse_sender, parse_smtp_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
 
@@ -83,6 +85,17 @@ class Settings(BaseSettings):
     web_max_body: int = Field(default=2 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     # Signs the pages' CSRF tokens; empty: derived from BOT_TOKEN (see web_secret_key).
     web_secret: SecretStr | None = None
+    # E-mail, the second channel: smtp://user:password@host:587 (STARTTLS when the server offers
+    # it) or smtps://user:password@host:465 (TLS from the start); empty: e-mail is off.
+    smtp_url: SecretStr | None = None
+    # The sender of every e-mail, `Name <noreply@example.org>`; required with SMTP_URL. Its
+    # domain also ends our Message-IDs.
+    mail_from: str | None = Field(default=None, validate_default=True)
+    # E-mails per second (the SMTP server's or provider's limit); qq.com, 163.com and the like
+    # get a fraction of it (bot/services/delivery/mail/pacer.py).
+    email_rate: float = Field(default=5.0, gt=0, le=1000)
+    # At most this many e-mails in any 24 hours (a provider's daily quota); empty: no limit.
+    email_daily_limit: int | None = Field(default=None, ge=1)
 
     @field_validator("bot_token")
     @classmethod
@@ -147,6 +160,32 @@ class Settings(BaseSettings):
         if len(value.get_secret_value().strip()) < 16:
             raise ValueError("at least 16 characters (random ones)")
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parse_smtp_url(value.get_secret_value())  # the message never repeats the password
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
+            if info.data.get("smtp_url") is not None:
+                raise ValueError(
+                    "not set, and SMTP_URL needs it: the sender of the e-mails, like "
+                    "MAIL_FROM=Наша общая Победа <noreply@example.org>"
+                )
+            return None
+        parse_sender(value)
+        return value.strip()
+
+    @field_validator("email_daily_limit", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -216,6 +255,21 @@ class Settings(BaseSettings):
     def has_bot_token(self) -> bool:
         """False on a newcomer's first run: the web page runs, the bot waits for BOT_TOKEN."""
         return bool(self.bot_token.get_secret_value())
+
+    @property
+    def mail_enabled(self) -> bool:
+        """SMTP_URL is set: e-mail is the second channel. Without it the bot is Telegram only."""
+        return self.smtp_url is not None
+
+    @property
+    def smtp_server(self) -> SmtpServer | None:
+        if self.smtp_url is None:
+            return None
+        return parse_smtp_url(self.smtp_url.get_secret_value())
+
+    @property
+    def mail_sender(self) -> Sender | None:
+        return parse_sender(self.mail_from) if self.mail_from else None
 
     @property
     def web_address(self) -> str:

@@ -35,7 +35,7 @@ return 0
 
 
 class RedisSlots:
-    """`SharedSlots` (bot/services/delivery/pacing.py) on a Redis server."""
+    """`SharedSlots` (bot/services/delivery/limiter.py) on a Redis server."""
 
     def __init__(self, redis: Any, key: str, rate: float) -> None:
         if rate <= 0:
