@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
@@ -35,6 +35,7 @@ from bot.factory import (
     create_bot,
     create_dispatcher,
     create_fsm,
+    create_mail,
     create_sender,
     create_services,
     storage_closes_last,
@@ -56,6 +57,9 @@ from db.migrate import migrate_at_startup, startup_lock, upgrade
 from handlers.class_join import tell_pupil
 from handlers.confirmation import announce_registration
 from web.app import create_web_app, web_site
+
+if TYPE_CHECKING:
+    from bot.services.mailing.outbox import MailOutbox
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +205,8 @@ class Runtime:
     dp: Dispatcher
     scheduler: AsyncIOScheduler
     jobs: JobsInFlight = field(default_factory=JobsInFlight)
+    # The e-mail outbox (SMTP_URL set), running with the pages: see mail_running.
+    mail: MailOutbox | None = None
     # Known once Telegram has answered getMe: the pages' "Register in Telegram" links.
     bot_username: str | None = None
 
@@ -267,6 +273,8 @@ class Runtime:
         await services.reminders.stop()
         await services.broadcasts.stop()
         await services.certificates.stop()
+        if self.mail is not None:
+            await self.mail.stop()  # before the replica retires; stopping twice is harmless
         # The services stopped: a job still running (a reconcile, a beat) ends soon.
         if not await self.jobs.drain(self.settings.shutdown_timeout):
             log.warning("a scheduled job was still running at shutdown")
@@ -334,7 +342,16 @@ async def assemble(
             broadcasts=services.broadcasts,
             certificates=services.certificates,
         )
+        mail = create_mail(
+            settings,
+            session_factory=session_factory,
+            catalog=catalog,
+            clock=clock,
+            i18n=i18n,
+            replica=services.replica,
+        )
         runtime = Runtime(
+            mail=mail,
             settings=settings,
             clock=clock,
             catalog=catalog,
@@ -433,7 +450,10 @@ async def run_polling(
         app = runtime.web_app()
         app.router.add_get(HEALTH_PATH, runtime_health(runtime).handle)
         host, port = settings.web_host, settings.web_port
-        async with web_site(app, host, port, shutdown_timeout=settings.shutdown_timeout):
+        async with (
+            web_site(app, host, port, shutdown_timeout=settings.shutdown_timeout),
+            mail_running(runtime.mail, settings),
+        ):
             log_web_address(settings, host, port)
             with stop_signals() as stop:
                 if not await wait_for_telegram(runtime, stop):
@@ -449,6 +469,23 @@ async def no_username() -> str:
     return ""
 
 
+@asynccontextmanager
+async def mail_running(mail: MailOutbox | None, settings: Settings) -> AsyncIterator[None]:
+    """The e-mail outbox sends while the pages serve, whether Telegram answers or not."""
+    if mail is None:
+        log.info("e-mail is off (no SMTP_URL): confirmations and reminders go through the bot")
+        yield
+        return
+    server = settings.smtp_server
+    log.info("e-mail: %s, %s per second", server.label if server else "?", settings.email_rate)
+    await mail.replica.join()
+    mail.start()
+    try:
+        yield
+    finally:
+        await mail.stop()
+
+
 async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
     """No BOT_TOKEN yet: the pages alone, on the same database and events file."""
     from bot.webhook import Health, database_check
@@ -459,6 +496,18 @@ async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
     engine = create_engine(settings.database_url)
     try:
         session_factory = await prepare_database(engine, settings, catalog, clock)
+        replica = Replica(
+            session_factory, timeout=settings.replica_timeout, name=settings.replica_name
+        )
+        await replica.take_over_previous_lives(only_process=engine.dialect.name == "sqlite")
+        mail = create_mail(
+            settings,
+            session_factory=session_factory,
+            catalog=catalog,
+            clock=clock,
+            i18n=i18n,
+            replica=replica,
+        )
         app = create_web_app(
             settings=settings,
             catalog=catalog,
@@ -471,13 +520,17 @@ async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
         app.router.add_get(HEALTH_PATH, Health({"database": database_check(engine)}).handle)
         host, port = settings.web_host, settings.web_port
         with stop_signals() as stop:
-            async with web_site(app, host, port, shutdown_timeout=settings.shutdown_timeout):
+            async with (
+                web_site(app, host, port, shutdown_timeout=settings.shutdown_timeout),
+                mail_running(mail, settings),
+            ):
                 log_web_address(settings, host, port)
                 log.warning(
                     "BOT_TOKEN is not set: the web page runs alone; the Telegram bot joins once "
                     "BOT_TOKEN (from @BotFather) is in .env"
                 )
                 await stop.wait()
+        await replica.retire()
     finally:
         await engine.dispose()
         log.info("stopped")

@@ -4,6 +4,7 @@ call create_dispatcher, so the tests drive exactly what production runs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -33,6 +34,9 @@ from bot.services.delivery.shared_pace import RedisSlots, slots_key
 from bot.services.events.catalog import EventCatalog
 from bot.services.reminders.runner import ReminderService
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.services.mailing.outbox import MailOutbox
 from handlers import build_root_router
 from handlers.admin.broadcast import progress_hook
 from handlers.attendance import checkin_keyboard
@@ -67,6 +71,42 @@ def bot_limiter(bot: Bot) -> RateLimiter:
         if isinstance(middleware, FloodControl):
             return middleware.limiter
     raise ValueError("this Bot was not made by create_bot: it has no flood control")
+
+
+def create_mail(
+    settings: Settings,
+    *,
+    session_factory: async_sessionmaker[AsyncSession],
+    catalog: EventCatalog,
+    clock: Clock,
+    i18n: I18n,
+    replica: Replica,
+) -> MailOutbox | None:
+    """The e-mail outbox when SMTP_URL is set, else None (e-mail off). It runs with the pages,
+    Telegram or not: where Telegram is blocked, e-mail is how people hear from us."""
+    server, sender = settings.smtp_server, settings.mail_sender
+    if server is None or sender is None:
+        return None
+    # Imported only with e-mail on: aiosmtplib and the message builder.
+    from bot.services.delivery.mail.pacer import MailPacer
+    from bot.services.delivery.mail.transport import SmtpTransport
+    from bot.services.mailing.links import MailLinks
+    from bot.services.mailing.outbox import MailOutbox, MailSender
+
+    return MailOutbox(
+        session_factory=session_factory,
+        catalog=catalog,
+        clock=clock,
+        i18n=i18n,
+        sender=MailSender(
+            transport=SmtpTransport(server, sender.address),
+            pacer=MailPacer(settings.email_rate, daily_limit=settings.email_daily_limit),
+            sender=sender,
+        ),
+        links=MailLinks(settings.web_address, settings.web_secret_key),
+        replica=replica,
+        pending_days=settings.pending_days,
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.services.delivery.mail.config import Sender, SmtpServer, parse_sender, parse_smtp_url
@@ -96,6 +103,9 @@ class Settings(BaseSettings):
     email_rate: float = Field(default=5.0, gt=0, le=1000)
     # At most this many e-mails in any 24 hours (a provider's daily quota); empty: no limit.
     email_daily_limit: int | None = Field(default=None, ge=1)
+    # A web registration whose address is not confirmed within this many days is removed
+    # (e-mail on only: without e-mail nothing is pending).
+    pending_days: int = Field(default=7, ge=1, le=365)
 
     @field_validator("bot_token")
     @classmethod
@@ -267,6 +277,17 @@ class Settings(BaseSettings):
             return None
         return parse_smtp_url(self.smtp_url.get_secret_value())
 
+    @model_validator(mode="after")
+    def _mail_links_need_a_lasting_secret(self) -> Settings:
+        # E-mailed links are signed with the web secret (bot/services/registration/
+        # mail_links.py): a key made up at start-up would end every link at the next restart.
+        if self.mail_enabled and self.web_secret is None and not self.has_bot_token:
+            raise ValueError(
+                "WEB_SECRET: not set, and e-mail without BOT_TOKEN needs it: the links in the "
+                "e-mails are signed with it (at least 16 characters, the same on every replica)"
+            )
+        return self
+
     @property
     def mail_sender(self) -> Sender | None:
         return parse_sender(self.mail_from) if self.mail_from else None
@@ -316,9 +337,11 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            name = str(error["loc"][0]).upper() if error["loc"] else "?"
+            name = str(error["loc"][0]).upper() if error["loc"] else ""
             message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "missing":
+            if not name:  # a rule over several settings: its message names them
+                lines.append(message)
+            elif error["type"] == "missing":
                 message = "is not set (put it in .env or the environment)"
                 lines.append(f"{name} {message}")
             else:

@@ -209,6 +209,9 @@ class Registration(Base):
 
 
 class DeliveryStatus(StrEnum):
+    # An e-mail waiting for its turn (a confirmation, a link asked for, a deferred retry): the
+    # mail outbox claims it when `not_before` has passed.
+    QUEUED = "queued"
     # Taken by a replica (`claimed_by`), not sent yet: nobody else sends it meanwhile.
     CLAIMED = "claimed"
     SENT = "sent"
@@ -245,6 +248,9 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The replica (see Replica) that took this row to send it; kept after sending.
     claimed_by: Mapped[str | None] = mapped_column(String(32))
+    # E-mail only: tries so far, and not before when the next may be made (a deferral).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SchoolClass(Base):

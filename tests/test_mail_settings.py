@@ -20,6 +20,18 @@ FROM = "Наша общая Победа <noreply@example.org>"
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in Settings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
+    # E-mail without a bot signs its links with WEB_SECRET (the rule has its own test below).
+    monkeypatch.setenv("WEB_SECRET", "a-lasting-secret-of-the-tests")
+
+
+def test_mail_without_a_bot_needs_a_lasting_web_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WEB_SECRET")
+    monkeypatch.setenv("SMTP_URL", "smtp://127.0.0.1:2525")
+    monkeypatch.setenv("MAIL_FROM", FROM)
+    with pytest.raises(SettingsError, match=r"^WEB_SECRET: not set, and e-mail without BOT_TOKEN"):
+        load_settings(_env_file=None)
+    monkeypatch.setenv("BOT_TOKEN", "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert load_settings(_env_file=None).mail_enabled  # the key derived from the token lasts
 
 
 def test_mail_is_off_by_default() -> None:

@@ -4,6 +4,9 @@ What changes:
 - `deliveries.channel` ("telegram" or "email"): the ledger keeps one row per (registration,
   message, channel), so a reminder goes once to the chat and once to the address, each claimed
   and recorded by whichever replica sends it. Every existing row was a Telegram delivery.
+- `deliveries.attempts` and `deliveries.not_before`: an e-mail the server deferred (4xx, or
+  the server away) is queued again for a later try, with the tries counted, without losing
+  its place; Telegram rows keep 0 and NULL.
 - `registrations.email_confirmed_at`: the address was confirmed through the link e-mailed to
   it (double opt-in). Nothing but the confirmation goes to an address before that. Existing
   addresses were never confirmed, so they stay NULL.
@@ -59,6 +62,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("channel", sa.String(length=16), nullable=False, server_default="telegram")
         )
+        batch_op.add_column(
+            sa.Column("attempts", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(sa.Column("not_before", sa.DateTime(timezone=True), nullable=True))
         batch_op.drop_constraint(OLD_LEDGER_KEY, type_="unique")
         batch_op.create_unique_constraint(LEDGER_KEY, ["registration_id", "kind", "channel"])
     with op.batch_alter_table("registrations", schema=None) as batch_op:
@@ -105,4 +112,6 @@ def downgrade() -> None:
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_constraint(LEDGER_KEY, type_="unique")
         batch_op.create_unique_constraint(OLD_LEDGER_KEY, ["registration_id", "kind"])
+        batch_op.drop_column("not_before")
+        batch_op.drop_column("attempts")
         batch_op.drop_column("channel")

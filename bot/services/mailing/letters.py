@@ -1,0 +1,135 @@
+"""What each e-mail says, from the same .ftl texts as the bot (locales/*/mail.ftl adds what only
+a letter needs: subjects, greetings, the footer). Pure functions of a translator and data; the
+texts are Telegram HTML, turned into the plain and HTML parts by delivery/mail/body.py."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+
+from bot.i18n import Translator
+from bot.messages import attends_offline, link_block, venue_block, when_text
+from bot.services.delivery.mail.body import MailBody, from_telegram_html
+from bot.services.delivery.mail.message import Attachment
+from bot.services.events.catalog import Event
+from bot.services.reminders.calendar import attendee_ics
+
+ICS_TYPE = "text/calendar; method=PUBLISH"
+
+
+@dataclass(frozen=True)
+class Letter:
+    subject: str
+    body: MailBody
+    attachments: Sequence[Attachment] = field(default_factory=tuple)
+    # Reminders and broadcasts may be muted by the one-click unsubscribe; the link, the
+    # certificate, corrections and the letters a person asked for may not.
+    mutable: bool = False
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Who a letter is for, as the registration has it."""
+
+    name: str
+    participation_format: str
+    page_url: str
+    unsubscribe_url: str | None = None
+
+
+def _title(t: Translator, event: Event) -> str:
+    return escape(event.title.get(t.lang))
+
+
+def _plain_title(t: Translator, event: Event) -> str:
+    return event.title.get(t.lang)
+
+
+def _letter(
+    t: Translator,
+    event: Event,
+    subject: str,
+    parts: list[str],
+    to: Addressee,
+    *,
+    footer: bool = True,
+    mutable: bool = False,
+    attachments: Sequence[Attachment] = (),
+) -> Letter:
+    paragraphs = [t("mail-greeting", name=escape(to.name)), *parts]
+    if footer:
+        paragraphs.append(t("mail-your-page", url=to.page_url))
+    paragraphs.append(t("mail-signature"))
+    if footer:
+        tail = [t("mail-footer-why", event=_title(t, event))]
+        if mutable and to.unsubscribe_url:
+            tail += [
+                t("mail-footer-unsubscribe", url=to.unsubscribe_url),
+                t("mail-footer-unsubscribe-note"),
+            ]
+        paragraphs.append("<i>" + "\n".join(tail) + "</i>")
+    body = from_telegram_html("\n\n".join(p for p in paragraphs if p))
+    return Letter(subject, body, tuple(attachments), mutable)
+
+
+def confirm_letter(t: Translator, event: Event, to: Addressee, *, pending_days: int) -> Letter:
+    """Double opt-in: the link opens a page with a Confirm button (a GET confirms nothing)."""
+    parts = [
+        t("mail-confirm-text", event=_title(t, event)),
+        to.page_url,
+        t("mail-confirm-ignore", days=pending_days),
+    ]
+    subject = t("mail-confirm-subject", event=_plain_title(t, event))
+    return _letter(t, event, subject, parts, to, footer=False)
+
+
+def calendar_attachment(t: Translator, event: Event, to: Addressee, now: datetime) -> Attachment:
+    data = attendee_ics(
+        event,
+        lang=t.lang,
+        offline=attends_offline(event, to.participation_format),
+        link=event.meeting.link,
+        now=now,
+        note=t("web-me-calendar-description"),
+        online_location=t("web-me-calendar-location-online"),
+    )
+    return Attachment(f"{event.slug}.ics", data, ICS_TYPE)
+
+
+def registered_letter(t: Translator, event: Event, to: Addressee, now: datetime) -> Letter:
+    parts = [
+        t("mail-registered-text", event=_title(t, event)),
+        when_text(t, event.starts_at),
+        t("mail-registered-next"),
+        to.page_url,
+        t("mail-registered-calendar"),
+    ]
+    subject = t("mail-registered-subject", event=_plain_title(t, event))
+    attachment = calendar_attachment(t, event, to, now)
+    return _letter(t, event, subject, parts, to, footer=False, attachments=[attachment])
+
+
+def again_letter(t: Translator, event: Event, to: Addressee) -> Letter:
+    """Someone registered again with an address already registered: the address's owner gets
+    the personal link (the page said the same as for a new address)."""
+    parts = [t("mail-again-text", event=_title(t, event)), to.page_url, t("mail-not-you")]
+    subject = t("mail-again-subject", event=_plain_title(t, event))
+    return _letter(t, event, subject, parts, to, footer=False)
+
+
+def lost_letter(t: Translator, event: Event, to: Addressee) -> Letter:
+    parts = [t("mail-lost-text", event=_title(t, event)), to.page_url, t("mail-not-you")]
+    subject = t("mail-lost-subject", event=_plain_title(t, event))
+    return _letter(t, event, subject, parts, to, footer=False)
+
+
+def meeting_part(t: Translator, event: Event, to: Addressee, *, carries_link: bool) -> str:
+    """The venue, the link block, or when the link will come."""
+    if attends_offline(event, to.participation_format):
+        return venue_block(t, event)
+    if carries_link:
+        link = event.meeting.link
+        return link_block(t, event, link) if link else t("mail-link-not-published")
+    return t("mail-link-later")

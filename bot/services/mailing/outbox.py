@@ -1,0 +1,420 @@
+"""The letters a person's action asks for, sent through the delivery ledger exactly once: the
+confirmation of an address (double opt-in), "you are registered" with the calendar file, the
+personal link to an address registered again or asking for it ("I lost my link").
+
+`queue()` writes a `queued` e-mail row of the ledger in the caller's transaction (with the
+registration it concerns, so neither exists without the other). Any replica's outbox claims
+queued rows, builds each letter at sending time (in the person's language, with the event as
+it is then), sends it at the e-mail pace and records the outcome:
+- sent;
+- refused for good for this address (5xx about the address): the row says so and the
+  registration's address is marked undeliverable (`email_bounced_at`), not written to again;
+- deferred (4xx for this message): queued again after a growing pause, the tries counted, and
+  given up (failed) after about a day;
+- the server away (no connection, our login refused...): the row goes back as it was and the
+  whole outbox pauses, longer each time up to five minutes, so an hour's outage costs no tries
+  and loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.i18n import I18n
+from bot.services.delivery.limiter import Priority
+from bot.services.delivery.mail.config import Sender
+from bot.services.delivery.mail.message import InvalidAddress, build_message
+from bot.services.delivery.mail.pacer import DailyLimitReached, MailPacer
+from bot.services.delivery.mail.transport import Outcome, SendResult, SmtpTransport
+from bot.services.delivery.replicas import Replica
+from bot.services.events.catalog import Event, EventCatalog
+from bot.services.mailing.letters import (
+    Addressee,
+    Letter,
+    again_letter,
+    confirm_letter,
+    lost_letter,
+    registered_letter,
+)
+from bot.services.mailing.links import MailLinks
+from db.claims import affected, insert_new
+from db.models import (
+    Delivery,
+    DeliveryChannel,
+    DeliveryStatus,
+    EventRow,
+    Registration,
+    RegistrationStatus,
+)
+
+log = logging.getLogger(__name__)
+
+CONFIRM = "confirm"
+REGISTERED = "registered"
+AGAIN = "again-"
+LOST = "lost-"
+# One "registered again" or "lost link" letter per address and ten minutes, however often the
+# form is posted: anyone can type an address, and the letters must not become a way to flood it.
+ASKED_WINDOW = timedelta(minutes=10)
+# Deferred letters: the first tries soon, then at most an hour apart, given up after a day.
+RETRY_PAUSES = (20, 60, 120, 300, 600, 1200, 1800, 3600)
+GIVE_UP_AFTER = timedelta(days=1)
+# The whole outbox when the server is away: 5 s, doubling, at most 5 minutes.
+SERVER_PAUSE_FIRST = 5.0
+SERVER_PAUSE_MAX = 300.0
+CLAIM_SIZE = 20
+POLL_SECONDS = 15.0  # queued rows of other replicas and deferred retries are found this often
+# Where a failure is the server's or our configuration's, not this letter's
+# (bot/services/delivery/mail/transport.py names the stages).
+SERVER_STAGES = ("connect", "tls", "auth", "mail")
+
+
+def asked_kind(prefix: str, now: datetime) -> str:
+    """`again-<n>` / `lost-<n>`: the ten-minute window the letter belongs to."""
+    return f"{prefix}{int(now.timestamp() // ASKED_WINDOW.total_seconds())}"
+
+
+def retry_pause(attempts: int) -> timedelta:
+    return timedelta(seconds=RETRY_PAUSES[min(attempts, len(RETRY_PAUSES)) - 1])
+
+
+async def queue(
+    session: AsyncSession, *, registration_id: int, event_id: int, kind: str, now: datetime
+) -> bool:
+    """Queue a letter in the caller's transaction; False when this one is queued or sent
+    already (the same kind for the same registration)."""
+    inserted = await insert_new(
+        session,
+        Delivery.__table__,  # type: ignore[arg-type]
+        [
+            {
+                "registration_id": registration_id,
+                "event_id": event_id,
+                "kind": kind,
+                "channel": DeliveryChannel.EMAIL,
+                "status": DeliveryStatus.QUEUED,
+                "created_at": now,
+                "attempts": 0,
+            }
+        ],
+        conflict=["registration_id", "kind", "channel"],
+        returning="id",
+    )
+    return bool(inserted)
+
+
+@dataclass
+class MailSender:
+    """The SMTP side of e-mail: pace, build and send one letter."""
+
+    transport: SmtpTransport
+    pacer: MailPacer
+    sender: Sender
+
+    async def send(
+        self,
+        letter: Letter,
+        *,
+        address: str,
+        name: str,
+        language: str,
+        now: datetime,
+        key: str,
+        unsubscribe_url: str | None,
+        priority: float = Priority.REPLY,
+    ) -> SendResult:
+        """DailyLimitReached propagates (the caller keeps the message for later)."""
+        try:
+            message = build_message(
+                sender=self.sender,
+                to_address=address,
+                to_name=name,
+                language=language,
+                subject=letter.subject,
+                text=letter.body.text,
+                html_body=letter.body.html,
+                now=now,
+                attachments=letter.attachments,
+                unsubscribe_url=unsubscribe_url if letter.mutable else None,
+                message_key=key,
+            )
+        except InvalidAddress as exc:
+            return SendResult(Outcome.PERMANENT, "address", detail=str(exc))
+        await self.pacer.acquire(address, int(priority))
+        return await self.transport.send(message)
+
+    async def close(self) -> None:
+        await self.transport.close()
+
+
+class MailOutbox:
+    def __init__(
+        self,
+        *,
+        session_factory: async_sessionmaker[AsyncSession],
+        catalog: EventCatalog,
+        clock: Clock,
+        i18n: I18n,
+        sender: MailSender,
+        links: MailLinks,
+        replica: Replica,
+        pending_days: int,
+    ) -> None:
+        self.session_factory = session_factory
+        self.catalog = catalog
+        self.clock = clock
+        self.i18n = i18n
+        self.sender = sender
+        self.links = links
+        self.replica = replica
+        self.pending_days = pending_days
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._server_pause = 0.0
+
+    # --- the loop --------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Something was queued (by this process): look now rather than at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        """Let the letter in flight finish and be recorded; give back the rest of this
+        replica's claims; close the connection."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self._give_back(mine_only=True)
+        await self.sender.close()
+
+    async def _loop(self) -> None:
+        last_beat = -math.inf
+        while not self._stopping:
+            try:
+                # The outbox may run without the bot's scheduler (the pages alone, or Telegram
+                # out of reach): it says "alive" itself, so its claims are not taken for a
+                # gone replica's.
+                if time.monotonic() - last_beat >= self.replica.beat_every:
+                    await self.replica.beat()
+                    last_beat = time.monotonic()
+                busy = await self.run_once()
+            except Exception:
+                log.exception("the mail outbox failed; it looks again shortly")
+                busy = False
+            if self._stopping:
+                return
+            if self._server_pause:
+                await self._nap(self._server_pause)
+            elif not busy:
+                await self._nap(POLL_SECONDS)
+
+    async def _nap(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    async def run_once(self) -> bool:
+        """Claim and send one batch; True when there may be more right away."""
+        await self.replica.join()
+        await self._give_back(mine_only=False)
+        claimed = await self._claim()
+        for row_id in claimed:
+            if self._stopping or self._server_pause or not await self._send_row(row_id):
+                await self._give_back(mine_only=True)  # the rest, untouched, for later
+                return False
+        return len(claimed) == CLAIM_SIZE and not self._server_pause
+
+    # --- claims ----------------------------------------------------------------------
+
+    async def _claim(self) -> list[int]:
+        now = self.clock.now()
+        async with self.session_factory() as session:
+            due = (
+                select(Delivery.id)
+                .where(
+                    Delivery.channel == DeliveryChannel.EMAIL,
+                    Delivery.status == DeliveryStatus.QUEUED,
+                    or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
+                )
+                .order_by(Delivery.id)
+                .limit(CLAIM_SIZE)
+            )
+            ids = list((await session.scalars(due)).all())
+            if not ids:
+                return []
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.QUEUED)
+                .values(status=DeliveryStatus.CLAIMED, claimed_by=self.replica.id)
+            )
+            await session.commit()
+            mine = await session.scalars(
+                select(Delivery.id).where(
+                    Delivery.id.in_(ids),
+                    Delivery.status == DeliveryStatus.CLAIMED,
+                    Delivery.claimed_by == self.replica.id,
+                )
+            )
+            return sorted(mine.all())
+
+    async def _give_back(self, *, mine_only: bool) -> None:
+        """Claimed and not sent: this replica's (a stop), or those of replicas that are gone.
+        Only the outbox's kinds: reminder waves give theirs back themselves."""
+        owner = (
+            Delivery.claimed_by == self.replica.id
+            if mine_only
+            else self.replica.taken_from_gone(Delivery.claimed_by)
+        )
+        async with self.session_factory() as session:
+            result = await session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.channel == DeliveryChannel.EMAIL,
+                    Delivery.status == DeliveryStatus.CLAIMED,
+                    or_(
+                        Delivery.kind.in_([CONFIRM, REGISTERED]),
+                        Delivery.kind.startswith(AGAIN),
+                        Delivery.kind.startswith(LOST),
+                    ),
+                    owner,
+                )
+                .values(status=DeliveryStatus.QUEUED, claimed_by=None)
+            )
+            await session.commit()
+        if not mine_only and affected(result):
+            log.warning("taking over %s e-mails claimed by gone replicas", affected(result))
+
+    # --- one letter ------------------------------------------------------------------
+
+    async def _send_row(self, row_id: int) -> bool:
+        """Send one claimed row and record it; False when it must wait (the daily limit)."""
+        now = self.clock.now()
+        async with self.session_factory() as session:
+            row = await session.get(Delivery, row_id)
+            if row is None or row.claimed_by != self.replica.id:
+                return True
+            registration = await session.get(Registration, row.registration_id)
+            slug = await session.scalar(select(EventRow.slug).where(EventRow.id == row.event_id))
+            event = self.catalog.get(slug) if slug else None
+            letter, reason = None, "obsolete"
+            if registration is not None and event is not None:
+                letter, reason = self._letter(row.kind, registration, event, now)
+            if letter is None or registration is None or registration.email is None:
+                # Erased, cancelled, the address changed or bounced meanwhile: nothing to send.
+                row.status, row.error, row.claimed_by = DeliveryStatus.FAILED, reason, None
+                await session.commit()
+                return True
+            address, name = registration.email, registration.full_name or ""
+            unsubscribe = self.links.unsubscribe(registration) if letter.mutable else None
+            await session.commit()  # a token issued for the links is kept
+        try:
+            result = await self.sender.send(
+                letter,
+                address=address,
+                name=name,
+                language=registration.language,
+                now=now,
+                key=f"{row_id}:{row.kind}",
+                unsubscribe_url=unsubscribe,
+            )
+        except DailyLimitReached as limit:
+            await self._requeue(row_id, not_before=limit.resume_at, count=False)
+            log.warning("the daily e-mail limit is reached; the outbox waits until %s", limit)
+            return False
+        await self._record(row_id, registration.id, result)
+        return True
+
+    def _letter(
+        self, kind: str, registration: Registration, event: Event, now: datetime
+    ) -> tuple[Letter | None, str]:
+        """The letter `kind` asks for now, or None and why it is no longer wanted."""
+        status = registration.status
+        if registration.erased_at is not None or status == RegistrationStatus.CANCELLED:
+            return None, "cancelled"
+        if registration.email_bounced_at is not None:
+            return None, "undeliverable"
+        t = self.i18n(registration.language)
+        to = Addressee(
+            name=registration.full_name or "",
+            participation_format=registration.participation_format,
+            page_url=self.links.page(registration),
+        )
+        if kind == CONFIRM:
+            if registration.email_confirmed_at is not None:
+                return None, "confirmed already"
+            return confirm_letter(t, event, to, pending_days=self.pending_days), ""
+        if registration.email_confirmed_at is None and kind != REGISTERED:
+            # The link goes only to an address that asked for it by confirming: an
+            # unconfirmed one gets the confirmation again instead (its link opens the page).
+            return confirm_letter(t, event, to, pending_days=self.pending_days), ""
+        if kind == REGISTERED:
+            return registered_letter(t, event, to, now), ""
+        if kind.startswith(AGAIN):
+            return again_letter(t, event, to), ""
+        if kind.startswith(LOST):
+            return lost_letter(t, event, to), ""
+        return None, "unknown kind"
+
+    async def _record(self, row_id: int, registration_id: int, result: SendResult) -> None:
+        now = self.clock.now()
+        async with self.session_factory() as session:
+            row = await session.get(Delivery, row_id)
+            if row is None:
+                return
+            if result.outcome is Outcome.SENT:
+                self._server_pause = 0.0
+                row.status, row.error = DeliveryStatus.SENT, None
+            elif result.outcome is Outcome.PERMANENT:
+                self._server_pause = 0.0
+                row.status, row.error = DeliveryStatus.UNREACHABLE, result.detail[:500]
+                registration = await session.get(Registration, registration_id)
+                if registration is not None:
+                    registration.email_bounced_at = now
+                    registration.email_error = result.detail[:500]
+            elif result.stage in SERVER_STAGES:
+                # The server, not this letter: back in the queue untouched, the outbox pauses.
+                self._server_pause = min(
+                    SERVER_PAUSE_MAX, max(SERVER_PAUSE_FIRST, self._server_pause * 2)
+                )
+                row.status, row.claimed_by = DeliveryStatus.QUEUED, None
+                row.error = result.detail[:500]
+            else:
+                self._server_pause = 0.0
+                row.attempts += 1
+                row.error = result.detail[:500]
+                if now - row.created_at >= GIVE_UP_AFTER:
+                    row.status = DeliveryStatus.FAILED
+                else:
+                    row.status, row.claimed_by = DeliveryStatus.QUEUED, None
+                    row.not_before = now + retry_pause(row.attempts)
+            await session.commit()
+
+    async def _requeue(self, row_id: int, *, not_before: datetime, count: bool) -> None:
+        async with self.session_factory() as session:
+            await session.execute(
+                update(Delivery)
+                .where(and_(Delivery.id == row_id, Delivery.claimed_by == self.replica.id))
+                .values(
+                    status=DeliveryStatus.QUEUED,
+                    claimed_by=None,
+                    not_before=not_before,
+                    attempts=Delivery.attempts + (1 if count else 0),
+                )
+            )
+            await session.commit()
