@@ -126,8 +126,23 @@ def bot_env(workdir: Path, port: int) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int | None
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time a process has used so far (Linux /proc); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.asynccontextmanager
-async def bot_process(workdir: Path) -> AsyncIterator[str]:
+async def bot_process(workdir: Path) -> AsyncIterator[Server]:
     """`python -m bot run` serving the pages; yields their base address once they answer."""
     port = free_port()
     (workdir / "events.toml").write_text(events_toml(datetime.now(UTC)), encoding="utf-8")
@@ -147,7 +162,7 @@ async def bot_process(workdir: Path) -> AsyncIterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_until_up(f"{base}/healthz", lambda: proc.returncode is None)
-        yield base
+        yield Server(base, proc.pid)
     except BaseException:
         print(log_path.read_text(encoding="utf-8", errors="replace")[-4000:], file=sys.stderr)
         raise
@@ -173,13 +188,13 @@ def serve_hello(port: int) -> None:
 
 
 @contextlib.asynccontextmanager
-async def hello_process() -> AsyncIterator[str]:
+async def hello_process() -> AsyncIterator[Server]:
     port = free_port()
     proc = multiprocessing.get_context("spawn").Process(target=serve_hello, args=(port,))
     proc.start()
     try:
         await wait_until_up(f"http://127.0.0.1:{port}/", proc.is_alive)
-        yield f"http://127.0.0.1:{port}/"
+        yield Server(f"http://127.0.0.1:{port}/", proc.pid)
     finally:
         proc.terminate()
         proc.join(10)
@@ -209,10 +224,18 @@ class Run:
 
     latencies: list[float] = field(default_factory=list)
     wall: float = 0.0
+    server_cpu: float | None = None  # seconds of the server process's CPU during the run
 
     @property
     def per_second(self) -> float:
         return len(self.latencies) / self.wall if self.wall else 0.0
+
+    @property
+    def cpu_each(self) -> float | None:
+        """The server's CPU time per request (its threads on both cores included)."""
+        if self.server_cpu is None or not self.latencies:
+            return None
+        return self.server_cpu / len(self.latencies)
 
 
 @dataclass
@@ -221,6 +244,7 @@ class Submissions:
     post: Run = field(default_factory=Run)  # POST /e/<slug>: the submission itself
     tokens: list[str] = field(default_factory=list)
     wall: float = 0.0
+    server_cpu: float | None = None
 
     @property
     def per_second(self) -> float:
@@ -295,7 +319,13 @@ def client(clients: int) -> aiohttp.ClientSession:
     )
 
 
-async def run_submissions(base: str, clients: int, count: int, seconds: float) -> Submissions:
+def cpu_used(pid: int | None, before: float | None) -> float | None:
+    after = cpu_seconds(pid)
+    return None if before is None or after is None else after - before
+
+
+async def run_submissions(server: Server, clients: int, count: int, seconds: float) -> Submissions:
+    base = server.url
     numbers = itertools.count()
     async with client(clients) as http:
         for _ in range(WARM_UP):
@@ -305,13 +335,20 @@ async def run_submissions(base: str, clients: int, count: int, seconds: float) -
         async def job(_: int) -> None:
             result.tokens.append(await submit(http, base, next(numbers), result))
 
+        cpu_before = cpu_seconds(server.pid)
         result.wall = await in_parallel(clients, count, time.monotonic() + seconds, job)
+        result.server_cpu = cpu_used(server.pid, cpu_before)
     result.page.wall = result.post.wall = result.wall
     return result
 
 
 async def run_views(
-    urls: Callable[[int], str], clients: int, count: int, seconds: float, expect: str
+    server: Server,
+    urls: Callable[[int], str],
+    clients: int,
+    count: int,
+    seconds: float,
+    expect: str,
 ) -> Run:
     """GETs of `urls(n)`, each answered 200 with `expect` in the body."""
     async with client(clients) as http:
@@ -324,9 +361,11 @@ async def run_views(
         for n in range(WARM_UP):
             await view(n, None)
         run = Run()
+        cpu_before = cpu_seconds(server.pid)
         run.wall = await in_parallel(
             clients, count, time.monotonic() + seconds, lambda n: view(n, run)
         )
+        run.server_cpu = cpu_used(server.pid, cpu_before)
     return run
 
 
@@ -379,6 +418,21 @@ def report(
     _, post_p99 = percentiles(submissions.post.latencies)
     ratio = views.per_second / baseline.per_second if baseline.per_second else 0.0
     print(f"personal page / bare handler: {ratio:.2f} of its requests per second")
+    submission_cpu = (
+        submissions.server_cpu / len(posts) if submissions.server_cpu and posts else None
+    )
+    costs = [
+        ("a submission (page + form)", submission_cpu),
+        ("a personal page", views.cpu_each),
+        ("a bare 'hello'", baseline.cpu_each),
+    ]
+    if all(cost is not None for _, cost in costs):
+        # The server's own CPU (all its threads), whatever the load generator takes: the figure
+        # to compare between versions on a machine that other work shares.
+        print(
+            "server CPU per request: "
+            + "; ".join(f"{name} {(cost or 0) * 1000:.2f} ms" for name, cost in costs)
+        )
     yield (
         f"form submission p99 {post_p99 * 1000:.1f} ms < {SUBMIT_P99_GOAL * 1000:.0f} ms "
         f"at {clients} clients",
@@ -393,23 +447,27 @@ def report(
 async def bench(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         workdir = Path(tmp)
-        async with bot_process(workdir) as base:
-            submissions = await run_submissions(base, args.clients, args.submissions, args.seconds)
+        async with bot_process(workdir) as server:
+            base = server.url
+            submissions = await run_submissions(
+                server, args.clients, args.submissions, args.seconds
+            )
             stored = registrations_in(workdir)
             expected = WARM_UP + len(submissions.tokens)
             if stored != expected:
                 raise RuntimeError(f"{stored} registrations stored, {expected} submitted")
             tokens = submissions.tokens
             views = await run_views(
+                server,
                 lambda n: f"{base}/me/{tokens[n % len(tokens)]}",
                 args.clients,
                 args.views,
                 args.seconds,
                 "bench",  # the address is on the page
             )
-        async with hello_process() as hello_url:
+        async with hello_process() as hello:
             baseline = await run_views(
-                lambda n: hello_url, args.clients, args.views, args.seconds, "hello"
+                hello, lambda n: hello.url, args.clients, args.views, args.seconds, "hello"
             )
     print(
         f"python -m bot run on SQLite (WAL), the web page alone; {args.clients} concurrent "

@@ -30,24 +30,57 @@ def normalize_language(code: str | None) -> str:
 
 
 class Translator:
-    """Renders messages of one language. Missing keys are logged loudly (a test guards them)."""
+    """Renders messages of one language. Missing keys are logged loudly (a test guards them).
+
+    A message always comes out the same for the same arguments. Those without arguments, and
+    those whose arguments are all whole numbers (the form's "2 to 200 characters", formatted
+    by Babel), are formatted once and kept: a page shows dozens of them, and formatting one
+    costs more than the rest of its line in the template. Other arguments (names, addresses,
+    dates) are formatted every time: nobody's data is kept here. The kept texts are one per
+    message used, and at most KEPT_WITH_NUMBERS messages with numbers (then they start
+    over)."""
+
+    KEPT_WITH_NUMBERS = 1000
 
     def __init__(self, lang: str, bundle: FluentBundle) -> None:
         self.lang = lang
         self._bundle = bundle
+        self._plain: dict[str, str] = {}
+        self._with_numbers: dict[tuple[str, frozenset[tuple[str, int]]], str] = {}
 
     def __call__(self, key: str, **args: Any) -> str:
+        if not args:
+            text = self._plain.get(key)
+            if text is None:
+                text, clean = self._format(key, args)
+                if clean:  # a missing key or a broken message stays loud every time
+                    self._plain[key] = text
+            return text
+        if not all(type(value) is int for value in args.values()):
+            return self._format(key, args)[0]
+        kept = (key, frozenset(args.items()))
+        text = self._with_numbers.get(kept)
+        if text is None:
+            text, clean = self._format(key, args)
+            if clean:
+                if len(self._with_numbers) >= self.KEPT_WITH_NUMBERS:
+                    self._with_numbers.clear()
+                self._with_numbers[kept] = text
+        return text
+
+    def _format(self, key: str, args: dict[str, Any]) -> tuple[str, bool]:
+        """The text, and whether it came out without a problem."""
         if not self._bundle.has_message(key):
             log.error("missing %s translation for %r", self.lang, key)
-            return key
+            return key, False
         message = self._bundle.get_message(key)
         if message.value is None:
             log.error("%s message %r has no value", self.lang, key)
-            return key
+            return key, False
         text, errors = self._bundle.format_pattern(message.value, args)
         for error in errors:
             log.error("%s message %r: %s", self.lang, key, error)
-        return str(text)
+        return str(text), not errors
 
     def has(self, key: str) -> bool:
         return bool(self._bundle.has_message(key))

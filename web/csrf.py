@@ -23,6 +23,8 @@ CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A key made for this request, to be set as the cookie.
 _NEW_KEY = web.RequestKey("web_new_csrf_key", str)
+# This request's token, once made: a page with several forms signs the key once.
+_TOKEN = web.RequestKey("web_csrf_token", str)
 
 
 def sign(secret: bytes, browser_key: str) -> str:
@@ -39,10 +41,13 @@ def token_valid(secret: bytes, browser_key: str | None, token: str | None) -> bo
 def csrf_token(request: web.Request) -> str:
     """The token for this browser's forms (templates put it in a hidden `csrf_token` field); a
     browser without a key gets one, sent as a cookie with this response."""
-    key = request.cookies.get(CSRF_COOKIE) or request.get(_NEW_KEY)
-    if not key:
-        key = request[_NEW_KEY] = secrets.token_urlsafe(32)
-    return sign(request.app[CONFIG].secret, key)
+    token = request.get(_TOKEN)
+    if token is None:
+        key = request.cookies.get(CSRF_COOKIE) or request.get(_NEW_KEY)
+        if not key:
+            key = request[_NEW_KEY] = secrets.token_urlsafe(32)
+        token = request[_TOKEN] = sign(request.app[CONFIG].secret, key)
+    return token
 
 
 def is_form_post(request: web.Request) -> bool:

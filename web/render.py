@@ -4,9 +4,10 @@ shown as text), in the page's language, with the things every page needs."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from functools import cached_property, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aiohttp import web
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     import jinja2
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+T = TypeVar("T")
 OTHER_LANGUAGE = {"ru": "zh", "zh": "ru"}
 
 
@@ -36,11 +38,30 @@ class Renderer:
     page is drawn, not at start-up: a bot whose pages nobody has opened yet does not carry the
     template engine (about 2 MB, bench/memory.py)."""
 
+    # The most values `kept` holds; then it starts over.
+    KEPT_LIMIT = 1000
+
     def __init__(self, i18n: I18n, templates: Path = TEMPLATES) -> None:
         self.i18n = i18n
         self.templates = templates
         # Names every template sees, added by the routes' setup (before the first page).
         self.globals: dict[str, Any] = {}
+        self._kept: dict[Hashable, Any] = {}
+
+    def kept(self, key: Hashable, make: Callable[[], T]) -> T:
+        """What a page shows the same for everyone, made at its first request and kept: the
+        edit form's fields in one language, an event's times (Babel's date formatting costs
+        more than the rest of the line). `key` names everything the value depends on; never
+        anyone's data."""
+        try:
+            return cast(T, self._kept[key])
+        except KeyError:
+            pass
+        value = make()
+        if len(self._kept) >= self.KEPT_LIMIT:
+            self._kept.clear()
+        self._kept[key] = value
+        return value
 
     @cached_property
     def env(self) -> jinja2.Environment:
@@ -52,6 +73,9 @@ class Renderer:
             undefined=jinja2.StrictUndefined,  # a misspelt variable fails the tests, not a page
             trim_blocks=True,
             lstrip_blocks=True,
+            # The templates are read once: no look at their files' times on every page (a
+            # stat() per template and include per request). A changed template takes a restart.
+            auto_reload=False,
         )
         env.filters["lines"] = text_lines
         env.globals.update(self.globals)

@@ -12,10 +12,11 @@ keeps it, no cache stores it."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from aiohttp import web
@@ -49,6 +50,7 @@ from bot.services.registration.form import (
     validate_text,
 )
 from bot.services.registration.registrations import (
+    BY_TOKEN,
     EmailTaken,
     EventOver,
     RegistrationClosed,
@@ -56,17 +58,19 @@ from bot.services.registration.registrations import (
     RegistrationService,
     UserRegistration,
     answers_of,
+    token_params,
 )
 from bot.services.reminders.calendar import event_ics
 from bot.services.reminders.planner import link_release_at, link_released
 from bot.services.reminders.runner import effective_link
-from db.models import Certificate
+from db.models import Attendance, Certificate, Feedback, Registration
 from web.context import CONFIG, DEPS
 from web.errors import PageNotFound
 from web.form_errors import web_error_key
 from web.language import page_language
 from web.render import RENDERER, html_response
 
+T = TypeVar("T")
 # The token is in the address: nothing may carry it elsewhere or keep the page.
 PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
 # What `?done=` may announce after an action (anything else is ignored): message, and whether
@@ -104,17 +108,40 @@ class Problem:
     args: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Extras:
+    """What the page shows besides the registration: its certificate's number (the same row,
+    so the same number, as the bot's), the rating given for it, and whether the person
+    checked in."""
+
+    certificate_number: str | None
+    rating: int | None
+    checked_in: bool
+
+
+# The page's one query: the registration a token names (with its event's row), its
+# certificate's number, the rating and the check-in. Built once, like BY_TOKEN.
+PAGE_QUERY = (
+    BY_TOKEN.add_columns(Certificate.number, Feedback.rating, Attendance.id)
+    .outerjoin(Certificate, Certificate.registration_id == Registration.id)
+    .outerjoin(Feedback, Feedback.certificate_id == Certificate.id)
+    .outerjoin(Attendance, Attendance.registration_id == Registration.id)
+)
+
+
 @dataclass
 class Visit:
-    """One request to a personal page: the registration its token opens, and how to act on it."""
+    """One request to a personal page: the registration its token opens, and how to act on it;
+    `extras` when the page was read with the registration (the page itself)."""
 
     request: web.Request
     session: AsyncSession
     service: RegistrationService
     reg: UserRegistration
     token: str
+    extras: Extras | None = None
 
-    @property
+    @cached_property
     def lang(self) -> str:
         # The visitor's choice, else the browser's, else the language they registered in.
         return page_language(self.request) or self.reg.row.language
@@ -122,6 +149,9 @@ class Visit:
     @property
     def t(self) -> Translator:
         return self.request.app[DEPS].i18n(self.lang)
+
+    def kept(self, key: Hashable, make: Callable[[], T]) -> T:
+        return self.request.app[RENDERER].kept(key, make)
 
     @property
     def home(self) -> str:
@@ -138,6 +168,27 @@ async def visit(request: web.Request) -> AsyncIterator[Visit]:
         if reg is None:
             raise TokenUnknown()
         yield Visit(request, session, service, reg, token)
+
+
+@asynccontextmanager
+async def page_visit(request: web.Request) -> AsyncIterator[Visit]:
+    """`visit` for showing the page: the registration, its event, certificate, feedback and
+    check-in in one query (one round trip to the database instead of four)."""
+    deps = request.app[DEPS]
+    token = request.match_info["token"]
+    params = token_params(token)
+    if params is None:
+        raise TokenUnknown()
+    async with deps.session_factory() as session:
+        service = RegistrationService(session, deps.catalog, deps.clock)
+        found = (await session.execute(PAGE_QUERY, params)).first()
+        reg = None if found is None else service.opened_by(token, found[0])
+        if found is None or reg is None:
+            raise TokenUnknown()
+        columns: tuple[Any, ...] = tuple(found)
+        number, rating, attendance = columns[1:]
+        extras = Extras(number, rating, checked_in=attendance is not None)
+        yield Visit(request, session, service, reg, token, extras)
 
 
 def private(response: web.Response) -> web.Response:
@@ -212,7 +263,12 @@ def meeting(v: Visit) -> dict[str, Any] | None:
         "link": effective_link(event) if released else "",
         "id": event.meeting.id if released else "",
         "passcode": event.meeting.passcode if released else "",
-        "release": t("time-moment", **moment_args(release, v.lang)) if release else "",
+        "release": v.kept(
+            ("time-moment", release, v.lang),
+            lambda: t("time-moment", **moment_args(release, v.lang)),
+        )
+        if release
+        else "",
     }
 
 
@@ -220,6 +276,18 @@ async def certificate_of(session: AsyncSession, registration_id: int) -> Certifi
     """The registration's certificate (the same row, so the same number, as the bot's)."""
     return await session.scalar(
         select(Certificate).where(Certificate.registration_id == registration_id)
+    )
+
+
+async def extras_of(v: Visit) -> Extras:
+    if v.extras is not None:
+        return v.extras
+    certificate = await certificate_of(v.session, v.reg.row.id)
+    feedback = await feedback_of(v.session, certificate.id) if certificate else None
+    return Extras(
+        certificate_number=certificate.number if certificate else None,
+        rating=feedback.rating if feedback else None,
+        checked_in=await checked_in(v.session, v.reg.row.id),
     )
 
 
@@ -247,8 +315,7 @@ async def render_personal(
     done = DONE.get(v.request.query.get("done", ""))
     if notice is None and done is not None:
         notice, notice_good = Problem(done[0]), done[1]
-    certificate = await certificate_of(v.session, row.id)
-    feedback = await feedback_of(v.session, certificate.id) if certificate else None
+    extras = await extras_of(v)
     hybrid = event.format is EventFormat.HYBRID
     return page(
         v,
@@ -262,7 +329,10 @@ async def render_personal(
         notice=notice,
         notice_good=notice_good,
         new_link=new_link,
-        times=t("time-span", **span_args(event.starts_at, event.ends_at, v.lang)),
+        times=v.kept(
+            ("time-span", event.starts_at, event.ends_at, v.lang),
+            lambda: t("time-span", **span_args(event.starts_at, event.ends_at, v.lang)),
+        ),
         status_text=t(
             "reg-status", status=t(f"status-{'active' if v.reg.active else 'cancelled'}")
         ),
@@ -271,12 +341,12 @@ async def render_personal(
         edit_open=bool(errors),
         values=values or form_values(t, v.reg),
         errors=errors or {},
-        fields=form_fields(t, hybrid),
+        fields=v.kept(("edit-fields", v.lang, hybrid), lambda: form_fields(t, hybrid)),
         meeting=meeting(v),
         checkin_open=v.reg.active and event.checkin_open(now),
-        checked_in=await checked_in(v.session, row.id),
-        certificate=certificate,
-        feedback=feedback,
+        checked_in=extras.checked_in,
+        certificate_number=extras.certificate_number,
+        rating=extras.rating,
         feedback_error=feedback_error,
         telegram=telegram_state(v),
         can_cancel=v.reg.active and state is not EventState.OVER,
@@ -376,7 +446,7 @@ def read_answer(name: Field, raw: str, country_names: dict[str, str]) -> Any:
 
 
 async def personal_page(request: web.Request) -> web.StreamResponse:
-    async with visit(request) as v:
+    async with page_visit(request) as v:
         return await render_personal(v)
 
 

@@ -43,12 +43,11 @@ from bot.services.registration.form import (
     validate_text,
 )
 from bot.services.registration.registrations import (
-    Channel,
     EmailTaken,
     EventOver,
     RegistrationClosed,
-    RegistrationService,
     UnknownEvent,
+    WebRegistrations,
 )
 from web.context import DEPS
 from web.errors import PageNotFound
@@ -279,20 +278,17 @@ async def register(request: web.Request) -> web.StreamResponse:
         context = event_context(request, event)
         return render_page(request, "event.html", status=400, form=view, **context)
     answers |= {"consent_at": deps.clock.now().isoformat(), "consent_version": CONSENT_VERSION}
-    async with deps.session_factory() as session:
-        service = RegistrationService(session, deps.catalog, deps.clock)
-        try:
-            registration = await service.register(
-                event.slug, answers, t.lang, channel=Channel.web()
-            )
-        except EmailTaken:
-            return email_taken(request, event)
-        except RegistrationClosed:
-            return refused(request, event, EventState.CLOSED)
-        except EventOver:
-            return refused(request, event, EventState.OVER)
-        except UnknownEvent:
-            raise PageNotFound() from None
+    try:
+        # Written together with the other forms posted meanwhile (group commit).
+        registration = await request.app[WEB_REGISTRATIONS].register(event.slug, answers, t.lang)
+    except EmailTaken:
+        return email_taken(request, event)
+    except RegistrationClosed:
+        return refused(request, event, EventState.CLOSED)
+    except EventOver:
+        return refused(request, event, EventState.OVER)
+    except UnknownEvent:
+        raise PageNotFound() from None
     assert registration.access_token is not None  # a web registration always gets one
     raise web.HTTPSeeOther(welcome_address(registration.access_token))
 
@@ -380,9 +376,19 @@ async def lost_post(request: web.Request) -> web.StreamResponse:
     return lost_page(request, sent=True)
 
 
+WEB_REGISTRATIONS = web.AppKey("web_registrations", WebRegistrations)
+
+
+async def _finish_writing(app: web.Application) -> None:
+    await app[WEB_REGISTRATIONS].close()
+
+
 def setup(app: web.Application) -> None:
     # event.html shows a blank form when a page other than the form's POST renders it.
     app[RENDERER].globals["blank_registration_form"] = blank_form
+    deps = app[DEPS]
+    app[WEB_REGISTRATIONS] = WebRegistrations(deps.session_factory, deps.catalog, deps.clock)
+    app.on_cleanup.append(_finish_writing)
     app.router.add_post("/e/{slug}", register, name="register")
     app.router.add_get("/lost", lost_form, name="lost")
     app.router.add_post("/lost", lost_post)

@@ -3,19 +3,23 @@ personal page's token and "Connect Telegram".
 
 One service for every channel: the bot's form, the web page and the Mini App register through
 `register()` with a `Channel` that says where the person came from and whether they have a
-Telegram chat. Knows nothing of Telegram or HTTP; raises domain errors that the handlers turn
-into polite answers."""
+Telegram chat. The web page's form goes through `WebRegistrations`, which writes the forms
+posted at the same time in one transaction by the same rules (a change to what `register()`
+stores for `Channel.web()` belongs in both: they share `_apply` and `holds_address`). Knows
+nothing of Telegram or HTTP; raises domain errors that the handlers turn into polite
+answers."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, exists, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import contains_eager, selectinload
 
 from bot.clock import Clock
 from bot.services.events.catalog import Event, EventCatalog, EventFormat, EventState
@@ -205,12 +209,7 @@ class RegistrationService:
     async def ensure_can_register(self, user_id: int | None, slug: str) -> Event:
         """The event, if it takes registrations now and this Telegram user (if any) is not
         registered for it yet."""
-        event = self.event(slug)
-        state = event.state(self.clock.now())
-        if state is EventState.OVER:
-            raise EventOver(event)
-        if state is EventState.CLOSED:
-            raise RegistrationClosed(event)
+        event = open_event(self.catalog, self.clock, slug)
         if user_id is not None:
             existing = await self.find(user_id, slug)
             if existing is not None and existing.active:
@@ -223,39 +222,37 @@ class RegistrationService:
         """Save a completed form, from any channel. A Telegram user's cancelled registration
         for the same event is reactivated with the new answers (one row per chat and event).
         Registrations from a browser (web page, Mini App) come back with the personal page's
-        token, shown to the person once."""
+        token, shown to the person once.
+
+        Everything that needs no lock is done first (the event's row, the person's earlier
+        row, the answers, the token's hash); between taking the event's lock and the commit
+        there are only the address check and the write. (The web page's registrations go
+        through `WebRegistrations`, which writes many in one transaction.)"""
         event = await self.ensure_can_register(channel.user_id, slug)
-        hybrid = event.format is EventFormat.HYBRID
-        if not is_complete(answers, hybrid) or "consent_at" not in answers:
-            raise FormIncomplete(event)
+        check_complete(event, answers)
         row_event = await self.events.by_slug(slug)
         if row_event is None:  # the file and the database are synced at start-up
             raise UnknownEvent(event)
+        now = self.clock.now()
+        user_missing, row = False, None
+        if channel.user_id is not None:
+            # Someone who opened the Mini App may never have written to the bot.
+            user_missing = await self.users.get(channel.user_id) is None
+            row = await self.registrations.get(channel.user_id, row_event.id)
         key = email_key(answers[Field.EMAIL])
+        token = None if channel.source is RegistrationSource.BOT else new_secret()
         await self._lock_event(row_event.id)
         if await self._email_taken(row_event.id, key, has_chat=channel.user_id is not None):
             await self.session.rollback()  # and the lock with it
             raise EmailTaken(event)
-        now = self.clock.now()
-        row = None
-        if channel.user_id is not None:
-            # Someone who opened the Mini App may never have written to the bot.
-            if await self.users.get(channel.user_id) is None:
-                await self.users.create(channel.user_id, language, now)
-            row = await self.registrations.get(channel.user_id, row_event.id)
+        if user_missing:
+            assert channel.user_id is not None
+            await self.users.create(channel.user_id, language, now)
         if row is None:
             row = Registration(user_id=channel.user_id, event_id=row_event.id, created_at=now)
             self.registrations.add(row)
-        row.source = channel.source
-        row.status = RegistrationStatus.ACTIVE
-        row.cancelled_at = None
-        row.language = language
-        row.consent_at = _parse_time(answers["consent_at"])
-        row.consent_version = str(answers.get("consent_version", CONSENT_VERSION))
-        _fill(row, answers, event)
-        row.email_key = key
-        row.updated_at = now
-        token = None if channel.source is RegistrationSource.BOT else _new_access_token(row)
+        _apply(row, event, answers, language, channel, now, token)
+        row.event = row_event  # loaded already: the row comes back whole, without a query
         try:
             await self.session.commit()
         except IntegrityError:
@@ -265,16 +262,11 @@ class RegistrationService:
             if channel.user_id is None:  # the unique address index: the only one it can hit
                 raise EmailTaken(event) from None
             raise AlreadyRegistered(event) from None
-        await self.session.refresh(row, ["event"])
         return UserRegistration(row, event, access_token=token)
 
     async def _lock_event(self, event_id: int) -> None:
-        """A write to the event's row first: it locks the row (PostgreSQL) or takes the write
-        lock (SQLite), so registrations of one event check the address one after another and
-        two people cannot both find it free."""
-        await self.session.execute(
-            update(EventRow).where(EventRow.id == event_id).values(id=EventRow.id)
-        )
+        """The event's lock first (`lock_event`), for the address check."""
+        await lock_event(self.session, event_id)
 
     async def _email_taken(
         self, event_id: int, key: str | None, *, has_chat: bool, except_id: int | None = None
@@ -285,9 +277,7 @@ class RegistrationService:
         if key is None:
             return False
         query = select(Registration.id).where(
-            Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.ACTIVE,
-            Registration.email_key == key,
+            Registration.event_id == event_id, holds_address(), Registration.email_key == key
         )
         if has_chat:
             query = query.where(Registration.user_id.is_(None))
@@ -397,15 +387,18 @@ class RegistrationService:
 
     async def registration_by_token(self, token: str) -> UserRegistration | None:
         """The registration whose personal page `token` opens, or None (unknown, revoked,
-        erased, or its event gone from the events file)."""
-        if not token or len(token) > 128:
+        erased, or its event gone from the events file). One query."""
+        params = token_params(token)
+        if params is None:
             return None
-        row = await self.session.scalar(
-            select(Registration)
-            .where(Registration.access_token_hash == digest(token))
-            .options(selectinload(Registration.event))
-        )
-        if row is None or row.erased_at is not None or not matches(token, row.access_token_hash):
+        row = await self.session.scalar(BY_TOKEN, params)
+        return None if row is None else self.opened_by(token, row)
+
+    def opened_by(self, token: str, row: Registration) -> UserRegistration | None:
+        """The registration that `BY_TOKEN` found for the token, if the token opens it: not
+        erased, the same token (compared in constant time), its event still in the events
+        file."""
+        if row.erased_at is not None or not matches(token, row.access_token_hash):
             return None
         event = self.catalog.get(row.event.slug)
         return UserRegistration(row, event) if event is not None else None
@@ -499,6 +492,259 @@ class RegistrationService:
         await self._erase_classes(user_id, now)
         await self.users.delete(user_id)
         await self.session.commit()
+
+
+@dataclass
+class _Waiting:
+    """A web registration waiting for the writer: its row, ready to insert, and the future
+    its request awaits."""
+
+    event: Event
+    row: Registration
+    token: str
+    done: asyncio.Future[UserRegistration]
+
+    def refuse(self, error: BaseException) -> None:
+        if not self.done.done():  # a request that went away has cancelled its future
+            self.done.set_exception(error)
+
+
+class WebRegistrations:
+    """The web page's registrations, written many to a transaction ("group commit").
+
+    Each registration of an event takes the event's lock (`RegistrationService._lock_event`)
+    before it checks the address, and commits. One at a time, the lock is held across several
+    round trips to the database (on SQLite, hops to its thread and back through a busy event
+    loop), and the other writers wait in SQLite's busy handler, which sleeps up to 100 ms
+    between tries: about a hundred registrations a second, and seconds of waiting at the tail
+    (bench/web.py). Here each request checks its form and makes its row and token as before,
+    with no lock and no query (but the event's id, once); the rows then wait for one writer
+    task, which takes everything waiting, locks the events once, checks every address in one
+    query and inserts the rest in one transaction. The rule is the one `register()` keeps: an
+    address with an active registration for the event is refused (EmailTaken), and of two
+    forms in one batch with the same address the later one is, as if they came one after
+    another. While a batch is written, the next one gathers.
+
+    A batch that the database refuses anyway (a unique index: the same address registered at
+    this very moment elsewhere, by a replica or the Mini App) is written again one row at a
+    time, so that each request gets its own answer; any other failure goes to every request of
+    the batch. PostgreSQL: the event rows are locked in id order (no deadlock between replicas),
+    and the address query after the locks sees every registration committed before them
+    (READ COMMITTED takes a snapshot per statement)."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        catalog: EventCatalog,
+        clock: Clock,
+        *,
+        batch_limit: int = 200,
+    ) -> None:
+        self.session_factory = session_factory
+        self.catalog = catalog
+        self.clock = clock
+        self.batch_limit = batch_limit
+        self._waiting: list[_Waiting] = []
+        self._writer: asyncio.Task[None] | None = None
+        # slug -> the event's row id: rows are never deleted, so an id found stays right.
+        self._event_ids: dict[str, int] = {}
+
+    async def register(self, slug: str, answers: dict[str, Any], language: str) -> UserRegistration:
+        """`RegistrationService.register(slug, answers, language, channel=Channel.web())`,
+        with the same errors; the row comes back without its `event` relationship loaded."""
+        event = open_event(self.catalog, self.clock, slug)
+        check_complete(event, answers)
+        event_id = self._event_ids.get(slug)
+        if event_id is None:
+            event_id = await self._event_id(event)
+        now = self.clock.now()
+        row = Registration(user_id=None, event_id=event_id, created_at=now)
+        token = new_secret()
+        _apply(row, event, answers, language, Channel.web(), now, token)
+        done: asyncio.Future[UserRegistration] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Waiting(event, row, token, done))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_waiting())
+        return await done
+
+    async def close(self) -> None:
+        """Wait until what is waiting has been written (at shutdown)."""
+        if self._writer is not None:
+            await asyncio.shield(self._writer)
+
+    async def _event_id(self, event: Event) -> int:
+        async with self.session_factory() as session:
+            event_id = await session.scalar(select(EventRow.id).where(EventRow.slug == event.slug))
+        if event_id is None:  # the file and the database are synced at start-up
+            raise UnknownEvent(event)
+        self._event_ids[event.slug] = event_id
+        return event_id
+
+    async def _write_waiting(self) -> None:
+        try:
+            while self._waiting:
+                batch = self._waiting[: self.batch_limit]
+                del self._waiting[: self.batch_limit]
+                await self._write([w for w in batch if not w.done.done()])
+        except BaseException as error:  # cancelled: nobody is left waiting for ever
+            for waiting in self._waiting:
+                waiting.refuse(error)
+            self._waiting.clear()
+            raise
+        finally:
+            self._writer = None
+
+    async def _write(self, batch: list[_Waiting]) -> None:
+        if not batch:
+            return
+        try:
+            written, refused = await self._transaction(batch)
+        except IntegrityError:
+            if len(batch) == 1:  # the unique address index: the only one it can hit
+                batch[0].refuse(EmailTaken(batch[0].event))
+                return
+            for waiting in batch:
+                # A fresh row: the failed flush may have given this one an id.
+                waiting.row = _copy(waiting.row)
+                await self._write([waiting])
+            return
+        except Exception as error:  # the database is gone, say: every request answers 500
+            for waiting in batch:
+                waiting.refuse(error)
+            return
+        except BaseException as error:  # cancelled at shutdown
+            for waiting in batch:
+                waiting.refuse(error)
+            raise
+        for waiting in refused:
+            waiting.refuse(EmailTaken(waiting.event))
+        for waiting in written:
+            if not waiting.done.done():
+                waiting.done.set_result(
+                    UserRegistration(waiting.row, waiting.event, access_token=waiting.token)
+                )
+
+    async def _transaction(self, batch: list[_Waiting]) -> tuple[list[_Waiting], list[_Waiting]]:
+        """Write the batch in one transaction: those written, and those refused because the
+        address is taken."""
+        keys: dict[int, set[str]] = {}
+        for waiting in batch:
+            if waiting.row.email_key is not None:
+                keys.setdefault(waiting.row.event_id, set()).add(waiting.row.email_key)
+        async with self.session_factory() as session:
+            for event_id in sorted({w.row.event_id for w in batch}):
+                await lock_event(session, event_id)
+            taken: set[tuple[int, str | None]] = set()
+            if keys:
+                found = await session.execute(
+                    select(Registration.event_id, Registration.email_key).where(
+                        holds_address(),
+                        or_(
+                            *(
+                                (Registration.event_id == event_id)
+                                & Registration.email_key.in_(sorted(addresses))
+                                for event_id, addresses in keys.items()
+                            )
+                        ),
+                    )
+                )
+                taken.update((event_id, key) for event_id, key in found)
+            written, refused = [], []
+            for waiting in batch:
+                key = (waiting.row.event_id, waiting.row.email_key)
+                if waiting.row.email_key is not None and key in taken:
+                    refused.append(waiting)
+                    continue
+                taken.add(key)
+                written.append(waiting)
+            if written:
+                session.add_all([w.row for w in written])
+                await session.commit()
+            return written, refused
+
+
+def _copy(row: Registration) -> Registration:
+    """A new row with the values of one that was never written."""
+    return Registration(
+        **{
+            column.key: getattr(row, column.key)
+            for column in inspect(Registration).column_attrs
+            if column.key != "id"
+        }
+    )
+
+
+def holds_address() -> ColumnElement[bool]:
+    """A registration whose address no other may take for its event (see EmailTaken): the
+    one condition of `RegistrationService._email_taken` and `WebRegistrations`."""
+    return Registration.status == RegistrationStatus.ACTIVE
+
+
+def open_event(catalog: EventCatalog, clock: Clock, slug: str) -> Event:
+    """The event, if it takes registrations now."""
+    event = catalog.get(slug)
+    if event is None:
+        raise UnknownEvent()
+    state = event.state(clock.now())
+    if state is EventState.OVER:
+        raise EventOver(event)
+    if state is EventState.CLOSED:
+        raise RegistrationClosed(event)
+    return event
+
+
+async def lock_event(session: AsyncSession, event_id: int) -> None:
+    """A write to the event's row: it locks the row (PostgreSQL) or takes the write lock
+    (SQLite) until the transaction ends, so registrations of one event check the address one
+    after another and two people cannot both find it free."""
+    await session.execute(update(EventRow).where(EventRow.id == event_id).values(id=EventRow.id))
+
+
+# The registration a personal page's token names, with its event's row (one query, where
+# `selectinload` took two). Built once: making the statement costs more than running it. A
+# page may add columns and joins to it.
+BY_TOKEN = (
+    select(Registration)
+    .join(Registration.event)
+    .options(contains_eager(Registration.event))
+    .where(Registration.access_token_hash == bindparam("token_hash"))
+)
+
+
+def token_params(token: str) -> dict[str, str] | None:
+    """The parameters of `BY_TOKEN` for a token; None for what cannot be a token.
+    `RegistrationService.opened_by` checks what the query finds."""
+    if not token or len(token) > 128:
+        return None
+    return {"token_hash": digest(token)}
+
+
+def check_complete(event: Event, answers: dict[str, Any]) -> None:
+    if not is_complete(answers, event.format is EventFormat.HYBRID) or "consent_at" not in answers:
+        raise FormIncomplete(event)
+
+
+def _apply(
+    row: Registration,
+    event: Event,
+    answers: dict[str, Any],
+    language: str,
+    channel: Channel,
+    now: datetime,
+    token: str | None,
+) -> None:
+    """A completed form from `channel` into the row (new, or a chat's earlier one)."""
+    row.source = channel.source
+    row.status = RegistrationStatus.ACTIVE
+    row.cancelled_at = None
+    row.language = language
+    row.consent_at = _parse_time(answers["consent_at"])
+    row.consent_version = str(answers.get("consent_version", CONSENT_VERSION))
+    _fill(row, answers, event)
+    row.email_key = email_key(answers[Field.EMAIL])
+    row.updated_at = now
+    if token is not None:
+        row.access_token_hash = digest(token)
 
 
 def _new_access_token(row: Registration) -> str:
