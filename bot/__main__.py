@@ -117,6 +117,15 @@ def _check_config(settings: Settings) -> int:
     if not catalog.open(now):
         print("note: no event is open for registration now; add one to the events file (README).")
     print(f"web page: http://{settings.web_host}:{settings.web_port}")
+    server, sender = settings.smtp_server, settings.mail_sender
+    if server is not None and sender is not None:
+        limit = settings.email_daily_limit
+        print(
+            f"e-mail: {server.label} as {sender.address}, {settings.email_rate:g}/s"
+            + (f", at most {limit} a day" if limit else "")
+        )
+    else:
+        print("e-mail: off (no SMTP_URL): confirmations and reminders go through the bot")
     if not settings.has_bot_token:
         print(
             "missing: BOT_TOKEN is not set: only the web page runs; put the token from "

@@ -138,6 +138,33 @@ def test_check_config_names_the_missing_sender(tmp_path: Path) -> None:
     assert "hunter2" not in checked.stderr + checked.stdout
 
 
+def test_check_config_says_where_mail_goes_without_the_password(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "WEB_SECRET": "x" * 16}
+    mail = {
+        "SMTP_URL": "smtps://robot:hunter2@mail.example.org",
+        "MAIL_FROM": FROM,
+        "EMAIL_DAILY_LIMIT": "500",
+    }
+    outputs = []
+    for extra in ({}, mail):
+        checked = subprocess.run(
+            [sys.executable, "-m", "bot", "check-config"],
+            cwd=REPO,
+            env=env | extra,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert checked.returncode == 0, checked.stderr
+        outputs.append(checked.stdout)
+    assert "e-mail: off (no SMTP_URL)" in outputs[0]
+    assert (
+        "e-mail: smtps://mail.example.org:465 as noreply@example.org, 5/s, at most 500 a day"
+        in (outputs[1])
+    )
+    assert "hunter2" not in outputs[1]
+
+
 def test_rate_and_daily_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EMAIL_RATE", "200")
     monkeypatch.setenv("EMAIL_DAILY_LIMIT", "")
