@@ -62,9 +62,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("channel", sa.String(length=16), nullable=False, server_default="telegram")
         )
-        batch_op.add_column(
-            sa.Column("attempts", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch_op.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("not_before", sa.DateTime(timezone=True), nullable=True))
         batch_op.drop_constraint(OLD_LEDGER_KEY, type_="unique")
         batch_op.create_unique_constraint(LEDGER_KEY, ["registration_id", "kind", "channel"])
