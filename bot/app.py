@@ -36,6 +36,8 @@ from bot.factory import (
     create_dispatcher,
     create_fsm,
     create_mail,
+    create_mail_links,
+    create_mail_sender,
     create_sender,
     create_services,
     storage_closes_last,
@@ -46,6 +48,7 @@ from bot.services.certificates.documents import default_renderer
 from bot.services.certificates.fonts import check_fonts
 from bot.services.certificates.render import make_render
 from bot.services.classes.classes import JoinDecision
+from bot.services.delivery.pacing import PacedSender, RateLimiter
 from bot.services.delivery.replicas import Replica
 from bot.services.events.catalog import EventCatalog, load_events
 from bot.services.events.settings import apply_stored_overrides
@@ -59,7 +62,7 @@ from handlers.confirmation import announce_registration
 from web.app import create_web_app, web_site
 
 if TYPE_CHECKING:
-    from bot.services.mailing.outbox import MailOutbox
+    from bot.services.mailing.outbox import MailOutbox, MailSender
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +224,7 @@ class Runtime:
             bot_username=lambda: self.bot_username,
             render_certificate=self.services.certificates.render,
             notify=ChatNotices(self.bot, self.i18n, self.clock, self.services.reminders),
+            mail=self.mail,
         )
 
     async def connect(self) -> None:
@@ -318,6 +322,8 @@ async def assemble(
     try:
         session_factory = await prepare_database(engine, settings, catalog, clock)
         storage, isolation = create_fsm(settings)
+        # One SMTP connection and one pace for the outbox and the reminder waves.
+        mail_sender = create_mail_sender(settings)
         services = create_services(
             bot=bot,
             session_factory=session_factory,
@@ -329,6 +335,8 @@ async def assemble(
                 session_factory, timeout=settings.replica_timeout, name=settings.replica_name
             ),
             web_address=settings.public_url,
+            mail=mail_sender,
+            mail_links=create_mail_links(settings) if mail_sender else None,
         )
         dp = create_dispatcher(
             storage=storage,
@@ -349,7 +357,13 @@ async def assemble(
             clock=clock,
             i18n=i18n,
             replica=services.replica,
+            sender=mail_sender,
+            render_certificate=services.certificates.render,
         )
+        # The bot's handlers and the certificates wake the outbox when they queue a letter.
+        dp["mail_outbox"] = mail
+        if mail is not None:
+            services.certificates.on_mail_queued = mail.wake
         runtime = Runtime(
             mail=mail,
             settings=settings,
@@ -500,6 +514,9 @@ async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
             session_factory, timeout=settings.replica_timeout, name=settings.replica_name
         )
         await replica.take_over_previous_lives(only_process=engine.dialect.name == "sqlite")
+        mail_sender = create_mail_sender(settings)
+        # No bot: the certificates go without the line naming it.
+        render = make_render(default_renderer(), no_username, settings.public_url)
         mail = create_mail(
             settings,
             session_factory=session_factory,
@@ -507,6 +524,8 @@ async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
             clock=clock,
             i18n=i18n,
             replica=replica,
+            sender=mail_sender,
+            render_certificate=render,
         )
         app = create_web_app(
             settings=settings,
@@ -514,8 +533,8 @@ async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
             clock=clock,
             i18n=i18n,
             session_factory=session_factory,
-            # No bot: the certificates go without the line naming it.
-            render_certificate=make_render(default_renderer(), no_username, settings.public_url),
+            render_certificate=render,
+            mail=mail,
         )
         app.router.add_get(HEALTH_PATH, Health({"database": database_check(engine)}).handle)
         host, port = settings.web_host, settings.web_port
@@ -523,6 +542,9 @@ async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
             async with (
                 web_site(app, host, port, shutdown_timeout=settings.shutdown_timeout),
                 mail_running(mail, settings),
+                mail_reminders(
+                    settings, mail_sender, session_factory, catalog, clock, i18n, replica
+                ),
             ):
                 log_web_address(settings, host, port)
                 log.warning(
@@ -534,6 +556,47 @@ async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
     finally:
         await engine.dispose()
         log.info("stopped")
+
+
+@asynccontextmanager
+async def mail_reminders(
+    settings: Settings,
+    sender: MailSender | None,
+    session_factory: async_sessionmaker[AsyncSession],
+    catalog: EventCatalog,
+    clock: Clock,
+    i18n: I18n,
+    replica: Replica,
+) -> AsyncIterator[None]:
+    """The pages alone (no BOT_TOKEN) with e-mail on: the reminder waves go by e-mail, planned
+    and claimed exactly as with the bot (where Telegram is blocked this is the deployment).
+    `sender`: the outbox's, so that both keep one connection and one pace."""
+    if sender is None:
+        yield
+        return
+    reminders = ReminderService(
+        bot=None,
+        session_factory=session_factory,
+        catalog=catalog,
+        clock=clock,
+        i18n=i18n,
+        sender=PacedSender(limiter=RateLimiter(settings.send_rate)),  # no Telegram: unused
+        replica=replica,
+        mail=sender,
+        links=create_mail_links(settings),
+    )
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    jobs = JobsInFlight()
+    schedule_reminders(scheduler, reminders, settings.reminder_check_seconds, jobs)
+    scheduler.start()
+    try:
+        yield
+    finally:
+        scheduler.pause()
+        await reminders.stop()
+        if not await jobs.drain(settings.shutdown_timeout):
+            log.warning("a scheduled job was still running at shutdown")
+        scheduler.shutdown(wait=False)
 
 
 async def migrate(settings: Settings) -> None:

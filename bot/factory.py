@@ -25,7 +25,7 @@ from bot.middlewares.inflight import InFlightUpdates
 from bot.middlewares.update_context import install_first as install_log_context
 from bot.middlewares.user import UserMiddleware
 from bot.services.certificates.documents import default_renderer
-from bot.services.certificates.issue import CertificateService
+from bot.services.certificates.issue import CertificateService, Render
 from bot.services.certificates.render import make_render
 from bot.services.delivery.broadcasts import BroadcastService
 from bot.services.delivery.pacing import PacedSender, RateLimiter
@@ -36,7 +36,8 @@ from bot.services.reminders.runner import ReminderService
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.services.mailing.outbox import MailOutbox
+    from bot.services.mailing.links import MailLinks
+    from bot.services.mailing.outbox import MailOutbox, MailSender
 from handlers import build_root_router
 from handlers.admin.broadcast import progress_hook
 from handlers.attendance import checkin_keyboard
@@ -73,6 +74,31 @@ def bot_limiter(bot: Bot) -> RateLimiter:
     raise ValueError("this Bot was not made by create_bot: it has no flood control")
 
 
+def create_mail_sender(settings: Settings) -> MailSender | None:
+    """The SMTP side of e-mail when SMTP_URL is set, else None (e-mail off): one connection
+    and one pace for everything this process e-mails (the outbox and the reminder waves)."""
+    server, sender = settings.smtp_server, settings.mail_sender
+    if server is None or sender is None:
+        return None
+    # Imported only with e-mail on: aiosmtplib and the message builder.
+    from bot.services.delivery.mail.pacer import MailPacer
+    from bot.services.delivery.mail.transport import SmtpTransport
+    from bot.services.mailing.outbox import MailSender
+
+    return MailSender(
+        transport=SmtpTransport(server, sender.address),
+        pacer=MailPacer(settings.email_rate, daily_limit=settings.email_daily_limit),
+        sender=sender,
+    )
+
+
+def create_mail_links(settings: Settings) -> MailLinks:
+    """The signed addresses e-mails carry (the personal page, the one-click unsubscribe)."""
+    from bot.services.mailing.links import MailLinks
+
+    return MailLinks(settings.web_address, settings.web_secret_key)
+
+
 def create_mail(
     settings: Settings,
     *,
@@ -81,31 +107,29 @@ def create_mail(
     clock: Clock,
     i18n: I18n,
     replica: Replica,
+    sender: MailSender | None = None,
+    render_certificate: Render | None = None,
 ) -> MailOutbox | None:
     """The e-mail outbox when SMTP_URL is set, else None (e-mail off). It runs with the pages,
-    Telegram or not: where Telegram is blocked, e-mail is how people hear from us."""
-    server, sender = settings.smtp_server, settings.mail_sender
-    if server is None or sender is None:
+    Telegram or not: where Telegram is blocked, e-mail is how people hear from us. `sender`:
+    the one the reminder waves use too (create_services), so both share a connection and a
+    pace; by default its own."""
+    sender = sender or create_mail_sender(settings)
+    if sender is None:
         return None
-    # Imported only with e-mail on: aiosmtplib and the message builder.
-    from bot.services.delivery.mail.pacer import MailPacer
-    from bot.services.delivery.mail.transport import SmtpTransport
-    from bot.services.mailing.links import MailLinks
-    from bot.services.mailing.outbox import MailOutbox, MailSender
+    from bot.services.mailing.outbox import MailOutbox
 
     return MailOutbox(
         session_factory=session_factory,
         catalog=catalog,
         clock=clock,
         i18n=i18n,
-        sender=MailSender(
-            transport=SmtpTransport(server, sender.address),
-            pacer=MailPacer(settings.email_rate, daily_limit=settings.email_daily_limit),
-            sender=sender,
-        ),
-        links=MailLinks(settings.web_address, settings.web_secret_key),
+        sender=sender,
+        links=create_mail_links(settings),
         replica=replica,
         pending_days=settings.pending_days,
+        render_certificate=render_certificate,
+        public_url=settings.public_url,
     )
 
 
@@ -131,9 +155,13 @@ def create_services(
     sender: PacedSender,
     replica: Replica | None = None,
     web_address: str | None = None,
+    mail: MailSender | None = None,
+    mail_links: MailLinks | None = None,
 ) -> Services:
     """`web_address` is PUBLIC_URL: the certificates' QR codes point at its /verify/<number>.
-    None (no PUBLIC_URL, and the default) draws them without a web address."""
+    None (no PUBLIC_URL, and the default) draws them without a web address. `mail` and
+    `mail_links` (create_mail_sender, create_mail_links; SMTP_URL set): the reminders go by
+    e-mail too, through the sender the outbox uses."""
     replica = replica or Replica(session_factory)
     reminders = ReminderService(
         bot=bot,
@@ -143,6 +171,8 @@ def create_services(
         i18n=i18n,
         sender=sender,
         replica=replica,
+        mail=mail,
+        links=mail_links,
     )
     broadcasts = BroadcastService(
         bot=bot, session_factory=session_factory, clock=clock, sender=sender, replica=replica

@@ -7,7 +7,7 @@ expected and asks again: nothing the user sends goes unanswered."""
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
@@ -44,12 +44,16 @@ from bot.services.registration.registrations import (
     answers_of,
 )
 from bot.services.reminders.runner import ReminderService
+from bot.settings import Settings
 from handlers import classes as class_form
 from handlers import views
 from handlers.callbacks import ChoiceCb, ConsentCb, EditFieldCb, RegisterCb, SummaryCb
 from handlers.confirmation import announce_registration
 from handlers.edits import drop_buttons, replace_text
 from handlers.filters import PLAIN_TEXT
+
+if TYPE_CHECKING:
+    from bot.services.mailing.outbox import MailOutbox
 
 
 class RegistrationForm(StatesGroup):
@@ -434,6 +438,8 @@ async def on_summary_action(
     clock: Clock,
     registrations: RegistrationService,
     reminders: ReminderService,
+    settings: Settings,
+    mail_outbox: MailOutbox | None = None,
 ) -> None:
     user_id = query.from_user.id
     data, event = await _form(state, catalog)
@@ -450,20 +456,32 @@ async def on_summary_action(
     # A second tap on Confirm cannot register twice: updates of one chat are handled one at
     # a time (event isolation) and the database holds one row per user and event.
     await drop_buttons(query)
+    # With e-mail on, the address given (or changed) is confirmed by e-mail: the letter is
+    # queued with the registration, and the outbox sends it at its next look.
+    mail = settings.mail_enabled
     try:
         if data.get("mode") == MODE_EDIT:
-            await registrations.update(user_id, event.slug, data["answers"])
+            await registrations.update(user_id, event.slug, data["answers"], mail=mail)
+            wake(mail_outbox)
             await state.clear()
             await bot.send_message(user_id, t("edit-saved"), reply_markup=views.main_menu(t))
             return
         reg = await registrations.register(
-            event.slug, data["answers"], t.lang, channel=Channel.bot(user_id)
+            event.slug, data["answers"], t.lang, channel=Channel.bot(user_id), mail=mail
         )
     except EmailTaken:
         await _ask_another_email(bot, user_id, state, t, catalog, event, data)
         return
+    wake(mail_outbox)
     await state.clear()
     await announce_registration(bot, user_id, t, reg, clock, reminders)
+
+
+def wake(mail_outbox: MailOutbox | None) -> None:
+    """A confirmation letter may have been queued: the outbox sends it now, not at its next
+    look (None: e-mail off)."""
+    if mail_outbox is not None:
+        mail_outbox.wake()
 
 
 async def _ask_another_email(

@@ -7,15 +7,22 @@ One browser per test session; each test gets the web app served in-process on a 
 127.0.0.1 (on the bot harness's database, so a test can create data, read it back and talk to
 the bot), and phone-sized browser contexts, one per visitor. Every request a page makes is
 recorded, and a test fails when one leaves 127.0.0.1 or the page logs an error (a Content
-Security Policy violation, a missing file)."""
+Security Policy violation, a missing file).
+
+`site` with e-mail on (`@pytest.mark.parametrize("site", ["mail"], indirect=True)`): a mail
+outbox sends, as in production, to aiosmtpd on 127.0.0.1 (tests/smtp_server.py), its links
+pointing to the site; `site.letters(n)` waits for the first n letters."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,8 +31,15 @@ import pytest_asyncio
 from aiohttp import web
 
 from bot.clock import FrozenClock
+from bot.services.delivery.mail.config import parse_sender, parse_smtp_url
+from bot.services.delivery.mail.pacer import MailPacer
+from bot.services.delivery.mail.transport import SmtpTransport
+from bot.services.delivery.replicas import Replica
+from bot.services.mailing.links import MailLinks
+from bot.services.mailing.outbox import MailOutbox, MailSender
 from tests.conftest import BEFORE_EVENT
 from tests.harness import BotHarness, catalog_of, make_event
+from tests.smtp_server import SmtpTestServer, running_smtp
 from web.app import create_web_app, web_site
 
 try:
@@ -75,14 +89,26 @@ def free_port() -> int:
 
 @dataclass
 class Site:
-    """The web app on 127.0.0.1, and the bot on the same database (tests/harness.py)."""
+    """The web app on 127.0.0.1, and the bot on the same database (tests/harness.py); with
+    e-mail on, the SMTP server its letters go to."""
 
     url: str
     harness: BotHarness
     app: web.Application
+    smtp: SmtpTestServer | None = None
 
     def __call__(self, path: str) -> str:
         return self.url + path
+
+    async def letters(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:
+        """The first `count` letters the site sent, once they have arrived."""
+        assert self.smtp is not None, "e-mail is off on this site"
+        for _ in range(int(timeout / 0.05)):
+            if len(self.smtp.messages) >= count:
+                break
+            await asyncio.sleep(0.05)
+        assert len(self.smtp.messages) >= count, f"{len(self.smtp.messages)} letters"
+        return self.smtp.messages[:count]
 
 
 @dataclass
@@ -161,9 +187,29 @@ async def browser() -> AsyncIterator[Browser]:
         await browser.close()
 
 
+def site_mail(harness: BotHarness, smtp: SmtpTestServer, url: str) -> MailOutbox:
+    """The outbox as bot/factory.py create_mail builds it, sending to `smtp`."""
+    sender = parse_sender("Наша общая Победа <noreply@example.org>")
+    return MailOutbox(
+        session_factory=harness.session_factory,
+        catalog=harness.catalog,
+        clock=harness.clock,
+        i18n=harness.i18n,
+        sender=MailSender(
+            SmtpTransport(parse_smtp_url(f"smtp://{smtp.host}:{smtp.port}"), sender.address),
+            MailPacer(10_000),
+            sender,
+        ),
+        links=MailLinks(url, harness.settings.web_secret_key),
+        replica=Replica(harness.session_factory),
+        pending_days=harness.settings.pending_days,
+    )
+
+
 @pytest_asyncio.fixture(loop_scope="session")
-async def site(tmp_path: Path) -> AsyncIterator[Site]:
-    """An open event and a past one; the sample event's registration is open (BEFORE_EVENT)."""
+async def site(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Site]:
+    """An open event and a past one; the sample event's registration is open (BEFORE_EVENT).
+    Parametrized with "mail": e-mail on (see the module's docstring)."""
     catalog = catalog_of(
         make_event(SLUG),
         make_event(PAST, starts_at=datetime(2024, 9, 3, 7, 0, tzinfo=UTC)),
@@ -171,21 +217,35 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
     harness = BotHarness(tmp_path, FrozenClock(BEFORE_EVENT), catalog)
     await harness.start()
     port = free_port()
-    app = create_web_app(
-        settings=harness.settings.model_copy(update={"web_port": port}),
-        catalog=catalog,
-        clock=harness.clock,
-        i18n=harness.i18n,
-        session_factory=harness.session_factory,
-        bot_username=lambda: BOT,
-        # As `python -m bot run` wires it: the personal page hands out the bot's documents.
-        render_certificate=harness.certificates.render,
-    )
-    try:
-        async with web_site(app, "127.0.0.1", port, shutdown_timeout=1):
-            yield Site(f"http://127.0.0.1:{port}", harness, app)
-    finally:
-        await harness.close()
+    url = f"http://127.0.0.1:{port}"
+    with contextlib.ExitStack() as stack:
+        smtp, mail = None, None
+        if getattr(request, "param", None) == "mail":
+            smtp = stack.enter_context(running_smtp())
+            mail = site_mail(harness, smtp, url)
+        app = create_web_app(
+            settings=harness.settings.model_copy(update={"web_port": port}),
+            catalog=catalog,
+            clock=harness.clock,
+            i18n=harness.i18n,
+            session_factory=harness.session_factory,
+            bot_username=lambda: BOT,
+            # As `python -m bot run` wires it: the personal page hands out the bot's documents.
+            render_certificate=harness.certificates.render,
+            mail=mail,
+        )
+        try:
+            async with web_site(app, "127.0.0.1", port, shutdown_timeout=1):
+                if mail is not None:
+                    await mail.replica.join()
+                    mail.start()
+                try:
+                    yield Site(url, harness, app, smtp)
+                finally:
+                    if mail is not None:
+                        await mail.stop()
+        finally:
+            await harness.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

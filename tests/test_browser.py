@@ -265,3 +265,64 @@ async def test_a_chinese_visitor_registers_on_a_phone_and_edits_an_answer(
         [row] = (await session.scalars(select(Registration))).all()
     assert (row.city, row.full_name, row.email) == ("北京", "李伟", "li.wei@example.cn")
     assert (row.source, row.language, row.user_id) == (RegistrationSource.WEB, "zh", None)
+
+
+# --- with e-mail on: the link travels in the confirmation letter (issue 13) -------------------
+
+
+@pytest.mark.parametrize("site", ["mail"], indirect=True)
+async def test_with_mail_on_a_chinese_visitor_confirms_by_the_letters_link(
+    open_phone: OpenPhone, site: Site
+) -> None:
+    phone = await open_phone("zh")
+    page = phone.page
+    await phone.open(f"/e/{SLUG}")
+    await page.get_by_label(t_zh("field-full-name")).fill("李伟")
+    await page.check("#country-CN")
+    await page.get_by_label(t_zh("field-city")).fill("哈尔滨")
+    await page.get_by_label(t_zh("field-organization")).fill("哈尔滨第一中学")
+    await page.check("#role-teacher")
+    await page.check("#participation_format-online")
+    await page.check("#wants_to_speak-no")
+    await page.get_by_label(t_zh("field-email")).fill("li.wei@example.cn")
+    await page.check("#consent")
+    register = page.locator("form.reg-form").get_by_role("button")
+    # "Check your mail", and no personal link on the page: anyone can type an address.
+    assert await status_after(phone, register.click()) == 200
+    assert urlsplit(page.url).path == f"/e/{SLUG}/check-mail"
+    assert await heading(phone) == t_zh("web-check-mail-title")
+    assert "/me/" not in await page.content()
+    await fits_the_screen(phone)
+    await phone.screenshot("zh-mail-check")
+    # The letter, as the visitor's mailbox has it, in Chinese; its link opened in the browser.
+    [letter] = await site.letters(1)
+    assert letter["To"].addresses[0].addr_spec == "li.wei@example.cn"
+    assert letter["Content-Language"] == "zh-Hans"
+    body = letter.get_body(("plain",))
+    assert body is not None
+    found = re.search(rf"{re.escape(site.url)}/me/[0-9]+\.[\w-]{{24}}", str(body.get_content()))
+    assert found, body.get_content()
+    await page.goto(found[0])
+    assert await heading(phone) == t_zh("web-confirm-title")
+    await fits_the_screen(phone)
+    await phone.screenshot("zh-mail-confirm")
+    async with site.harness.session_factory() as session:
+        [row] = (await session.scalars(select(Registration))).all()
+    assert (row.status, row.email_confirmed_at) == ("pending", None)  # opening confirms nothing
+    confirm = page.get_by_role("button", name=t_zh("web-confirm-button"))
+    assert await status_after(phone, confirm.click()) == 200
+    # The personal page, which says so.
+    address = urlsplit(page.url)
+    assert address.path == urlsplit(found[0]).path and address.query == "done=confirmed"
+    text = await phone.text()
+    assert t_zh("web-confirmed") in text and "李伟" in text and "哈尔滨" in text
+    await fits_the_screen(phone)
+    await phone.screenshot("zh-mail-confirmed")
+    async with site.harness.session_factory() as session:
+        [row] = (await session.scalars(select(Registration))).all()
+    assert row.status == "active" and row.email_confirmed_at is not None
+    # "You are registered", with the calendar file.
+    _, registered = await site.letters(2)
+    [attachment] = list(registered.iter_attachments())
+    [vevent] = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert vevent.decoded("dtstart") == datetime(2025, 9, 3, 7, 0, tzinfo=UTC)

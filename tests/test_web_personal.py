@@ -23,10 +23,19 @@ from sqlalchemy import select
 from bot.i18n import I18n
 from bot.services.registration.form import CONSENT_VERSION, Field
 from bot.services.registration.registrations import Channel, RegistrationService
-from db.models import Attendance, Certificate, Feedback, Registration, RegistrationStatus
+from bot.services.reminders.ledger import SHOWN, record_link_shown, shown_link
+from db.models import (
+    Attendance,
+    Certificate,
+    Delivery,
+    Feedback,
+    Registration,
+    RegistrationStatus,
+)
 from tests.conftest import BEFORE_EVENT
 from tests.flows import register
 from tests.harness import BotHarness, make_event
+from tests.test_web_page_cost import statements
 from web.app import create_web_app
 
 SLUG = "victory-2025"
@@ -408,6 +417,42 @@ async def test_the_meeting_link_from_the_moment_the_bot_shows_it(
     # Not for a cancelled registration.
     await post(client, f"/me/{token}/cancel", form_page=f"/me/{token}/cancel")
     assert LINK not in await get(client, f"/me/{token}", lang)
+
+
+async def test_the_link_the_page_shows_is_recorded_once_for_corrections(
+    harness: BotHarness, client: Client
+) -> None:
+    """As /link in the chat: a person who saw the link on the page is sent a later change of
+    it. Recorded when it differs from the one recorded, read with the page's one query."""
+    token = await web_register(harness)
+    row = await the_row(harness)
+    await get(client, f"/me/{token}")
+    async with harness.session_factory() as session:
+        assert await shown_link(session, row.id) is None  # not shown yet
+    harness.clock.set(LINK_FROM)
+    await get(client, f"/me/{token}")
+    async with harness.session_factory() as session:
+        assert await shown_link(session, row.id) == LINK
+    with statements(harness) as seen:
+        await get(client, f"/me/{token}")
+    assert seen == ["SELECT"]  # recorded already: nothing written
+    # An older link recorded (the bot's /link before a change): the page records this one.
+    async with harness.session_factory() as session:
+        await record_link_shown(
+            session,
+            registration_id=row.id,
+            event_id=row.event_id,
+            link="https://voov.example/j/old",
+            now=harness.clock.now(),
+        )
+        await session.commit()
+    await get(client, f"/me/{token}")
+    async with harness.session_factory() as session:
+        assert await shown_link(session, row.id) == LINK
+        kinds = await session.scalars(
+            select(Delivery.kind).where(Delivery.registration_id == row.id)
+        )
+        assert list(kinds) == [SHOWN]
 
 
 # --- check-in, certificate, feedback ----------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -37,8 +38,11 @@ from web.error_pages import error_pages
 from web.language import language_switch
 from web.ratelimit import RATE_LIMIT, RateLimit, limit_posts
 from web.render import RENDERER, Renderer
-from web.routes import classes, events, miniapp, personal, registration, verify
+from web.routes import classes, events, miniapp, personal, registration, unsubscribe, verify
 from web.security import security_headers
+
+if TYPE_CHECKING:
+    from bot.services.mailing.outbox import MailOutbox
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -68,11 +72,14 @@ def create_web_app(
     bot_username: BotUsername = no_bot,
     render_certificate: Render | None = None,
     notify: Notify | None = None,
+    mail: MailOutbox | None = None,
 ) -> web.Application:
     """The pages. `bot_username` gives the bot's @username once Telegram has answered (the
     "Register in Telegram" links), None until then or without a bot; `render_certificate`
     draws the certificate PDFs that the personal page hands out (the bot's own renderer);
-    `notify` is what the bot says in people's chats after a page's action (web.context.Notify)."""
+    `notify` is what the bot says in people's chats after a page's action (web.context.Notify);
+    `mail` is the e-mail outbox, None with e-mail off (web registrations are then active at
+    once and the page after the form shows the personal link)."""
     config = web_config(settings)
     app = web.Application(
         client_max_size=config.max_body,
@@ -89,6 +96,7 @@ def create_web_app(
         bot_username=bot_username,
         render_certificate=render_certificate,
         notify=notify,
+        mail=mail,
     )
     app[RENDERER] = Renderer(i18n)
     app[RATE_LIMIT] = RateLimit(config.rate_limit)
@@ -101,6 +109,7 @@ def create_web_app(
     registration.setup(app)
     miniapp.setup(app)
     classes.setup(app)
+    unsubscribe.setup(app)
     return app
 
 

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +18,10 @@ from bot.services.certificates.issue import Render, Verified
 from bot.services.classes.classes import JoinDecision
 from bot.services.events.catalog import EventCatalog
 from bot.services.registration.registrations import UserRegistration
+
+if TYPE_CHECKING:
+    # Imported only with e-mail on (bot/factory.py create_mail): it brings the SMTP client.
+    from bot.services.mailing.outbox import MailOutbox
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +123,9 @@ class WebDeps:
     render_certificate: Render | None = None
     # What the bot says in people's chats after a page's action; None without a bot.
     notify: Notify | None = None
+    # The e-mail outbox (SMTP_URL set), else None: e-mail is off and the pages work as without
+    # it. The pages queue letters in their own transactions and `wake()` it after committing.
+    mail: MailOutbox | None = None
 
 
 CONFIG = web.AppKey("web_config", WebConfig)

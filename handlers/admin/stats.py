@@ -32,6 +32,8 @@ def stats_text(t: Translator, event: Event, stats: EventStats) -> str:
     if stats.total == 0:
         return "\n".join([*head, t("stats-empty")])
     totals = t("stats-totals", total=stats.total, active=stats.active, cancelled=stats.cancelled)
+    if stats.pending:
+        totals += "\n" + t("stats-pending", count=stats.pending)
     blocks = [
         "\n".join([*head, totals]),
         t("stats-breakdown-note"),

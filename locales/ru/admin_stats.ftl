@@ -5,6 +5,7 @@ stats-empty = Регистраций пока нет.
 stats-totals =
     Всего регистраций: { $total }
     Активных: { $active }, отменено: { $cancelled }
+stats-pending = Ждут подтверждения e-mail (зарегистрировались на сайте): { $count }
 stats-breakdown-note = <i>Дальше — только активные регистрации.</i>
 stats-section-language = <b>Язык</b>
 stats-section-role = <b>Категории участников</b>
@@ -35,6 +36,7 @@ report-format = { $format ->
 report-status = { $status ->
     [active] активна
     [cancelled] отменена
+    [pending] ждёт подтверждения e-mail
     [erased] данные удалены по просьбе участника
    *[other] { $status }
 }

@@ -5,6 +5,7 @@ stats-empty = 暂无报名。
 stats-totals =
     报名总数：{ $total }
     有效报名：{ $active }，已取消：{ $cancelled }
+stats-pending = 待确认邮箱（网站报名）：{ $count }
 stats-breakdown-note = <i>以下分类统计仅含有效报名。</i>
 stats-section-language = <b>语言</b>
 stats-section-role = <b>参会者身份</b>
@@ -35,6 +36,7 @@ report-format = { $format ->
 report-status = { $status ->
     [active] 有效
     [cancelled] 已取消
+    [pending] 待确认邮箱
     [erased] 已应本人要求删除个人信息
    *[other] { $status }
 }

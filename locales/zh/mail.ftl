@@ -40,6 +40,15 @@ mail-link-later = 入会链接将在临近开始时通过邮件发送给您，�
 mail-link-not-published = 主办方尚未公布会议链接，公布后我们会第一时间通过邮件发送给您。
 mail-checkin = 请在会议进行期间签到：打开个人页面，点击“{ checkin-button }”。签到是获得参会证书的必要条件。
 
+mail-certificate-subject = 参会证书：{ $event }
+mail-certificate-text =
+    感谢您参加本次活动：
+    <b>{ $event }</b>
+
+    随信附上您的参会证书（PDF），证书编号：{ $number }。
+mail-certificate-verify = 证书真伪可通过以下网址查验：{ $url }
+mail-certificate-feedback = 您的意见对我们非常重要。欢迎在个人页面为本次会议打分并留下反馈：
+
 mail-your-page = 个人页面：{ $url }
 mail-footer-why = 您是以下活动的参会者，因此收到此邮件：{ $event }。
 mail-footer-unsubscribe = 不想再通过邮件接收会议提醒和通知？退订：{ $url }
@@ -52,6 +61,10 @@ web-confirm-button = 确认邮箱地址
 web-confirmed = 邮箱地址已确认，报名完成。附有日历文件的邮件已发送。
 web-check-mail-title = 请查收邮件
 web-check-mail-text = 我们已向您填写的邮箱发送了一封邮件。请打开邮件中的链接并点击“{ web-confirm-button }”，否则报名无法完成。没有收到邮件？请查看垃圾邮件文件夹，或联系主办方。
+web-check-mail-lost = 重新发送邮件
+web-confirm-notice = 请确认您的电子邮箱 { $email }：确认后，会议提醒和参会链接也将通过邮件发送给您。
+web-confirm-notice-sent = 您的电子邮箱 { $email } 尚未确认，因此暂时不会收到邮件提醒。我们已向该邮箱发送一封邮件，请打开邮件中的链接并点击“{ web-confirm-button }”。
+web-confirm-notice-again = 没有收到邮件？重新发送
 web-unsubscribe-title = 邮件提醒
 web-unsubscribe-text = 确定退订会议提醒和通知邮件吗？包含入会链接的邮件和参会证书仍会照常发送。
 web-unsubscribe-button = 退订

@@ -74,14 +74,17 @@ web-taken-text = 该电子邮箱已用于本活动的报名，因此未重复报
 web-taken-other-address = 使用其他邮箱报名
 web-link-help-title = 如何找回个人页面链接
 web-link-help-email-soon = 不久后，链接将发送到您报名时填写的电子邮箱。目前您可以：
+web-link-help-email = 个人页面链接将通过邮件发送至您报名时填写的邮箱。如果收件箱和垃圾邮件文件夹中都没有该邮件，您可以：
 web-link-help-bot = 如果您的报名已关联会议的 Telegram 机器人：在机器人中发送 /me，然后点击“在浏览器中打开个人页面”；
 web-link-help-organizers = 或联系主办方，他们会为您提供帮助：
 
 web-lost-title = 找回个人页面链接
 web-lost-intro = 请填写您报名时使用的电子邮箱。
+web-lost-intro-mail = 请填写您报名时使用的电子邮箱，我们会将个人页面链接发送至该邮箱。
 web-lost-submit = 提交
 web-lost-done-title = 已收到您的请求
 web-lost-done-text = 如果该邮箱已报名，网站开通邮件发送功能后，个人页面链接将发送至该邮箱。
+web-lost-done-text-mail = 如果该邮箱已报名，我们已向其发送一封包含个人页面链接的邮件。邮件可能会稍有延迟。
 
 web-verify-title = 验证证书
 web-verify-intro = 请输入参会证书编号。编号印在证书上，例如 NP25-0001-ABCD。
@@ -170,6 +173,12 @@ web-me-telegram-hint = 将报名关联到 Telegram 后，提醒和会议链接�
 web-me-telegram-connect = 关联 Telegram
 web-me-telegram-connected = ✅ 报名已关联 Telegram，提醒将发送到 Telegram。
 web-me-telegram-unavailable = 本服务器未接入 Telegram。
+web-me-deliver-via = 消息接收方式
+web-me-deliver-via-hint = 会议提醒、入会链接和参会证书可以同时发送到 Telegram 和邮箱 { $email }，也可以只通过其中一种方式接收。如果您的 Telegram 有时无法正常使用，建议两种方式都保留。
+web-me-deliver-via-both = Telegram 和电子邮件
+web-me-deliver-via-telegram = 仅 Telegram
+web-me-deliver-via-email = 仅电子邮件
+web-me-deliver-via-saved = 已保存，今后将按您选择的方式发送消息。
 
 web-me-manage = 管理报名
 web-me-cancel = 取消报名

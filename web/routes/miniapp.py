@@ -203,11 +203,14 @@ async def miniapp_register(request: web.Request) -> web.StreamResponse:
         return form_page(request, lang, event, form, init_data=init_data, status=400)
     answers |= {"consent_at": deps.clock.now().isoformat(), "consent_version": CONSENT_VERSION}
     title = event.title.get(lang)
+    mail = deps.mail
     async with deps.session_factory() as session:
         service = RegistrationService(session, deps.catalog, deps.clock)
         try:
+            # With e-mail on, the address is confirmed by e-mail as in the chat (the
+            # registration is active at once: Telegram vouches for the person).
             registration = await service.register(
-                event.slug, answers, lang, channel=Channel.miniapp(user_id)
+                event.slug, answers, lang, channel=Channel.miniapp(user_id), mail=mail is not None
             )
         except AlreadyRegistered:
             # The bot's text (it names /me and /edit: the person is in the bot).
@@ -227,6 +230,8 @@ async def miniapp_register(request: web.Request) -> web.StreamResponse:
             return state_message(request, lang, event, EventState.OVER)
         except UnknownEvent:
             raise PageNotFound() from None
+    if mail is not None:
+        mail.wake()
     if deps.notify is not None:
         await deps.notify.registered(user_id, registration)
     assert registration.access_token is not None  # a Mini App registration always gets one

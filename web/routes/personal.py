@@ -3,7 +3,17 @@ is stored; RegistrationService looks it up and compares it in constant time). Ev
 bot lets a participant do about their registration, through the same services: the answers
 and their edit (the chat form's validators and error texts), cancel and restore, erase, the
 calendar file, the meeting link from the moment /link shows it, check-in, the certificate PDF,
-the feedback, "Connect Telegram" and a new link.
+the feedback, "Connect Telegram", where messages go (for a person reachable both in Telegram
+and at a confirmed address, with e-mail on) and a new link.
+
+The page opens with its own token, or with an e-mailed link's (`<id>.<signature>`,
+bot/services/registration/mail_links.py: signed under the web secret for the registration's
+current token, so a new link ends the e-mailed ones too). A pending registration (made on the
+web with e-mail on, its address not confirmed yet) shows only the confirmation: the event and a
+Confirm button, since mail scanners open links and a GET confirms nothing; the button
+(`POST /me/<token>/confirm`, an e-mailed link's token only: it proves the mailbox) makes it
+active and queues "you are registered". An active registration whose address is not confirmed
+shows the same button as a notice.
 
 An unknown, revoked or erased token is a plain 404 that says nothing more. Every response
 under /me/ is private: no referrer leaves it (the token is in the address), no search engine
@@ -21,8 +31,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 from multidict import MultiDictProxy
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.i18n import Translator
 from bot.messages import attends_offline
@@ -49,7 +60,9 @@ from bot.services.registration.form import (
     parse_choice,
     validate_text,
 )
+from bot.services.registration.mail_links import is_signed
 from bot.services.registration.registrations import (
+    BY_ID,
     BY_TOKEN,
     EmailTaken,
     EventOver,
@@ -60,10 +73,11 @@ from bot.services.registration.registrations import (
     answers_of,
     token_params,
 )
-from bot.services.reminders.calendar import event_ics
+from bot.services.reminders.calendar import attendee_ics
+from bot.services.reminders.ledger import SHOWN, record_link_shown, shown_link
 from bot.services.reminders.planner import link_release_at, link_released
 from bot.services.reminders.runner import effective_link
-from db.models import Attendance, Certificate, Feedback, Registration
+from db.models import Attendance, Certificate, DeliverVia, Delivery, Feedback, Registration
 from web.context import CONFIG, DEPS
 from web.errors import PageNotFound
 from web.form_errors import web_error_key
@@ -80,6 +94,8 @@ DONE: dict[str, tuple[str, bool]] = {
     "cancelled": ("web-me-cancelled", True),
     "restored": ("web-me-restored", True),
     "feedback": ("feedback-thanks", True),
+    "confirmed": ("web-confirmed", True),
+    "deliver-via": ("web-me-deliver-via-saved", True),
     **{f"checkin-{r.value}": (f"checkin-{r.value}", r is CheckIn.DONE) for r in CheckIn},
 }
 # A rule that refused "restore", as the page says it.
@@ -111,22 +127,36 @@ class Problem:
 @dataclass(frozen=True)
 class Extras:
     """What the page shows besides the registration: its certificate's number (the same row,
-    so the same number, as the bot's), the rating given for it, and whether the person
-    checked in."""
+    so the same number, as the bot's), the rating given for it, whether the person checked
+    in, and the meeting link last recorded as shown to them (the ledger's, for corrections)."""
 
     certificate_number: str | None
     rating: int | None
     checked_in: bool
+    shown_link: str | None = None
+
+
+SHOWN_ROW = aliased(Delivery)
+
+
+def _page_query(by: Any) -> Any:
+    return (
+        by.add_columns(Certificate.number, Feedback.rating, Attendance.id, SHOWN_ROW.link)
+        .outerjoin(Certificate, Certificate.registration_id == Registration.id)
+        .outerjoin(Feedback, Feedback.certificate_id == Certificate.id)
+        .outerjoin(Attendance, Attendance.registration_id == Registration.id)
+        .outerjoin(
+            SHOWN_ROW,
+            and_(SHOWN_ROW.registration_id == Registration.id, SHOWN_ROW.kind == SHOWN),
+        )
+    )
 
 
 # The page's one query: the registration a token names (with its event's row), its
-# certificate's number, the rating and the check-in. Built once, like BY_TOKEN.
-PAGE_QUERY = (
-    BY_TOKEN.add_columns(Certificate.number, Feedback.rating, Attendance.id)
-    .outerjoin(Certificate, Certificate.registration_id == Registration.id)
-    .outerjoin(Feedback, Feedback.certificate_id == Certificate.id)
-    .outerjoin(Attendance, Attendance.registration_id == Registration.id)
-)
+# certificate's number, the rating, the check-in and the link shown. Built once, like BY_TOKEN;
+# by the id for an e-mailed link's token.
+PAGE_QUERY = _page_query(BY_TOKEN)
+PAGE_QUERY_BY_ID = _page_query(BY_ID)
 
 
 @dataclass
@@ -157,37 +187,61 @@ class Visit:
     def home(self) -> str:
         return f"/me/{self.token}"
 
+    @property
+    def signed(self) -> bool:
+        """Opened through an e-mailed link: whoever holds it reads that mailbox."""
+        return is_signed(self.token)
+
+    @property
+    def mail_on(self) -> bool:
+        return self.request.app[DEPS].mail is not None
+
+
+class ConfirmFirst(web.HTTPSeeOther):
+    """A pending registration's page is its confirmation: its actions wait for it."""
+
+    def __init__(self, home: str) -> None:
+        super().__init__(home, headers=PRIVATE_HEADERS)
+
 
 @asynccontextmanager
-async def visit(request: web.Request) -> AsyncIterator[Visit]:
+async def visit(request: web.Request, *, pending_ok: bool = False) -> AsyncIterator[Visit]:
+    """The registration the address's token opens, for an action; a pending one goes back to
+    its confirmation unless the action is for it too (`pending_ok`)."""
     deps = request.app[DEPS]
     token = request.match_info["token"]
     async with deps.session_factory() as session:
         service = RegistrationService(session, deps.catalog, deps.clock)
-        reg = await service.registration_by_token(token)
+        reg = await service.registration_by_token(token, request.app[CONFIG].secret)
         if reg is None:
             raise TokenUnknown()
-        yield Visit(request, session, service, reg, token)
+        v = Visit(request, session, service, reg, token)
+        if reg.pending and not pending_ok:
+            raise ConfirmFirst(v.home)
+        yield v
 
 
 @asynccontextmanager
 async def page_visit(request: web.Request) -> AsyncIterator[Visit]:
-    """`visit` for showing the page: the registration, its event, certificate, feedback and
-    check-in in one query (one round trip to the database instead of four)."""
+    """`visit` for showing the page: the registration, its event, certificate, feedback,
+    check-in and the link shown in one query (one round trip to the database instead of
+    five)."""
     deps = request.app[DEPS]
     token = request.match_info["token"]
-    params = token_params(token)
+    params = token_params(token, signed_ok=True)
     if params is None:
         raise TokenUnknown()
+    query = PAGE_QUERY_BY_ID if is_signed(token) else PAGE_QUERY
     async with deps.session_factory() as session:
         service = RegistrationService(session, deps.catalog, deps.clock)
-        found = (await session.execute(PAGE_QUERY, params)).first()
-        reg = None if found is None else service.opened_by(token, found[0])
+        found = (await session.execute(query, params)).first()
+        secret = request.app[CONFIG].secret
+        reg = None if found is None else service.opened_by(token, found[0], secret)
         if found is None or reg is None:
             raise TokenUnknown()
         columns: tuple[Any, ...] = tuple(found)
-        number, rating, attendance = columns[1:]
-        extras = Extras(number, rating, checked_in=attendance is not None)
+        number, rating, attendance, shown = columns[1:]
+        extras = Extras(number, rating, checked_in=attendance is not None, shown_link=shown)
         yield Visit(request, session, service, reg, token, extras)
 
 
@@ -288,6 +342,21 @@ async def extras_of(v: Visit) -> Extras:
         certificate_number=certificate.number if certificate else None,
         rating=feedback.rating if feedback else None,
         checked_in=await checked_in(v.session, v.reg.row.id),
+        shown_link=await shown_link(v.session, v.reg.row.id),
+    )
+
+
+def chooses_channels(v: Visit) -> bool:
+    """Reachable both ways, so the person chooses where messages go: e-mail on, a Telegram chat
+    bound, a confirmed address that has not bounced."""
+    row = v.reg.row
+    return (
+        v.mail_on
+        and v.reg.active
+        and row.user_id is not None
+        and row.email is not None
+        and row.email_confirmed_at is not None
+        and row.email_bounced_at is None
     )
 
 
@@ -317,7 +386,11 @@ async def render_personal(
         notice, notice_good = Problem(done[0]), done[1]
     extras = await extras_of(v)
     hybrid = event.format is EventFormat.HYBRID
-    return page(
+    meeting_block = meeting(v)
+    unconfirmed = (
+        v.mail_on and v.reg.active and row.email_key is not None and not row.email_confirmed_at
+    )
+    response = page(
         v,
         "personal.html",
         status=status,
@@ -342,16 +415,35 @@ async def render_personal(
         values=values or form_values(t, v.reg),
         errors=errors or {},
         fields=v.kept(("edit-fields", v.lang, hybrid), lambda: form_fields(t, hybrid)),
-        meeting=meeting(v),
+        meeting=meeting_block,
+        # The address to confirm: with the button (an e-mailed link), or where the link is.
+        confirm_address=("button" if v.signed else "sent") if unconfirmed else "",
         checkin_open=v.reg.active and event.checkin_open(now),
         checked_in=extras.checked_in,
         certificate_number=extras.certificate_number,
         rating=extras.rating,
         feedback_error=feedback_error,
         telegram=telegram_state(v),
+        # Where messages go, for a person reachable both ways; "" hides the form.
+        deliver_via=row.deliver_via if chooses_channels(v) else "",
+        deliver_via_choices=[c.value for c in DeliverVia],
         can_cancel=v.reg.active and state is not EventState.OVER,
         can_restore=not v.reg.active and state is EventState.OPEN,
     )
+    shown = meeting_block["link"] if meeting_block else ""
+    if shown and shown != extras.shown_link:
+        # As /link in the chat: a later change of link is sent to them as a correction.
+        await record_link_shown(
+            v.session, registration_id=row.id, event_id=row.event_id, link=shown, now=now
+        )
+        await v.session.commit()
+    return response
+
+
+def confirm_page(v: Visit) -> web.Response:
+    """A pending registration's page: the event and the Confirm button (a GET confirms
+    nothing: mail scanners open links)."""
+    return page(v, "confirm_email.html", event=v.reg.event, home=v.home)
 
 
 @dataclass(frozen=True)
@@ -447,7 +539,24 @@ def read_answer(name: Field, raw: str, country_names: dict[str, str]) -> Any:
 
 async def personal_page(request: web.Request) -> web.StreamResponse:
     async with page_visit(request) as v:
+        if v.reg.pending:
+            return confirm_page(v)
         return await render_personal(v)
+
+
+async def confirm_address(request: web.Request) -> web.StreamResponse:
+    """The Confirm button: the address is confirmed (a pending registration becomes active)
+    and, with e-mail on, "you are registered" is queued; pressed twice, nothing more happens.
+    Only an e-mailed link's token confirms: the page's own token proves no mailbox."""
+    mail = request.app[DEPS].mail
+    async with visit(request, pending_ok=True) as v:
+        if not v.signed:
+            return see_other(v.home)
+        if await v.service.confirm_email(v.reg, mail=mail is not None) and mail is not None:
+            mail.wake()
+        if v.reg.active and v.reg.row.email_confirmed_at is not None:
+            return see_other(f"{v.home}?done=confirmed")
+        return see_other(v.home)
 
 
 async def save_answers(request: web.Request) -> web.StreamResponse:
@@ -459,8 +568,11 @@ async def save_answers(request: web.Request) -> web.StreamResponse:
             return await render_personal(v, status=409, notice=Problem("web-me-edit-closed"))
         answers, typed, errors = read_answers(v, form)
         if not errors:
+            mail = v.request.app[DEPS].mail
             try:
-                await v.service.update_registration(v.reg, answers)
+                await v.service.update_registration(v.reg, answers, mail=mail is not None)
+                if mail is not None:
+                    mail.wake()  # a changed address: its confirmation
                 return see_other(f"{v.home}?done=saved")
             except EmailTaken:
                 await v.session.refresh(v.reg.row)
@@ -512,7 +624,7 @@ async def restore(request: web.Request) -> web.StreamResponse:
 
 
 async def confirm_erase(request: web.Request) -> web.StreamResponse:
-    async with visit(request) as v:
+    async with visit(request, pending_ok=True) as v:
         return page(
             v,
             "confirm.html",
@@ -528,7 +640,7 @@ async def confirm_erase(request: web.Request) -> web.StreamResponse:
 async def erase(request: web.Request) -> web.StreamResponse:
     """The rule of /delete_me for this registration: it stays as an anonymous count, its token
     and bind code stop working."""
-    async with visit(request) as v:
+    async with visit(request, pending_ok=True) as v:
         lang = v.lang
         await v.service.erase_registration(v.reg)
         renderer = request.app[RENDERER]
@@ -541,21 +653,15 @@ async def erase(request: web.Request) -> web.StreamResponse:
 async def calendar(request: web.Request) -> web.StreamResponse:
     async with visit(request) as v:
         event, t, now = v.reg.event, v.t, v.request.app[DEPS].clock.now()
-        offline = attends_offline(event, v.reg.row.participation_format)
-        link = effective_link(event)
         # As the bot's calendar file: the link in it only once the bot would show it.
-        shows_link = not offline and link_released(event, now) and bool(link)
-        if offline and event.venue is not None:
-            location = event.venue.get(v.lang)
-        else:
-            location = link if shows_link else t("web-me-calendar-location-online")
-        data = event_ics(
+        data = attendee_ics(
             event,
             lang=v.lang,
-            description=f"{event.description.get(v.lang)}\n\n{t('web-me-calendar-description')}",
-            location=location,
-            url=link if shows_link else None,
+            offline=attends_offline(event, v.reg.row.participation_format),
+            link=effective_link(event),
             now=now,
+            note=t("web-me-calendar-description"),
+            online_location=t("web-me-calendar-location-online"),
         )
         return private(
             web.Response(
@@ -629,7 +735,7 @@ async def feedback(request: web.Request) -> web.StreamResponse:
         return see_other(f"{v.home}?done=feedback")
 
 
-# --- Telegram and a new link ---------------------------------------------------------------
+# --- Telegram, where messages go, and a new link -------------------------------------------
 
 
 async def connect_telegram(request: web.Request) -> web.StreamResponse:
@@ -643,6 +749,28 @@ async def connect_telegram(request: web.Request) -> web.StreamResponse:
         return see_other(f"https://t.me/{username}?start=bind-{code}")
 
 
+async def deliver_via(request: web.Request) -> web.StreamResponse:
+    """Both, Telegram only or e-mail only: saved for a person reachable both ways (the
+    reminder runner and the certificates honour it; never nobody: a channel that stops
+    working gives way to the other)."""
+    form = await request.post()
+    async with visit(request) as v:
+        if not chooses_channels(v):
+            return see_other(v.home)
+        raw = form.get("deliver_via")
+        choices = {c.value: c for c in DeliverVia}
+        if not isinstance(raw, str) or raw not in choices:
+            return await render_personal(
+                v, status=400, notice=Problem("web-me-choose"), notice_good=False
+            )
+        row = v.reg.row
+        if row.deliver_via != choices[raw]:
+            row.deliver_via = choices[raw]
+            row.updated_at = v.request.app[DEPS].clock.now()
+            await v.session.commit()
+        return see_other(f"{v.home}?done=deliver-via")
+
+
 async def new_link(request: web.Request) -> web.StreamResponse:
     """Revoke the token and issue another: the page shows the new link once (only its hash is
     stored), and its forms already use it."""
@@ -654,6 +782,7 @@ async def new_link(request: web.Request) -> web.StreamResponse:
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/me/{token}", personal_page, name="personal")
+    app.router.add_post("/me/{token}/confirm", confirm_address)
     app.router.add_post("/me/{token}/edit", save_answers)
     app.router.add_get("/me/{token}/cancel", confirm_cancel)
     app.router.add_post("/me/{token}/cancel", cancel)
@@ -665,4 +794,5 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/me/{token}/certificate.pdf", certificate_pdf)
     app.router.add_post("/me/{token}/feedback", feedback)
     app.router.add_get("/me/{token}/telegram", connect_telegram)
+    app.router.add_post("/me/{token}/deliver-via", deliver_via)
     app.router.add_post("/me/{token}/new-link", new_link)

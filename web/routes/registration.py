@@ -10,7 +10,15 @@ After registering, the browser is sent (303, post/redirect/get) straight to the 
 and everything else. The token is returned only once, and the page's own address is the one
 place it has to go: no cookie carries it, nothing stores it, and the personal page is never
 cached or indexed and sends no referrer. A reload or the back button cannot register twice
-(the same address is refused, see EmailTaken)."""
+(the same address is refused, see EmailTaken).
+
+With e-mail on (the app has a mail outbox) anyone could type someone else's address, so the
+page after the form never shows the personal link: the registration is pending and the link
+travels in the confirmation letter (double opt-in, web/routes/personal.py). The browser goes
+to `/e/<slug>/check-mail` ("check your mail"), and so it does when the address is registered
+for the event already (its owner is sent the link instead of a copy being made) and when a
+bot fills the honeypot: nothing tells one case from another. "I lost my link" then queues the
+link to every registration of the address, and answers the same whether there is one or not."""
 
 from __future__ import annotations
 
@@ -46,6 +54,7 @@ from bot.services.registration.registrations import (
     EmailTaken,
     EventOver,
     RegistrationClosed,
+    RegistrationService,
     UnknownEvent,
     WebRegistrations,
 )
@@ -266,9 +275,12 @@ async def register(request: web.Request) -> web.StreamResponse:
     if state is not EventState.OPEN:
         return refused(request, event, state)
     posted = await request.post()
+    mail = deps.mail
     if _text(posted.get(HONEYPOT)):
         # A bot: it is thanked like a person and nothing is saved.
         log.info("web registration for %s: honeypot filled, nothing saved", event.slug)
+        if mail is not None:
+            raise web.HTTPSeeOther(check_mail_address(event))
         raise web.HTTPSeeOther(welcome_address(new_secret()))
     reader = FormReader(t, deps.i18n, event, posted)
     answers = reader.read()
@@ -282,6 +294,11 @@ async def register(request: web.Request) -> web.StreamResponse:
         # Written together with the other forms posted meanwhile (group commit).
         registration = await request.app[WEB_REGISTRATIONS].register(event.slug, answers, t.lang)
     except EmailTaken:
+        if mail is not None:
+            # The address's owner is sent the link (queued with the batch); the visitor sees
+            # what a new address gets.
+            mail.wake()
+            raise web.HTTPSeeOther(check_mail_address(event)) from None
         return email_taken(request, event)
     except RegistrationClosed:
         return refused(request, event, EventState.CLOSED)
@@ -289,6 +306,9 @@ async def register(request: web.Request) -> web.StreamResponse:
         return refused(request, event, EventState.OVER)
     except UnknownEvent:
         raise PageNotFound() from None
+    if mail is not None:
+        mail.wake()  # the confirmation, queued with the registration
+        raise web.HTTPSeeOther(check_mail_address(event))
     assert registration.access_token is not None  # a web registration always gets one
     raise web.HTTPSeeOther(welcome_address(registration.access_token))
 
@@ -296,6 +316,21 @@ async def register(request: web.Request) -> web.StreamResponse:
 def welcome_address(token: str) -> str:
     """The personal page, with its "you are registered" banner (web/routes/personal.py)."""
     return f"/me/{token}?welcome=1"
+
+
+def check_mail_address(event: Event) -> str:
+    return f"/e/{event.slug}/check-mail"
+
+
+async def check_mail(request: web.Request) -> web.StreamResponse:
+    """After the form with e-mail on: "check your mail", whatever happened to the form."""
+    if request.app[DEPS].mail is None:
+        raise PageNotFound()
+    event = event_of(request)
+    t = page_translator(request)
+    return render_page(
+        request, "check_mail.html", event=event, contacts=contact_lines(t, event.contacts)
+    )
 
 
 def refused(request: web.Request, event: Event, state: EventState) -> web.Response:
@@ -354,6 +389,7 @@ def lost_page(
         email=email,
         error=error,
         sent=sent,
+        mail=request.app[DEPS].mail is not None,
         organizer_emails=organizer_emails(request),
     )
 
@@ -363,8 +399,9 @@ async def lost_form(request: web.Request) -> web.StreamResponse:
 
 
 async def lost_post(request: web.Request) -> web.StreamResponse:
-    """The same answer whether or not the address is registered: nobody learns who is. (The
-    link goes out by e-mail once the pages send e-mail; nothing is looked up until then.)"""
+    """The same answer whether or not the address is registered: nobody learns who is. With
+    e-mail on, the link goes to every registration of the address (an unconfirmed one gets
+    its confirmation instead: the outbox decides); without, nothing is looked up."""
     t = page_translator(request)
     typed = _text((await request.post()).get("email"))
     if not typed.strip():
@@ -373,6 +410,12 @@ async def lost_post(request: web.Request) -> web.StreamResponse:
         validate_email(typed)
     except Invalid as problem:
         return lost_page(request, status=400, email=typed, error=t(problem.key, **problem.args_))
+    deps = request.app[DEPS]
+    if deps.mail is not None:
+        async with deps.session_factory() as session:
+            service = RegistrationService(session, deps.catalog, deps.clock)
+            if await service.send_lost_links(typed):
+                deps.mail.wake()
     return lost_page(request, sent=True)
 
 
@@ -387,8 +430,11 @@ def setup(app: web.Application) -> None:
     # event.html shows a blank form when a page other than the form's POST renders it.
     app[RENDERER].globals["blank_registration_form"] = blank_form
     deps = app[DEPS]
-    app[WEB_REGISTRATIONS] = WebRegistrations(deps.session_factory, deps.catalog, deps.clock)
+    app[WEB_REGISTRATIONS] = WebRegistrations(
+        deps.session_factory, deps.catalog, deps.clock, mail=deps.mail is not None
+    )
     app.on_cleanup.append(_finish_writing)
     app.router.add_post("/e/{slug}", register, name="register")
+    app.router.add_get("/e/{slug}/check-mail", check_mail, name="check_mail")
     app.router.add_get("/lost", lost_form, name="lost")
     app.router.add_post("/lost", lost_post)

@@ -5,7 +5,14 @@ bot/services/certificates/documents.py); this module decides and records.
 Restart-safe: a certificate row (with its permanent number) is written before the document is
 sent, and `sent_at` right after Telegram accepted it, so a restart sends what is missing and
 nothing twice (except at most the few in flight at a kill). Replicas sharing the database
-issue under a lock on the event's row and claim certificates before sending them."""
+issue under a lock on the event's row and claim certificates before sending them.
+
+With e-mail on (`on_mail_queued` set), a participant with a confirmed address that has not
+bounced gets the certificate by e-mail too, unless they chose Telegram alone and Telegram
+reaches them: a letter is queued in the mail outbox (bot/services/mailing/outbox.py) in the
+transaction that issues the certificate, and again, as a new letter, when an organizer
+corrects the name or Telegram turns out to be blocked. One who chose e-mail alone, with such
+an address, gets it by e-mail only."""
 
 from __future__ import annotations
 
@@ -14,12 +21,12 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 
 from aiogram import Bot
 from aiogram.types import BufferedInputFile
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
@@ -31,6 +38,10 @@ from bot.services.events.catalog import Event, EventCatalog
 from db.models import (
     Attendance,
     Certificate,
+    DeliverVia,
+    Delivery,
+    DeliveryChannel,
+    DeliveryStatus,
     EventRow,
     Registration,
     RegistrationSource,
@@ -127,6 +138,35 @@ Render = Callable[[Event, Certificate, ClassPages | None], Awaitable[bytes]]
 AfterSend = Callable[[Certificate], Awaitable[None]]
 
 
+def mail_usable(registration: Registration) -> bool:
+    """A confirmed address that has not bounced."""
+    return (
+        registration.email is not None
+        and registration.email_confirmed_at is not None
+        and registration.email_bounced_at is None
+    )
+
+
+def wants_mail(registration: Registration, *, telegram_usable: bool) -> bool:
+    """Whether the certificate goes to this participant by e-mail: a usable address, and not
+    "Telegram only" where Telegram reaches them (never nobody)."""
+    if not mail_usable(registration):
+        return False
+    return registration.deliver_via != DeliverVia.TELEGRAM or not telegram_usable
+
+
+def chose_mail_alone() -> ColumnElement[bool]:
+    """Certificates whose participant chose e-mail alone and has a usable address: not sent
+    in Telegram (with e-mail on)."""
+    return exists().where(
+        Registration.id == Certificate.registration_id,
+        Registration.deliver_via == DeliverVia.EMAIL,
+        Registration.email.is_not(None),
+        Registration.email_confirmed_at.is_not(None),
+        Registration.email_bounced_at.is_(None),
+    )
+
+
 class CertificateService:
     def __init__(
         self,
@@ -151,6 +191,9 @@ class CertificateService:
         self.replica = replica or Replica(session_factory)
         self.claim_size = claim_size
         self.after_send: AfterSend | None = None
+        # E-mail on: the mail outbox's wake, called after certificate letters were queued
+        # (None: e-mail off, no letters are queued).
+        self.on_mail_queued: Callable[[], None] | None = None
         self._stopping = False
 
     # --- who ----------------------------------------------------------------------------
@@ -228,12 +271,13 @@ class CertificateService:
             )
             sequence = int(count or 0)
             now = self.clock.now()
-            # (registration id, class id, recipient, name on the certificate, language)
-            holders = [
-                (r.id, None, r.user_id, r.full_name, r.language)
+            registrations = [
+                r
                 for r in await self.eligible_registrations(session, event, event_id)
                 if r.id not in have_regs
-            ] + [
+            ]
+            # (registration id, class id, recipient, name on the certificate, language)
+            holders = [(r.id, None, r.user_id, r.full_name, r.language) for r in registrations] + [
                 (None, c.id, c.teacher_id, c.teacher_name, c.language)
                 for c in await self.eligible_classes(session, event, event_id)
                 if c.id not in have_classes
@@ -254,8 +298,91 @@ class CertificateService:
                 )
             ]
             session.add_all(new)
+            letters = await self._queue_letters(session, registrations, new, now)
             await session.commit()
-            return len(new)
+        if letters:
+            self._wake_mail()
+        return len(new)
+
+    # --- e-mail ---------------------------------------------------------------------------
+
+    async def _queue_letters(
+        self,
+        session: AsyncSession,
+        registrations: list[Registration],
+        certificates: list[Certificate],
+        now: datetime,
+    ) -> int:
+        """The certificate letters of newly issued certificates, in the issuing transaction."""
+        if self.on_mail_queued is None:
+            return 0
+        by_id = {r.id: r for r in registrations if mail_usable(r)}
+        if not by_id:
+            return 0
+        await session.flush()  # the certificates' ids
+        chats = {r.user_id for r in by_id.values() if r.user_id is not None}
+        blocked = set(
+            (
+                await session.scalars(
+                    select(User.id).where(User.id.in_(chats), User.is_reachable.is_(False))
+                )
+            ).all()
+        )
+        from bot.services.mailing.certificate_letter import certificate_kind
+        from bot.services.mailing.outbox import queue_many
+
+        letters = [
+            (registration.id, certificate.event_id, certificate_kind(certificate.id))
+            for certificate in certificates
+            if (registration := by_id.get(certificate.registration_id or 0)) is not None
+            and wants_mail(
+                registration,
+                telegram_usable=registration.user_id is not None
+                and registration.user_id not in blocked,
+            )
+        ]
+        return await queue_many(session, letters, now=now) if letters else 0
+
+    async def _queue_letter(
+        self, session: AsyncSession, certificate: Certificate, *, telegram_usable: bool | None
+    ) -> bool:
+        """One certificate's letter (a corrected one, or Telegram found blocked), in the
+        caller's transaction. `telegram_usable` None: as the participant's chat is now."""
+        if self.on_mail_queued is None or certificate.registration_id is None:
+            return False
+        registration = await session.get(Registration, certificate.registration_id)
+        if registration is None or registration.status != RegistrationStatus.ACTIVE:
+            return False
+        if telegram_usable is None:
+            user = await session.get(User, registration.user_id) if registration.user_id else None
+            telegram_usable = user is not None and user.is_reachable
+        if not wants_mail(registration, telegram_usable=telegram_usable):
+            return False
+        from bot.services.mailing.certificate_letter import certificate_kind
+        from bot.services.mailing.outbox import queue
+
+        first = certificate_kind(certificate.id)
+        waiting = await session.scalar(
+            select(Delivery.id).where(
+                Delivery.registration_id == registration.id,
+                Delivery.channel == DeliveryChannel.EMAIL,
+                Delivery.status == DeliveryStatus.QUEUED,
+                or_(Delivery.kind == first, Delivery.kind.startswith(f"{first}-")),
+            )
+        )
+        if waiting is not None:
+            return False  # a letter not sent yet: it is drawn when sent, with the new name
+        return await queue(
+            session,
+            registration_id=registration.id,
+            event_id=certificate.event_id,
+            kind=certificate_kind(certificate.id, certificate.reissued),
+            now=self.clock.now(),
+        )
+
+    def _wake_mail(self) -> None:
+        if self.on_mail_queued is not None:
+            self.on_mail_queued()
 
     async def _class_pages(self, class_id: int) -> ClassPages | None:
         return await class_pages(self.session_factory, class_id)
@@ -297,6 +424,7 @@ class CertificateService:
                 Certificate.sent_at.is_(None),
                 Certificate.recipient_id.is_not(None),
                 self.replica.free_or_gone(Certificate.claimed_by),
+                *([~chose_mail_alone()] if self.on_mail_queued is not None else []),
             )
             .order_by(Certificate.id)
             .limit(self.claim_size)
@@ -339,7 +467,10 @@ class CertificateService:
         except Exception as exc:
             # A name no configured font can draw (MissingGlyphs) or a broken template: told to
             # the organizer in the report, never sent with empty boxes.
-            log.error("certificate %s cannot be rendered: %s", certificate.number, exc)
+            # The reason (it may quote the name) goes to the row, not to the log.
+            log.error(
+                "certificate %s cannot be rendered: %s", certificate.number, type(exc).__name__
+            )
             stats.add(Result(Outcome.FAILED, error=str(exc)))
             await self._mark(certificate.id, error=str(exc))
             return
@@ -358,6 +489,7 @@ class CertificateService:
             await self._release([certificate.id])
             return
         stats.add(result)
+        mailed = False
         async with self.session_factory() as session:
             row = await session.get(Certificate, certificate.id)
             if row is None:
@@ -369,10 +501,14 @@ class CertificateService:
                 row.error = "unreachable"
                 row.sent_at = self.clock.now()  # not retried; /certificate gives it on request
                 await UserRepository(session).mark_unreachable(chat_id, self.clock.now())
+                # Blocked in Telegram: by e-mail after all, even for "Telegram only".
+                mailed = await self._queue_letter(session, row, telegram_usable=False)
             else:
                 row.error = result.error
                 row.sent_at = self.clock.now()
             await session.commit()
+        if mailed:
+            self._wake_mail()
         if result.outcome is Outcome.SENT and self.after_send is not None:
             try:
                 await self.after_send(certificate)
@@ -443,8 +579,12 @@ class CertificateService:
                 registration = await session.get(Registration, certificate.registration_id)
                 if registration is not None:
                     registration.full_name = new_name
+            # The corrected certificate by e-mail too, as a new letter.
+            mailed = await self._queue_letter(session, certificate, telegram_usable=None)
             await session.commit()
-            return certificate
+        if mailed:
+            self._wake_mail()
+        return certificate
 
     async def user_language(self, user_id: int) -> str | None:
         async with self.session_factory() as session:

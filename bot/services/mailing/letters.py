@@ -10,11 +10,19 @@ from datetime import datetime
 from html import escape
 
 from bot.i18n import Translator
-from bot.messages import attends_offline, link_block, venue_block, when_text
+from bot.messages import (
+    attends_offline,
+    countdown_text,
+    link_block,
+    link_update_text,
+    venue_block,
+    when_text,
+)
 from bot.services.delivery.mail.body import MailBody, from_telegram_html
 from bot.services.delivery.mail.message import Attachment
 from bot.services.events.catalog import Event
 from bot.services.reminders.calendar import attendee_ics
+from bot.services.reminders.planner import Slot, countdown
 
 ICS_TYPE = "text/calendar; method=PUBLISH"
 
@@ -55,11 +63,13 @@ def _letter(
     to: Addressee,
     *,
     footer: bool = True,
+    page: bool = True,
     mutable: bool = False,
     attachments: Sequence[Attachment] = (),
 ) -> Letter:
+    """`page`: end with the personal page's address (unless the text gave it already)."""
     paragraphs = [t("mail-greeting", name=escape(to.name)), *parts]
-    if footer:
+    if footer and page:
         paragraphs.append(t("mail-your-page", url=to.page_url))
     paragraphs.append(t("mail-signature"))
     if footer:
@@ -133,3 +143,40 @@ def meeting_part(t: Translator, event: Event, to: Addressee, *, carries_link: bo
         link = event.meeting.link
         return link_block(t, event, link) if link else t("mail-link-not-published")
     return t("mail-link-later")
+
+
+def reminder_letter(
+    t: Translator, event: Event, slot: Slot, to: Addressee, now: datetime
+) -> Letter:
+    """The Telegram reminder as a letter: the subject says how long is left (or that it starts
+    now); the last reminder and the start carry the link block; the start adds the check-in,
+    which is the personal page's button. Only the letters without the link can be muted."""
+    title = _plain_title(t, event)
+    if slot.offset:
+        left = countdown_text(t, countdown(event.starts_at - now))
+        subject = t("mail-reminder-subject", event=title, countdown=left)
+        head = t("reminder-before", event=_title(t, event), countdown=left)
+    else:
+        subject = t("mail-start-subject", event=title)
+        head = t("reminder-start", event=_title(t, event))
+    parts = [
+        head,
+        when_text(t, event.starts_at),
+        meeting_part(t, event, to, carries_link=slot.carries_link),
+    ]
+    starting = not slot.offset
+    if starting:
+        parts += [t("mail-checkin"), to.page_url]
+    mutable = not slot.carries_link
+    return _letter(t, event, subject, parts, to, page=not starting, mutable=mutable)
+
+
+def link_update_letter(
+    t: Translator, event: Event, to: Addressee, link: str, *, had_old_link: bool
+) -> Letter:
+    """The new link to those who had an old one (or a letter saying it was not out yet)."""
+    key = "mail-link-changed-subject" if had_old_link else "mail-link-published-subject"
+    subject = t(key, event=_plain_title(t, event))
+    return _letter(
+        t, event, subject, [link_update_text(t, event, link, had_old_link=had_old_link)], to
+    )

@@ -1,6 +1,8 @@
 """The letters a person's action asks for, sent through the delivery ledger exactly once: the
 confirmation of an address (double opt-in), "you are registered" with the calendar file, the
-personal link to an address registered again or asking for it ("I lost my link").
+personal link to an address registered again or asking for it ("I lost my link"); and the
+participant's certificate with its PDF, queued where the certificate is issued
+(bot/services/certificates/issue.py).
 
 `queue()` writes a `queued` e-mail row of the ledger in the caller's transaction (with the
 registration it concerns, so neither exists without the other). Any replica's outbox claims
@@ -22,14 +24,17 @@ import contextlib
 import logging
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.i18n import I18n
+from bot.i18n import I18n, Translator
+from bot.services.certificates.feedback import feedback_of
 from bot.services.delivery.limiter import Priority
 from bot.services.delivery.mail.config import Sender
 from bot.services.delivery.mail.message import InvalidAddress, build_message
@@ -37,6 +42,12 @@ from bot.services.delivery.mail.pacer import DailyLimitReached, MailPacer
 from bot.services.delivery.mail.transport import Outcome, SendResult, SmtpTransport
 from bot.services.delivery.replicas import Replica
 from bot.services.events.catalog import Event, EventCatalog
+from bot.services.mailing.certificate_letter import (
+    CERTIFICATE,
+    CertificateFile,
+    certificate_letter,
+    certificate_of_kind,
+)
 from bot.services.mailing.letters import (
     Addressee,
     Letter,
@@ -46,19 +57,29 @@ from bot.services.mailing.letters import (
     registered_letter,
 )
 from bot.services.mailing.links import MailLinks
+from bot.services.registration.registrations import purge_pending
 from db.claims import affected, insert_new
 from db.models import (
+    Certificate,
+    DeliverVia,
     Delivery,
     DeliveryChannel,
     DeliveryStatus,
     EventRow,
     Registration,
     RegistrationStatus,
+    User,
 )
+
+if TYPE_CHECKING:
+    from bot.services.certificates.issue import Render
 
 log = logging.getLogger(__name__)
 
 CONFIRM = "confirm"
+# A later confirmation of the same registration (its address changed): `confirm-<n>`, since the
+# ledger keeps one row per kind.
+CONFIRM_AGAIN = "confirm-"
 REGISTERED = "registered"
 AGAIN = "again-"
 LOST = "lost-"
@@ -72,6 +93,7 @@ GIVE_UP_AFTER = timedelta(days=1)
 SERVER_PAUSE_FIRST = 5.0
 SERVER_PAUSE_MAX = 300.0
 CLAIM_SIZE = 20
+PURGE_EVERY = 3600.0  # pending registrations past PENDING_DAYS are removed this often
 POLL_SECONDS = 15.0  # queued rows of other replicas and deferred retries are found this often
 # Where a failure is the server's or our configuration's, not this letter's
 # (bot/services/delivery/mail/transport.py names the stages).
@@ -83,6 +105,10 @@ def asked_kind(prefix: str, now: datetime) -> str:
     return f"{prefix}{int(now.timestamp() // ASKED_WINDOW.total_seconds())}"
 
 
+def is_confirm(kind: str) -> bool:
+    return kind == CONFIRM or kind.startswith(CONFIRM_AGAIN)
+
+
 def retry_pause(attempts: int) -> timedelta:
     return timedelta(seconds=RETRY_PAUSES[min(attempts, len(RETRY_PAUSES)) - 1])
 
@@ -92,6 +118,14 @@ async def queue(
 ) -> bool:
     """Queue a letter in the caller's transaction; False when this one is queued or sent
     already (the same kind for the same registration)."""
+    return bool(await queue_many(session, [(registration_id, event_id, kind)], now=now))
+
+
+async def queue_many(
+    session: AsyncSession, letters: Sequence[tuple[int, int, str]], *, now: datetime
+) -> int:
+    """`queue` for many letters (registration id, event id, kind) in one statement: the web
+    form's batch. How many were new."""
     inserted = await insert_new(
         session,
         Delivery.__table__,  # type: ignore[arg-type]
@@ -105,11 +139,12 @@ async def queue(
                 "created_at": now,
                 "attempts": 0,
             }
+            for registration_id, event_id, kind in letters
         ],
         conflict=["registration_id", "kind", "channel"],
         returning="id",
     )
-    return bool(inserted)
+    return len(inserted)
 
 
 @dataclass
@@ -168,7 +203,12 @@ class MailOutbox:
         links: MailLinks,
         replica: Replica,
         pending_days: int,
+        render_certificate: Render | None = None,
+        public_url: str | None = None,
     ) -> None:
+        """`render_certificate`: the bot's certificate renderer (the same document as in
+        Telegram), without which certificate letters cannot be built; `public_url`: PUBLIC_URL,
+        for the certificate's public check address (none without it)."""
         self.session_factory = session_factory
         self.catalog = catalog
         self.clock = clock
@@ -177,6 +217,8 @@ class MailOutbox:
         self.links = links
         self.replica = replica
         self.pending_days = pending_days
+        self.render_certificate = render_certificate
+        self.public_url = public_url
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -204,9 +246,12 @@ class MailOutbox:
         await self.sender.close()
 
     async def _loop(self) -> None:
-        last_beat = -math.inf
+        last_beat = last_purge = -math.inf
         while not self._stopping:
             try:
+                if time.monotonic() - last_purge >= PURGE_EVERY:
+                    last_purge = time.monotonic()
+                    await self.purge_pending()
                 # The outbox may run without the bot's scheduler (the pages alone, or Telegram
                 # out of reach): it says "alive" itself, so its claims are not taken for a
                 # gone replica's.
@@ -223,6 +268,16 @@ class MailOutbox:
                 await self._nap(self._server_pause)
             elif not busy:
                 await self._nap(POLL_SECONDS)
+
+    async def purge_pending(self) -> int:
+        """Remove the registrations left pending (unconfirmed) for PENDING_DAYS; any replica
+        may, as often as it likes."""
+        async with self.session_factory() as session:
+            removed = await purge_pending(session, now=self.clock.now(), days=self.pending_days)
+            await session.commit()
+        if removed:
+            log.info("removed %s registrations unconfirmed for %s days", removed, self.pending_days)
+        return removed
 
     async def _nap(self, seconds: float) -> None:
         self._wake.clear()
@@ -251,6 +306,9 @@ class MailOutbox:
                     Delivery.channel == DeliveryChannel.EMAIL,
                     Delivery.status == DeliveryStatus.QUEUED,
                     or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
+                    # Certificates only where they can be drawn: an outbox without the
+                    # renderer leaves them to one that has it.
+                    *([] if self.render_certificate else [~Delivery.kind.startswith(CERTIFICATE)]),
                 )
                 .order_by(Delivery.id)
                 .limit(CLAIM_SIZE)
@@ -289,8 +347,10 @@ class MailOutbox:
                     Delivery.status == DeliveryStatus.CLAIMED,
                     or_(
                         Delivery.kind.in_([CONFIRM, REGISTERED]),
+                        Delivery.kind.startswith(CONFIRM_AGAIN),
                         Delivery.kind.startswith(AGAIN),
                         Delivery.kind.startswith(LOST),
+                        Delivery.kind.startswith(CERTIFICATE),
                     ),
                     owner,
                 )
@@ -314,10 +374,10 @@ class MailOutbox:
             event = self.catalog.get(slug) if slug else None
             letter, reason = None, "obsolete"
             if registration is not None and event is not None:
-                letter, reason = self._letter(row.kind, registration, event, now)
+                letter, reason = await self._letter(session, row.kind, registration, event, now)
             if letter is None or registration is None or registration.email is None:
                 # Erased, cancelled, the address changed or bounced meanwhile: nothing to send.
-                row.status, row.error, row.claimed_by = DeliveryStatus.FAILED, reason, None
+                row.status, row.error, row.claimed_by = DeliveryStatus.FAILED, reason[:500], None
                 await session.commit()
                 return True
             address, name = registration.email, registration.full_name or ""
@@ -340,8 +400,13 @@ class MailOutbox:
         await self._record(row_id, registration.id, result)
         return True
 
-    def _letter(
-        self, kind: str, registration: Registration, event: Event, now: datetime
+    async def _letter(
+        self,
+        session: AsyncSession,
+        kind: str,
+        registration: Registration,
+        event: Event,
+        now: datetime,
     ) -> tuple[Letter | None, str]:
         """The letter `kind` asks for now, or None and why it is no longer wanted."""
         status = registration.status
@@ -355,7 +420,12 @@ class MailOutbox:
             participation_format=registration.participation_format,
             page_url=self.links.page(registration),
         )
-        if kind == CONFIRM:
+        certificate_id = certificate_of_kind(kind)
+        if certificate_id is not None:
+            return await self._certificate_letter(
+                session, certificate_id, registration, event, t, to
+            )
+        if is_confirm(kind):
             if registration.email_confirmed_at is not None:
                 return None, "confirmed already"
             return confirm_letter(t, event, to, pending_days=self.pending_days), ""
@@ -370,6 +440,46 @@ class MailOutbox:
         if kind.startswith(LOST):
             return lost_letter(t, event, to), ""
         return None, "unknown kind"
+
+    async def _certificate_letter(
+        self,
+        session: AsyncSession,
+        certificate_id: int,
+        registration: Registration,
+        event: Event,
+        t: Translator,
+        to: Addressee,
+    ) -> tuple[Letter | None, str]:
+        """The certificate, drawn now (a corrected name is the one that goes out), to a
+        confirmed address of a person who did not choose Telegram alone where Telegram still
+        reaches them (the rule the certificate was queued by, asked again at sending time)."""
+        if registration.email_confirmed_at is None:
+            return None, "unconfirmed"
+        if registration.deliver_via == DeliverVia.TELEGRAM and registration.user_id is not None:
+            user = await session.get(User, registration.user_id)
+            if user is not None and user.is_reachable:
+                return None, "telegram only"
+        certificate = await session.get(Certificate, certificate_id)
+        if certificate is None or certificate.registration_id != registration.id:
+            return None, "obsolete"
+        if self.render_certificate is None:
+            log.error("certificate letters need the certificate renderer; this outbox has none")
+            return None, "no renderer"
+        ask_feedback = await feedback_of(session, certificate.id) is None
+        # Nothing held while the PDF is drawn (a token issued for the links is kept).
+        await session.commit()
+        try:
+            pdf = await self.render_certificate(event, certificate, None)
+        except Exception as exc:
+            # As in Telegram: a name no font can draw is not sent with empty boxes; an
+            # organizer's correction queues the letter again.
+            # The reason (it may quote the name) goes to the ledger, not to the log.
+            log.error(
+                "certificate %s cannot be rendered: %s", certificate.number, type(exc).__name__
+            )
+            return None, f"cannot be rendered: {exc}"
+        doc = CertificateFile(certificate, pdf, self.public_url, ask_feedback)
+        return certificate_letter(t, event, to, doc), ""
 
     async def _record(self, row_id: int, registration_id: int, result: SendResult) -> None:
         now = self.clock.now()

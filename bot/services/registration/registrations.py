@@ -7,16 +7,25 @@ Telegram chat. The web page's form goes through `WebRegistrations`, which writes
 posted at the same time in one transaction by the same rules (a change to what `register()`
 stores for `Channel.web()` belongs in both: they share `_apply` and `holds_address`). Knows
 nothing of Telegram or HTTP; raises domain errors that the handlers turn into polite
-answers."""
+answers.
+
+With e-mail on (`mail=True` from the caller, who knows whether SMTP is set up), the letters an
+action asks for are queued in the action's own transaction (bot/services/mailing/outbox.py):
+a web registration is "pending" until its address is confirmed through the e-mailed link (a
+chat's registration stays active and gets the confirmation too); the same address registered
+again gets its personal link by e-mail instead of a copy; a changed address is confirmed
+again; "I lost my link" queues the link for every registration the address holds. Pending
+registrations left unconfirmed for PENDING_DAYS are removed (`purge_pending`)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, exists, inspect, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, inspect, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import contains_eager, selectinload
@@ -32,9 +41,14 @@ from bot.services.registration.access import (
     new_secret,
 )
 from bot.services.registration.form import CONSENT_VERSION, Field, is_complete
+from bot.services.registration.mail_links import PAGE, is_signed, registration_id, verify
+from db.claims import affected
 from db.models import (
     Certificate,
     ClassStudent,
+    Delivery,
+    DeliveryChannel,
+    DeliveryStatus,
     EventRow,
     Registration,
     RegistrationSource,
@@ -144,6 +158,11 @@ class UserRegistration:
     def active(self) -> bool:
         return self.row.status == RegistrationStatus.ACTIVE
 
+    @property
+    def pending(self) -> bool:
+        """Made on the web with e-mail on, its address not confirmed yet."""
+        return self.row.status == RegistrationStatus.PENDING
+
 
 async def sync_events(session: AsyncSession, catalog: EventCatalog, clock: Clock) -> None:
     """Mirror the events file into the database. Events removed from the file stay in the
@@ -217,12 +236,24 @@ class RegistrationService:
         return event
 
     async def register(
-        self, slug: str, answers: dict[str, Any], language: str, *, channel: Channel
+        self,
+        slug: str,
+        answers: dict[str, Any],
+        language: str,
+        *,
+        channel: Channel,
+        mail: bool = False,
     ) -> UserRegistration:
         """Save a completed form, from any channel. A Telegram user's cancelled registration
         for the same event is reactivated with the new answers (one row per chat and event).
         Registrations from a browser (web page, Mini App) come back with the personal page's
         token, shown to the person once.
+
+        With e-mail on (`mail`): a web registration is saved pending, with its confirmation
+        queued; a chat's registration is saved active, with the confirmation of its address
+        queued; and an address already registered for the event, from the web, has its
+        personal link queued to that address before EmailTaken is raised (the page then says
+        the same as for a new address).
 
         Everything that needs no lock is done first (the event's row, the person's earlier
         row, the answers, the token's hash); between taking the event's lock and the commit
@@ -241,19 +272,29 @@ class RegistrationService:
             row = await self.registrations.get(channel.user_id, row_event.id)
         key = email_key(answers[Field.EMAIL])
         token = None if channel.source is RegistrationSource.BOT else new_secret()
+        pending = mail and channel.source is RegistrationSource.WEB
         await self._lock_event(row_event.id)
-        if await self._email_taken(row_event.id, key, has_chat=channel.user_id is not None):
-            await self.session.rollback()  # and the lock with it
+        holder = await self._address_holder(row_event.id, key, has_chat=channel.user_id is not None)
+        if holder is not None:
+            if mail and channel.user_id is None:
+                await _ask_again(self.session, holder, row_event.id, now)
+                await self.session.commit()
+            else:
+                await self.session.rollback()  # and the lock with it
             raise EmailTaken(event)
         if user_missing:
             assert channel.user_id is not None
             await self.users.create(channel.user_id, language, now)
+        new = row is None
         if row is None:
             row = Registration(user_id=channel.user_id, event_id=row_event.id, created_at=now)
             self.registrations.add(row)
-        _apply(row, event, answers, language, channel, now, token)
+        _apply(row, event, answers, language, channel, now, token, pending=pending)
         row.event = row_event  # loaded already: the row comes back whole, without a query
         try:
+            if mail:
+                await self.session.flush()  # the row's id, for its letter
+                await _ask_confirmation(self.session, row, now, first=new)
             await self.session.commit()
         except IntegrityError:
             # Two submissions racing each other (two Confirm presses, the same address typed
@@ -271,11 +312,17 @@ class RegistrationService:
     async def _email_taken(
         self, event_id: int, key: str | None, *, has_chat: bool, except_id: int | None = None
     ) -> bool:
-        """Whether the address is taken for a registration with or without a Telegram chat
-        (see EmailTaken). Called under `_lock_event`; the unique index holds the part about
-        registrations without a chat on its own."""
+        holder = await self._address_holder(event_id, key, has_chat=has_chat, except_id=except_id)
+        return holder is not None
+
+    async def _address_holder(
+        self, event_id: int, key: str | None, *, has_chat: bool, except_id: int | None = None
+    ) -> int | None:
+        """The registration that holds the address for a registration with or without a
+        Telegram chat (see EmailTaken), if any. Called under `_lock_event`; the unique index
+        holds the part about registrations without a chat on its own."""
         if key is None:
-            return False
+            return None
         query = select(Registration.id).where(
             Registration.event_id == event_id, holds_address(), Registration.email_key == key
         )
@@ -283,37 +330,46 @@ class RegistrationService:
             query = query.where(Registration.user_id.is_(None))
         if except_id is not None:
             query = query.where(Registration.id != except_id)
-        return bool(await self.session.scalar(select(exists(query))))
+        return await self.session.scalar(query.limit(1))
 
-    async def update(self, user_id: int, slug: str, answers: dict[str, Any]) -> UserRegistration:
+    async def update(
+        self, user_id: int, slug: str, answers: dict[str, Any], *, mail: bool = False
+    ) -> UserRegistration:
         """Save edited answers of the Telegram user's active registration."""
         reg = await self.find(user_id, slug)
         if reg is None:
             raise NotRegistered(self.catalog.get(slug))
-        return await self.update_registration(reg, answers)
+        return await self.update_registration(reg, answers, mail=mail)
 
     async def update_registration(
-        self, reg: UserRegistration, answers: dict[str, Any]
+        self, reg: UserRegistration, answers: dict[str, Any], *, mail: bool = False
     ) -> UserRegistration:
-        """Save edited answers of an active registration (from the chat or the personal page)."""
+        """Save edited answers of an active registration (from the chat or the personal page).
+        A changed address is no longer confirmed (nor known to bounce); with e-mail on, its
+        confirmation is queued."""
         if not reg.active:
             raise NotRegistered(reg.event)
-        if reg.event.state(self.clock.now()) is EventState.OVER:
+        now = self.clock.now()
+        if reg.event.state(now) is EventState.OVER:
             raise EventOver(reg.event)
         if not is_complete(answers, reg.event.format is EventFormat.HYBRID):
             raise FormIncomplete(reg.event)
         row = reg.row
         key = email_key(answers[Field.EMAIL])
-        if key != row.email_key:
+        changed = key != row.email_key
+        if changed:
             await self._lock_event(row.event_id)
             has_chat = row.user_id is not None
             if await self._email_taken(row.event_id, key, has_chat=has_chat, except_id=row.id):
                 await self.session.rollback()
                 raise EmailTaken(reg.event)
             row.email_key = key
+            _forget_confirmation(row)
         _fill(row, answers, reg.event)
-        row.updated_at = self.clock.now()
+        row.updated_at = now
         try:
+            if mail and changed:
+                await _ask_confirmation(self.session, row, now, first=False)
             await self.session.commit()
         except IntegrityError:
             await self.session.rollback()
@@ -368,6 +424,62 @@ class RegistrationService:
         await self.registrations.erase(reg.row.id, self.clock.now())
         await self.session.commit()
 
+    # --- e-mail ------------------------------------------------------------------------------
+
+    async def confirm_email(self, reg: UserRegistration, *, mail: bool) -> bool:
+        """The address confirmed through the e-mailed link (the page's Confirm button): a
+        pending registration becomes active, and with e-mail on "you are registered" is queued
+        (once per registration). False when there was nothing to confirm: confirmed already,
+        cancelled, erased."""
+        row, now = reg.row, self.clock.now()
+        if row.erased_at is not None or row.email_key is None:
+            return False
+        if row.status not in (RegistrationStatus.ACTIVE, RegistrationStatus.PENDING):
+            return False
+        if row.status == RegistrationStatus.ACTIVE and row.email_confirmed_at is not None:
+            return False
+        row.status = RegistrationStatus.ACTIVE
+        if row.email_confirmed_at is None:
+            row.email_confirmed_at = now
+            # The link came through this mailbox: it takes mail, whatever bounced before.
+            row.email_bounced_at = row.email_error = None
+        row.updated_at = now
+        if mail:
+            from bot.services.mailing.outbox import REGISTERED, queue
+
+            await queue(
+                self.session,
+                registration_id=row.id,
+                event_id=row.event_id,
+                kind=REGISTERED,
+                now=now,
+            )
+        await self.session.commit()
+        return True
+
+    async def send_lost_links(self, address: str) -> int:
+        """The personal link for "I lost my link" with e-mail on, queued for every
+        registration (active or pending, any event) that holds the address, at most one
+        letter per registration in ten minutes however often it is asked. How many
+        registrations (the page never says)."""
+        from bot.services.mailing.outbox import LOST, asked_kind, queue_many
+
+        key = email_key(address)
+        if key is None:
+            return 0
+        now = self.clock.now()
+        found = await self.session.execute(
+            select(Registration.id, Registration.event_id).where(
+                Registration.email_key == key, holds_address()
+            )
+        )
+        kind = asked_kind(LOST, now)
+        letters = [(reg_id, event_id, kind) for reg_id, event_id in found]
+        if letters:
+            await queue_many(self.session, letters, now=now)
+        await self.session.commit()
+        return len(letters)
+
     # --- the personal page's token --------------------------------------------------------
 
     async def issue_access_token(self, registration: Registration) -> str:
@@ -385,20 +497,30 @@ class RegistrationService:
         registration.updated_at = self.clock.now()
         await self.session.commit()
 
-    async def registration_by_token(self, token: str) -> UserRegistration | None:
+    async def registration_by_token(
+        self, token: str, secret: bytes | None = None
+    ) -> UserRegistration | None:
         """The registration whose personal page `token` opens, or None (unknown, revoked,
-        erased, or its event gone from the events file). One query."""
-        params = token_params(token)
+        erased, or its event gone from the events file). One query. With the web `secret`, an
+        e-mailed link's token (`<id>.<signature>`, mail_links.py) opens it too."""
+        params = token_params(token, signed_ok=secret is not None)
         if params is None:
             return None
-        row = await self.session.scalar(BY_TOKEN, params)
-        return None if row is None else self.opened_by(token, row)
+        row = await self.session.scalar(BY_ID if is_signed(token) else BY_TOKEN, params)
+        return None if row is None else self.opened_by(token, row, secret)
 
-    def opened_by(self, token: str, row: Registration) -> UserRegistration | None:
-        """The registration that `BY_TOKEN` found for the token, if the token opens it: not
-        erased, the same token (compared in constant time), its event still in the events
-        file."""
-        if row.erased_at is not None or not matches(token, row.access_token_hash):
+    def opened_by(
+        self, token: str, row: Registration, secret: bytes | None = None
+    ) -> UserRegistration | None:
+        """The registration that `BY_TOKEN` (or `BY_ID`) found for the token, if the token
+        opens it: not erased, the same token or an e-mailed link signed for its current token
+        (compared in constant time), its event still in the events file."""
+        if row.erased_at is not None:
+            return None
+        if is_signed(token):
+            if secret is None or not verify(secret, PAGE, token, row.access_token_hash):
+                return None
+        elif not matches(token, row.access_token_hash):
             return None
         event = self.catalog.get(row.event.slug)
         return UserRegistration(row, event) if event is not None else None
@@ -539,11 +661,16 @@ class WebRegistrations:
         clock: Clock,
         *,
         batch_limit: int = 200,
+        mail: bool = False,
     ) -> None:
+        """`mail`: e-mail is on (see `RegistrationService.register`): the rows are written
+        pending with their confirmation queued, and a form with an address taken queues that
+        registration's personal link to the address before it is refused."""
         self.session_factory = session_factory
         self.catalog = catalog
         self.clock = clock
         self.batch_limit = batch_limit
+        self.mail = mail
         self._waiting: list[_Waiting] = []
         self._writer: asyncio.Task[None] | None = None
         # slug -> the event's row id: rows are never deleted, so an id found stays right.
@@ -560,7 +687,7 @@ class WebRegistrations:
         now = self.clock.now()
         row = Registration(user_id=None, event_id=event_id, created_at=now)
         token = new_secret()
-        _apply(row, event, answers, language, Channel.web(), now, token)
+        _apply(row, event, answers, language, Channel.web(), now, token, pending=self.mail)
         done: asyncio.Future[UserRegistration] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Waiting(event, row, token, done))
         if self._writer is None:
@@ -627,6 +754,7 @@ class WebRegistrations:
     async def _transaction(self, batch: list[_Waiting]) -> tuple[list[_Waiting], list[_Waiting]]:
         """Write the batch in one transaction: those written, and those refused because the
         address is taken."""
+        now = self.clock.now()
         keys: dict[int, set[str]] = {}
         for waiting in batch:
             if waiting.row.email_key is not None:
@@ -634,10 +762,11 @@ class WebRegistrations:
         async with self.session_factory() as session:
             for event_id in sorted({w.row.event_id for w in batch}):
                 await lock_event(session, event_id)
-            taken: set[tuple[int, str | None]] = set()
+            # (event, address) -> the registration holding it (None: one of this batch).
+            taken: dict[tuple[int, str | None], int | None] = {}
             if keys:
                 found = await session.execute(
-                    select(Registration.event_id, Registration.email_key).where(
+                    select(Registration.event_id, Registration.email_key, Registration.id).where(
                         holds_address(),
                         or_(
                             *(
@@ -648,17 +777,26 @@ class WebRegistrations:
                         ),
                     )
                 )
-                taken.update((event_id, key) for event_id, key in found)
+                taken.update(((event_id, key), holder) for event_id, key, holder in found)
             written, refused = [], []
+            again: set[tuple[int, int]] = set()  # (registration, event) to send the link to
             for waiting in batch:
                 key = (waiting.row.event_id, waiting.row.email_key)
                 if waiting.row.email_key is not None and key in taken:
                     refused.append(waiting)
+                    holder = taken[key]
+                    # One of this batch (a double click): its confirmation is on its way.
+                    if holder is not None:
+                        again.add((holder, waiting.row.event_id))
                     continue
-                taken.add(key)
+                taken[key] = None
                 written.append(waiting)
             if written:
                 session.add_all([w.row for w in written])
+            if self.mail and (written or again):
+                await session.flush()  # the new rows' ids, for their letters
+                await _queue_web_letters(session, [w.row for w in written], again, now)
+            if written or (self.mail and again):
                 await session.commit()
             return written, refused
 
@@ -676,8 +814,10 @@ def _copy(row: Registration) -> Registration:
 
 def holds_address() -> ColumnElement[bool]:
     """A registration whose address no other may take for its event (see EmailTaken): the
-    one condition of `RegistrationService._email_taken` and `WebRegistrations`."""
-    return Registration.status == RegistrationStatus.ACTIVE
+    one condition of `RegistrationService._email_taken` and `WebRegistrations`, and the
+    unique index's (migration 0011). A pending one holds it too: the second form finds the
+    first, and its owner gets the link instead of a copy."""
+    return Registration.status.in_([RegistrationStatus.ACTIVE, RegistrationStatus.PENDING])
 
 
 def open_event(catalog: EventCatalog, clock: Clock, slug: str) -> Event:
@@ -702,21 +842,41 @@ async def lock_event(session: AsyncSession, event_id: int) -> None:
 
 # The registration a personal page's token names, with its event's row (one query, where
 # `selectinload` took two). Built once: making the statement costs more than running it. A
-# page may add columns and joins to it.
-BY_TOKEN = (
-    select(Registration)
-    .join(Registration.event)
-    .options(contains_eager(Registration.event))
-    .where(Registration.access_token_hash == bindparam("token_hash"))
+# page may add columns and joins to it. BY_ID: the same for an e-mailed link's token, which
+# names the registration by its id (mail_links.py).
+WITH_EVENT = (
+    select(Registration).join(Registration.event).options(contains_eager(Registration.event))
 )
+BY_TOKEN = WITH_EVENT.where(Registration.access_token_hash == bindparam("token_hash"))
+BY_ID = WITH_EVENT.where(Registration.id == bindparam("registration_id"))
 
 
-def token_params(token: str) -> dict[str, str] | None:
-    """The parameters of `BY_TOKEN` for a token; None for what cannot be a token.
+def token_params(token: str, *, signed_ok: bool = False) -> dict[str, Any] | None:
+    """The parameters of `BY_TOKEN` for a token, or of `BY_ID` for an e-mailed link's token
+    (`signed_ok`: the caller has the secret to check it); None for what cannot be a token.
     `RegistrationService.opened_by` checks what the query finds."""
     if not token or len(token) > 128:
         return None
+    if is_signed(token):
+        return {"registration_id": registration_id(token)} if signed_ok else None
     return {"token_hash": digest(token)}
+
+
+async def purge_pending(session: AsyncSession, now: datetime, days: int) -> int:
+    """Remove, in the caller's transaction, the registrations left pending (the address never
+    confirmed) for `days`, with their ledger rows; how many. The person received nothing but
+    the confirmation, whose letter said so."""
+    stale = select(Registration.id).where(
+        Registration.status == RegistrationStatus.PENDING,
+        Registration.created_at < now - timedelta(days=days),
+    )
+    await session.execute(delete(Delivery).where(Delivery.registration_id.in_(stale)))
+    removed = await session.execute(
+        delete(Registration)
+        .where(Registration.id.in_(stale))
+        .execution_options(synchronize_session=False)
+    )
+    return affected(removed)
 
 
 def check_complete(event: Event, answers: dict[str, Any]) -> None:
@@ -732,16 +892,22 @@ def _apply(
     channel: Channel,
     now: datetime,
     token: str | None,
+    *,
+    pending: bool = False,
 ) -> None:
-    """A completed form from `channel` into the row (new, or a chat's earlier one)."""
+    """A completed form from `channel` into the row (new, or a chat's earlier one); `pending`:
+    until its address is confirmed (a web registration with e-mail on)."""
     row.source = channel.source
-    row.status = RegistrationStatus.ACTIVE
+    row.status = RegistrationStatus.PENDING if pending else RegistrationStatus.ACTIVE
     row.cancelled_at = None
     row.language = language
     row.consent_at = _parse_time(answers["consent_at"])
     row.consent_version = str(answers.get("consent_version", CONSENT_VERSION))
     _fill(row, answers, event)
-    row.email_key = email_key(answers[Field.EMAIL])
+    key = email_key(answers[Field.EMAIL])
+    if key != row.email_key:
+        _forget_confirmation(row)
+    row.email_key = key
     row.updated_at = now
     if token is not None:
         row.access_token_hash = digest(token)
@@ -751,6 +917,71 @@ def _new_access_token(row: Registration) -> str:
     token = new_secret()
     row.access_token_hash = digest(token)
     return token
+
+
+def _forget_confirmation(row: Registration) -> None:
+    """Another address: not confirmed, and not known to bounce."""
+    row.email_confirmed_at = None
+    row.email_bounced_at = None
+    row.email_error = None
+
+
+# --- the letters an action asks for (bot/services/mailing/outbox.py, imported only with
+# e-mail on: it brings the SMTP client) ---------------------------------------------------
+
+
+async def _ask_confirmation(
+    session: AsyncSession, row: Registration, now: datetime, *, first: bool
+) -> None:
+    """Queue the confirmation of the row's address (flushed: it has its id), in the caller's
+    transaction, unless the address is confirmed or a confirmation still waits to be sent
+    (it is written at sending time, to the address then: the new one). The ledger keeps one
+    row per kind: the first is `confirm`, later ones (an address changed) `confirm-<n>`.
+    `first`: a new row, with no letter yet."""
+    from bot.services.mailing.outbox import CONFIRM, CONFIRM_AGAIN, queue
+
+    if row.email_key is None or row.email_confirmed_at is not None:
+        return
+    earlier: Sequence[str] = []
+    if not first:
+        found = await session.execute(
+            select(Delivery.status).where(
+                Delivery.registration_id == row.id,
+                Delivery.channel == DeliveryChannel.EMAIL,
+                or_(Delivery.kind == CONFIRM, Delivery.kind.startswith(CONFIRM_AGAIN)),
+            )
+        )
+        earlier = [status for (status,) in found]
+    if any(s in (DeliveryStatus.QUEUED, DeliveryStatus.CLAIMED) for s in earlier):
+        return
+    kind = f"{CONFIRM_AGAIN}{len(earlier) + 1}" if earlier else CONFIRM
+    await queue(session, registration_id=row.id, event_id=row.event_id, kind=kind, now=now)
+
+
+async def _ask_again(session: AsyncSession, holder: int, event_id: int, now: datetime) -> None:
+    """The address was registered again: its registration's personal link (or, unconfirmed,
+    its confirmation) goes to it, at most once in ten minutes."""
+    from bot.services.mailing.outbox import AGAIN, asked_kind, queue
+
+    await queue(
+        session, registration_id=holder, event_id=event_id, kind=asked_kind(AGAIN, now), now=now
+    )
+
+
+async def _queue_web_letters(
+    session: AsyncSession,
+    written: Sequence[Registration],
+    again: set[tuple[int, int]],
+    now: datetime,
+) -> None:
+    """A web batch's letters in one statement: each new row's confirmation, and the link to
+    each address registered again."""
+    from bot.services.mailing.outbox import AGAIN, CONFIRM, asked_kind, queue_many
+
+    kind = asked_kind(AGAIN, now)
+    letters = [(row.id, row.event_id, CONFIRM) for row in written if row.email_key is not None]
+    letters += [(holder, event_id, kind) for holder, event_id in sorted(again)]
+    await queue_many(session, letters, now=now)
 
 
 def _forget_bind_code(row: Registration) -> None:

@@ -4,18 +4,23 @@ event, the clock and counts; delivery is in bot/services/reminders/runner.py.
 Slots: one per reminder offset ("before-3600" one hour before the start) and "start". The last
 slot before the start and the "start" slot carry the meeting link. At any moment the slot to
 deliver is the latest one whose wave has begun: after downtime, older reminders are superseded
-by newer ones, never sent late in a pile."""
+by newer ones, never sent late in a pile.
+
+One planner for every channel: a wave must end by the due time on each channel (Telegram, e-mail),
+so it begins as early as the slowest of them needs (the most recipients against its rate)."""
 
 from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.services.events.catalog import Event
 
 START = "start"
+BEFORE_PREFIX = "before-"
 LINK_PREFIX = "link-"
 
 
@@ -28,7 +33,7 @@ class Slot:
 
 
 def slot_kind(offset: timedelta) -> str:
-    return f"before-{int(offset.total_seconds())}"
+    return f"{BEFORE_PREFIX}{int(offset.total_seconds())}"
 
 
 def slots_for(event: Event) -> list[Slot]:
@@ -68,28 +73,37 @@ def wave_start(slot: Slot, recipients: int, rate: float) -> datetime:
     return slot.due_at - wave_lead(recipients, rate)
 
 
-def current_slot(event: Event, now: datetime, pending: dict[str, int], rate: float) -> Slot | None:
+# One channel's load: the recipients still waiting per slot kind, and its rate (messages a second).
+Load = tuple[Mapping[str, int], float]
+
+
+def channels_start(slot: Slot, loads: Sequence[Load]) -> datetime:
+    """When the slot's wave begins: the earliest that any channel needs."""
+    return min(wave_start(slot, pending.get(slot.kind, 0), rate) for pending, rate in loads)
+
+
+def current_slot(
+    event: Event, now: datetime, pending: Mapping[str, int], rate: float, *more: Load
+) -> Slot | None:
     """The slot to deliver now: the latest whose wave has begun, while the event runs.
 
-    `pending` maps slot kind to the number of recipients still waiting for it (it decides how
-    early each wave begins)."""
+    `pending` maps slot kind to the number of recipients still waiting for it at `rate` (it
+    decides how early each wave begins); `more`: the other channels' (pending, rate)."""
     if now >= event.ends_at:
         return None
-    begun = [s for s in slots_for(event) if wave_start(s, pending.get(s.kind, 0), rate) <= now]
+    loads = ((pending, rate), *more)
+    begun = [s for s in slots_for(event) if channels_start(s, loads) <= now]
     return begun[-1] if begun else None
 
 
 def next_wave_at(
-    event: Event, now: datetime, pending: dict[str, int], rate: float
+    event: Event, now: datetime, pending: Mapping[str, int], rate: float, *more: Load
 ) -> datetime | None:
     """When the next slot's wave begins, for the scheduler; None when nothing is left."""
     if now >= event.ends_at:
         return None
-    later = [
-        wave_start(s, pending.get(s.kind, 0), rate)
-        for s in slots_for(event)
-        if wave_start(s, pending.get(s.kind, 0), rate) > now
-    ]
+    loads = ((pending, rate), *more)
+    later = [start for s in slots_for(event) if (start := channels_start(s, loads)) > now]
     return min(later) if later else None
 
 

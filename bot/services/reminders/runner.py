@@ -2,31 +2,49 @@
 
 The scheduler only says "look now"; `reconcile()` works out from the events, the registrations
 and the ledger what is due and sends it. So a restart, a late registration, a changed start time
-or a changed link all go through the same path, and nothing depends on in-memory jobs."""
+or a changed link all go through the same path, and nothing depends on in-memory jobs.
+
+One planner, several channels (bot/services/reminders/channels.py): Telegram always, e-mail when
+SMTP_URL is set (mail.py). Each message is claimed, sent and recorded once per (registration,
+message, channel), by whichever replica gets there first; the channels' waves of a message run
+side by side, each at its own pace, and the wave begins as early as the slower one needs."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
-from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
-from bot.messages import attends_offline, link_update_text, reminder_text
+from bot.messages import reminder_text
 from bot.services.delivery.pacing import Outcome, PacedSender, Result, Stats
 from bot.services.delivery.replicas import Replica
 from bot.services.delivery.work_queue import ClaimedQueue
 from bot.services.events.catalog import Event, EventCatalog
+from bot.services.reminders.channels import (
+    Attempt,
+    Channel,
+    Message,
+    Recipient,
+    TelegramChannel,
+    Verdict,
+)
 from bot.services.reminders.ledger import record_link_shown
 from bot.services.reminders.planner import (
+    BEFORE_PREFIX,
+    LINK_PREFIX,
     START,
+    Load,
     Slot,
     current_slot,
     link_kind,
@@ -43,31 +61,42 @@ from db.models import (
     Registration,
     RegistrationStatus,
     SchoolClass,
-    User,
 )
-from db.repositories import UserRepository
+
+if TYPE_CHECKING:
+    from bot.services.mailing.links import MailLinks
+    from bot.services.mailing.outbox import MailSender
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Recipient:
-    registration_id: int
-    user_id: int
-    language: str
-    participation_format: str
-    had_old_link: bool = False
+# Ledger rows given back in one statement at most (SQLite's bound parameters).
+GIVE_BACK_CHUNK = 500
 
 
 def effective_link(event: Event) -> str:
     return event.meeting.link
 
 
+def wave_kind(column: Any) -> ColumnElement[bool]:
+    """The ledger kinds of reminder waves and link corrections: the rows this service claims
+    (the mail outbox claims its own kinds in the same table)."""
+    return or_(column == START, column.startswith(BEFORE_PREFIX), column.startswith(LINK_PREFIX))
+
+
+@dataclass
+class _Wave:
+    """One channel's wave in progress: claims to give back when it ends, and whether it
+    stopped early (the channel's server is away)."""
+
+    given_back: list[int] = field(default_factory=list)
+    halted: bool = False
+    counts: Counter[Verdict] = field(default_factory=Counter)
+
+
 class ReminderService:
     def __init__(
         self,
         *,
-        bot: Bot,
+        bot: Bot | None,
         session_factory: async_sessionmaker[AsyncSession],
         catalog: EventCatalog,
         clock: Clock,
@@ -75,7 +104,13 @@ class ReminderService:
         sender: PacedSender,
         workers: int | None = None,
         replica: Replica | None = None,
+        mail: MailSender | None = None,
+        links: MailLinks | None = None,
+        mail_workers: int | None = None,
     ) -> None:
+        """`mail` and `links`: e-mail as a second channel (SMTP_URL set), the MailSender the
+        outbox uses too, so that both keep one connection and one pace. `bot` None: the pages
+        alone (no BOT_TOKEN), where e-mail is the only channel (bot/app.py run_web_only)."""
         self.bot = bot
         self.session_factory = session_factory
         self.catalog = catalog
@@ -83,17 +118,50 @@ class ReminderService:
         self.i18n = i18n
         self.sender = sender
         self.workers = workers or max(4, int(sender.rate))
-        # Claimed per query: a few seconds of sending, so replicas share a wave evenly.
-        self.claim_size = max(2 * self.workers, 20)
         self.replica = replica or Replica(session_factory)
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._look_again: set[str] = set()
+        # Channels whose last wave stopped early (their server away), until one sends again.
+        self._halted: set[DeliveryChannel] = set()
         # Called with the moment of the next wave, so the scheduler can wake up in time.
         self.on_next_wave: Callable[[datetime], None] | None = None
         # Builds the check-in keyboard of the "start" message: (event id, translator, class id).
         self.start_markup: Callable[[int, Translator, int | None], Any] | None = None
+        self.channels: list[Channel] = []
+        if bot is not None:
+            self.channels.append(
+                TelegramChannel(
+                    bot=bot,
+                    sender=sender,
+                    i18n=i18n,
+                    clock=clock,
+                    workers=self.workers,
+                    email_on=mail is not None,
+                    markup=self._markup,
+                )
+            )
+        if mail is not None:
+            if links is None:
+                raise ValueError("e-mail reminders need the links the letters carry (MailLinks)")
+            # Imported only with e-mail on.
+            from bot.services.reminders.mail import MailChannel
+
+            self.channels.append(
+                MailChannel(
+                    sender=mail,
+                    links=links,
+                    i18n=i18n,
+                    clock=clock,
+                    session_factory=session_factory,
+                    workers=mail_workers,
+                )
+            )
+
+    def claim_size(self, channel: Channel) -> int:
+        # Claimed per query: a few seconds of sending, so replicas share a wave evenly.
+        return max(2 * channel.workers, 20)
 
     def _markup(self, kind: str, event_id: int, language: str, class_id: int | None = None) -> Any:
         """The "we are starting" message carries the check-in button (set by the factory)."""
@@ -101,77 +169,80 @@ class ReminderService:
             return None
         return self.start_markup(event_id, self.i18n(language), class_id)
 
+    def _is_stopping(self) -> bool:
+        return self._stopping
+
     # --- queries ---------------------------------------------------------------------
 
     async def _event_id(self, session: AsyncSession, slug: str) -> int | None:
         return await session.scalar(select(EventRow.id).where(EventRow.slug == slug))
 
-    def _slot_filter(self, event_id: int, slot: Slot) -> list[object]:
+    def _slot_query(self, channel: Channel, event_id: int, slot: Slot) -> Select[Any]:
+        """Who is due `slot` on `channel` and has not had it there."""
         delivered = exists().where(
             Delivery.registration_id == Registration.id,
             Delivery.kind == slot.kind,
-            Delivery.channel == DeliveryChannel.TELEGRAM,
+            Delivery.channel == channel.name,
         )
-        conditions: list[object] = [
+        conditions = [
             Registration.event_id == event_id,
             Registration.status == RegistrationStatus.ACTIVE,
-            User.is_reachable.is_(True),
+            *channel.usable(),
             # Registered after this reminder was due: the confirmation told them everything.
             Registration.created_at <= slot.due_at,
             ~delivered,
         ]
         if not slot.carries_link:
-            conditions.append(User.reminders_muted.is_(False))
-        return conditions
+            conditions.append(channel.unmuted())
+        return channel.select().where(*conditions)
 
-    async def pending_counts(self, session: AsyncSession, event: Event) -> dict[str, int]:
+    async def pending_counts(
+        self, session: AsyncSession, event: Event
+    ) -> dict[DeliveryChannel, dict[str, int]]:
+        """Per channel, per slot kind: the recipients still waiting (as messages at the
+        channel's rate)."""
         event_id = await self._event_id(session, event.slug)
+        counts: dict[DeliveryChannel, dict[str, int]] = {c.name: {} for c in self.channels}
         if event_id is None:
-            return {}
-        counts = {}
-        for slot in slots_for(event):
-            counts[slot.kind] = (
-                await session.scalar(
-                    select(func.count())
-                    .select_from(Registration)
-                    .join(User, User.id == Registration.user_id)
-                    .where(*self._slot_filter(event_id, slot))  # type: ignore[arg-type]
-                )
-                or 0
-            )
+            return counts
+        for channel in self.channels:
+            for slot in slots_for(event):
+                query = self._slot_query(channel, event_id, slot)
+                counts[channel.name][slot.kind] = await channel.pending(session, query)
         return counts
 
+    def _loads(self, counts: dict[DeliveryChannel, dict[str, int]]) -> list[Load]:
+        """The planner's view: each channel's pending counts against its rate, Telegram first."""
+        return [(counts[c.name], c.rate) for c in self.channels]
+
     async def _claim(
-        self, event_id: int, kind: str, query: Select[*tuple[Any, ...]], limit: int
+        self, channel: Channel, event_id: int, kind: str, query: Select[Any], limit: int
     ) -> list[Recipient]:
         """Take up to `limit` recipients of `query` for this replica: a `claimed` ledger row
-        each, so no other replica (or later run) sends them the same message.
+        each, on this channel, so no other replica (or later run) sends them the same message
+        there.
 
         On PostgreSQL the candidate rows are locked with SKIP LOCKED, so a replica claiming
         at the same moment takes the next ones instead of waiting; the unique ledger key is
         what makes it exact on any database."""
         await self.replica.join()
         while True:
-            candidates, taken = await self._try_claim(event_id, kind, query, limit)
+            candidates, taken = await self._try_claim(channel, event_id, kind, query, limit)
             if taken or not candidates:
                 return taken
             # Another replica took exactly these between our read and our insert (SQLite,
             # which has no row locks): the next read skips them.
 
     async def _try_claim(
-        self, event_id: int, kind: str, query: Select[*tuple[Any, ...]], limit: int
+        self, channel: Channel, event_id: int, kind: str, query: Select[Any], limit: int
     ) -> tuple[list[Recipient], list[Recipient]]:
         async with self.session_factory() as session:
             rows = await session.execute(
                 query.order_by(Registration.id)
                 .limit(limit)
-                .with_for_update(skip_locked=True, of=Registration)
+                .with_for_update(skip_locked=True, of=channel.locks)
             )
-            # The correction query adds a fifth column: whether they had an older link.
-            candidates = [
-                Recipient(reg, user, lang, fmt, bool(rest and rest[0]))
-                for reg, user, lang, fmt, *rest in rows.all()
-            ]
+            candidates = [Recipient.of(row) for row in rows.all()]
             now = self.clock.now()
             taken = set(
                 await insert_new(
@@ -185,7 +256,7 @@ class ReminderService:
                             "status": DeliveryStatus.CLAIMED,
                             "created_at": now,
                             "claimed_by": self.replica.id,
-                            "channel": DeliveryChannel.TELEGRAM,
+                            "channel": channel.name,
                         }
                         for r in candidates
                     ],
@@ -196,27 +267,17 @@ class ReminderService:
             await session.commit()
         return candidates, [r for r in candidates if r.registration_id in taken]
 
-    def _slot_query(self, event_id: int, slot: Slot) -> Select[*tuple[Any, ...]]:
-        return (
-            select(Registration.id, User.id, User.language, Registration.participation_format)
-            .join(User, User.id == Registration.user_id)
-            .where(*self._slot_filter(event_id, slot))  # type: ignore[arg-type]
-        )
-
-    def _correction_query(self, event: Event, event_id: int, link: str) -> Select[*tuple[Any, ...]]:
+    def _correction_query(
+        self, channel: Channel, event: Event, event_id: int, link: str
+    ) -> Select[Any]:
         """Active online participants who got an old link (or a link message before the link
-        was known) and have not had this one."""
+        was known), by any channel or on a page, and have not had this one on `channel`: the
+        correction is one message per channel they are reached by."""
         link_slots = [s.kind for s in slots_for(event) if s.carries_link]
-        # The link itself may have reached them by another channel; the correction is one
-        # message per channel.
         had_this = exists().where(
             Delivery.registration_id == Registration.id,
-            or_(
-                and_(Delivery.link == link, Delivery.channel == DeliveryChannel.TELEGRAM),
-                and_(
-                    Delivery.kind == link_kind(link), Delivery.channel == DeliveryChannel.TELEGRAM
-                ),
-            ),
+            Delivery.channel == channel.name,
+            or_(Delivery.link == link, Delivery.kind == link_kind(link)),
         )
         had_old = exists().where(
             Delivery.registration_id == Registration.id,
@@ -229,23 +290,13 @@ class ReminderService:
             Delivery.link.is_(None),
             Delivery.status == DeliveryStatus.SENT,
         )
-        return (
-            select(
-                Registration.id,
-                User.id,
-                User.language,
-                Registration.participation_format,
-                had_old,
-            )
-            .join(User, User.id == Registration.user_id)
-            .where(
-                Registration.event_id == event_id,
-                Registration.status == RegistrationStatus.ACTIVE,
-                Registration.participation_format != "offline",
-                User.is_reachable.is_(True),
-                ~had_this,
-                or_(had_old, had_empty),
-            )
+        return channel.select(had_old.label("had_old_link")).where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.ACTIVE,
+            Registration.participation_format != "offline",
+            *channel.usable(),
+            ~had_this,
+            or_(had_old, had_empty),
         )
 
     # --- the loop --------------------------------------------------------------------
@@ -269,7 +320,8 @@ class ReminderService:
                 task = asyncio.create_task(self._run_event(event))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-            upcoming = next_wave_at(event, now, counts, self.sender.rate)
+            first, *more = self._loads(counts)
+            upcoming = next_wave_at(event, now, *first, *more)
             if upcoming is not None:
                 next_times.append(upcoming)
         if next_times and self.on_next_wave is not None:
@@ -293,18 +345,21 @@ class ReminderService:
                     delete(table).where(
                         table.status == DeliveryStatus.CLAIMED,
                         table.claimed_by == self.replica.id,
+                        wave_kind(table.kind),
                     )
                 )
             await session.commit()
 
     async def _take_over_from_gone(self) -> None:
-        """Claims of replicas that stopped beating go back to the pool."""
+        """Claims of replicas that stopped beating go back to the pool (the outbox's letters
+        go back to its queue by the outbox itself)."""
         async with self.session_factory() as session:
             for table in (Delivery, GroupDelivery):
                 gone = await session.execute(
                     delete(table).where(
                         table.status == DeliveryStatus.CLAIMED,
                         self.replica.taken_from_gone(table.claimed_by),
+                        wave_kind(table.kind),
                     )
                 )
                 if affected(gone):
@@ -336,54 +391,70 @@ class ReminderService:
             counts = await self.pending_counts(session, event)
         if event_id is None:
             return
-        slot = current_slot(event, self.clock.now(), counts, self.sender.rate)
+        now = self.clock.now()
+        first, *more = self._loads(counts)
+        slot = current_slot(event, now, *first, *more)
         if slot is None:
             return
         stats = Stats()
         link = effective_link(event)
         # Groups first: a handful of messages that a whole class reads together.
         await self._deliver_groups(event, event_id, slot, link, stats)
-        if not counts.get(slot.kind):
-            return
-        log.info("%s: sending %s to %s participants", event.slug, slot.kind, counts[slot.kind])
-
-        async def claim() -> list[Recipient]:
-            return await self._claim(
-                event_id, slot.kind, self._slot_query(event_id, slot), self.claim_size
+        if stats.sent or stats.failed or stats.unreachable:
+            log.info(
+                "%s: %s to class groups: %s sent, %s unreachable, %s failed",
+                event.slug,
+                slot.kind,
+                stats.sent,
+                stats.unreachable,
+                stats.failed,
             )
-
-        def text_for(r: Recipient) -> tuple[str, str | None]:
-            t = self.i18n(r.language)
-            body = reminder_text(
-                t,
-                event,
-                slot,
-                now=self.clock.now(),
-                participation_format=r.participation_format,
-                link=link,
+        message = Message(slot.kind, event, event_id, link, slot)
+        due = [c for c in self.channels if counts[c.name].get(slot.kind) and c.ready(now)]
+        for channel in due:
+            log.info(
+                "%s: sending %s to %s participants by %s",
+                event.slug,
+                slot.kind,
+                counts[channel.name][slot.kind],
+                channel.name,
             )
-            carries = (
-                slot.carries_link
-                and bool(link)
-                and not attends_offline(event, r.participation_format)
-            )
-            return body, (link if carries else None)
+        await self._waves(message, {c: partial(self._slot_query, c, event_id, slot) for c in due})
 
-        await self._wave(event_id, slot.kind, claim, text_for, stats)
-        log.info(
-            "%s: %s done: %s sent, %s unreachable, %s failed",
-            event.slug,
-            slot.kind,
-            stats.sent,
-            stats.unreachable,
-            stats.failed,
+    async def _waves(
+        self, message: Message, queries: dict[Channel, Callable[[], Select[Any]]]
+    ) -> None:
+        """The channels' waves of one message side by side: each keeps its own pace, and one
+        channel failing (its server away) does not hold up the other."""
+        channels = list(queries)
+        results = await asyncio.gather(
+            *(self._wave(c, message, queries[c]) for c in channels), return_exceptions=True
         )
+        for channel, result in zip(channels, results, strict=True):
+            if isinstance(result, BaseException):
+                log.error(
+                    "%s by %s failed; the next check retries",
+                    message.kind,
+                    channel.name,
+                    exc_info=result,
+                )
+            elif result.counts:
+                log.info(
+                    "%s: %s by %s done: %s",
+                    message.event.slug,
+                    message.kind,
+                    channel.name,
+                    ", ".join(f"{n} {v.value}" for v, n in sorted(result.counts.items())),
+                )
 
     async def _deliver_groups(
         self, event: Event, event_id: int, slot: Slot, link: str, stats: Stats
     ) -> None:
         """One message per bound class group instead of one per pupil (groups take 20 messages
         a minute; the sender spaces messages to one group by three seconds)."""
+        bot = self.bot
+        if bot is None:
+            return  # no Telegram: the groups wait for the bot (their claims are not taken)
         groups = await self._claim_groups(event_id, slot)
         for class_id, chat_id, language in groups:
             if self._stopping:
@@ -396,7 +467,7 @@ class ReminderService:
             markup = self._markup(slot.kind, event_id, language, class_id=class_id)
 
             async def send(chat: int = chat_id, body: str = text, keyboard: Any = markup) -> object:
-                return await self.bot.send_message(chat, body, reply_markup=keyboard)
+                return await bot.send_message(chat, body, reply_markup=keyboard)
 
             result = await self.sender.send(chat_id, send, stopping=lambda: self._stopping)
             if result.outcome is not Outcome.ABANDONED:
@@ -487,95 +558,146 @@ class ReminderService:
             event_id = await self._event_id(session, event.slug)
         if event_id is None:
             return
-        kind = link_kind(link)
-
-        async def claim() -> list[Recipient]:
-            query = self._correction_query(event, event_id, link)
-            return await self._claim(event_id, kind, query, self.claim_size)
-
-        def text_for(r: Recipient) -> tuple[str, str | None]:
-            t = self.i18n(r.language)
-            return link_update_text(t, event, link, had_old_link=r.had_old_link), link
-
-        await self._wave(event_id, kind, claim, text_for, Stats())
+        message = Message(link_kind(link), event, event_id, link)
+        now = self.clock.now()
+        await self._waves(
+            message,
+            {
+                c: partial(self._correction_query, c, event, event_id, link)
+                for c in self.channels
+                if c.ready(now)
+            },
+        )
 
     async def _wave(
-        self,
-        event_id: int,
-        kind: str,
-        claim: Callable[[], Awaitable[list[Recipient]]],
-        text_for: Callable[[Recipient], tuple[str, str | None]],
-        stats: Stats,
-    ) -> None:
-        """Send to everyone `claim()` hands this replica until it hands nobody (people who
-        registered during the wave are included)."""
-        queue = ClaimedQueue(claim, refill_at=self.workers)
+        self, channel: Channel, message: Message, query: Callable[[], Select[Any]]
+    ) -> _Wave:
+        """Send `message` on `channel` to everyone `query` selects, claimed a batch at a time,
+        until nobody is left (people who registered during the wave are included). What was
+        claimed and not sent (deferred, the channel halted, a stop) is given back at the end,
+        for the next look: not before, or the same wave would claim it again at once."""
+        wave = _Wave()
+        size = self.claim_size(channel)
+
+        async def claim() -> list[Recipient]:
+            if wave.halted or self._stopping:
+                return []
+            return await self._claim(channel, message.event_id, message.kind, query(), size)
+
+        # Nobody due (most looks, and every look for a correction): no workers to start.
+        first = await claim()
+        if not first:
+            return wave
+        batches = [first]
+
+        async def next_batch() -> list[Recipient]:
+            return batches.pop() if batches else await claim()
+
+        # A short first batch is everybody due now: a worker each is enough.
+        workers = min(channel.workers, len(first))
+        queue = ClaimedQueue(next_batch, refill_at=workers)
         try:
             await asyncio.gather(
-                *(self._worker(queue, event_id, kind, text_for, stats) for _ in range(self.workers))
+                *(self._worker(channel, queue, message, wave) for _ in range(workers))
             )
         finally:
-            # Claimed and never tried (a stop): stop() gives this replica's claims back.
-            await queue.left()
+            left = await queue.left()
+            await self._give_back(
+                channel, message.kind, [*wave.given_back, *(r.registration_id for r in left)]
+            )
+        return wave
 
     async def _worker(
-        self,
-        queue: ClaimedQueue[Recipient],
-        event_id: int,
-        kind: str,
-        text_for: Callable[[Recipient], tuple[str, str | None]],
-        stats: Stats,
+        self, channel: Channel, queue: ClaimedQueue[Recipient], message: Message, wave: _Wave
     ) -> None:
-        while not self._stopping:
+        while not self._stopping and not wave.halted:
             r = await queue.next()
             if r is None:
                 return
-            text, link = text_for(r)
-            markup = self._markup(kind, event_id, r.language)
-
-            async def send(
-                chat_id: int = r.user_id, body: str = text, keyboard: Any = markup
-            ) -> object:
-                return await self.bot.send_message(chat_id, body, reply_markup=keyboard)
-
-            result = await self.sender.send(r.user_id, send, stopping=lambda: self._stopping)
-            if result.outcome is not Outcome.ABANDONED:
-                stats.add(result)
-            await self._record(event_id, kind, r, result, link)
+            if wave.halted:
+                wave.given_back.append(r.registration_id)
+                return
+            attempt = await channel.send(r, message, self._is_stopping)
+            wave.counts[attempt.verdict] += 1
+            if attempt.verdict is Verdict.HALT and not wave.halted:
+                wave.halted = True
+                # Once per outage, not at every look while the server stays away.
+                quiet = channel.name in self._halted
+                self._halted.add(channel.name)
+                log.log(
+                    logging.INFO if quiet else logging.WARNING,
+                    "%s by %s stopped for now (%s); every look tries again",
+                    message.kind,
+                    channel.name,
+                    attempt.error,
+                )
+            elif attempt.verdict is Verdict.SENT and channel.name in self._halted:
+                self._halted.discard(channel.name)
+                log.warning("%s by %s goes out again", message.kind, channel.name)
+            if attempt.verdict in (Verdict.RETRY, Verdict.HALT):
+                wave.given_back.append(r.registration_id)
+                continue
+            await self._record(channel, message, r, attempt)
 
     async def _record(
-        self, event_id: int, kind: str, r: Recipient, result: Result, link: str | None
+        self, channel: Channel, message: Message, r: Recipient, attempt: Attempt
     ) -> None:
         now = self.clock.now()
         claim = and_(
             Delivery.registration_id == r.registration_id,
-            Delivery.kind == kind,
-            Delivery.channel == DeliveryChannel.TELEGRAM,
+            Delivery.kind == message.kind,
+            Delivery.channel == channel.name,
             Delivery.claimed_by == self.replica.id,
         )
         async with self.session_factory() as session:
-            if result.outcome in (Outcome.UNREACHABLE, Outcome.ABANDONED):
-                # No ledger row: abandoned goes back to the pool; an unreachable person still
-                # gets the latest due message if they unblock the bot.
-                await session.execute(delete(Delivery).where(claim))
-                if result.outcome is Outcome.UNREACHABLE:
-                    await UserRepository(session).mark_unreachable(r.user_id, now)
+            if attempt.verdict is Verdict.UNREACHABLE:
+                if await channel.unreachable(session, r, attempt.error, now):
+                    values: dict[str, Any] = {"status": DeliveryStatus.UNREACHABLE}
+                else:
+                    await session.execute(delete(Delivery).where(claim))
+                    values = {}
             else:
-                sent = result.outcome is Outcome.SENT
+                sent = attempt.verdict is Verdict.SENT
+                values = {
+                    "status": DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
+                    "link": message.link_for(r) if sent else None,
+                }
+            if values:
                 done = await session.execute(
                     update(Delivery)
                     .where(claim)
-                    .values(
-                        status=DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
-                        link=link if sent else None,
-                        error=result.error,
-                        created_at=now,
-                    )
+                    .values(**values, error=attempt.error, created_at=now)
                 )
                 if not affected(done):
                     # This replica was taken for gone (no beat for the whole timeout) and the
                     # message was claimed again by another: it may arrive twice.
-                    log.warning("claim on %s/%s was lost mid-send", r.registration_id, kind)
+                    log.warning(
+                        "claim on %s/%s by %s was lost mid-send",
+                        r.registration_id,
+                        message.kind,
+                        channel.name,
+                    )
+            await session.commit()
+
+    async def _give_back(
+        self, channel: Channel, kind: str, registration_ids: Iterable[int]
+    ) -> None:
+        """Delete this replica's claims of these recipients, not sent: the next look takes
+        them again (while the message is still the one due)."""
+        ids = list(registration_ids)
+        if not ids:
+            return
+        async with self.session_factory() as session:
+            for i in range(0, len(ids), GIVE_BACK_CHUNK):
+                await session.execute(
+                    delete(Delivery).where(
+                        Delivery.registration_id.in_(ids[i : i + GIVE_BACK_CHUNK]),
+                        Delivery.kind == kind,
+                        Delivery.channel == channel.name,
+                        Delivery.status == DeliveryStatus.CLAIMED,
+                        Delivery.claimed_by == self.replica.id,
+                    )
+                )
             await session.commit()
 
     async def record_link_shown(self, registration_id: int, event_id: int, link: str) -> None:

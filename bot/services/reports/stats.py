@@ -3,7 +3,9 @@
 The breakdowns (language, role, country, format, speakers, where they came from, how they can
 be reached, unreachable users) count active registrations: those are the people who will take
 part. The totals and the per-day series count every registration ever made, cancelled and
-erased ones included, so the chart's cumulative line ends at the total."""
+erased ones included, so the chart's cumulative line ends at the total. Pending registrations
+(made on the web with e-mail on, the address not confirmed yet) are counted apart: they are in
+the total, not among the active ones, and go if not confirmed within PENDING_DAYS."""
 
 from __future__ import annotations
 
@@ -54,6 +56,7 @@ class EventStats:
     total: int
     active: int
     cancelled: int
+    pending: int  # the address not confirmed yet (e-mail on)
     by_language: dict[str, int]
     by_role: dict[str, int]
     by_format: dict[str, int]
@@ -75,6 +78,7 @@ async def event_stats(
         total=sum(by_status.values()),
         active=by_status.get(RegistrationStatus.ACTIVE, 0),
         cancelled=by_status.get(RegistrationStatus.CANCELLED, 0),
+        pending=by_status.get(RegistrationStatus.PENDING, 0),
         by_language=await _count_by(session, event_id, Registration.language),
         by_role=await _count_by(session, event_id, Registration.role),
         by_format=await _count_by(session, event_id, Registration.participation_format),
