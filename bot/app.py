@@ -46,6 +46,7 @@ from bot.i18n import I18n
 from bot.middlewares.inflight import InFlightUpdates
 from bot.services.certificates.documents import default_renderer
 from bot.services.certificates.fonts import check_fonts
+from bot.services.certificates.issue import CertificateService, Render
 from bot.services.certificates.render import make_render
 from bot.services.classes.classes import JoinDecision
 from bot.services.delivery.pacing import PacedSender, RateLimiter
@@ -62,7 +63,7 @@ from handlers.confirmation import announce_registration
 from web.app import create_web_app, web_site
 
 if TYPE_CHECKING:
-    from bot.services.mailing.outbox import MailOutbox, MailSender
+    from bot.services.mailing.outbox import MailOutbox
 
 log = logging.getLogger(__name__)
 
@@ -543,7 +544,7 @@ async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
                 web_site(app, host, port, shutdown_timeout=settings.shutdown_timeout),
                 mail_running(mail, settings),
                 mail_reminders(
-                    settings, mail_sender, session_factory, catalog, clock, i18n, replica
+                    settings, mail, session_factory, catalog, clock, i18n, replica, render
                 ),
             ):
                 log_web_address(settings, host, port)
@@ -561,39 +562,63 @@ async def run_web_only(settings: Settings, clock: Clock | None = None) -> None:
 @asynccontextmanager
 async def mail_reminders(
     settings: Settings,
-    sender: MailSender | None,
+    mail: MailOutbox | None,
     session_factory: async_sessionmaker[AsyncSession],
     catalog: EventCatalog,
     clock: Clock,
     i18n: I18n,
     replica: Replica,
+    render: Render,
 ) -> AsyncIterator[None]:
     """The pages alone (no BOT_TOKEN) with e-mail on: the reminder waves go by e-mail, planned
-    and claimed exactly as with the bot (where Telegram is blocked this is the deployment).
-    `sender`: the outbox's, so that both keep one connection and one pace."""
-    if sender is None:
+    and claimed exactly as with the bot, and certificates are issued after the event and
+    e-mailed (where Telegram is blocked this is the deployment). The outbox's sender: one
+    connection and one pace for all mail."""
+    if mail is None:
         yield
         return
+    sender = mail.sender
+    unused = PacedSender(limiter=RateLimiter(settings.send_rate))  # no Telegram
     reminders = ReminderService(
         bot=None,
         session_factory=session_factory,
         catalog=catalog,
         clock=clock,
         i18n=i18n,
-        sender=PacedSender(limiter=RateLimiter(settings.send_rate)),  # no Telegram: unused
+        sender=unused,
         replica=replica,
         mail=sender,
         links=create_mail_links(settings),
     )
+    certificates = CertificateService(
+        bot=None,
+        session_factory=session_factory,
+        catalog=catalog,
+        clock=clock,
+        sender=unused,
+        render=render,
+        i18n=i18n,
+        replica=replica,
+    )
+    certificates.on_mail_queued = mail.wake
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs = JobsInFlight()
     schedule_reminders(scheduler, reminders, settings.reminder_check_seconds, jobs)
+    scheduler.add_job(
+        jobs.track(certificates.reconcile),
+        "interval",
+        seconds=max(settings.reminder_check_seconds, 60),
+        id="certificates",
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.start()
     try:
         yield
     finally:
         scheduler.pause()
         await reminders.stop()
+        await certificates.stop()
         if not await jobs.drain(settings.shutdown_timeout):
             log.warning("a scheduled job was still running at shutdown")
         scheduler.shutdown(wait=False)

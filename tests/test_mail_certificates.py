@@ -21,8 +21,12 @@ from aiogram.methods import SendDocument
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
+from bot.app import no_username
 from bot.i18n import I18n
+from bot.services.certificates.documents import default_renderer
 from bot.services.certificates.feedback import save_rating
+from bot.services.certificates.issue import CertificateService
+from bot.services.certificates.render import make_render
 from bot.services.delivery.mail.config import parse_sender, parse_smtp_url
 from bot.services.delivery.mail.pacer import MailPacer
 from bot.services.delivery.mail.transport import SmtpTransport
@@ -398,3 +402,32 @@ async def test_an_outbox_that_cannot_draw_certificates_leaves_them_to_one_that_c
     box.render_certificate = renderer
     await box.run_once()
     assert len(smtp.messages) == 1
+
+
+async def test_without_a_bot_certificates_are_issued_and_mailed(
+    harness: BotHarness, box: MailOutbox, smtp: SmtpTestServer
+) -> None:
+    """The pages alone (no BOT_TOKEN, bot/app.py mail_reminders): the certificate service runs
+    without a Bot, issues after the event and the letter goes; nothing is tried in Telegram."""
+    await web_participant(harness)
+    service = CertificateService(
+        bot=None,
+        session_factory=harness.session_factory,
+        catalog=harness.catalog,
+        clock=harness.clock,
+        sender=harness.sender,
+        # As run_web_only draws them: no bot to name.
+        render=make_render(default_renderer(), no_username, WEB),
+        i18n=harness.i18n,
+    )
+    box.render_certificate = service.render
+    woken: list[bool] = []
+    service.on_mail_queued = lambda: woken.append(True)
+    harness.clock.set(AFTER)
+    calls_before = len(harness.session.sent)
+    await service.reconcile()
+    await box.run_once()
+    [certificate] = await certificates(harness)
+    [message] = smtp.messages
+    assert certificate.number in text_of(message) and woken == [True]
+    assert len(harness.session.sent) == calls_before  # no Bot API call at all

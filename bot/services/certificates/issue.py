@@ -171,7 +171,7 @@ class CertificateService:
     def __init__(
         self,
         *,
-        bot: Bot,
+        bot: Bot | None,
         session_factory: async_sessionmaker[AsyncSession],
         catalog: EventCatalog,
         clock: Clock,
@@ -475,8 +475,11 @@ class CertificateService:
             await self._mark(certificate.id, error=str(exc))
             return
 
+        bot = self.bot
+        assert bot is not None, "deliver_pending sends in Telegram: it needs the bot"
+
         async def call() -> object:
-            return await self.bot.send_document(
+            return await bot.send_document(
                 chat_id,
                 BufferedInputFile(document.data, filename=document.filename),
                 caption=document.caption,
@@ -533,7 +536,10 @@ class CertificateService:
             if now > event.certificates_from + AUTOMATIC_WINDOW:
                 continue
             await self.issue_missing(event)
-            await self.deliver_pending(event)
+            if self.bot is not None:
+                await self.deliver_pending(event)
+            # Without a bot (the pages alone, e-mail on): issued, and queued as letters by
+            # issue_missing; the chats get theirs once a bot runs (deliver_pending).
 
     async def stop(self) -> None:
         self._stopping = True
