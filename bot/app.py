@@ -360,6 +360,7 @@ async def assemble(
             replica=services.replica,
             sender=mail_sender,
             render_certificate=services.certificates.render,
+            bot=bot,
         )
         # The bot's handlers and the certificates wake the outbox when they queue a letter.
         dp["mail_outbox"] = mail

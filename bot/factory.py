@@ -109,6 +109,7 @@ def create_mail(
     replica: Replica,
     sender: MailSender | None = None,
     render_certificate: Render | None = None,
+    bot: Bot | None = None,
 ) -> MailOutbox | None:
     """The e-mail outbox when SMTP_URL is set, else None (e-mail off). It runs with the pages,
     Telegram or not: where Telegram is blocked, e-mail is how people hear from us. `sender`:
@@ -130,6 +131,7 @@ def create_mail(
         pending_days=settings.pending_days,
         render_certificate=render_certificate,
         public_url=settings.public_url,
+        bot=bot,  # downloads the broadcasts' files for their letters
     )
 
 
@@ -175,7 +177,12 @@ def create_services(
         links=mail_links,
     )
     broadcasts = BroadcastService(
-        bot=bot, session_factory=session_factory, clock=clock, sender=sender, replica=replica
+        bot=bot,
+        session_factory=session_factory,
+        clock=clock,
+        sender=sender,
+        replica=replica,
+        email_on=mail is not None,
     )
     broadcasts.on_progress = progress_hook(bot, i18n, session_factory, sender.rate)
     reminders.start_markup = checkin_keyboard

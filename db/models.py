@@ -416,6 +416,13 @@ class Broadcast(Base):
     progress_message_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The same message as a letter (migration 0012): its text or caption as Telegram HTML, and
+    # the photo or document as Telegram's file id (downloaded when the letter is built), with
+    # the attachment's name and type. NULL: nothing of that kind in the message.
+    text_html: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_type: Mapped[str | None] = mapped_column(String(128))
 
 
 class RecipientStatus(StrEnum):

@@ -424,3 +424,58 @@ async def test_a_removed_organizer_loses_access(tmp_path: Path, clock: FrozenClo
         assert [r.method.text for r in replies] == [ru(harness)("unknown-command")]
     finally:
         await harness.close()
+
+
+# --- e-mail ----------------------------------------------------------------------------------
+
+
+async def add_email_states(harness: BotHarness) -> None:
+    """Active: two confirmed (one of them muted), one refused by the server, one unconfirmed,
+    one without an address; a cancelled confirmed one is not counted."""
+    confirmed_at = T0 + timedelta(hours=1)
+    await add_registration(harness, 1, email_confirmed_at=confirmed_at)
+    await add_registration(harness, 2, email_confirmed_at=confirmed_at, email_muted=True)
+    await add_registration(
+        harness,
+        3,
+        email_confirmed_at=confirmed_at,
+        email_bounced_at=confirmed_at + timedelta(days=1),
+        email_error="550 5.1.1 mailbox unavailable",
+    )
+    await add_registration(harness, 4)
+    await add_registration(harness, 5, email=None)
+    await add_registration(harness, 6, status="cancelled", email_confirmed_at=confirmed_at)
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        (
+            "ru",
+            "E-mail: адрес подтверждён — 3, отклонён почтовым сервером — 1, отписались от писем "
+            "с напоминаниями и новостями — 1",
+        ),
+        ("zh", "电子邮箱：已确认3个，被邮件服务器拒收1个，已退订提醒和通知邮件1个"),
+    ],
+)
+async def test_email_addresses_confirmed_bounced_muted(
+    harness: BotHarness, lang: str, line: str
+) -> None:
+    await add_email_states(harness)
+    event = harness.catalog.get(SLUG)
+    async with harness.session_factory() as session:
+        row = await EventRepository(session).by_slug(SLUG)
+        assert row is not None
+        stats = await event_stats(session, row.id)
+    assert (stats.email.confirmed, stats.email.bounced, stats.email.muted) == (3, 1, 1)
+    assert line in strip_tags(stats_text(harness.i18n(lang), event, stats)).splitlines()
+
+
+async def test_no_email_line_while_no_address_is_confirmed(harness: BotHarness) -> None:
+    await add_registration(harness, 1)
+    event = harness.catalog.get(SLUG)
+    async with harness.session_factory() as session:
+        row = await EventRepository(session).by_slug(SLUG)
+        assert row is not None
+        text = stats_text(ru(harness), event, await event_stats(session, row.id))
+    assert "E-mail:" not in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiogram.methods import AnswerCallbackQuery, SendDocument
@@ -123,13 +123,13 @@ async def test_xlsx(harness: BotHarness) -> None:
 
     assert_erased(erased_row)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:T5"  # 20 columns, 4 registrations
+    assert sheet.auto_filter.ref == "A1:W5"  # 23 columns, 4 registrations
     assert sheet.column_dimensions["C"].width >= len("Иванов Иван Иванович")
 
 
 def assert_erased(row: list[object]) -> None:
     personal = [COLUMN[key] for key in COLUMN if COLUMNS[COLUMN[key]].personal]
-    assert len(personal) == 8
+    assert len(personal) == 9
     assert [row[i] for i in personal] == [None] * len(personal)
     assert row[COLUMN["export-col-role"]] == "Ветеран"  # the anonymous part stays
     assert row[COLUMN["export-col-status"]] == "данные удалены по просьбе участника"
@@ -257,3 +257,58 @@ def test_every_column_has_a_header_in_both_languages() -> None:
     for t in I18n().all():
         assert all(t.has(column.header_key) for column in COLUMNS)
         assert t.has("export-btn-xlsx") and t.has("export-btn-csv")
+
+
+# --- e-mail ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "ru",
+            [
+                # confirmed, bounced, goes by
+                [datetime(2025, 8, 10, 13, 0), None, "Telegram и e-mail"],
+                [
+                    datetime(2025, 8, 10, 13, 0),
+                    "2025-08-11 13:00 (МСК): 550 5.1.1 mailbox unavailable",
+                    "Telegram и e-mail",
+                ],
+                ["Нет", None, "только Telegram"],
+                [None, None, "только e-mail"],
+            ],
+        ),
+        (
+            "zh",
+            [
+                [datetime(2025, 8, 10, 13, 0), None, "Telegram 和电子邮件"],
+                [
+                    datetime(2025, 8, 10, 13, 0),
+                    "2025-08-11 13:00（莫斯科时间）：550 5.1.1 mailbox unavailable",
+                    "Telegram 和电子邮件",
+                ],
+                ["否", None, "仅 Telegram"],
+                [None, None, "仅电子邮件"],
+            ],
+        ),
+    ],
+)
+async def test_email_columns(harness: BotHarness, lang: str, expected: list[list[object]]) -> None:
+    confirmed = datetime(2025, 8, 10, 10, 0, tzinfo=UTC)  # 13:00 in Moscow
+    await add_registration(harness, 1, email_confirmed_at=confirmed)
+    await add_registration(
+        harness,
+        2,
+        email_confirmed_at=confirmed,
+        email_bounced_at=confirmed + timedelta(days=1),
+        email_error="550 5.1.1 mailbox unavailable",
+    )
+    await add_registration(harness, 3, deliver_via="telegram")  # not confirmed
+    await add_registration(harness, 4, email=None, deliver_via="email")
+    document = await export(harness, harness.user(ORGANIZER_ID, lang), "XLSX")
+    sheet = load_workbook(io.BytesIO(file_bytes(document)))[PARTICIPANTS_SHEET]
+    header, *rows = sheet_rows(sheet)
+    keys = ["export-col-email-confirmed", "export-col-email-bounced", "export-col-deliver-via"]
+    assert [header[COLUMN[k]] for k in keys] == [harness.i18n(lang)(k) for k in keys]
+    assert [[row[COLUMN[k]] for k in keys] for row in rows] == expected

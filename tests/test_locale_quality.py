@@ -40,7 +40,7 @@ NUMERIC = frozenset(
         "duplicates_count", "eligible", "empty_count", "failed", "groups", "hours", "issued",
         "length", "max", "max_kb", "max_mb", "min", "minutes", "pending", "row", "seconds",
         "sent", "size", "size_kb", "students", "total", "unreachable", "telegram", "email_only",
-        "rating",
+        "rating", "by_email", "bounced", "confirmed", "muted", "waiting",
     }
 )  # fmt: skip
 

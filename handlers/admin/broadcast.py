@@ -1,12 +1,16 @@
 """/broadcast: event -> audience -> the message itself -> a preview exactly as recipients will
 see it, with the count -> Confirm. Then one progress message, edited every few seconds, with a
-Stop button, and a report at the end. The sending is bot/services/delivery/broadcasts.py."""
+Stop button, and a report at the end. The sending is bot/services/delivery/broadcasts.py.
+
+With e-mail on, the preview counts each channel (Telegram, e-mail: a letter carries the text,
+a photo or a document, not a sticker or a voice message), the message's text and file are
+kept for the letters, and the report counts the letters too."""
 
 from __future__ import annotations
 
 import logging
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -21,9 +25,12 @@ from bot.i18n import I18n, Translator
 from bot.services.delivery.broadcasts import (
     Audience,
     BroadcastService,
+    ChannelCounts,
+    EmailProgress,
+    MailPart,
     Progress,
     ProgressHook,
-    audience_ids,
+    channel_counts,
 )
 from bot.services.events.catalog import Event
 from db.models import Broadcast, User
@@ -35,6 +42,9 @@ from handlers.admin.callbacks import (
 )
 from handlers.admin.common import events_not_over, register_event_action, title
 from handlers.edits import drop_buttons
+
+if TYPE_CHECKING:
+    from bot.services.mailing.outbox import MailOutbox
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +58,22 @@ class BroadcastForm(StatesGroup):
 # --- views -----------------------------------------------------------------------------------
 
 
-def audience_keyboard(t: Translator, counts: dict[Audience, int]) -> InlineKeyboardMarkup:
+def audience_keyboard(
+    t: Translator, counts: dict[Audience, ChannelCounts], *, email_on: bool = False
+) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for audience, count in counts.items():
-        kb.button(
-            text=t("admin-audience", audience=audience.value, count=count),
-            callback_data=AdminAudienceCb(audience=audience.value),
+        text = (
+            t(
+                "admin-audience-channels",
+                audience=audience.value,
+                telegram=count.telegram,
+                by_email=count.email,
+            )
+            if email_on
+            else t("admin-audience", audience=audience.value, count=count.telegram)
         )
+        kb.button(text=text, callback_data=AdminAudienceCb(audience=audience.value))
     kb.adjust(1)
     return kb.as_markup()
 
@@ -91,13 +110,31 @@ def progress_text(t: Translator, progress: Progress, rate: float) -> str:
             seconds=round(progress.seconds_left(rate)),
         ),
     ]
+    if progress.email is not None:
+        letters = progress.email
+        lines.append(t("admin-progress-email", sent=letters.sent, total=letters.total))
     return "\n".join(lines)
+
+
+def email_report(t: Translator, letters: EmailProgress) -> list[str]:
+    return [
+        t("admin-report-email-head"),
+        t(
+            "admin-report-email",
+            sent=letters.sent,
+            bounced=letters.bounced,
+            failed=letters.failed,
+            waiting=letters.waiting,
+        ),
+    ]
 
 
 def report_text(t: Translator, progress: Progress) -> str:
     head = "admin-report-cancelled" if progress.cancelled else "admin-report"
-    lines = [
-        t(head),
+    lines = [t(head)]
+    if progress.email is not None:
+        lines.append(t("admin-report-telegram-head"))
+    lines += [
         t("admin-report-sent", count=progress.sent, total=progress.total),
         t("admin-report-unreachable", count=progress.unreachable),
         t("admin-report-failed", count=progress.failed),
@@ -106,6 +143,8 @@ def report_text(t: Translator, progress: Progress) -> str:
     pending = progress.total - progress.handled
     if pending:
         lines.append(t("admin-report-not-sent", count=pending))
+    if progress.email is not None:
+        lines += email_report(t, progress.email)
     return "\n".join(lines)
 
 
@@ -156,21 +195,40 @@ async def _event_id(session: AsyncSession, slug: str) -> int | None:
 
 
 async def ask_audience(
-    bot: Bot, chat_id: int, state: FSMContext, t: Translator, session: AsyncSession, event: Event
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    event: Event,
+    *,
+    email_on: bool = False,
 ) -> None:
     event_id = await _event_id(session, event.slug)
     if event_id is None:
         await bot.send_message(chat_id, t("err-unknown-event"))
         return
-    counts = {a: len(await audience_ids(session, event_id, a)) for a in Audience}
+    counts = {a: await channel_counts(session, event_id, a, email_on=email_on) for a in Audience}
     await state.clear()
     await state.set_state(BroadcastForm.audience)
     await state.set_data({"slug": event.slug, "event_id": event_id})
     await bot.send_message(
         chat_id,
         t("admin-broadcast-audience", event=title(t, event)),
-        reply_markup=audience_keyboard(t, counts),
+        reply_markup=audience_keyboard(t, counts, email_on=email_on),
     )
+
+
+def mail_part(message: Message) -> MailPart:
+    """What of the organizer's message a letter carries: the text or caption as Telegram HTML,
+    the photo (its largest size) or the document."""
+    text = message.html_text if (message.text or message.caption) else None
+    if message.photo:
+        return MailPart(text, message.photo[-1].file_id, "photo.jpg", "image/jpeg")
+    if message.document is not None:
+        document = message.document
+        return MailPart(text, document.file_id, document.file_name, document.mime_type)
+    return MailPart(text)
 
 
 async def on_audience(
@@ -192,23 +250,45 @@ async def on_audience(
 
 
 async def on_message(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, session: AsyncSession
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    broadcasts: BroadcastService,
 ) -> None:
     data = await state.get_data()
     audience = Audience(data["audience"])
-    count = len(await audience_ids(session, data["event_id"], audience))
+    mail = mail_part(message)
+    email_on = broadcasts.email_on
+    counts = await channel_counts(
+        session, data["event_id"], audience, email_on=email_on, mail=not mail.empty
+    )
     # The preview is a copy made the same way recipients' copies will be.
     try:
         await bot.copy_message(message.chat.id, message.chat.id, message.message_id)
     except TelegramBadRequest:
         await message.answer(t("admin-broadcast-not-copyable"))
         return
-    await state.update_data({"source_message_id": message.message_id})
-    await state.set_state(BroadcastForm.confirm)
-    await message.answer(
-        t("admin-broadcast-preview", count=count, audience=audience.value),
-        reply_markup=confirm_keyboard(t),
+    await state.update_data(
+        {
+            "source_message_id": message.message_id,
+            "text_html": mail.text_html,
+            "file_id": mail.file_id,
+            "file_name": mail.file_name,
+            "file_type": mail.file_type,
+        }
     )
+    await state.set_state(BroadcastForm.confirm)
+    if email_on:
+        text = t(
+            "admin-broadcast-preview-channels", telegram=counts.telegram, by_email=counts.email
+        )
+        if mail.empty:
+            text += "\n" + t("admin-broadcast-no-email")
+    else:
+        text = t("admin-broadcast-preview", count=counts.telegram, audience=audience.value)
+    await message.answer(text, reply_markup=confirm_keyboard(t))
 
 
 async def on_confirm(
@@ -220,6 +300,7 @@ async def on_confirm(
     session: AsyncSession,
     clock: Clock,
     broadcasts: BroadcastService,
+    mail_outbox: MailOutbox | None = None,
 ) -> None:
     await query.answer()
     await drop_buttons(query)
@@ -234,7 +315,12 @@ async def on_confirm(
         audience=Audience(data["audience"]),
         source_chat_id=query.from_user.id,
         source_message_id=data["source_message_id"],
+        mail=MailPart(
+            data.get("text_html"), data.get("file_id"), data.get("file_name"), data.get("file_type")
+        ),
     )
+    if mail_outbox is not None:
+        mail_outbox.wake()
     AuditRepository(session).record(
         query.from_user.id,
         "broadcast",
@@ -281,7 +367,15 @@ async def on_not_sendable(message: Message, t: Translator) -> None:
 
 
 async def broadcast_action(event: Event, chat_id: int, data: dict[str, Any]) -> None:
-    await ask_audience(data["bot"], chat_id, data["state"], data["t"], data["session"], event)
+    await ask_audience(
+        data["bot"],
+        chat_id,
+        data["state"],
+        data["t"],
+        data["session"],
+        event,
+        email_on=data["broadcasts"].email_on,
+    )
 
 
 def create_router() -> Router:

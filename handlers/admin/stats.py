@@ -44,9 +44,18 @@ def stats_text(t: Translator, event: Event, stats: EventStats) -> str:
         _speakers(t, stats),
         _section(t, t("stats-section-source"), _sources(t, stats)),
         t("stats-reach", telegram=stats.reach.telegram, email_only=stats.reach.email_only),
+        _email(t, stats),
         t("stats-unreachable", count=stats.unreachable),
     ]
-    return "\n\n".join(blocks)
+    return "\n\n".join(block for block in blocks if block)
+
+
+def _email(t: Translator, stats: EventStats) -> str:
+    """The addresses' state: nothing to say while no address was ever confirmed or refused."""
+    email = stats.email
+    if not (email.confirmed or email.bounced or email.muted):
+        return ""
+    return t("stats-email", confirmed=email.confirmed, bounced=email.bounced, muted=email.muted)
 
 
 def _section(t: Translator, heading: str, items: Iterable[tuple[str, int]]) -> str:

@@ -116,9 +116,20 @@ admin-audience = { $audience ->
     [offline] Очным участникам
    *[all] Всем участникам
 } ({ $count })
+admin-audience-channels = { $audience ->
+    [lang-ru] Русскоязычным
+    [lang-zh] Китайскоязычным
+    [teachers] Педагогам
+    [speakers] Докладчикам
+    [online] Онлайн-участникам
+    [offline] Очным участникам
+   *[all] Всем участникам
+} (Telegram: { $telegram }, e-mail: { $by_email })
 admin-broadcast-ask-message = Пришлите сообщение для рассылки: текст с оформлением, фото или документ с подписью. Получатели увидят его точно так же.
 admin-broadcast-not-copyable = Такое сообщение нельзя разослать. Пришлите текст, фото или документ.
 admin-broadcast-preview = ☝️ Так сообщение увидят получатели. Получателей: { $count }. Отправить?
+admin-broadcast-preview-channels = ☝️ Так сообщение увидят получатели. Получателей: в Telegram — { $telegram }, по e-mail — { $by_email }. Отправить?
+admin-broadcast-no-email = По e-mail такое сообщение не уйдёт: в письмо попадают текст, фото и документ.
 admin-broadcast-send = 📣 Отправить
 admin-broadcast-stop = ⏹ Остановить
 admin-broadcast-stopping = Останавливаю рассылку…
@@ -130,3 +141,7 @@ admin-report-sent = Доставлено: { $count } из { $total }
 admin-report-unreachable = Недоступны (заблокировали бота): { $count }
 admin-report-failed = Ошибки: { $count }
 admin-report-not-sent = Не отправлено: { $count }
+admin-progress-email = ✉️ E-mail: отправлено { $sent } из { $total }
+admin-report-telegram-head = <b>Telegram</b>
+admin-report-email-head = <b>E-mail</b>
+admin-report-email = Отправлено: { $sent }, адрес отклонён почтовым сервером: { $bounced }, ошибки: { $failed }, ждут отправки: { $waiting }

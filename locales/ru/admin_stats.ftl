@@ -18,6 +18,7 @@ stats-others = • другие: { $count }
 stats-speakers-wanting = Хотят выступить: { $count }
 stats-unreachable = Недоступны (заблокировали бота): { $count }
 stats-reach = Связь: через Telegram — { $telegram }, только по e-mail — { $email_only }
+stats-email = E-mail: адрес подтверждён — { $confirmed }, отклонён почтовым сервером — { $bounced }, отписались от писем с напоминаниями и новостями — { $muted }
 stats-chart-caption = Регистрации по дням (МСК), включая отменённые: столбцы — за день, линия — всего нарастающим итогом (правая шкала).
 stats-chart-per-day = Регистраций за день
 stats-chart-cumulative = Всего нарастающим итогом
@@ -85,3 +86,12 @@ export-col-consent-version = Версия согласия
 export-col-telegram-id = Telegram ID
 export-col-source = Откуда пришла регистрация
 export-col-reachable = Связь
+export-col-email-confirmed = E-mail подтверждён (МСК)
+export-col-email-bounced = E-mail отклонён почтовым сервером
+export-col-deliver-via = Куда приходят сообщения
+export-email-bounced = { $date } (МСК): { $reason }
+report-deliver-via = { $via ->
+    [telegram] только Telegram
+    [email] только e-mail
+   *[both] Telegram и e-mail
+}

@@ -53,6 +53,8 @@ mail-certificate-text =
 mail-certificate-verify = Подлинность сертификата можно проверить на сайте: { $url }
 mail-certificate-feedback = Нам важно ваше мнение. Оцените, пожалуйста, конференцию и, если хотите, оставьте отзыв на личной странице:
 
+mail-broadcast-subject = Новости: { $event }
+
 mail-your-page = Личная страница: { $url }
 mail-footer-why = Вы получили это письмо как участник мероприятия: { $event }.
 mail-footer-unsubscribe = Не хотите получать напоминания и новости по почте? Отписаться: { $url }

@@ -96,9 +96,20 @@ admin-audience = { $audience ->
     [offline] 线下参会者
    *[all] 全体参会者
 }（{ $count }）
+admin-audience-channels = { $audience ->
+    [lang-ru] 使用俄语界面的参会者
+    [lang-zh] 使用中文界面的参会者
+    [teachers] 教师
+    [speakers] 发言人
+    [online] 线上参会者
+    [offline] 线下参会者
+   *[all] 全体参会者
+}（Telegram：{ $telegram }，电子邮件：{ $by_email }）
 admin-broadcast-ask-message = 请发送要群发的消息：可带格式的文字、图片或带说明的文件。收件人看到的内容将与此完全一致。
 admin-broadcast-not-copyable = 此类消息无法群发，请发送文字、图片或文件。
 admin-broadcast-preview = ☝️ 收件人将看到以上内容。收件人数：{ $count }。确认发送吗？
+admin-broadcast-preview-channels = ☝️ 收件人将看到以上内容。收件人数：Telegram { $telegram }人，电子邮件{ $by_email }人。确认发送吗？
+admin-broadcast-no-email = 此类消息无法通过电子邮件发送：邮件只能包含文字、图片和文件。
 admin-broadcast-send = 📣 发送
 admin-broadcast-stop = ⏹ 停止
 admin-broadcast-stopping = 正在停止群发……
@@ -110,3 +121,7 @@ admin-report-sent = 已送达：{ $count }/{ $total }
 admin-report-unreachable = 无法送达（已屏蔽机器人）：{ $count }
 admin-report-failed = 发送失败：{ $count }
 admin-report-not-sent = 未发送：{ $count }
+admin-progress-email = ✉️ 电子邮件：已发送{ $sent }/{ $total }
+admin-report-telegram-head = <b>Telegram</b>
+admin-report-email-head = <b>电子邮件</b>
+admin-report-email = 已发送：{ $sent }，地址被邮件服务器拒收：{ $bounced }，发送失败：{ $failed }，等待发送：{ $waiting }

@@ -18,6 +18,7 @@ stats-others = • 其他：{ $count }
 stats-speakers-wanting = 申请发言：{ $count }
 stats-unreachable = 无法送达（已屏蔽机器人）：{ $count }
 stats-reach = 可通过 Telegram 联系：{ $telegram }；仅可通过电子邮箱联系：{ $email_only }
+stats-email = 电子邮箱：已确认{ $confirmed }个，被邮件服务器拒收{ $bounced }个，已退订提醒和通知邮件{ $muted }个
 stats-chart-caption = 每日报名情况（莫斯科时间，含已取消报名）：柱形为当日报名人数，折线为累计报名人数（右侧坐标轴）。
 stats-chart-per-day = 每日报名人数
 stats-chart-cumulative = 累计报名人数
@@ -83,3 +84,12 @@ export-col-consent-version = 同意书版本
 export-col-telegram-id = Telegram ID
 export-col-source = 报名渠道
 export-col-reachable = 联系渠道
+export-col-email-confirmed = 邮箱确认时间（莫斯科时间）
+export-col-email-bounced = 邮箱被邮件服务器拒收
+export-col-deliver-via = 消息接收方式
+export-email-bounced = { $date }（莫斯科时间）：{ $reason }
+report-deliver-via = { $via ->
+    [telegram] 仅 Telegram
+    [email] 仅电子邮件
+   *[both] Telegram 和电子邮件
+}

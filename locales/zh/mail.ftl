@@ -49,6 +49,8 @@ mail-certificate-text =
 mail-certificate-verify = 证书真伪可通过以下网址查验：{ $url }
 mail-certificate-feedback = 您的意见对我们非常重要。欢迎在个人页面为本次会议打分并留下反馈：
 
+mail-broadcast-subject = { $event }：通知
+
 mail-your-page = 个人页面：{ $url }
 mail-footer-why = 您是以下活动的参会者，因此收到此邮件：{ $event }。
 mail-footer-unsubscribe = 不想再通过邮件接收会议提醒和通知？退订：{ $url }

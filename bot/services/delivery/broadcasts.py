@@ -4,7 +4,13 @@ recipients still pending, so nobody is skipped and nobody gets it twice, except 
 few copies in flight at a kill.
 
 Several replicas can send one broadcast together: each claims recipients in batches (row locks
-with SKIP LOCKED on PostgreSQL), and the one that records the last copy sends the report."""
+with SKIP LOCKED on PostgreSQL), and the one that records the last copy sends the report.
+
+With e-mail on, the same message goes as a letter to the audience's registrations reachable by
+e-mail (bot/services/mailing/broadcast_letter.py): one e-mail row of the delivery ledger per
+registration, kind `broadcast-<id>`, queued in the transaction that stores the Telegram
+recipients, and sent by the mail outbox exactly once. A person reachable both ways gets it on
+both, unless they chose one (and that one reaches them)."""
 
 from __future__ import annotations
 
@@ -14,21 +20,27 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.services.delivery.pacing import Outcome, PacedSender, Priority
 from bot.services.delivery.replicas import Replica
 from bot.services.delivery.work_queue import ClaimedQueue
+from bot.services.reminders.channels import email_usable, telegram_usable
 from db.claims import affected
 from db.models import (
     Broadcast,
     BroadcastRecipient,
     BroadcastStatus,
+    DeliverVia,
+    Delivery,
+    DeliveryChannel,
+    DeliveryStatus,
     RecipientStatus,
     Registration,
     RegistrationStatus,
@@ -49,11 +61,44 @@ class Audience(StrEnum):
     OFFLINE = "offline"
 
 
-def audience_filter(audience: Audience) -> list[object]:
+# The ledger's kind of a broadcast's letters: `broadcast-<broadcast id>`.
+BROADCAST_KIND = "broadcast-"
+
+
+def broadcast_kind(broadcast_id: int) -> str:
+    return f"{BROADCAST_KIND}{broadcast_id}"
+
+
+def broadcast_of_kind(kind: str) -> int | None:
+    """The broadcast a ledger kind names, or None when it is not a broadcast's."""
+    number = kind.removeprefix(BROADCAST_KIND)
+    return int(number) if kind.startswith(BROADCAST_KIND) and number.isdigit() else None
+
+
+@dataclass(frozen=True)
+class MailPart:
+    """What of the organizer's message a letter can carry: its text or caption as Telegram
+    HTML (`message.html_text`), and a photo or document as Telegram's file id, with the
+    attachment's name and type."""
+
+    text_html: str | None = None
+    file_id: str | None = None
+    file_name: str | None = None
+    file_type: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Nothing a letter can say (a sticker, a voice message...): no letters."""
+        return not (self.text_html and self.text_html.strip()) and self.file_id is None
+
+
+def audience_filter(audience: Audience, *, language: Any = User.language) -> list[Any]:
+    """`language`: the column that says the person's language (a registration without a chat
+    has only its own)."""
     if audience is Audience.RUSSIAN:
-        return [User.language == "ru"]
+        return [language == "ru"]
     if audience is Audience.CHINESE:
-        return [User.language == "zh"]
+        return [language == "zh"]
     if audience is Audience.TEACHERS:
         return [Registration.role == "teacher"]
     if audience is Audience.SPEAKERS:
@@ -65,8 +110,25 @@ def audience_filter(audience: Audience) -> list[object]:
     return []
 
 
-async def audience_ids(session: AsyncSession, event_id: int, audience: Audience) -> list[int]:
-    """Telegram ids of the reachable people with an active registration in the audience."""
+def broadcast_by_email() -> list[ColumnElement[bool]]:
+    """Who gets a broadcast by e-mail: a confirmed address that has not bounced, not muted by
+    the e-mail's unsubscribe (it mutes broadcasts), unless the person chose Telegram alone and
+    Telegram reaches them (bot/services/reminders/mail.py: never nobody)."""
+    return [
+        email_usable(),
+        Registration.email_muted.is_(False),
+        or_(Registration.deliver_via != DeliverVia.TELEGRAM, ~telegram_usable()),
+    ]
+
+
+async def audience_ids(
+    session: AsyncSession, event_id: int, audience: Audience, *, email_on: bool = False
+) -> list[int]:
+    """Telegram ids of the reachable people with an active registration in the audience.
+    `email_on`: those who chose e-mail alone, with an address it reaches, are left to it."""
+    by_email_only: list[Any] = (
+        [or_(Registration.deliver_via != DeliverVia.EMAIL, ~email_usable())] if email_on else []
+    )
     rows = await session.execute(
         select(User.id)
         .join(Registration, Registration.user_id == User.id)
@@ -74,12 +136,81 @@ async def audience_ids(session: AsyncSession, event_id: int, audience: Audience)
             Registration.event_id == event_id,
             Registration.status == RegistrationStatus.ACTIVE,
             User.is_reachable.is_(True),
-            *audience_filter(audience),  # type: ignore[arg-type]
+            *audience_filter(audience),
+            *by_email_only,
         )
         .order_by(User.id)
         .distinct()
     )
     return list(rows.scalars().all())
+
+
+async def email_audience(session: AsyncSession, event_id: int, audience: Audience) -> list[int]:
+    """Ids of the active registrations in the audience that a broadcast reaches by e-mail."""
+    # The language the person chose in the bot, else the registration's own.
+    chosen = select(User.language).where(User.id == Registration.user_id).scalar_subquery()
+    rows = await session.scalars(
+        select(Registration.id)
+        .where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.ACTIVE,
+            *broadcast_by_email(),
+            *audience_filter(audience, language=func.coalesce(chosen, Registration.language)),
+        )
+        .order_by(Registration.id)
+    )
+    return list(rows.all())
+
+
+@dataclass(frozen=True)
+class ChannelCounts:
+    telegram: int
+    email: int
+
+
+async def channel_counts(
+    session: AsyncSession, event_id: int, audience: Audience, *, email_on: bool, mail: bool = True
+) -> ChannelCounts:
+    """How many a broadcast reaches on each channel. `mail`: the message can be a letter."""
+    telegram = len(await audience_ids(session, event_id, audience, email_on=email_on))
+    email = len(await email_audience(session, event_id, audience)) if email_on and mail else 0
+    return ChannelCounts(telegram, email)
+
+
+@dataclass
+class EmailProgress:
+    """The broadcast's letters as the ledger has them."""
+
+    sent: int = 0
+    bounced: int = 0
+    failed: int = 0
+    waiting: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.bounced + self.failed + self.waiting
+
+
+async def email_progress(session: AsyncSession, broadcast_id: int) -> EmailProgress:
+    rows = await session.execute(
+        select(Delivery.status, func.count())
+        .where(
+            Delivery.channel == DeliveryChannel.EMAIL,
+            Delivery.kind == broadcast_kind(broadcast_id),
+        )
+        .group_by(Delivery.status)
+    )
+    progress = EmailProgress()
+    for status, count in rows.all():
+        if status == DeliveryStatus.SENT:
+            progress.sent += count
+        elif status == DeliveryStatus.UNREACHABLE:
+            progress.bounced += count
+        elif status == DeliveryStatus.FAILED:
+            progress.failed += count
+        else:  # queued, or being sent
+            progress.waiting += count
+    return progress
 
 
 @dataclass
@@ -92,6 +223,8 @@ class Progress:
     started: float = field(default_factory=time.monotonic)
     done: bool = False
     cancelled: bool = False
+    # The letters (e-mail on and queued for this broadcast), else None.
+    email: EmailProgress | None = None
 
     @property
     def handled(self) -> int:
@@ -115,8 +248,12 @@ class BroadcastService:
         progress_every: float = 3.0,
         workers: int | None = None,
         replica: Replica | None = None,
+        email_on: bool = False,
     ) -> None:
+        """`email_on`: e-mail is a channel (SMTP_URL set): the broadcast goes by e-mail too
+        (the mail outbox sends the letters)."""
         self.bot = bot
+        self.email_on = email_on
         self.session_factory = session_factory
         self.clock = clock
         self.sender = sender
@@ -137,10 +274,16 @@ class BroadcastService:
         audience: Audience,
         source_chat_id: int,
         source_message_id: int,
+        mail: MailPart | None = None,
     ) -> Broadcast:
-        """Store the broadcast with its recipients: from here on nobody can be forgotten."""
+        """Store the broadcast with its recipients, and queue its letters (`mail`, with e-mail
+        on): from here on nobody can be forgotten."""
+        mail = mail or MailPart()
+        by_email = self.email_on and not mail.empty
+        now = self.clock.now()
         async with self.session_factory() as session:
-            recipients = await audience_ids(session, event_id, audience)
+            recipients = await audience_ids(session, event_id, audience, email_on=self.email_on)
+            addresses = await email_audience(session, event_id, audience) if by_email else []
             broadcast = Broadcast(
                 event_id=event_id,
                 author_id=author_id,
@@ -149,13 +292,23 @@ class BroadcastService:
                 source_message_id=source_message_id,
                 status=BroadcastStatus.SENDING,
                 total=len(recipients),
-                created_at=self.clock.now(),
+                created_at=now,
+                text_html=mail.text_html if by_email else None,
+                file_id=mail.file_id if by_email else None,
+                file_name=mail.file_name if by_email else None,
+                file_type=mail.file_type if by_email else None,
             )
             session.add(broadcast)
             await session.flush()
             session.add_all(
                 BroadcastRecipient(broadcast_id=broadcast.id, user_id=uid) for uid in recipients
             )
+            if addresses:
+                # Imported here: the mailing package is loaded only with e-mail on.
+                from bot.services.mailing.outbox import queue_many
+
+                kind = broadcast_kind(broadcast.id)
+                await queue_many(session, [(rid, event_id, kind) for rid in addresses], now=now)
             await session.commit()
             return broadcast
 
@@ -187,13 +340,23 @@ class BroadcastService:
         return resumed
 
     async def cancel(self, broadcast_id: int) -> None:
-        """The organizer's Stop: recorded in the database so that every replica stops."""
+        """The organizer's Stop: recorded in the database so that every replica stops. The
+        letters not sent yet are not sent (one being sent finishes)."""
         self._cancelled.add(broadcast_id)
         async with self.session_factory() as session:
             await session.execute(
                 update(Broadcast)
                 .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
                 .values(status=BroadcastStatus.CANCELLED)
+            )
+            await session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.channel == DeliveryChannel.EMAIL,
+                    Delivery.kind == broadcast_kind(broadcast_id),
+                    Delivery.status == DeliveryStatus.QUEUED,
+                )
+                .values(status=DeliveryStatus.FAILED, error="stopped")
             )
             await session.commit()
         # Somebody must write the report: this replica, if it was not sending it.
@@ -222,6 +385,9 @@ class BroadcastService:
                 progress.errors[error or "unknown"] = (
                     progress.errors.get(error or "unknown", 0) + count
                 )
+        letters = await email_progress(session, broadcast.id)
+        if letters.total:
+            progress.email = letters
         return progress
 
     async def run(self, broadcast_id: int) -> Progress:

@@ -2,7 +2,9 @@
 confirmation of an address (double opt-in), "you are registered" with the calendar file, the
 personal link to an address registered again or asking for it ("I lost my link"); and the
 participant's certificate with its PDF, queued where the certificate is issued
-(bot/services/certificates/issue.py).
+(bot/services/certificates/issue.py); and an organizer's broadcast, queued where the broadcast
+is stored (bot/services/delivery/broadcasts.py), its photo or document downloaded through the
+Bot API when the letter is built (an outbox without the bot leaves those to one that has it).
 
 `queue()` writes a `queued` e-mail row of the ledger in the caller's transaction (with the
 registration it concerns, so neither exists without the other). Any replica's outbox claims
@@ -29,12 +31,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, cast, exists, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.services.certificates.feedback import feedback_of
+from bot.services.delivery.broadcasts import BROADCAST_KIND, broadcast_by_email, broadcast_of_kind
 from bot.services.delivery.limiter import Priority
 from bot.services.delivery.mail.config import Sender
 from bot.services.delivery.mail.message import InvalidAddress, build_message
@@ -42,6 +45,7 @@ from bot.services.delivery.mail.pacer import DailyLimitReached, MailPacer
 from bot.services.delivery.mail.transport import Outcome, SendResult, SmtpTransport
 from bot.services.delivery.replicas import Replica
 from bot.services.events.catalog import Event, EventCatalog
+from bot.services.mailing.broadcast_letter import attachment_of, broadcast_letter
 from bot.services.mailing.certificate_letter import (
     CERTIFICATE,
     CertificateFile,
@@ -60,6 +64,7 @@ from bot.services.mailing.links import MailLinks
 from bot.services.registration.registrations import purge_pending
 from db.claims import affected, insert_new
 from db.models import (
+    Broadcast,
     Certificate,
     DeliverVia,
     Delivery,
@@ -72,6 +77,8 @@ from db.models import (
 )
 
 if TYPE_CHECKING:
+    from aiogram import Bot
+
     from bot.services.certificates.issue import Render
 
 log = logging.getLogger(__name__)
@@ -98,6 +105,13 @@ POLL_SECONDS = 15.0  # queued rows of other replicas and deferred retries are fo
 # Where a failure is the server's or our configuration's, not this letter's
 # (bot/services/delivery/mail/transport.py names the stages).
 SERVER_STAGES = ("connect", "tls", "auth", "mail")
+# A broadcast's file is downloaded once per outbox and kept for its letters: the last few.
+FILES_KEPT = 4
+
+
+class NotYet(Exception):
+    """The letter cannot be built right now (Telegram did not give the broadcast's file): it
+    goes back to the queue for a later try."""
 
 
 def asked_kind(prefix: str, now: datetime) -> str:
@@ -205,10 +219,12 @@ class MailOutbox:
         pending_days: int,
         render_certificate: Render | None = None,
         public_url: str | None = None,
+        bot: Bot | None = None,
     ) -> None:
         """`render_certificate`: the bot's certificate renderer (the same document as in
         Telegram), without which certificate letters cannot be built; `public_url`: PUBLIC_URL,
-        for the certificate's public check address (none without it)."""
+        for the certificate's public check address (none without it); `bot`: downloads a
+        broadcast's photo or document (without it those letters wait for an outbox with one)."""
         self.session_factory = session_factory
         self.catalog = catalog
         self.clock = clock
@@ -219,6 +235,9 @@ class MailOutbox:
         self.pending_days = pending_days
         self.render_certificate = render_certificate
         self.public_url = public_url
+        self.bot = bot
+        # Broadcast file id -> its bytes, downloaded once for all its letters (the last few).
+        self._files: dict[str, bytes] = {}
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -309,6 +328,8 @@ class MailOutbox:
                     # Certificates only where they can be drawn: an outbox without the
                     # renderer leaves them to one that has it.
                     *([] if self.render_certificate else [~Delivery.kind.startswith(CERTIFICATE)]),
+                    # Broadcasts with a file only where the bot can download it.
+                    *([] if self.bot else [~_broadcast_with_file()]),
                 )
                 .order_by(Delivery.id)
                 .limit(CLAIM_SIZE)
@@ -351,6 +372,7 @@ class MailOutbox:
                         Delivery.kind.startswith(AGAIN),
                         Delivery.kind.startswith(LOST),
                         Delivery.kind.startswith(CERTIFICATE),
+                        Delivery.kind.startswith(BROADCAST_KIND),
                     ),
                     owner,
                 )
@@ -374,7 +396,12 @@ class MailOutbox:
             event = self.catalog.get(slug) if slug else None
             letter, reason = None, "obsolete"
             if registration is not None and event is not None:
-                letter, reason = await self._letter(session, row.kind, registration, event, now)
+                try:
+                    letter, reason = await self._letter(session, row.kind, registration, event, now)
+                except NotYet as exc:
+                    await session.rollback()
+                    await self._later(row_id, str(exc), now)
+                    return True
             if letter is None or registration is None or registration.email is None:
                 # Erased, cancelled, the address changed or bounced meanwhile: nothing to send.
                 row.status, row.error, row.claimed_by = DeliveryStatus.FAILED, reason[:500], None
@@ -420,6 +447,9 @@ class MailOutbox:
             participation_format=registration.participation_format,
             page_url=self.links.page(registration),
         )
+        broadcast_id = broadcast_of_kind(kind)
+        if broadcast_id is not None:
+            return await self._broadcast_letter(session, broadcast_id, registration, event, t, to)
         certificate_id = certificate_of_kind(kind)
         if certificate_id is not None:
             return await self._certificate_letter(
@@ -481,6 +511,85 @@ class MailOutbox:
         doc = CertificateFile(certificate, pdf, self.public_url, ask_feedback)
         return certificate_letter(t, event, to, doc), ""
 
+    async def _broadcast_letter(
+        self,
+        session: AsyncSession,
+        broadcast_id: int,
+        registration: Registration,
+        event: Event,
+        t: Translator,
+        to: Addressee,
+    ) -> tuple[Letter | None, str]:
+        """The organizer's message, to a registration that a broadcast still reaches by e-mail
+        (the rule it was queued by, asked again at sending time: an unsubscribe since, or a
+        choice of Telegram alone, is respected)."""
+        if registration.status != RegistrationStatus.ACTIVE:
+            return None, "cancelled"
+        still = await session.scalar(
+            select(Registration.id).where(Registration.id == registration.id, *broadcast_by_email())
+        )
+        if still is None:
+            return None, "muted" if registration.email_muted else "not by e-mail"
+        broadcast = await session.get(Broadcast, broadcast_id)
+        if broadcast is None or broadcast.event_id != registration.event_id:
+            return None, "obsolete"
+        attachment = None
+        if broadcast.file_id is not None:
+            # Nothing held while Telegram answers (a token issued for the links is kept).
+            await session.commit()
+            content = await self._broadcast_file(broadcast.file_id)
+            if content is None:
+                return None, "the file cannot be downloaded"
+            attachment = attachment_of(broadcast, content)
+        to = Addressee(
+            name=to.name,
+            participation_format=to.participation_format,
+            page_url=to.page_url,
+            unsubscribe_url=self.links.unsubscribe(registration),
+        )
+        return broadcast_letter(t, event, to, broadcast.text_html, attachment), ""
+
+    async def _broadcast_file(self, file_id: str) -> bytes | None:
+        """The file's bytes through the Bot API, once per outbox; None when Telegram refuses
+        it for good (gone, too big for a bot); NotYet when it did not answer."""
+        from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+
+        content = self._files.get(file_id)
+        if content is not None:
+            return content
+        if self.bot is None:  # not claimed without the bot (see _claim)
+            raise NotYet("no bot to download the file")
+        try:
+            downloaded = await self.bot.download(file_id)
+        except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            log.error("a broadcast's file cannot be downloaded: %s", exc.message)
+            return None
+        except Exception as exc:
+            raise NotYet(f"file download: {type(exc).__name__}") from exc
+        if downloaded is None:
+            raise NotYet("file download: nothing")
+        content = downloaded.read()
+        while len(self._files) >= FILES_KEPT:
+            self._files.pop(next(iter(self._files)))
+        self._files[file_id] = content
+        return content
+
+    async def _later(self, row_id: int, reason: str, now: datetime) -> None:
+        """The letter could not be built now: queued again after a growing pause, tries
+        counted, given up after a day (as a deferral is)."""
+        async with self.session_factory() as session:
+            row = await session.get(Delivery, row_id)
+            if row is None or row.claimed_by != self.replica.id:
+                return
+            row.attempts += 1
+            row.error = reason[:500]
+            if now - row.created_at >= GIVE_UP_AFTER:
+                row.status, row.claimed_by = DeliveryStatus.FAILED, None
+            else:
+                row.status, row.claimed_by = DeliveryStatus.QUEUED, None
+                row.not_before = now + retry_pause(row.attempts)
+            await session.commit()
+
     async def _record(self, row_id: int, registration_id: int, result: SendResult) -> None:
         now = self.clock.now()
         async with self.session_factory() as session:
@@ -528,3 +637,14 @@ class MailOutbox:
                 )
             )
             await session.commit()
+
+
+def _broadcast_with_file() -> ColumnElement[bool]:
+    """A broadcast's letter whose broadcast has a photo or document."""
+    return and_(
+        Delivery.kind.startswith(BROADCAST_KIND),
+        exists().where(
+            Broadcast.file_id.is_not(None),
+            Delivery.kind == literal(BROADCAST_KIND) + cast(Broadcast.id, String),
+        ),
+    )

@@ -79,6 +79,21 @@ def _reachable(reg: Registration, t: Translator) -> str:
     return t("report-reachable", channels=channels or "none")
 
 
+def _email_confirmed(reg: Registration, t: Translator) -> Cell:
+    """When the address was confirmed (Moscow time); "no" for an address not confirmed."""
+    if reg.email is None:
+        return None
+    return _moscow(reg.email_confirmed_at) or t("answer-no")
+
+
+def _email_bounced(reg: Registration, t: Translator) -> str | None:
+    """When the mail server refused the address for good, and what it said."""
+    moment = _moscow(reg.email_bounced_at)
+    if moment is None:
+        return None
+    return t("export-email-bounced", date=f"{moment:%Y-%m-%d %H:%M}", reason=reg.email_error or "")
+
+
 def _speaker_status(reg: Registration, t: Translator) -> str | None:
     if not reg.speaker_status:
         return None
@@ -109,6 +124,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("export-col-telegram-id", lambda r, t: r.user_id, personal=True),
     Column("export-col-source", lambda r, t: t("report-source", source=r.source)),
     Column("export-col-reachable", _reachable),
+    Column("export-col-email-confirmed", _email_confirmed),
+    # The server's answer may quote the address: personal.
+    Column("export-col-email-bounced", _email_bounced, personal=True),
+    Column("export-col-deliver-via", lambda r, t: t("report-deliver-via", via=r.deliver_via)),
 )
 
 

@@ -52,6 +52,16 @@ class ReachCounts:
 
 
 @dataclass(frozen=True)
+class EmailCounts:
+    """The addresses of active registrations: confirmed (e-mail reaches them), refused for good
+    by the mail server, muted by the e-mail's unsubscribe (reminders and broadcasts)."""
+
+    confirmed: int
+    bounced: int
+    muted: int
+
+
+@dataclass(frozen=True)
 class EventStats:
     total: int
     active: int
@@ -66,6 +76,7 @@ class EventStats:
     per_day: list[DayCount]
     by_source: dict[str, int]  # bot / web / miniapp
     reach: ReachCounts
+    email: EmailCounts
 
 
 async def event_stats(
@@ -90,6 +101,7 @@ async def event_stats(
         per_day=registrations_per_day(await _created_times(session, event_id)),
         by_source=await _count_by(session, event_id, Registration.source),
         reach=await _reach(session, event_id),
+        email=await _email(session, event_id),
     )
 
 
@@ -150,6 +162,20 @@ async def _reach(session: AsyncSession, event_id: int) -> ReachCounts:
         )
     )
     return ReachCounts(telegram=int(with_chat or 0), email_only=int(email_only or 0))
+
+
+async def _email(session: AsyncSession, event_id: int) -> EmailCounts:
+    has_address = Registration.email.is_not(None)
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(Registration.email_confirmed_at.is_not(None)),
+                func.count().filter(Registration.email_bounced_at.is_not(None)),
+                func.count().filter(Registration.email_muted.is_(True)),
+            ).where(*_active(event_id), has_address)
+        )
+    ).one()
+    return EmailCounts(confirmed=int(row[0]), bounced=int(row[1]), muted=int(row[2]))
 
 
 async def _created_times(session: AsyncSession, event_id: int) -> list[datetime]:
