@@ -50,6 +50,7 @@ from db.models import (
     StudentStatus,
     User,
 )
+from db.reach import email_usable, mail_usable
 from db.repositories import UserRepository
 
 log = logging.getLogger(__name__)
@@ -138,15 +139,6 @@ Render = Callable[[Event, Certificate, ClassPages | None], Awaitable[bytes]]
 AfterSend = Callable[[Certificate], Awaitable[None]]
 
 
-def mail_usable(registration: Registration) -> bool:
-    """A confirmed address that has not bounced."""
-    return (
-        registration.email is not None
-        and registration.email_confirmed_at is not None
-        and registration.email_bounced_at is None
-    )
-
-
 def wants_mail(registration: Registration, *, telegram_usable: bool) -> bool:
     """Whether the certificate goes to this participant by e-mail: a usable address, and not
     "Telegram only" where Telegram reaches them (never nobody)."""
@@ -161,9 +153,7 @@ def chose_mail_alone() -> ColumnElement[bool]:
     return exists().where(
         Registration.id == Certificate.registration_id,
         Registration.deliver_via == DeliverVia.EMAIL,
-        Registration.email.is_not(None),
-        Registration.email_confirmed_at.is_not(None),
-        Registration.email_bounced_at.is_(None),
+        email_usable(),
     )
 
 

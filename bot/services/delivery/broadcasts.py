@@ -31,7 +31,6 @@ from bot.clock import Clock
 from bot.services.delivery.pacing import Outcome, PacedSender, Priority
 from bot.services.delivery.replicas import Replica
 from bot.services.delivery.work_queue import ClaimedQueue
-from bot.services.reminders.channels import email_usable, telegram_usable
 from db.claims import affected
 from db.models import (
     Broadcast,
@@ -46,6 +45,7 @@ from db.models import (
     RegistrationStatus,
     User,
 )
+from db.reach import email_usable, telegram_usable
 from db.repositories import UserRepository
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from aiogram import Bot
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -26,6 +26,7 @@ from bot.services.delivery.pacing import Outcome, PacedSender
 from bot.services.events.catalog import Event
 from bot.services.reminders.planner import Slot
 from db.models import DeliverVia, DeliveryChannel, Registration, User
+from db.reach import email_usable
 from db.repositories import UserRepository
 
 
@@ -127,20 +128,6 @@ class Channel(Protocol):
         """Mark, in the caller's transaction, that this person cannot be reached this way;
         True to keep the ledger row (as unreachable), False to delete it."""
         ...
-
-
-def email_usable() -> ColumnElement[bool]:
-    """A confirmed address that has not bounced."""
-    return and_(
-        Registration.email.is_not(None),
-        Registration.email_confirmed_at.is_not(None),
-        Registration.email_bounced_at.is_(None),
-    )
-
-
-def telegram_usable() -> ColumnElement[bool]:
-    """A chat with the bot that has not blocked it."""
-    return exists().where(User.id == Registration.user_id, User.is_reachable.is_(True))
 
 
 class TelegramChannel:

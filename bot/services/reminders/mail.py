@@ -41,10 +41,9 @@ from bot.services.reminders.channels import (
     Message,
     Recipient,
     Verdict,
-    email_usable,
-    telegram_usable,
 )
 from db.models import DeliverVia, DeliveryChannel, Registration
+from db.reach import email_usable, telegram_usable
 
 ERROR_LENGTH = 500
 MIN_WORKERS, MAX_WORKERS = 8, 64
