@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 # Not needed until an organizer asks for a chart or a file, a certificate is drawn (or a poster's
 # QR code), someone registers (the calendar file), Redis or PostgreSQL is configured, a
-# migration is due, or somebody opens a web page (Jinja2).
+# migration is due, somebody opens a web page (Jinja2), or e-mail is on (SMTP_URL: aiosmtplib
+# and the mail outbox).
 LAZY = (
     "matplotlib",
     "openpyxl",
@@ -39,6 +40,8 @@ LAZY = (
     "sqlalchemy.dialects.postgresql",
     "alembic",
     "jinja2",
+    "aiosmtplib",
+    "bot.services.mailing.outbox",
 )
 
 
