@@ -455,7 +455,7 @@ async def add_email_states(harness: BotHarness) -> None:
             "E-mail: адрес подтверждён — 3, отклонён почтовым сервером — 1, отписались от писем "
             "с напоминаниями и новостями — 1",
         ),
-        ("zh", "电子邮箱：已确认3个，被邮件服务器拒收1个，已退订提醒和通知邮件1个"),
+        ("zh", "电子邮箱：已验证3个，被邮件服务器拒收1个，已退订提醒和通知邮件1个"),
     ],
 )
 async def test_email_addresses_confirmed_bounced_muted(

@@ -92,11 +92,11 @@ async def test_the_confirmation_goes_once_in_chinese_with_a_signed_link(
     await box.run_once()
     await box.run_once()
     [message] = smtp.messages
-    assert message["Subject"].startswith("请确认邮箱地址")
+    assert message["Subject"].startswith("请验证您的电子邮箱")  # terms.md
     assert message["Content-Language"] == "zh-Hans"
     assert message["List-Unsubscribe"] is None  # a letter asked for is never muted
     body = text_of(message)
-    assert "李伟，您好" in body and "确认邮箱地址" in body and "7天后" in body
+    assert "李伟，您好" in body and "验证电子邮箱" in body and "7天后" in body
     found = PAGE.search(body)
     assert found is not None
     async with harness.session_factory() as session:

@@ -5,7 +5,7 @@ stats-empty = 暂无报名。
 stats-totals =
     报名总数：{ $total }
     有效报名：{ $active }，已取消：{ $cancelled }
-stats-pending = 待确认邮箱（网站报名）：{ $count }
+stats-pending = 待验证邮箱（网站报名）：{ $count }
 stats-breakdown-note = <i>以下分类统计仅含有效报名。</i>
 stats-section-language = <b>语言</b>
 stats-section-role = <b>参会者身份</b>
@@ -18,7 +18,7 @@ stats-others = • 其他：{ $count }
 stats-speakers-wanting = 申请发言：{ $count }
 stats-unreachable = 无法送达（已屏蔽机器人）：{ $count }
 stats-reach = 可通过 Telegram 联系：{ $telegram }；仅可通过电子邮箱联系：{ $email_only }
-stats-email = 电子邮箱：已确认{ $confirmed }个，被邮件服务器拒收{ $bounced }个，已退订提醒和通知邮件{ $muted }个
+stats-email = 电子邮箱：已验证{ $confirmed }个，被邮件服务器拒收{ $bounced }个，已退订提醒和通知邮件{ $muted }个
 stats-chart-caption = 每日报名情况（莫斯科时间，含已取消报名）：柱形为当日报名人数，折线为累计报名人数（右侧坐标轴）。
 stats-chart-per-day = 每日报名人数
 stats-chart-cumulative = 累计报名人数
@@ -37,7 +37,7 @@ report-format = { $format ->
 report-status = { $status ->
     [active] 有效
     [cancelled] 已取消
-    [pending] 待确认邮箱
+    [pending] 待验证邮箱
     [erased] 已应本人要求删除个人信息
    *[other] { $status }
 }
@@ -84,7 +84,7 @@ export-col-consent-version = 同意书版本
 export-col-telegram-id = Telegram ID
 export-col-source = 报名渠道
 export-col-reachable = 联系渠道
-export-col-email-confirmed = 邮箱确认时间（莫斯科时间）
+export-col-email-confirmed = 邮箱验证时间（莫斯科时间）
 export-col-email-bounced = 邮箱被邮件服务器拒收
 export-col-deliver-via = 消息接收方式
 export-email-bounced = { $date }（莫斯科时间）：{ $reason }

@@ -1,17 +1,17 @@
-## 电子邮件：确认邮箱地址、报名成功、会议提醒、个人页面链接。
+## 电子邮件：验证电子邮箱、报名成功、会议提醒、个人页面链接。
 ## 邮件正文使用 Telegram 的 HTML 标记（<b>、<a>、<code>），并据此生成纯文本和 HTML 两个部分。
 ## 时间、入会链接和会场信息沿用通用文本（reminders.ftl）。
 
 mail-greeting = { $name }，您好！
 mail-signature = “我们共同的胜利”国际会议主办方
 
-mail-confirm-subject = 请确认邮箱地址：{ $event }
+mail-confirm-subject = 请验证您的电子邮箱：{ $event }
 mail-confirm-text =
     您已报名参加：
     <b>{ $event }</b>
 
-    请打开以下链接并点击“{ web-confirm-button }”，确认您的邮箱地址，以完成报名。
-mail-confirm-ignore = 如果您并未报名，无需任何操作：未确认的报名将在{ $days }天后自动删除。
+    请打开以下链接，点击“{ web-confirm-button }”按钮，以完成报名。
+mail-confirm-ignore = 如果您并未报名，无需任何操作：未验证邮箱的报名将在{ $days }天后自动删除。
 
 mail-registered-subject = 报名成功：{ $event }
 mail-registered-text =
@@ -57,15 +57,15 @@ mail-footer-unsubscribe = 不想再通过邮件接收会议提醒和通知？退
 mail-footer-unsubscribe-note = 包含入会链接的邮件和参会证书仍会照常发送。
 
 ## 邮件中链接所打开的网页。
-web-confirm-title = 确认邮箱地址
-web-confirm-text = 请点击下方按钮，确认邮箱地址并完成以下活动的报名：
-web-confirm-button = 确认邮箱地址
-web-confirmed = 邮箱地址已确认，报名完成。附有日历文件的邮件已发送。
+web-confirm-title = 验证电子邮箱
+web-confirm-text = 请点击下方按钮，验证您的电子邮箱并完成以下活动的报名：
+web-confirm-button = 验证电子邮箱
+web-confirmed = 电子邮箱已验证，报名完成。附有日历文件的邮件已发送。
 web-check-mail-title = 请查收邮件
-web-check-mail-text = 我们已向您填写的邮箱发送了一封邮件。请打开邮件中的链接并点击“{ web-confirm-button }”，否则报名无法完成。没有收到邮件？请查看垃圾邮件文件夹，或联系主办方。
+web-check-mail-text = 我们已向您填写的邮箱发送了一封邮件。请打开邮件中的链接。如果电子邮箱尚未验证，请在打开的页面上点击“{ web-confirm-button }”，以完成报名。没有收到邮件？请查看垃圾邮件文件夹，或联系主办方。
 web-check-mail-lost = 重新发送邮件
-web-confirm-notice = 请确认您的电子邮箱 { $email }：确认后，会议提醒和参会链接也将通过邮件发送给您。
-web-confirm-notice-sent = 您的电子邮箱 { $email } 尚未确认，因此暂时不会收到邮件提醒。我们已向该邮箱发送一封邮件，请打开邮件中的链接并点击“{ web-confirm-button }”。
+web-confirm-notice = 请验证您的电子邮箱 { $email }：验证后，会议提醒和入会链接也将通过邮件发送给您。
+web-confirm-notice-sent = 您的电子邮箱 { $email } 尚未验证，因此暂时不会收到邮件提醒。我们已向该邮箱发送一封邮件，请打开邮件中的链接并点击“{ web-confirm-button }”。
 web-confirm-notice-again = 没有收到邮件？重新发送
 web-unsubscribe-title = 邮件提醒
 web-unsubscribe-text = 确定退订会议提醒和通知邮件吗？包含入会链接的邮件和参会证书仍会照常发送。
