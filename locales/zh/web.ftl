@@ -73,17 +73,17 @@ web-taken-title = 该邮箱已报名
 web-taken-text = 该电子邮箱已用于本活动的报名，因此未重复报名。个人页面链接仅在报名完成时显示，此处不再提供：任何人都可能输入这个邮箱。
 web-taken-other-address = 使用其他邮箱报名
 web-link-help-title = 如何找回个人页面链接
-web-link-help-email-soon = 不久后，链接将发送到您报名时填写的电子邮箱。目前您可以：
+web-link-help-ways = 您可以通过以下方式重新获取个人页面链接：
 web-link-help-email = 个人页面链接将通过邮件发送至您报名时填写的邮箱。如果收件箱和垃圾邮件文件夹中都没有该邮件，您可以：
 web-link-help-bot = 如果您的报名已关联会议的 Telegram 机器人：在机器人中发送 /me，然后点击“在浏览器中打开个人页面”；
 web-link-help-organizers = 或联系主办方，他们会为您提供帮助：
+web-link-help-organizers-only = 请联系主办方，他们会为您提供帮助：
 
 web-lost-title = 找回个人页面链接
-web-lost-intro = 请填写您报名时使用的电子邮箱。
 web-lost-intro-mail = 请填写您报名时使用的电子邮箱，我们会将个人页面链接发送至该邮箱。
 web-lost-submit = 提交
 web-lost-done-title = 已收到您的请求
-web-lost-done-text = 如果该邮箱已报名，网站开通邮件发送功能后，个人页面链接将发送至该邮箱。
+web-lost-done-text = 本网站目前不发送电子邮件，因此无法通过邮件发送链接。
 web-lost-done-text-mail = 如果该邮箱已报名，我们已向其发送一封包含个人页面链接的邮件。邮件可能会稍有延迟。
 
 web-verify-title = 验证证书

@@ -429,6 +429,8 @@ async def _finish_writing(app: web.Application) -> None:
 def setup(app: web.Application) -> None:
     # event.html shows a blank form when a page other than the form's POST renders it.
     app[RENDERER].globals["blank_registration_form"] = blank_form
+    # link_help.html points to the bot's /me only when there is a bot to ask.
+    app[RENDERER].globals["bot_known"] = lambda: app[DEPS].bot_username() is not None
     deps = app[DEPS]
     app[WEB_REGISTRATIONS] = WebRegistrations(
         deps.session_factory, deps.catalog, deps.clock, mail=deps.mail is not None
