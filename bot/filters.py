@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.organizers.roles import may_change, role_of
 
 
 class IsOrganizer(Filter):
-    """The sender is one of ADMIN_IDS (given to the dispatcher as `admin_ids`)."""
+    """The sender is an organizer: one of ADMIN_IDS (given to the dispatcher as `admin_ids`)
+    or one added with /team. The handler gets `organizer_role`. With `changes=True` only
+    organizers who may change things pass (a viewer is refused, see handlers/admin/refusal.py).
+    """
 
-    async def __call__(self, event: Message | CallbackQuery, admin_ids: frozenset[int]) -> bool:
+    def __init__(self, *, changes: bool = False) -> None:
+        self.changes = changes
+
+    async def __call__(
+        self,
+        event: Message | CallbackQuery,
+        admin_ids: frozenset[int],
+        session: AsyncSession,
+    ) -> bool | dict[str, Any]:
         user = event.from_user
-        return user is not None and user.id in admin_ids
+        if user is None:
+            return False
+        role = await role_of(session, admin_ids, user.id)
+        if role is None or (self.changes and not may_change(role)):
+            return False
+        return {"organizer_role": role}

@@ -107,6 +107,9 @@ class User(Base):
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Muted reminders: the messages that carry the meeting link still come.
     reminders_muted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The Telegram @username without "@", as last seen on an update from them (it can change
+    # or vanish); for organizers finding and exporting people (migration 0013).
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -392,6 +395,8 @@ class Feedback(Base):
 
 
 class BroadcastStatus(StrEnum):
+    # Waiting for `scheduled_at`; its recipients are resolved when it starts (migration 0013).
+    SCHEDULED = "scheduled"
     SENDING = "sending"
     DONE = "done"
     CANCELLED = "cancelled"
@@ -423,6 +428,11 @@ class Broadcast(Base):
     file_id: Mapped[str | None] = mapped_column(String(256))
     file_name: Mapped[str | None] = mapped_column(String(255))
     file_type: Mapped[str | None] = mapped_column(String(128))
+    # A broadcast set for a later time (status SCHEDULED until then), and what the audience
+    # needs beyond its name: one registration's id, an uploaded list of ids and addresses, a
+    # venue (migration 0013). NULL / {}: sent at once to a named audience.
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    audience_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
 
 
 class RecipientStatus(StrEnum):
@@ -462,6 +472,28 @@ class AuditEntry(Base):
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OrganizerRole(StrEnum):
+    """What an organizer may do. ADMIN_IDS are always full organizers (and cannot be removed
+    from the chat); others are added with /team and stored here."""
+
+    ORGANIZER = "organizer"  # everything, /team included
+    VIEWER = "viewer"  # read-only: /stats, /find (no buttons that change), /export, /audit
+
+
+class Organizer(Base):
+    """An organizer added from the chat with /team (migration 0013)."""
+
+    __tablename__ = "organizers"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16))
+    # Who added them (an organizer's Telegram id) and when; the audit log has the history.
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A name to show in /team, from their Telegram profile when they were added or last seen.
+    display_name: Mapped[str | None] = mapped_column(String(200))
 
 
 class Replica(Base):

@@ -40,7 +40,11 @@ class UserMiddleware(BaseMiddleware):
                 language_chosen=is_supported_language(tg_user.language_code),
             )
             changed = created = True
-        elif not user.is_reachable and not _is_membership_change(event):
+        if user.username != _username(tg_user):
+            # Kept as last seen, so that /find and the export name today's @username.
+            user.username = _username(tg_user)
+            changed = True
+        if not user.is_reachable and not _is_membership_change(event):
             # They wrote to us, so they have unblocked the bot.
             await repo.mark_reachable(user, clock.now())
             changed = True
@@ -52,6 +56,10 @@ class UserMiddleware(BaseMiddleware):
         data["user_is_new"] = created
         data["t"] = i18n(user.language)
         return await handler(event, data)
+
+
+def _username(tg_user: TgUser) -> str | None:
+    return tg_user.username[:64] if tg_user.username else None
 
 
 def _is_membership_change(event: TelegramObject) -> bool:
