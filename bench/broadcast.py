@@ -45,11 +45,12 @@ from bench.scratch_db import Scratch, add_db_option, scratch_database  # noqa: E
 from bot.clock import SystemClock  # noqa: E402
 from bot.factory import create_bot, create_services  # noqa: E402
 from bot.i18n import I18n  # noqa: E402
-from bot.services.delivery.broadcasts import Audience, Progress  # noqa: E402
+from bot.services.delivery.broadcasts import Progress  # noqa: E402
 from bot.services.delivery.pacing import PacedSender  # noqa: E402
 from bot.services.registration.form import CONSENT_VERSION  # noqa: E402
 from bot.services.registration.registrations import sync_events  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from db.audiences import Audience  # noqa: E402
 from db.engine import create_engine, create_session_factory  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.models import (  # noqa: E402

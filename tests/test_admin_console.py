@@ -9,8 +9,9 @@ from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, CopyMessage, SendMessage
 from sqlalchemy import select
 
-from bot.services.delivery.broadcasts import Audience, BroadcastService
+from bot.services.delivery.broadcasts import BroadcastService
 from bot.services.events.settings import apply_stored_overrides
+from db.audiences import Audience
 from db.models import AuditEntry, Broadcast, BroadcastRecipient, EventRow, Registration, User
 from handlers import callbacks as participant_callbacks
 from tests.flows import register

@@ -21,13 +21,14 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.factory import create_mail, create_mail_links, create_mail_sender, create_services
-from bot.services.delivery.broadcasts import Audience, MailPart, email_progress
+from bot.services.delivery.broadcasts import MailPart, email_progress
 from bot.services.delivery.mail.config import parse_smtp_url
 from bot.services.delivery.mail.pacer import MailPacer
 from bot.services.delivery.mail.transport import SmtpTransport
 from bot.services.delivery.replicas import Replica
 from bot.services.mailing.links import MailLinks
 from bot.services.mailing.outbox import MailOutbox, MailSender
+from db.audiences import Audience
 from db.models import (
     Broadcast,
     DeliverVia,

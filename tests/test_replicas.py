@@ -17,10 +17,11 @@ from aiogram.methods import CopyMessage, SendDocument, SendMessage
 from sqlalchemy import func, insert, select
 
 from bot.services.certificates.issue import CertificateService
-from bot.services.delivery.broadcasts import Audience, BroadcastService, Progress
+from bot.services.delivery.broadcasts import BroadcastService, Progress
 from bot.services.delivery.pacing import PacedSender
 from bot.services.delivery.replicas import Replica
 from bot.services.reminders.runner import ReminderService
+from db.audiences import Audience
 from db.models import (
     Broadcast,
     BroadcastStatus,

@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.services.delivery.broadcasts import (
-    Audience,
     BroadcastService,
     ChannelCounts,
     EmailProgress,
@@ -33,6 +32,7 @@ from bot.services.delivery.broadcasts import (
     channel_counts,
 )
 from bot.services.events.catalog import Event
+from db.audiences import Audience
 from db.models import Broadcast, User
 from db.repositories import AuditRepository, EventRepository
 from handlers.admin.callbacks import (

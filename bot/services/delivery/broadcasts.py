@@ -19,7 +19,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from aiogram import Bot
@@ -31,6 +30,7 @@ from bot.clock import Clock
 from bot.services.delivery.pacing import Outcome, PacedSender, Priority
 from bot.services.delivery.replicas import Replica
 from bot.services.delivery.work_queue import ClaimedQueue
+from db.audiences import Audience, audience_filter
 from db.claims import affected
 from db.models import (
     Broadcast,
@@ -49,16 +49,6 @@ from db.reach import email_usable, telegram_usable
 from db.repositories import UserRepository
 
 log = logging.getLogger(__name__)
-
-
-class Audience(StrEnum):
-    ALL = "all"
-    RUSSIAN = "lang-ru"
-    CHINESE = "lang-zh"
-    TEACHERS = "teachers"
-    SPEAKERS = "speakers"
-    ONLINE = "online"
-    OFFLINE = "offline"
 
 
 # The ledger's kind of a broadcast's letters: `broadcast-<broadcast id>`.
@@ -90,24 +80,6 @@ class MailPart:
     def empty(self) -> bool:
         """Nothing a letter can say (a sticker, a voice message...): no letters."""
         return not (self.text_html and self.text_html.strip()) and self.file_id is None
-
-
-def audience_filter(audience: Audience, *, language: Any = User.language) -> list[Any]:
-    """`language`: the column that says the person's language (a registration without a chat
-    has only its own)."""
-    if audience is Audience.RUSSIAN:
-        return [language == "ru"]
-    if audience is Audience.CHINESE:
-        return [language == "zh"]
-    if audience is Audience.TEACHERS:
-        return [Registration.role == "teacher"]
-    if audience is Audience.SPEAKERS:
-        return [Registration.wants_to_speak.is_(True)]
-    if audience is Audience.ONLINE:
-        return [Registration.participation_format == "online"]
-    if audience is Audience.OFFLINE:
-        return [Registration.participation_format == "offline"]
-    return []
 
 
 def broadcast_by_email() -> list[ColumnElement[bool]]:
