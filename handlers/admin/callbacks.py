@@ -59,3 +59,9 @@ class AdminCertCb(CallbackData, prefix="acert"):
 
     action: str
     slug: str
+
+
+class AdminMessagePersonCb(CallbackData, prefix="apm"):
+    """"Send this person a message" on a /find card: a broadcast to one registration."""
+
+    registration_id: int
