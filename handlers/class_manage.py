@@ -1,12 +1,19 @@
 """/classes: a teacher's classes; rename, add or remove pupils, replace the roster, cancel, and
-the two links again. Changes are allowed until the registration deadline."""
+the two links again. Changes are allowed until the registration deadline.
+
+Replacing the roster shows the new one as the first upload does (handlers/classes.py), then what
+changes (who is added, who goes, pupils who joined by the link among them), and waits for
+Replace / Cancel; nothing changes before."""
 
 from __future__ import annotations
 
+import logging
 from html import escape
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -15,21 +22,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.services.classes.classes import ClassService
+from bot.services.classes.classes import ClassError, ClassService, RosterChange
+from bot.services.classes.roster import Roster, shown_name
 from bot.services.events.catalog import EventCatalog
 from db.models import RegistrationStatus, SchoolClass
 from handlers.callbacks import ClassManageCb, StudentRemoveCb
-from handlers.classes import class_links_text, read_roster
+from handlers.classes import class_links_text, read_roster, roster_preview
 from handlers.edits import drop_buttons
 from handlers.filters import PLAIN_TEXT
 
+log = logging.getLogger(__name__)
+
 ACTIONS = ("students", "rename", "add", "remove", "replace", "links", "cancel")
+REPLACE_ACTIONS = ("ok", "keep", "no")
+# Names listed one by one under "added" / "removed" in a replacement's preview; more are counted.
+CHANGE_NAMES = 8
 
 
 class ClassEdit(StatesGroup):
     rename = State()
     add = State()
     replace = State()
+    replace_check = State()  # the new roster's preview is shown: waiting for its buttons
+
+
+class RosterReplaceCb(CallbackData, prefix="clp"):
+    """A button under a roster replacement's preview: replace (ok), replace but keep the pupils
+    who joined by the link (keep), leave the list as it is (no)."""
+
+    action: str
+    class_id: int
 
 
 def class_card(t: Translator, school_class: SchoolClass, service: ClassService) -> str:
@@ -187,14 +209,125 @@ async def on_roster_change(
         return
     service = ClassService(session, catalog, clock)
     data = await state.get_data()
-    school_class = await service.editable(message.chat.id, data["class_id"])
+    try:
+        school_class = await service.editable(message.chat.id, data["class_id"])
+    except ClassError:
+        await state.clear()  # the class is gone: do not keep asking for its roster
+        raise
     if await state.get_state() == ClassEdit.add.state:
         added = await service.add_students(school_class, roster.names)
         await message.answer(t("classes-added", count=added))
-    else:
-        await service.replace_roster(school_class, roster.names)
-        await message.answer(t("classes-replaced", count=len(roster.names)))
+        await state.clear()
+        return
+    change = service.roster_change(school_class, roster.names)
+    sent = await message.answer(
+        replacement_preview(t, roster, change, school_class.name),
+        reply_markup=replace_keyboard(t, school_class.id, keep=change.offer_keep),
+    )
+    earlier = data.get("preview_message_id")
+    await state.set_state(ClassEdit.replace_check)
+    await state.set_data(
+        {
+            "class_id": school_class.id,
+            "names": list(roster.names),
+            # Only the pupils this preview names may go (a pupil approved meanwhile stays).
+            "drop": [student_id for student_id, _ in change.joined_dropped],
+            "preview_message_id": sent.message_id,
+        }
+    )
+    if isinstance(earlier, int):
+        # Another roster was sent instead: the earlier preview's buttons no longer apply.
+        await _drop_markup(bot, message.chat.id, earlier)
+
+
+def replacement_preview(
+    t: Translator, roster: Roster, change: RosterChange, class_name: str
+) -> str:
+    """The new roster as the first upload shows it, what changes, and the question."""
+    lines = [t("classes-replace-changes", count=change.current)]
+    if change.same_pupils:
+        lines.append(t("classes-replace-same"))
+    if change.added:
+        lines += [t("classes-replace-added", count=len(change.added)), *_names(t, change.added)]
+    if change.removed:
+        lines += [t("classes-replace-removed", count=len(change.removed))]
+        lines += _names(t, change.removed)
+    if change.joined_dropped:
+        joined = [name for _, name in change.joined_dropped]
+        lines += [t("classes-replace-joined", count=len(joined)), *_names(t, joined)]
+        if change.offer_keep:
+            lines.append(t("classes-replace-keep-hint"))
+    if change.pending:
+        lines.append(t("classes-replace-pending", count=change.pending))
+    question = t("classes-replace-question", class_name=escape(class_name))
+    return roster_preview(t, roster) + "\n\n" + "\n".join(lines) + "\n\n" + question
+
+
+def _names(t: Translator, names: tuple[str, ...] | list[str]) -> list[str]:
+    shown = [f"• {escape(shown_name(name))}" for name in names[:CHANGE_NAMES]]
+    if len(names) > CHANGE_NAMES:
+        shown.append(t("classes-replace-more", count=len(names) - CHANGE_NAMES))
+    return shown
+
+
+def replace_keyboard(t: Translator, class_id: int, keep: bool) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for action in ("ok", "keep", "no") if keep else ("ok", "no"):
+        label = {"ok": "confirm", "keep": "keep", "no": "cancel"}[action]
+        kb.button(
+            text=t(f"classes-replace-btn-{label}"),
+            callback_data=RosterReplaceCb(action=action, class_id=class_id),
+        )
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+async def _drop_markup(bot: Bot, chat_id: int, message_id: int) -> None:
+    try:
+        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+    # Cosmetic, as handlers/edits.drop_buttons: the message may be gone or unchanged.
+    except (TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter) as exc:
+        log.debug("could not remove buttons: %s", exc)
+
+
+async def on_replace_button(
+    query: CallbackQuery,
+    callback_data: RosterReplaceCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+) -> None:
+    data = await state.get_data()
+    message_id = query.message.message_id if query.message is not None else None
+    current = (
+        await state.get_state() == ClassEdit.replace_check.state
+        and data.get("class_id") == callback_data.class_id
+        and data.get("preview_message_id") == message_id
+        and callback_data.action in REPLACE_ACTIONS
+    )
+    if not current:
+        # An earlier preview's button, a second tap after the answer, or data we never sent.
+        await query.answer(t("err-stale-button"))
+        return
+    await query.answer()
+    await drop_buttons(query)
     await state.clear()
+    chat_id = query.from_user.id
+    if callback_data.action == "no":
+        await bot.send_message(chat_id, t("classes-replace-cancelled"))
+        return
+    service = ClassService(session, catalog, clock)
+    school_class = await service.editable(chat_id, callback_data.class_id)
+    drop = [] if callback_data.action == "keep" else data.get("drop", [])
+    count = await service.replace_roster(school_class, data["names"], drop_joined=drop)
+    await bot.send_message(chat_id, t("classes-replaced", count=count))
+
+
+async def on_replace_not_a_roster(message: Message, t: Translator) -> None:
+    await message.answer(t("classes-replace-use-buttons"))
 
 
 async def on_not_text(message: Message, t: Translator) -> None:
@@ -207,11 +340,11 @@ def create_router() -> Router:
     router.callback_query.register(on_manage, ClassManageCb.filter(F.action.in_(set(ACTIONS))))
     router.callback_query.register(on_remove, StudentRemoveCb.filter())
     router.message.register(on_rename, ClassEdit.rename, PLAIN_TEXT)
-    router.message.register(
-        on_roster_change, StateFilter(ClassEdit.add, ClassEdit.replace), PLAIN_TEXT
-    )
-    router.message.register(
-        on_roster_change, StateFilter(ClassEdit.add, ClassEdit.replace), F.document
-    )
+    router.callback_query.register(on_replace_button, RosterReplaceCb.filter())
+    # While a replacement's preview waits for its buttons, another roster replaces the preview.
+    roster_states = StateFilter(ClassEdit.add, ClassEdit.replace, ClassEdit.replace_check)
+    router.message.register(on_roster_change, roster_states, PLAIN_TEXT)
+    router.message.register(on_roster_change, roster_states, F.document)
+    router.message.register(on_replace_not_a_roster, ClassEdit.replace_check, ~F.text)
     router.message.register(on_not_text, StateFilter(ClassEdit), ~F.text)
     return router

@@ -30,6 +30,7 @@ from bot.services.classes.roster import (
     Roster,
     RosterError,
     check_roster_file,
+    format_rows,
     parse_roster_file,
     parse_roster_text,
 )
@@ -266,13 +267,18 @@ async def _show_roster(message: Message, state: FSMContext, t: Translator, roste
     await state.update_data({"pending_roster": list(roster.names)})
     await state.set_state(ClassForm.roster_check)
     await message.answer(
-        roster_preview(t, roster), reply_markup=_keyboard(t, "roster-ok", "roster-again")
+        roster_preview(t, roster) + "\n" + t("roster-preview-question"),
+        reply_markup=_keyboard(t, "roster-ok", "roster-again"),
     )
 
 
 def roster_preview(t: Translator, roster: Roster) -> str:
-    """The roster as the bot understood it: count, first names, repeats and blank rows."""
-    return t("roster-preview", **roster.preview_args(escape))
+    """The roster as the bot understood it: count, first names, then the header row
+    recognised, each repeated name with its rows and the blank rows by number. The same for
+    the first upload and a replacement in /classes (handlers/class_manage.py); the caller
+    adds its question."""
+    notes = [t(key, **args) for key, args in roster.preview_notes(escape, t.lang)]
+    return t("roster-preview", **roster.preview_args(escape)) + "\n\n" + "\n".join(notes)
 
 
 async def read_roster(message: Message, bot: Bot, t: Translator) -> Roster | None:
@@ -287,8 +293,19 @@ async def read_roster(message: Message, bot: Bot, t: Translator) -> Roster | Non
         buffer = await bot.download(document)
         return parse_roster_file(name, buffer.read() if buffer is not None else b"")
     except RosterError as problem:
-        await message.answer(t(problem.key, **problem.args_))
+        await message.answer(roster_refusal(t, problem))
         return None
+
+
+def roster_refusal(t: Translator, problem: RosterError) -> str:
+    """Why the roster was refused, with every other bad row by number, so that the teacher
+    fixes them all in one go (as the web page says it)."""
+    text = t(problem.key, **problem.args_)
+    others = problem.bad_rows[1:]
+    if others:
+        rows = format_rows(others, lang=t.lang)
+        text += " " + t("roster-more-bad-rows", count=len(others), rows=rows)
+    return text
 
 
 async def on_roster(message: Message, bot: Bot, state: FSMContext, t: Translator) -> None:
@@ -413,10 +430,9 @@ def create_router() -> Router:
     router.message.register(on_roster, ClassForm.roster, PLAIN_TEXT)
     router.message.register(on_roster, ClassForm.roster, F.document)
     router.callback_query.register(on_step, ClassStepCb.filter())
-    router.message.register(
-        on_use_buttons,
-        StateFilter(ClassForm.roster_check, ClassForm.consent, ClassForm.summary),
-        PLAIN_TEXT,
-    )
+    button_steps = StateFilter(ClassForm.roster_check, ClassForm.consent, ClassForm.summary)
+    router.message.register(on_use_buttons, button_steps, PLAIN_TEXT)
+    # A sticker or a photo while a button is awaited: the buttons, not "answer with text".
+    router.message.register(on_use_buttons, button_steps, ~F.text)
     router.message.register(on_not_text, StateFilter(ClassForm), ~F.text)
     return router

@@ -176,17 +176,23 @@ def test_preview_arguments_and_messages_render() -> None:
         "count": 7,
         "first": "1. Ученик &lt;b&gt;А&lt;/b&gt;\n2. Ученик &lt;b&gt;Б&lt;/b&gt;\n"
         "3. Ученик &lt;b&gt;В&lt;/b&gt;\n…",
-        "duplicates_count": 1,
-        "empty_count": 1,
     }
     assert roster.first(2) == roster.names[:2]
     ru, zh = I18n()("ru"), I18n()("zh")
     text = ru("roster-preview", **args)
     assert "7 учеников" in text and args["first"] in text
-    assert "1 имя повторяется" in text and "Пропущена 1 пустая строка" in text
     assert "共7人" in zh("roster-preview", **args)  # no space between Hanzi and numerals
-    three = ru("roster-preview", count=3, first="x", duplicates_count=0, empty_count=2)
-    assert "3 ученика" in three and "Повторов нет" in three and "Пропущены 2 пустые" in three
+    # The header, each repeat with its rows, the blank rows: by row number, names escaped.
+    assert roster.preview_notes(html.escape, "ru") == [
+        ("roster-header-line", {"count": 1, "rows": "1"}),
+        ("roster-duplicate-line", {"name": "Ученик &lt;b&gt;А&lt;/b&gt;", "rows": "2, 10"}),
+        ("roster-empty-rows-line", {"count": 1, "rows": "9"}),
+    ]
+    clean = parse_roster_text("Иванов Иван\nПетров Пётр")
+    assert [key for key, _ in clean.preview_notes(html.escape, "zh")] == [
+        "roster-no-repeats",
+        "roster-no-empty-rows",
+    ]
     duplicate = roster.duplicates[0]
     line = ru("roster-duplicate-line", name=duplicate.name, rows=format_rows(duplicate.rows))
     assert line.endswith("встречается в строках 2, 10 — в список вошло один раз.")
@@ -531,9 +537,19 @@ def test_every_raised_key_exists_in_both_languages_with_the_same_variables() -> 
     raised = _keys_raised_in_code()
     assert len(raised) == 10
     assert sorted(raised - set(ru)) == []
-    for key in ("roster-preview", "roster-duplicate-line", "roster-empty-rows-line"):
+    preview_keys = (
+        "roster-preview",
+        "roster-preview-question",
+        "roster-header-line",
+        "roster-duplicate-line",
+        "roster-more-duplicates",
+        "roster-no-repeats",
+        "roster-empty-rows-line",
+        "roster-no-empty-rows",
+    )
+    for key in preview_keys:
         assert key in ru
-    assert ru["roster-preview"] == {"count", "first", "duplicates_count", "empty_count"}
+    assert ru["roster-preview"] == {"count", "first"}
 
 
 ERROR_CASES: list[tuple[Any, tuple[Any, ...]]] = [

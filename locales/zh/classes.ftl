@@ -44,7 +44,7 @@ class-btn-cancel = ✖️ 取消
 class-registered =
     🎉 <b>{ $class_name }</b>报名成功，名单共{ $count }人。
 
-    1️⃣ 请将机器人添加到班级的 Telegram 群组，会议提醒和入会链接将以一条消息发送到群里：
+    1️⃣ 本班的会议提醒和入会链接将发送到此对话。如班级有 Telegram 群组，请通过以下链接将机器人添加到群中，之后将改为发送到群里：
     { $group_link }
 
     2️⃣ 学生可通过以下链接自行加入名单（需经您确认）：
@@ -87,7 +87,7 @@ classes-btn-cancel = ❌ 取消班级报名
 classes-students = { $class_name }学生名单（⏳ 表示待确认）：
 classes-ask-rename = 请输入新的班级名称：
 classes-ask-add = 请发送新学生的姓名，每行一个，可以发送文字或文件。
-classes-ask-replace = 请发送完整的新名单（文字或文件），它将替换现有名单。
+classes-ask-replace = 请发送完整的新名单（文字或 .txt、.csv、.xlsx 文件），它将替换现有名单。替换前，系统会先显示名单的变化，并请您确认。
 classes-ask-remove = 请选择要从名单中删除的学生：
 classes-removed = 已删除：{ $name }
 classes-saved = ✅ 已保存。
@@ -95,6 +95,24 @@ classes-added = ✅ 已添加学生：{ $count }名。
 classes-replaced = ✅ 名单已替换，共{ $count }名学生。
 classes-cancelled = { $class_name }的报名已取消。
 classes-already-cancelled = 该班级的报名已取消。
+
+## 在 /classes 中替换名单：在系统识别的名单（roster-preview）下方说明名单的变化。
+## 各行下方由程序逐个列出姓名；$count 为人数。
+classes-replace-changes = <b>名单变化</b>（当前名单共{ $count }人）：
+classes-replace-same = 名单人员没有变化。
+classes-replace-added = ➕ 将新增{ $count }人：
+classes-replace-removed = ➖ 将删除{ $count }人：
+classes-replace-joined = ⚠️ 以下{ $count }名学生是通过链接自行加入、并经您确认的，但新名单中没有他们，他们也将被删除：
+classes-replace-keep-hint = 如需保留他们，请点击“替换名单并保留他们”。
+classes-replace-pending = ⏳ 待您确认的{ $count }份加入申请将保留。
+classes-replace-more = ……另有{ $count }人。
+classes-replace-question = 确定要替换{ $class_name }的学生名单吗？
+classes-replace-btn-confirm = ✅ 替换名单
+classes-replace-btn-keep = 📌 替换名单并保留他们
+classes-replace-btn-cancel = ✖️ 不替换
+classes-replace-cancelled = 名单未作更改。
+classes-replace-use-buttons = 请点击新名单下方的按钮：“替换名单”或“不替换”。也可以重新发送一份名单，系统会同样显示识别结果。
+classes-replace-certified = 该班级的参会证书已经签发，每名学生的证书编号取决于其在名单中的位置，因此无法替换名单。如需更正姓名，请联系主办方。
 
 export-col-class-id = 班级编号
 export-col-class-name = 班级

@@ -1,21 +1,16 @@
-## 班级学生名单：系统的识别结果及问题说明（bot/services/roster.py）。
+## 班级学生名单：系统的识别结果及问题说明（bot/services/classes/roster.py）。
 ## 行号即教师看到的行号：消息或文件中的行、表格中的行。
 
-# $first：名单中的前几个姓名，每行一个，已转义。
-# $duplicates_count：重复的姓名数；$empty_count：跳过的空行数。
+# $first：名单中的前几个姓名，每行一个，已转义。其下由程序添加关于标题行、重复姓名和空行的说明，
+# 最后是提问：首次上传用 roster-preview-question，在 /classes 中替换名单用 classes-replace-question。
 roster-preview =
     📋 <b>学生名单</b>识别结果：共{ $count }人。
 
     { $first }
-
-    { $duplicates_count ->
-        [0] 没有重复的姓名。
-       *[other] 有{ $duplicates_count }个姓名重复出现，每个姓名只保留一次。
-    }{ $empty_count ->
-        [0] 没有空行。
-       *[other] 已跳过{ $empty_count }个空行。
-    }
-    请核对名单是否正确。
+roster-preview-question = 请核对名单是否正确。
+roster-no-repeats = 没有重复的姓名。
+roster-no-empty-rows = 没有空行。
+roster-more-duplicates = ……另有{ $count }个姓名重复出现。
 
 # $rows：行号，例如“3、7”或“12–15”。
 roster-duplicate-line = 🔁 { $name }：第{ $rows }行重复，名单中只保留一次。

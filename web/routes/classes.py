@@ -49,6 +49,7 @@ from bot.services.classes.classes import (
     ClassError,
     ClassService,
     JoinDecision,
+    RosterChange,
     TeacherDetails,
     group_link,
     pupil_link,
@@ -311,6 +312,49 @@ def roster_preview(t: Translator, roster: Roster) -> RosterPreview:
         else t("web-class-preview-no-blank"),
         header=t("roster-header-line", count=len(header), rows=rows(header)) if header else "",
     )
+
+
+@dataclass(frozen=True)
+class ReplacementView:
+    """What a new roster changes on the class page, in the bot's words (handlers/class_manage.py):
+    (heading, names) groups; the pupils who joined by the link and would go; whether the
+    "replace but keep them" button fits."""
+
+    groups: list[tuple[str, list[str]]]
+    joined: tuple[str, list[str]] | None
+    keep_hint: str
+    offer_keep: bool
+
+
+def replacement_view(t: Translator, change: RosterChange) -> ReplacementView:
+    groups: list[tuple[str, list[str]]] = [
+        (plain(t("classes-replace-changes", count=change.current)), [])
+    ]
+    if change.same_pupils:
+        groups.append((t("classes-replace-same"), []))
+    if change.added:
+        groups.append(
+            (label(t("classes-replace-added", count=len(change.added))), list(change.added))
+        )
+    if change.removed:
+        removed = t("classes-replace-removed", count=len(change.removed))
+        groups.append((label(removed), list(change.removed)))
+    if change.pending:
+        groups.append((label(t("classes-replace-pending", count=change.pending)), []))
+    names = [name for _, name in change.joined_dropped]
+    joined = (label(t("classes-replace-joined", count=len(names))), names) if names else None
+    offer_keep = change.offer_keep
+    return ReplacementView(
+        groups=groups,
+        joined=joined,
+        keep_hint=t("classes-replace-keep-hint") if offer_keep else "",
+        offer_keep=offer_keep,
+    )
+
+
+def _student_ids(value: str) -> list[int]:
+    """The pupils a preview named as going ("12,15"); anything else in the field is ignored."""
+    return [int(part) for part in value.split(",") if part.isascii() and part.isdigit()]
 
 
 def class_form_page(
@@ -631,15 +675,21 @@ async def roster_preview_page(request: web.Request) -> web.StreamResponse:
             return await render_class_page(
                 v, status=400, roster_values=values, roster_errors=errors
             )
+        # As in the bot: who is added, who goes; pupils who joined by the link go only if the
+        # page named them ("drop"), and the teacher may keep them instead.
+        change = v.service.roster_change(v.school_class, roster.names)
+        drop = ",".join(str(student_id) for student_id, _ in change.joined_dropped)
         return class_html(
             v,
             "class_preview.html",
             event=v.event,
             action=f"{v.home}/roster/confirm",
-            values={"roster": "\n".join(roster.names)},
+            values={"roster": "\n".join(roster.names), "drop": drop},
             summary=[],
             preview=roster_preview(v.t, roster),
-            hidden=["roster"],
+            replacement=replacement_view(v.t, change),
+            keep_label=label(v.t("classes-replace-btn-keep")),
+            hidden=["roster", "drop"],
             home=v.home,
         )
 
@@ -663,8 +713,10 @@ async def roster_confirm(request: web.Request) -> web.StreamResponse:
             return await render_class_page(
                 v, status=400, roster_values=values, roster_errors=errors
             )
+        keep = _text(posted.get("action")) == "keep"
+        drop = [] if keep else _student_ids(_text(posted.get("drop")))
         try:
-            await v.service.replace_roster(v.school_class, roster.names)
+            await v.service.replace_roster(v.school_class, roster.names, drop_joined=drop)
         except ClassError as problem:
             errors["roster"] = v.t(problem.key, **problem.args_)
             return await render_class_page(v, status=400, roster_errors=errors)

@@ -9,7 +9,8 @@ as for the personal page: bot/services/registration/access.py)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from bot.services.registration.access import digest, matches, new_secret
 from bot.services.registration.form import CONSENT_VERSION
 from bot.services.registration.registrations import EventOver, RegistrationClosed, UnknownEvent
 from db.models import (
+    Certificate,
     ClassStudent,
     EventRow,
     RegistrationSource,
@@ -55,6 +57,37 @@ class JoinDecision:
     name: str
     approved: bool
     language: str | None
+
+
+@dataclass(frozen=True)
+class RosterChange:
+    """What replacing a class's roster with a new one would do, shown to the teacher before it
+    is done (handlers/class_manage.py). Names are compared by `roster_key`."""
+
+    current: int  # pupils in the list now
+    added: tuple[str, ...]  # names of the new roster not in the list now
+    removed: tuple[str, ...]  # names the teacher wrote that the new roster leaves out
+    # Pupils who joined by the link and were approved, whom the new roster leaves out:
+    # (ClassStudent id, name). They go only if the teacher was told so (`replace_roster`).
+    joined_dropped: tuple[tuple[int, str], ...]
+    pending: int  # requests to join still waiting: a replacement keeps them
+    keep_fits: bool  # the new roster plus `joined_dropped` fits in MAX_STUDENTS
+
+    @property
+    def same_pupils(self) -> bool:
+        return not (self.added or self.removed or self.joined_dropped)
+
+    @property
+    def offer_keep(self) -> bool:
+        """Whether to offer "replace, but keep the pupils who joined by the link"."""
+        return bool(self.joined_dropped) and self.keep_fits
+
+
+def roster_key(name: str) -> str:
+    """A name as a roster replacement compares it: case, ё/е and spacing aside, so that
+    "иванов  иван" in the new list is the pupil "Иванов Иван" already there."""
+    folded = unicodedata.normalize("NFC", name).casefold().replace("ё", "е")
+    return " ".join(folded.split())
 
 
 @dataclass(frozen=True)
@@ -316,15 +349,80 @@ class ClassService:
                 return student.full_name
         raise ClassError("class-student-not-found")
 
-    async def replace_roster(self, school_class: SchoolClass, names: Sequence[str]) -> None:
-        if not 1 <= len(names) <= MAX_STUDENTS:
+    def _match_roster(
+        self, school_class: SchoolClass, names: Sequence[str]
+    ) -> tuple[list[ClassStudent | None], list[ClassStudent]]:
+        """For each new name, the pupil in the list now who has it (one who joined by the link
+        first: their chat stays tied to the name), or None; and the pupils left unmatched."""
+        unmatched = sorted(self.active_students(school_class), key=lambda s: s.user_id is None)
+        matched: list[ClassStudent | None] = []
+        for name in names:
+            key = roster_key(name)
+            found = next((s for s in unmatched if roster_key(s.full_name) == key), None)
+            if found is not None:
+                unmatched.remove(found)
+            matched.append(found)
+        unmatched.sort(key=lambda s: s.id or 0)
+        return matched, unmatched
+
+    def roster_change(self, school_class: SchoolClass, names: Sequence[str]) -> RosterChange:
+        """What `replace_roster` with these names would do; nothing is changed."""
+        matched, unmatched = self._match_roster(school_class, names)
+        joined = tuple((s.id, s.full_name) for s in unmatched if s.user_id is not None)
+        return RosterChange(
+            current=len(self.active_students(school_class)),
+            added=tuple(n for n, s in zip(names, matched, strict=True) if s is None),
+            removed=tuple(s.full_name for s in unmatched if s.user_id is None),
+            joined_dropped=joined,
+            pending=sum(1 for s in school_class.students if s.status == StudentStatus.PENDING),
+            keep_fits=len(names) + len(joined) <= MAX_STUDENTS,
+        )
+
+    async def replace_roster(
+        self, school_class: SchoolClass, names: Sequence[str], drop_joined: Collection[int] = ()
+    ) -> int:
+        """The roster becomes `names`, in their order; returns how many pupils it has.
+
+        A pupil in the list now whose name is in the new roster keeps their link to their chat
+        (`user_id`) and the date they were added. Pupils who joined by the link and were
+        approved stay even when the new roster leaves them out (after the names), unless their
+        id is in `drop_joined`: the teacher was shown they would go (`roster_change`). Requests
+        still waiting stay waiting.
+
+        Refused once the class's certificate is issued: a pupil's certificate number is their
+        place in the list ("NP25-0042-K7QX/3"), printed already."""
+        issued = await self.session.scalar(
+            select(Certificate.id).where(Certificate.class_id == school_class.id)
+        )
+        if issued is not None:
+            raise ClassError("classes-replace-certified")
+        matched, unmatched = self._match_roster(school_class, names)
+        kept = [s for s in unmatched if s.user_id is not None and s.id not in drop_joined]
+        if not names or len(names) + len(kept) > MAX_STUDENTS:
             raise ClassError("class-roster-size", max=MAX_STUDENTS)
         now = self.clock.now()
         pending = [s for s in school_class.students if s.status == StudentStatus.PENDING]
-        school_class.students = [
-            ClassStudent(full_name=n, status=StudentStatus.ACTIVE, created_at=now) for n in names
-        ] + pending
+        # New rows in the new order (the list is ordered by id), carrying over who is who.
+        roster = [
+            ClassStudent(
+                full_name=name,
+                status=StudentStatus.ACTIVE,
+                user_id=old.user_id if old else None,
+                created_at=old.created_at if old else now,
+            )
+            for name, old in zip(names, matched, strict=True)
+        ] + [
+            ClassStudent(
+                full_name=s.full_name,
+                status=StudentStatus.ACTIVE,
+                user_id=s.user_id,
+                created_at=s.created_at,
+            )
+            for s in kept
+        ]
+        school_class.students = pending + roster
         await self._touch(school_class)
+        return len(roster)
 
     async def erase(self, school_class: SchoolClass) -> None:
         """The class page's "erase my data", by the rule of /delete_me for a teacher's classes

@@ -29,6 +29,11 @@ NAME_MIN_LENGTH = 2
 NAME_MAX_LENGTH = 200
 SUPPORTED_EXTENSIONS = (".txt", ".csv", ".tsv", ".xlsx")
 PREVIEW_NAMES = 5
+# Repeated names listed one by one in a preview; more are counted (a message holds 4096 chars).
+PREVIEW_DUPLICATES = 5
+# A name longer than this is cut in a preview (never in the list): 100 names of 200 characters
+# would not fit in one Telegram message.
+PREVIEW_NAME_CHARS = 60
 
 # Beyond this many non-empty rows a file is refused as too many without reading every name.
 _MAX_SCAN_ROWS = 10_000
@@ -89,15 +94,43 @@ class Roster:
         self, escape: Callable[[str], str], limit: int = PREVIEW_NAMES
     ) -> dict[str, Any]:
         """Variables for `roster-preview`: the first names numbered, one per line, escaped."""
-        lines = [f"{i}. {escape(name)}" for i, name in enumerate(self.first(limit), 1)]
+        lines = [f"{i}. {escape(shown_name(name))}" for i, name in enumerate(self.first(limit), 1)]
         if self.count > limit:
             lines.append("…")
-        return {
-            "count": self.count,
-            "first": "\n".join(lines),
-            "duplicates_count": len(self.duplicates),
-            "empty_count": len(self.empty_rows),
-        }
+        return {"count": self.count, "first": "\n".join(lines)}
+
+    def preview_notes(
+        self, escape: Callable[[str], str], lang: str, limit: int = PREVIEW_DUPLICATES
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The lines under the names in a preview, as (Fluent key, variables): the header row
+        recognised, each repeated name with its rows, the blank rows by number. The first
+        upload and a replacement in /classes show the same ones (handlers/classes.py)."""
+
+        def rows(numbers: Iterable[int]) -> str:
+            return format_rows(numbers, lang=lang)
+
+        notes: list[tuple[str, dict[str, Any]]] = []
+        if self.header_rows:
+            header = self.header_rows
+            notes.append(("roster-header-line", {"count": len(header), "rows": rows(header)}))
+        for duplicate in self.duplicates[:limit]:
+            name = escape(shown_name(duplicate.name))
+            notes.append(("roster-duplicate-line", {"name": name, "rows": rows(duplicate.rows)}))
+        if len(self.duplicates) > limit:
+            notes.append(("roster-more-duplicates", {"count": len(self.duplicates) - limit}))
+        if not self.duplicates:
+            notes.append(("roster-no-repeats", {}))
+        if self.empty_rows:
+            empty = self.empty_rows
+            notes.append(("roster-empty-rows-line", {"count": len(empty), "rows": rows(empty)}))
+        else:
+            notes.append(("roster-no-empty-rows", {}))
+        return notes
+
+
+def shown_name(name: str, limit: int = PREVIEW_NAME_CHARS) -> str:
+    """A name as a preview shows it: cut with "…" past `limit` characters."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
 # A list of numbers takes ", " in Russian and the enumeration comma "、" in Chinese.
