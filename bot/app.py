@@ -139,8 +139,9 @@ def schedule_reminders(
 
 def schedule_replica(scheduler: AsyncIOScheduler, services: Services, jobs: JobsInFlight) -> None:
     """The heartbeat, and a regular look for broadcasts to join: one started on another
-    replica, or left behind by a replica that is gone. Nothing here needs a leader: every
-    replica runs every job, and the claims in the database keep the work from doubling."""
+    replica, or left behind by a replica that is gone; and for scheduled broadcasts whose time
+    has come. Nothing here needs a leader: every replica runs every job, and the claims in the
+    database keep the work from doubling."""
     replica = services.replica
     scheduler.add_job(
         jobs.track(replica.beat),
@@ -156,6 +157,15 @@ def schedule_replica(scheduler: AsyncIOScheduler, services: Services, jobs: Jobs
         id="broadcasts",
         max_instances=1,
         coalesce=True,
+    )
+    scheduler.add_job(
+        jobs.track(services.broadcasts.start_due),
+        "interval",
+        seconds=replica.beat_every,
+        id="due-broadcasts",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now().astimezone(),  # one overdue at start-up starts at once
     )
 
 

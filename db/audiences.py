@@ -1,16 +1,29 @@
 """Who is in an audience, as SQL conditions on a registration: one definition for the
 organizers' broadcasts (bot/services/delivery/broadcasts.py), exports and counts, so that "the
 checked-in speakers" cannot mean two things. The conditions say who is *in* the audience; who
-of them a message can reach is db/reach.py's."""
+of them a message can reach is db/reach.py's.
+
+Two teacher audiences, not to be confused:
+- TEACHERS ("teachers"): registrations whose form answer is "teacher" (a person who registered
+  as a teacher, with or without a class);
+- CLASS_TEACHERS ("class-teachers"): the teachers of the classes registered for the event
+  (`classes.teacher_id`), who need not have registered themselves. These are rows of
+  `classes`, not registrations: `class_teacher_filter()`, not `audience_filter()`.
+
+PERSON and LIST take their parameters from `broadcasts.audience_params`: one registration
+(`{"registration_id": 12}`), or an uploaded list of Telegram ids, addresses (as
+`email_key` keeps them: lower-case) and @usernames (lower-case, without "@")
+(`{"telegram_ids": [...], "emails": [...], "usernames": [...]}`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement, exists, false, func, or_
 
-from db.models import Attendance, Registration, User
+from db.models import Attendance, Registration, RegistrationStatus, SchoolClass, User
 
 
 class Audience(StrEnum):
@@ -19,10 +32,26 @@ class Audience(StrEnum):
     NOT_CHECKED_IN = "not-checked-in"
     RUSSIAN = "lang-ru"
     CHINESE = "lang-zh"
+    # Registered as a teacher (the form's role).
     TEACHERS = "teachers"
+    # Teaching a class registered for the event (rows of `classes`).
+    CLASS_TEACHERS = "class-teachers"
     SPEAKERS = "speakers"
     ONLINE = "online"
     OFFLINE = "offline"
+    # One registration (`registration_id`), e.g. from the /find card.
+    PERSON = "person"
+    # An uploaded list of Telegram ids, addresses and @usernames.
+    LIST = "list"
+
+    @property
+    def of_classes(self) -> bool:
+        """Made of classes' teachers rather than of registrations."""
+        return self is Audience.CLASS_TEACHERS
+
+
+# The uploaded list's keys in `audience_params`.
+LIST_KEYS = ("telegram_ids", "emails", "usernames")
 
 
 def checked_in() -> ColumnElement[bool]:
@@ -30,9 +59,34 @@ def checked_in() -> ColumnElement[bool]:
     return exists().where(Attendance.registration_id == Registration.id)
 
 
-def audience_filter(audience: Audience, *, language: Any = User.language) -> list[Any]:
+def listed(params: Mapping[str, Any]) -> ColumnElement[bool]:
+    """A registration the uploaded list names by its chat, its address or its @username."""
+    ids = [int(i) for i in params.get("telegram_ids", [])]
+    emails = [str(e) for e in params.get("emails", [])]
+    usernames = [str(u) for u in params.get("usernames", [])]
+    conditions: list[ColumnElement[bool]] = []
+    if ids:
+        conditions.append(Registration.user_id.in_(ids))
+    if emails:
+        conditions.append(Registration.email_key.in_(emails))
+    if usernames:
+        conditions.append(
+            exists().where(
+                User.id == Registration.user_id, func.lower(User.username).in_(usernames)
+            )
+        )
+    return or_(*conditions) if conditions else false()
+
+
+def audience_filter(
+    audience: Audience,
+    *,
+    language: Any = User.language,
+    params: Mapping[str, Any] | None = None,
+) -> list[Any]:
     """`language`: the column that says the person's language (a registration without a chat
-    has only its own)."""
+    has only its own). `params`: the broadcast's `audience_params` (PERSON, LIST)."""
+    params = params or {}
     if audience is Audience.CHECKED_IN:
         return [checked_in()]
     if audience is Audience.NOT_CHECKED_IN:
@@ -49,4 +103,15 @@ def audience_filter(audience: Audience, *, language: Any = User.language) -> lis
         return [Registration.participation_format == "online"]
     if audience is Audience.OFFLINE:
         return [Registration.participation_format == "offline"]
+    if audience is Audience.PERSON:
+        return [Registration.id == int(params["registration_id"])]
+    if audience is Audience.LIST:
+        return [listed(params)]
+    if audience.of_classes:
+        raise ValueError(f"{audience} is made of classes: use class_teacher_filter()")
     return []
+
+
+def class_teacher_filter(event_id: int) -> list[ColumnElement[bool]]:
+    """The classes whose teachers are CLASS_TEACHERS: registered (not cancelled) for the event."""
+    return [SchoolClass.event_id == event_id, SchoolClass.status == RegistrationStatus.ACTIVE]

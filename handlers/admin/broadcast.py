@@ -1,6 +1,20 @@
 """/broadcast: event -> audience -> the message itself -> a preview exactly as recipients will
-see it, with the count -> Confirm. Then one progress message, edited every few seconds, with a
-Stop button, and a report at the end. The sending is bot/services/delivery/broadcasts.py.
+see it, with the count -> Send now, or Schedule for a time. Then one progress message, edited
+every few seconds, with a Stop button, and a report at the end. The sending is
+bot/services/delivery/broadcasts.py; who is in an audience, db/audiences.py; who of it can be
+reached and why not, bot/services/delivery/audience_reach.py.
+
+Audiences: the named ones (everyone, checked in or not, speakers, offline, online, those
+registered as teachers, the teachers of registered classes, Russian or Chinese speakers), each
+button with how many it reaches ("35 of 40" when some cannot be reached, the reasons shown once
+it is chosen); an uploaded list of Telegram ids, addresses and @usernames (a .txt/.csv file or
+pasted text: what matched and what did not is shown); one person, from the /find card's
+"send a message" button (AdminMessagePersonCb).
+
+A scheduled broadcast is typed as Moscow time (or with its offset, as /event takes times),
+shown back in Moscow and Beijing time, listed at the top of /broadcast with a Cancel button
+until it starts, and started by the scheduler (BroadcastService.start_due), which sends the
+organizer a progress message then.
 
 With e-mail on, the preview counts each channel (Telegram, e-mail: a letter carries the text,
 a photo or a document, not a sticker or a voice message), the message's text and file are
@@ -17,30 +31,56 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
+from bot.services.delivery.audience_list import (
+    LIST_EXTENSIONS,
+    MAX_ENTRIES,
+    MAX_FILE_BYTES,
+    ListTooLong,
+    RecipientList,
+    decode_list,
+    match_list,
+    parse_list,
+)
+from bot.services.delivery.audience_reach import reach
 from bot.services.delivery.broadcasts import (
     BroadcastService,
-    ChannelCounts,
-    EmailProgress,
     MailPart,
     Progress,
     ProgressHook,
-    channel_counts,
 )
-from bot.services.events.catalog import Event
-from db.audiences import Audience
-from db.models import Broadcast, User
+from bot.services.events.catalog import Event, EventCatalog
+from db.audiences import LIST_KEYS, Audience
+from db.models import Broadcast, EventRow, Registration, RegistrationStatus, User
 from db.repositories import AuditRepository, EventRepository
+from handlers.admin.broadcast_views import (
+    NAMED_AUDIENCES,
+    AdminUnscheduleCb,
+    audience_keyboard,
+    confirm_keyboard,
+    list_text,
+    person_via,
+    preview_text,
+    progress_text,
+    reach_text,
+    report_text,
+    scheduled_list,
+    scheduled_text,
+    stop_keyboard,
+    unschedule_keyboard,
+)
 from handlers.admin.callbacks import (
     AdminAudienceCb,
     AdminConfirmCb,
+    AdminMessagePersonCb,
     AdminStopCb,
 )
 from handlers.admin.common import events_not_over, register_event_action, title
+from handlers.admin.settings import parse_moment
 from handlers.edits import drop_buttons
 
 if TYPE_CHECKING:
@@ -48,116 +88,34 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+NOT_A_COMMAND = ~(F.text & F.text.startswith("/"))
+
 
 class BroadcastForm(StatesGroup):
     audience = State()
+    upload = State()  # the uploaded list
     message = State()
     confirm = State()
+    when = State()  # the time of a scheduled broadcast
 
 
-# --- views -----------------------------------------------------------------------------------
-
-
-def audience_keyboard(
-    t: Translator, counts: dict[Audience, ChannelCounts], *, email_on: bool = False
-) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for audience, count in counts.items():
-        text = (
-            t(
-                "admin-audience-channels",
-                audience=audience.value,
-                telegram=count.telegram,
-                by_email=count.email,
-            )
-            if email_on
-            else t("admin-audience", audience=audience.value, count=count.telegram)
-        )
-        kb.button(text=text, callback_data=AdminAudienceCb(audience=audience.value))
-    kb.adjust(1)
-    return kb.as_markup()
-
-
-def confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=t("admin-broadcast-send"), callback_data=AdminConfirmCb(what="broadcast", yes=True)
-    )
-    kb.button(text=t("admin-cancel"), callback_data=AdminConfirmCb(what="broadcast", yes=False))
-    kb.adjust(1)
-    return kb.as_markup()
-
-
-def stop_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=t("admin-broadcast-stop"), callback_data=AdminStopCb(broadcast_id=broadcast_id))
-    return kb.as_markup()
-
-
-def progress_bar(done: int, total: int, width: int = 20) -> str:
-    filled = width if total == 0 else round(width * done / total)
-    return "▓" * filled + "░" * (width - filled)
-
-
-def progress_text(t: Translator, progress: Progress, rate: float) -> str:
-    lines = [
-        t("admin-progress", sent=progress.sent, total=progress.total),
-        progress_bar(progress.handled, progress.total),
-        t(
-            "admin-progress-details",
-            unreachable=progress.unreachable,
-            failed=progress.failed,
-            seconds=round(progress.seconds_left(rate)),
-        ),
-    ]
-    if progress.email is not None:
-        letters = progress.email
-        lines.append(t("admin-progress-email", sent=letters.sent, total=letters.total))
-    return "\n".join(lines)
-
-
-def email_report(t: Translator, letters: EmailProgress) -> list[str]:
-    return [
-        t("admin-report-email-head"),
-        t(
-            "admin-report-email",
-            sent=letters.sent,
-            bounced=letters.bounced,
-            failed=letters.failed,
-            waiting=letters.waiting,
-        ),
-    ]
-
-
-def report_text(t: Translator, progress: Progress) -> str:
-    head = "admin-report-cancelled" if progress.cancelled else "admin-report"
-    lines = [t(head)]
-    if progress.email is not None:
-        lines.append(t("admin-report-telegram-head"))
-    lines += [
-        t("admin-report-sent", count=progress.sent, total=progress.total),
-        t("admin-report-unreachable", count=progress.unreachable),
-        t("admin-report-failed", count=progress.failed),
-    ]
-    lines += [f"• {escape(reason)}: {count}" for reason, count in sorted(progress.errors.items())]
-    pending = progress.total - progress.handled
-    if pending:
-        lines.append(t("admin-report-not-sent", count=pending))
-    if progress.email is not None:
-        lines += email_report(t, progress.email)
-    return "\n".join(lines)
+# --- the progress message and the report -----------------------------------------------------
 
 
 def progress_hook(
     bot: Bot, i18n: I18n, session_factory: async_sessionmaker[AsyncSession], rate: float
 ) -> ProgressHook:
-    """Edits the organizer's progress message; sends the report when the broadcast ends."""
+    """Edits the organizer's progress message; sends the report when the broadcast ends; and
+    for a scheduled broadcast that has just started, a new progress message."""
 
     async def report(broadcast: Broadcast, progress: Progress) -> None:
         async with session_factory() as session:
             author = await session.get(User, broadcast.author_id)
             stored = await session.get(Broadcast, broadcast.id)
         t = i18n(author.language if author else None)
+        if progress.just_started:
+            await _announce(bot, session_factory, t, broadcast, progress, rate)
+            return
         message_id = stored.progress_message_id if stored else None
         if progress.done:
             if message_id:
@@ -175,6 +133,28 @@ def progress_hook(
     return report
 
 
+async def _announce(
+    bot: Bot,
+    session_factory: async_sessionmaker[AsyncSession],
+    t: Translator,
+    broadcast: Broadcast,
+    progress: Progress,
+    rate: float,
+) -> None:
+    sent = await bot.send_message(
+        broadcast.author_id,
+        t("broadcast-scheduled-started") + "\n" + progress_text(t, progress, rate),
+        reply_markup=stop_keyboard(t, broadcast.id),
+    )
+    async with session_factory() as session:
+        await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast.id)
+            .values(progress_message_id=sent.message_id)
+        )
+        await session.commit()
+
+
 async def _edit(
     bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
@@ -186,7 +166,7 @@ async def _edit(
         log.debug("progress edit skipped: %s", exc.message)
 
 
-# --- the dialogue ----------------------------------------------------------------------------
+# --- choosing the audience -------------------------------------------------------------------
 
 
 async def _event_id(session: AsyncSession, slug: str) -> int | None:
@@ -201,22 +181,174 @@ async def ask_audience(
     t: Translator,
     session: AsyncSession,
     event: Event,
-    *,
-    email_on: bool = False,
+    broadcasts: BroadcastService,
 ) -> None:
     event_id = await _event_id(session, event.slug)
     if event_id is None:
         await bot.send_message(chat_id, t("err-unknown-event"))
         return
-    counts = {a: await channel_counts(session, event_id, a, email_on=email_on) for a in Audience}
+    waiting = await broadcasts.scheduled(event_id)
+    if waiting:
+        text, markup = scheduled_list(t, waiting)
+        await bot.send_message(chat_id, text, reply_markup=markup)
+    email_on = broadcasts.email_on
+    reaches = {a: await reach(session, event_id, a, email_on=email_on) for a in NAMED_AUDIENCES}
     await state.clear()
     await state.set_state(BroadcastForm.audience)
     await state.set_data({"slug": event.slug, "event_id": event_id})
     await bot.send_message(
         chat_id,
-        t("admin-broadcast-audience", event=title(t, event)),
-        reply_markup=audience_keyboard(t, counts, email_on=email_on),
+        t("admin-broadcast-audience", event=title(t, event)) + "\n" + t("broadcast-audience-hint"),
+        reply_markup=audience_keyboard(t, reaches, email_on=email_on),
     )
+
+
+async def on_audience(
+    query: CallbackQuery,
+    callback_data: AdminAudienceCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    broadcasts: BroadcastService,
+) -> None:
+    await query.answer()
+    try:
+        audience = Audience(callback_data.audience)
+    except ValueError:
+        return
+    if audience is Audience.PERSON:
+        return  # one person is chosen on their /find card
+    await drop_buttons(query)
+    if audience is Audience.LIST:
+        await state.set_state(BroadcastForm.upload)
+        text = t("broadcast-ask-list", max_kb=MAX_FILE_BYTES // 1024, max=MAX_ENTRIES)
+        await bot.send_message(query.from_user.id, text)
+        return
+    data = await state.get_data()
+    audience_reach = await reach(session, data["event_id"], audience, email_on=broadcasts.email_on)
+    await state.update_data({"audience": audience.value, "params": {}})
+    await state.set_state(BroadcastForm.message)
+    await bot.send_message(
+        query.from_user.id,
+        reach_text(t, audience_reach) + "\n\n" + t("admin-broadcast-ask-message"),
+    )
+
+
+async def _read_list(message: Message, bot: Bot, t: Translator) -> RecipientList | None:
+    """The list from a document or pasted text; a refusal is explained and gives None."""
+    document = message.document
+    if document is None and not message.text:
+        await message.answer(t("broadcast-list-bad-file", max_kb=MAX_FILE_BYTES // 1024))
+        return None
+    if document is not None:
+        name = (document.file_name or "").lower()
+        too_big = document.file_size is not None and document.file_size > MAX_FILE_BYTES
+        if not name.endswith(LIST_EXTENSIONS) or too_big:
+            await message.answer(t("broadcast-list-bad-file", max_kb=MAX_FILE_BYTES // 1024))
+            return None
+        buffer = await bot.download(document)
+        text = decode_list(buffer.read() if buffer is not None else b"")
+    else:
+        text = message.text or ""
+    try:
+        entries = parse_list(text)
+    except ListTooLong:
+        await message.answer(t("broadcast-list-too-long", max=MAX_ENTRIES))
+        return None
+    if not entries.size:
+        await message.answer(t("broadcast-list-empty"))
+        return None
+    return entries
+
+
+async def on_list(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    broadcasts: BroadcastService,
+) -> None:
+    entries = await _read_list(message, bot, t)
+    if entries is None:
+        return
+    data = await state.get_data()
+    match = await match_list(session, data["event_id"], entries)
+    if not match.registrations:
+        await message.answer(list_text(t, entries, match) + "\n\n" + t("broadcast-list-none"))
+        return
+    params = entries.params()
+    audience_reach = await reach(
+        session, data["event_id"], Audience.LIST, params, email_on=broadcasts.email_on
+    )
+    await state.update_data({"audience": Audience.LIST.value, "params": params})
+    await state.set_state(BroadcastForm.message)
+    await message.answer(
+        "\n\n".join(
+            [
+                list_text(t, entries, match),
+                reach_text(t, audience_reach),
+                t("admin-broadcast-ask-message"),
+            ]
+        )
+    )
+
+
+async def on_message_person(
+    query: CallbackQuery,
+    callback_data: AdminMessagePersonCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    broadcasts: BroadcastService,
+) -> None:
+    """ "Send this person a message" on a /find card: the dialogue with the audience fixed to
+    that registration, by Telegram and/or e-mail as they can be reached."""
+    await query.answer()
+    chat_id = query.from_user.id
+    registration = await session.get(Registration, callback_data.registration_id)
+    if registration is None:
+        await bot.send_message(chat_id, t("broadcast-person-unknown"))
+        return
+    if registration.status != RegistrationStatus.ACTIVE:
+        await bot.send_message(chat_id, t("broadcast-person-not-active"))
+        return
+    row = await session.get(EventRow, registration.event_id)
+    event = catalog.get(row.slug) if row else None
+    if row is None or event is None:
+        await bot.send_message(chat_id, t("err-unknown-event"))
+        return
+    params = {"registration_id": registration.id}
+    person = await reach(
+        session, registration.event_id, Audience.PERSON, params, email_on=broadcasts.email_on
+    )
+    name = escape(registration.full_name or "—")
+    if not person.reached:
+        reason = next((r for r, _ in person.reasons()), "no-channel")
+        await bot.send_message(chat_id, t("broadcast-person-unreachable", name=name, reason=reason))
+        return
+    await state.clear()
+    await state.set_state(BroadcastForm.message)
+    await state.set_data(
+        {
+            "slug": event.slug,
+            "event_id": registration.event_id,
+            "audience": Audience.PERSON.value,
+            "params": params,
+        }
+    )
+    await bot.send_message(
+        chat_id,
+        t("broadcast-person", name=name, event=title(t, event), via=person_via(person))
+        + "\n\n"
+        + t("admin-broadcast-ask-message"),
+    )
+
+
+# --- the message, the preview, sending or scheduling -----------------------------------------
 
 
 def mail_part(message: Message) -> MailPart:
@@ -231,22 +363,10 @@ def mail_part(message: Message) -> MailPart:
     return MailPart(text)
 
 
-async def on_audience(
-    query: CallbackQuery,
-    callback_data: AdminAudienceCb,
-    bot: Bot,
-    state: FSMContext,
-    t: Translator,
-) -> None:
-    await query.answer()
-    try:
-        audience = Audience(callback_data.audience)
-    except ValueError:
-        return
-    await drop_buttons(query)
-    await state.update_data({"audience": audience.value})
-    await state.set_state(BroadcastForm.message)
-    await bot.send_message(query.from_user.id, t("admin-broadcast-ask-message"))
+def _stored_mail(data: dict[str, Any]) -> MailPart:
+    return MailPart(
+        data.get("text_html"), data.get("file_id"), data.get("file_name"), data.get("file_type")
+    )
 
 
 async def on_message(
@@ -261,8 +381,13 @@ async def on_message(
     audience = Audience(data["audience"])
     mail = mail_part(message)
     email_on = broadcasts.email_on
-    counts = await channel_counts(
-        session, data["event_id"], audience, email_on=email_on, mail=not mail.empty
+    audience_reach = await reach(
+        session,
+        data["event_id"],
+        audience,
+        data.get("params"),
+        email_on=email_on,
+        mail=not mail.empty,
     )
     # The preview is a copy made the same way recipients' copies will be.
     try:
@@ -280,15 +405,19 @@ async def on_message(
         }
     )
     await state.set_state(BroadcastForm.confirm)
-    if email_on:
-        text = t(
-            "admin-broadcast-preview-channels", telegram=counts.telegram, by_email=counts.email
-        )
-        if mail.empty:
-            text += "\n" + t("admin-broadcast-no-email")
-    else:
-        text = t("admin-broadcast-preview", count=counts.telegram, audience=audience.value)
+    text = preview_text(t, audience, audience_reach, email_on=email_on, letter=not mail.empty)
     await message.answer(text, reply_markup=confirm_keyboard(t))
+
+
+def _audit_details(data: dict[str, Any], broadcast: Broadcast) -> dict[str, Any]:
+    """What the log keeps of a broadcast: not an uploaded list itself, only its size."""
+    params = data.get("params") or {}
+    details: dict[str, Any] = {"broadcast_id": broadcast.id, "audience": data["audience"]}
+    if "registration_id" in params:
+        details["registration_id"] = params["registration_id"]
+    if data["audience"] == Audience.LIST.value:
+        details["listed"] = sum(len(params.get(key, [])) for key in LIST_KEYS)
+    return details
 
 
 async def on_confirm(
@@ -315,9 +444,8 @@ async def on_confirm(
         audience=Audience(data["audience"]),
         source_chat_id=query.from_user.id,
         source_message_id=data["source_message_id"],
-        mail=MailPart(
-            data.get("text_html"), data.get("file_id"), data.get("file_name"), data.get("file_type")
-        ),
+        mail=_stored_mail(data),
+        params=data.get("params"),
     )
     if mail_outbox is not None:
         mail_outbox.wake()
@@ -326,11 +454,7 @@ async def on_confirm(
         "broadcast",
         clock.now(),
         event_id=data["event_id"],
-        details={
-            "broadcast_id": broadcast.id,
-            "audience": data["audience"],
-            "total": broadcast.total,
-        },
+        details={**_audit_details(data, broadcast), "total": broadcast.total},
     )
     await session.commit()
     progress = Progress(total=broadcast.total)
@@ -341,6 +465,88 @@ async def on_confirm(
     )
     await broadcasts.set_progress_message(broadcast.id, sent.message_id)
     broadcasts.start(broadcast.id)
+
+
+async def on_later(query: CallbackQuery, bot: Bot, state: FSMContext, t: Translator) -> None:
+    await query.answer()
+    await drop_buttons(query)
+    await state.set_state(BroadcastForm.when)
+    await bot.send_message(query.from_user.id, t("broadcast-ask-time"))
+
+
+async def on_time(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    clock: Clock,
+    broadcasts: BroadcastService,
+) -> None:
+    assert message.from_user is not None
+    moment = parse_moment(message.text or "")
+    if moment is None:
+        await message.answer(t("broadcast-time-invalid"))
+        return
+    now = clock.now()
+    if moment <= now:
+        await message.answer(t("broadcast-time-past"))
+        return
+    data = await state.get_data()
+    await state.clear()
+    broadcast = await broadcasts.create(
+        event_id=data["event_id"],
+        author_id=message.from_user.id,
+        audience=Audience(data["audience"]),
+        source_chat_id=message.chat.id,
+        source_message_id=data["source_message_id"],
+        mail=_stored_mail(data),
+        params=data.get("params"),
+        scheduled_at=moment,
+    )
+    AuditRepository(session).record(
+        message.from_user.id,
+        "broadcast_scheduled",
+        now,
+        event_id=data["event_id"],
+        details={**_audit_details(data, broadcast), "scheduled_at": moment.isoformat()},
+    )
+    await session.commit()
+    await message.answer(
+        scheduled_text(t, broadcast), reply_markup=unschedule_keyboard(t, broadcast.id)
+    )
+
+
+async def on_unschedule(
+    query: CallbackQuery,
+    callback_data: AdminUnscheduleCb,
+    bot: Bot,
+    t: Translator,
+    session: AsyncSession,
+    clock: Clock,
+    broadcasts: BroadcastService,
+) -> None:
+    broadcast_id = callback_data.broadcast_id
+    if not await broadcasts.unschedule(broadcast_id):
+        await query.answer(t("broadcast-unschedule-late"), show_alert=True)
+        return
+    await query.answer()
+    stored = await session.get(Broadcast, broadcast_id)
+    AuditRepository(session).record(
+        query.from_user.id,
+        "broadcast_unscheduled",
+        clock.now(),
+        event_id=stored.event_id if stored else None,
+        details={
+            "broadcast_id": broadcast_id,
+            "audience": stored.audience if stored else None,
+            "scheduled_at": stored.scheduled_at.isoformat()
+            if stored and stored.scheduled_at
+            else None,
+        },
+    )
+    await session.commit()
+    await drop_buttons(query)
+    await bot.send_message(query.from_user.id, t("broadcast-unscheduled"))
 
 
 async def on_stop(
@@ -374,7 +580,7 @@ async def broadcast_action(event: Event, chat_id: int, data: dict[str, Any]) -> 
         data["t"],
         data["session"],
         event,
-        email_on=data["broadcasts"].email_on,
+        data["broadcasts"],
     )
 
 
@@ -382,16 +588,20 @@ def create_router() -> Router:
     router = Router(name=__name__)
     register_event_action(router, "broadcast", broadcast_action, events_not_over)
     router.callback_query.register(on_audience, BroadcastForm.audience, AdminAudienceCb.filter())
+    router.callback_query.register(on_message_person, AdminMessagePersonCb.filter())
+    # A document or pasted text: the list of recipients.
+    router.message.register(on_list, BroadcastForm.upload, NOT_A_COMMAND)
     # Anything but a command is the message to send: text, photo, document, video...
-    router.message.register(on_message, BroadcastForm.message, ~(F.text & F.text.startswith("/")))
+    router.message.register(on_message, BroadcastForm.message, NOT_A_COMMAND)
     router.callback_query.register(
         on_confirm, BroadcastForm.confirm, AdminConfirmCb.filter(F.what == "broadcast")
     )
+    router.callback_query.register(
+        on_later, BroadcastForm.confirm, AdminConfirmCb.filter(F.what == "broadcast-later")
+    )
+    router.message.register(on_time, BroadcastForm.when, NOT_A_COMMAND)
+    router.callback_query.register(on_unschedule, AdminUnscheduleCb.filter())
     router.callback_query.register(on_stop, AdminStopCb.filter())
-    router.message.register(
-        on_not_sendable, BroadcastForm.audience, ~(F.text & F.text.startswith("/"))
-    )
-    router.message.register(
-        on_not_sendable, BroadcastForm.confirm, ~(F.text & F.text.startswith("/"))
-    )
+    router.message.register(on_not_sendable, BroadcastForm.audience, NOT_A_COMMAND)
+    router.message.register(on_not_sendable, BroadcastForm.confirm, NOT_A_COMMAND)
     return router

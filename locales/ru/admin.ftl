@@ -107,24 +107,9 @@ admin-speakers-none = Заявок докладчиков, ждущих реше
 admin-broadcast-audience =
     Рассылка: <b>{ $event }</b>
     Кому отправить?
-admin-audience = { $audience ->
-    [lang-ru] Русскоязычным
-    [lang-zh] Китайскоязычным
-    [teachers] Педагогам
-    [speakers] Докладчикам
-    [online] Онлайн-участникам
-    [offline] Очным участникам
-   *[all] Всем участникам
-} ({ $count })
-admin-audience-channels = { $audience ->
-    [lang-ru] Русскоязычным
-    [lang-zh] Китайскоязычным
-    [teachers] Педагогам
-    [speakers] Докладчикам
-    [online] Онлайн-участникам
-    [offline] Очным участникам
-   *[all] Всем участникам
-} (Telegram: { $telegram }, e-mail: { $by_email })
+# Название аудитории — broadcast-audience-name (admin_broadcast.ftl), по переменной $audience.
+admin-audience = { broadcast-audience-name } ({ $count })
+admin-audience-channels = { broadcast-audience-name } (Telegram: { $telegram }, e-mail: { $by_email })
 admin-broadcast-ask-message = Пришлите сообщение для рассылки: текст с оформлением, фото или документ с подписью. Получатели увидят его точно так же.
 admin-broadcast-not-copyable = Такое сообщение нельзя разослать. Пришлите текст, фото или документ.
 admin-broadcast-preview = ☝️ Так сообщение увидят получатели. Получателей: { $count }. Отправить?

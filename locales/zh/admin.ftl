@@ -87,24 +87,9 @@ admin-speaker-decided = 该申请已处理。
 admin-speakers-none = 暂无待审核的发言申请（{ $event }）。
 
 admin-broadcast-audience = { $event }群发通知。请选择发送对象：
-admin-audience = { $audience ->
-    [lang-ru] 使用俄语界面的参会者
-    [lang-zh] 使用中文界面的参会者
-    [teachers] 教师
-    [speakers] 发言人
-    [online] 线上参会者
-    [offline] 线下参会者
-   *[all] 全体参会者
-}（{ $count }）
-admin-audience-channels = { $audience ->
-    [lang-ru] 使用俄语界面的参会者
-    [lang-zh] 使用中文界面的参会者
-    [teachers] 教师
-    [speakers] 发言人
-    [online] 线上参会者
-    [offline] 线下参会者
-   *[all] 全体参会者
-}（Telegram：{ $telegram }，电子邮件：{ $by_email }）
+# 发送对象名称见 admin_broadcast.ftl 中的 broadcast-audience-name（按变量 $audience 选择）。
+admin-audience = { broadcast-audience-name }（{ $count }）
+admin-audience-channels = { broadcast-audience-name }（Telegram：{ $telegram }，电子邮件：{ $by_email }）
 admin-broadcast-ask-message = 请发送要群发的消息：可带格式的文字、图片或带说明的文件。收件人看到的内容将与此完全一致。
 admin-broadcast-not-copyable = 此类消息无法群发，请发送文字、图片或文件。
 admin-broadcast-preview = ☝️ 收件人将看到以上内容。收件人数：{ $count }。确认发送吗？

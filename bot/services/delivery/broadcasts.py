@@ -10,43 +10,50 @@ With e-mail on, the same message goes as a letter to the audience's registration
 e-mail (bot/services/mailing/broadcast_letter.py): one e-mail row of the delivery ledger per
 registration, kind `broadcast-<id>`, queued in the transaction that stores the Telegram
 recipients, and sent by the mail outbox exactly once. A person reachable both ways gets it on
-both, unless they chose one (and that one reaches them)."""
+both, unless they chose one (and that one reaches them).
+
+Who is in the audience, and who of it can be reached and why not, is
+bot/services/delivery/audience_reach.py's; the count the organizer saw is kept with the
+broadcast (`audience_params["reach"]`, as it was when it started) for the report.
+
+A broadcast can wait for a time (status `scheduled`): start_due(), a regular job on every
+replica, starts it once its time has come on the injected clock; one replica wins the atomic
+claim and resolves its recipients then, so that late registrants get it. Cancelled before it
+starts by unschedule(), with the same kind of claim."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.services.delivery.audience_reach import Reach, email_recipients, reach, telegram_recipients
+from bot.services.delivery.audience_reach import broadcast_by_email as broadcast_by_email
 from bot.services.delivery.pacing import Outcome, PacedSender, Priority
 from bot.services.delivery.replicas import Replica
 from bot.services.delivery.work_queue import ClaimedQueue
-from db.audiences import Audience, audience_filter
+from db.audiences import Audience
 from db.claims import affected
 from db.models import (
     Broadcast,
     BroadcastRecipient,
     BroadcastStatus,
-    DeliverVia,
     Delivery,
     DeliveryChannel,
     DeliveryStatus,
     RecipientStatus,
-    Registration,
-    RegistrationStatus,
-    User,
 )
-from db.reach import email_usable, telegram_usable
-from db.repositories import UserRepository
+from db.repositories import AuditRepository, UserRepository
 
 log = logging.getLogger(__name__)
 
@@ -82,71 +89,27 @@ class MailPart:
         return not (self.text_html and self.text_html.strip()) and self.file_id is None
 
 
-def broadcast_by_email() -> list[ColumnElement[bool]]:
-    """Who gets a broadcast by e-mail: a confirmed address that has not bounced, not muted by
-    the e-mail's unsubscribe (it mutes broadcasts), unless the person chose Telegram alone and
-    Telegram reaches them (bot/services/reminders/mail.py: never nobody)."""
-    return [
-        email_usable(),
-        Registration.email_muted.is_(False),
-        or_(Registration.deliver_via != DeliverVia.TELEGRAM, ~telegram_usable()),
-    ]
-
-
 async def audience_ids(
-    session: AsyncSession, event_id: int, audience: Audience, *, email_on: bool = False
+    session: AsyncSession,
+    event_id: int,
+    audience: Audience,
+    *,
+    email_on: bool = False,
+    params: Mapping[str, Any] | None = None,
 ) -> list[int]:
     """Telegram ids of the reachable people with an active registration in the audience.
     `email_on`: those who chose e-mail alone, with an address it reaches, are left to it."""
-    by_email_only: list[Any] = (
-        [or_(Registration.deliver_via != DeliverVia.EMAIL, ~email_usable())] if email_on else []
-    )
-    rows = await session.execute(
-        select(User.id)
-        .join(Registration, Registration.user_id == User.id)
-        .where(
-            Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.ACTIVE,
-            User.is_reachable.is_(True),
-            *audience_filter(audience),
-            *by_email_only,
-        )
-        .order_by(User.id)
-        .distinct()
-    )
-    return list(rows.scalars().all())
+    return await telegram_recipients(session, event_id, audience, params, by_email=email_on)
 
 
-async def email_audience(session: AsyncSession, event_id: int, audience: Audience) -> list[int]:
+async def email_audience(
+    session: AsyncSession,
+    event_id: int,
+    audience: Audience,
+    params: Mapping[str, Any] | None = None,
+) -> list[int]:
     """Ids of the active registrations in the audience that a broadcast reaches by e-mail."""
-    # The language the person chose in the bot, else the registration's own.
-    chosen = select(User.language).where(User.id == Registration.user_id).scalar_subquery()
-    rows = await session.scalars(
-        select(Registration.id)
-        .where(
-            Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.ACTIVE,
-            *broadcast_by_email(),
-            *audience_filter(audience, language=func.coalesce(chosen, Registration.language)),
-        )
-        .order_by(Registration.id)
-    )
-    return list(rows.all())
-
-
-@dataclass(frozen=True)
-class ChannelCounts:
-    telegram: int
-    email: int
-
-
-async def channel_counts(
-    session: AsyncSession, event_id: int, audience: Audience, *, email_on: bool, mail: bool = True
-) -> ChannelCounts:
-    """How many a broadcast reaches on each channel. `mail`: the message can be a letter."""
-    telegram = len(await audience_ids(session, event_id, audience, email_on=email_on))
-    email = len(await email_audience(session, event_id, audience)) if email_on and mail else 0
-    return ChannelCounts(telegram, email)
+    return await email_recipients(session, event_id, audience, params)
 
 
 @dataclass
@@ -197,6 +160,11 @@ class Progress:
     cancelled: bool = False
     # The letters (e-mail on and queued for this broadcast), else None.
     email: EmailProgress | None = None
+    # The audience when the broadcast started: how many were in it, and why those not
+    # reached could not be (None for a broadcast stored before this was kept).
+    audience: Reach | None = None
+    # A scheduled broadcast has just started: the organizer gets a new progress message.
+    just_started: bool = False
 
     @property
     def handled(self) -> int:
@@ -247,42 +215,175 @@ class BroadcastService:
         source_chat_id: int,
         source_message_id: int,
         mail: MailPart | None = None,
+        params: Mapping[str, Any] | None = None,
+        scheduled_at: datetime | None = None,
     ) -> Broadcast:
-        """Store the broadcast with its recipients, and queue its letters (`mail`, with e-mail
-        on): from here on nobody can be forgotten."""
+        """Store the broadcast. Sent now (no `scheduled_at`): with its recipients, and its
+        letters queued (`mail`, with e-mail on), so that from here on nobody can be forgotten.
+        Scheduled: as it is, its recipients resolved when start_due() starts it, so that those
+        who register (or check in) meanwhile get it too. `params`: what the audience needs
+        beyond its name (db/audiences.py)."""
         mail = mail or MailPart()
-        by_email = self.email_on and not mail.empty
+        # A scheduled one keeps the letter's parts: e-mail may be on by the time it starts.
+        keep_mail = not mail.empty and (self.email_on or scheduled_at is not None)
         now = self.clock.now()
         async with self.session_factory() as session:
-            recipients = await audience_ids(session, event_id, audience, email_on=self.email_on)
-            addresses = await email_audience(session, event_id, audience) if by_email else []
             broadcast = Broadcast(
                 event_id=event_id,
                 author_id=author_id,
                 audience=audience.value,
+                audience_params=dict(params or {}),
                 source_chat_id=source_chat_id,
                 source_message_id=source_message_id,
-                status=BroadcastStatus.SENDING,
-                total=len(recipients),
+                status=BroadcastStatus.SENDING
+                if scheduled_at is None
+                else BroadcastStatus.SCHEDULED,
+                scheduled_at=scheduled_at,
+                total=0,
                 created_at=now,
-                text_html=mail.text_html if by_email else None,
-                file_id=mail.file_id if by_email else None,
-                file_name=mail.file_name if by_email else None,
-                file_type=mail.file_type if by_email else None,
+                text_html=mail.text_html if keep_mail else None,
+                file_id=mail.file_id if keep_mail else None,
+                file_name=mail.file_name if keep_mail else None,
+                file_type=mail.file_type if keep_mail else None,
             )
             session.add(broadcast)
             await session.flush()
-            session.add_all(
-                BroadcastRecipient(broadcast_id=broadcast.id, user_id=uid) for uid in recipients
-            )
-            if addresses:
-                # Imported here: the mailing package is loaded only with e-mail on.
-                from bot.services.mailing.outbox import queue_many
-
-                kind = broadcast_kind(broadcast.id)
-                await queue_many(session, [(rid, event_id, kind) for rid in addresses], now=now)
+            if scheduled_at is None:
+                await self._resolve(session, broadcast, now)
             await session.commit()
             return broadcast
+
+    async def _resolve(self, session: AsyncSession, broadcast: Broadcast, now: datetime) -> None:
+        """Who gets it, in the caller's transaction: the Telegram recipients stored, the letters
+        queued, and the audience's reach kept for the report."""
+        audience = Audience(broadcast.audience)
+        params = dict(broadcast.audience_params or {})
+        by_email = self.email_on and (
+            broadcast.text_html is not None or broadcast.file_id is not None
+        )
+        event_id = broadcast.event_id
+        recipients = await telegram_recipients(
+            session, event_id, audience, params, by_email=by_email
+        )
+        addresses = await email_recipients(session, event_id, audience, params) if by_email else []
+        snapshot = await reach(
+            session, event_id, audience, params, email_on=self.email_on, mail=by_email
+        )
+        broadcast.total = len(recipients)
+        broadcast.status = BroadcastStatus.SENDING
+        # Reassigned, not changed in place: a JSON column notices only a new value.
+        broadcast.audience_params = {**params, "reach": snapshot.as_json()}
+        session.add_all(
+            BroadcastRecipient(broadcast_id=broadcast.id, user_id=uid) for uid in recipients
+        )
+        if addresses:
+            # Imported here: the mailing package is loaded only with e-mail on.
+            from bot.services.mailing.outbox import queue_many
+
+            kind = broadcast_kind(broadcast.id)
+            await queue_many(session, [(rid, event_id, kind) for rid in addresses], now=now)
+        await session.flush()
+
+    # --- scheduled broadcasts ----------------------------------------------------------------
+
+    async def start_due(self) -> list[int]:
+        """Start the scheduled broadcasts whose time has come (a regular job on every replica):
+        each is claimed by one atomic UPDATE ... WHERE status = 'scheduled', so exactly one
+        replica resolves its recipients and tells the organizer; the others then join the
+        sending through resume_all()."""
+        if self._stopping:
+            return []
+        now = self.clock.now()
+        async with self.session_factory() as session:
+            due = (
+                await session.scalars(
+                    select(Broadcast.id)
+                    .where(
+                        Broadcast.status == BroadcastStatus.SCHEDULED,
+                        Broadcast.scheduled_at <= now,
+                    )
+                    .order_by(Broadcast.scheduled_at, Broadcast.id)
+                )
+            ).all()
+        started = []
+        for broadcast_id in due:
+            broadcast = await self._claim_scheduled(broadcast_id, now)
+            if broadcast is None:
+                continue  # another replica started it, or the organizer cancelled it
+            log.info("scheduled broadcast %s started: %s recipients", broadcast_id, broadcast.total)
+            started.append(broadcast_id)
+            await self._announce_start(broadcast)
+            self.start(broadcast_id)
+        return started
+
+    async def _claim_scheduled(self, broadcast_id: int, now: datetime) -> Broadcast | None:
+        async with self.session_factory() as session:
+            won = affected(
+                await session.execute(
+                    update(Broadcast)
+                    .where(
+                        Broadcast.id == broadcast_id,
+                        Broadcast.status == BroadcastStatus.SCHEDULED,
+                    )
+                    .values(status=BroadcastStatus.SENDING)
+                )
+            )
+            if won != 1:
+                await session.rollback()
+                return None
+            broadcast = await session.get(Broadcast, broadcast_id)
+            assert broadcast is not None
+            await self._resolve(session, broadcast, now)
+            # Sent now, on the organizer's behalf: the log says when it went and to how many.
+            AuditRepository(session).record(
+                broadcast.author_id,
+                "broadcast",
+                now,
+                event_id=broadcast.event_id,
+                details={
+                    "broadcast_id": broadcast.id,
+                    "audience": broadcast.audience,
+                    "total": broadcast.total,
+                    "scheduled": True,
+                },
+            )
+            await session.commit()
+            return broadcast
+
+    async def _announce_start(self, broadcast: Broadcast) -> None:
+        if self.on_progress is None:
+            return
+        progress = Progress(total=broadcast.total, just_started=True)
+        try:
+            await self.on_progress(broadcast, progress)
+        except Exception:  # the sending must start even when the organizer cannot be told
+            log.exception("start of scheduled broadcast %s not announced", broadcast.id)
+
+    async def unschedule(self, broadcast_id: int) -> bool:
+        """Cancel a scheduled broadcast before it starts; False when it has started already
+        (or was cancelled): the same atomic UPDATE as the start, so only one of them wins."""
+        async with self.session_factory() as session:
+            won = affected(
+                await session.execute(
+                    update(Broadcast)
+                    .where(
+                        Broadcast.id == broadcast_id,
+                        Broadcast.status == BroadcastStatus.SCHEDULED,
+                    )
+                    .values(status=BroadcastStatus.CANCELLED, finished_at=self.clock.now())
+                )
+            )
+            await session.commit()
+        return won == 1
+
+    async def scheduled(self, event_id: int | None = None) -> Sequence[Broadcast]:
+        """The broadcasts waiting for their time (of one event), soonest first."""
+        query = select(Broadcast).where(Broadcast.status == BroadcastStatus.SCHEDULED)
+        if event_id is not None:
+            query = query.where(Broadcast.event_id == event_id)
+        async with self.session_factory() as session:
+            rows = await session.scalars(query.order_by(Broadcast.scheduled_at, Broadcast.id))
+            return rows.all()
 
     def start(self, broadcast_id: int) -> asyncio.Task[Progress]:
         task = self._running.get(broadcast_id)
@@ -298,7 +399,14 @@ class BroadcastService:
             return []
         async with self.session_factory() as session:
             ids = list(
-                (await session.execute(select(Broadcast.id).where(Broadcast.finished_at.is_(None))))
+                (
+                    await session.execute(
+                        select(Broadcast.id).where(
+                            Broadcast.finished_at.is_(None),
+                            Broadcast.status != BroadcastStatus.SCHEDULED,
+                        )
+                    )
+                )
                 .scalars()
                 .all()
             )
@@ -360,6 +468,7 @@ class BroadcastService:
         letters = await email_progress(session, broadcast.id)
         if letters.total:
             progress.email = letters
+        progress.audience = Reach.from_json((broadcast.audience_params or {}).get("reach"))
         return progress
 
     async def run(self, broadcast_id: int) -> Progress:
