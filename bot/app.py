@@ -251,6 +251,16 @@ class Runtime:
             self.scheduler, services.reminders, settings.reminder_check_seconds, jobs
         )
         schedule_replica(self.scheduler, services, jobs)
+        # The notice of a new time (an organizer moved an event): finished after a restart, and
+        # sent to those who unblock the bot later (bot/services/reminders/moved.py).
+        self.scheduler.add_job(
+            jobs.track(self.dp["moved"].resume),
+            "interval",
+            seconds=settings.reminder_check_seconds,
+            id="moved",
+            max_instances=1,
+            coalesce=True,
+        )
         # Certificates go out automatically after each event's end plus its delay.
         self.scheduler.add_job(
             jobs.track(services.certificates.reconcile),
@@ -286,6 +296,7 @@ class Runtime:
             log.warning("%s updates still running at shutdown", inflight.count)
         services = self.services
         await services.reminders.stop()
+        await self.dp["moved"].stop()
         await services.broadcasts.stop()
         await services.certificates.stop()
         if self.mail is not None:

@@ -32,6 +32,7 @@ from bot.services.delivery.pacing import PacedSender, RateLimiter
 from bot.services.delivery.replicas import Replica
 from bot.services.delivery.shared_pace import RedisSlots, slots_key
 from bot.services.events.catalog import EventCatalog
+from bot.services.reminders.moved import MovedNotices
 from bot.services.reminders.runner import ReminderService
 from bot.settings import Settings
 
@@ -250,7 +251,10 @@ def create_dispatcher(
     certificates: CertificateService,
     storage: BaseStorage | None = None,
     events_isolation: BaseEventIsolation | None = None,
+    moved: MovedNotices | None = None,
 ) -> Dispatcher:
+    """`moved`: the notices of a new time (the runtime schedules its resume() and stops it);
+    by default one on the reminder service's bot, pace and replica."""
     dp = Dispatcher(
         storage=storage or MemoryStorage(),
         # Updates of one chat are handled one after another: a double tap on a button or two
@@ -265,6 +269,7 @@ def create_dispatcher(
         reminders=reminders,
         broadcasts=broadcasts,
         certificates=certificates,
+        moved=moved or MovedNotices.of(reminders),
         admin_ids=settings.admin_ids,
     )
     # Outermost: every log line of the middlewares and handlers carries the update id.

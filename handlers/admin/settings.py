@@ -2,7 +2,14 @@
 
 Changes are stored as overrides (bot/services/events/settings.py), win over the events file and
 make the reminder planner look again at once: unsent reminders follow the new times, and
-participants who already had the old link get the new one."""
+participants who already had the old link get the new one.
+
+A new start or end with people registered is shown first, with who will be told and how, and
+once confirmed everyone is told (bot/services/reminders/moved.py). There is no "save without
+telling": whoever registered has the old time in their calendar, so a correction is news to
+them; a typo fixed before anyone registered is saved at once, with nobody to tell. "Move the
+event" shifts the start and the end together (two separate changes would send two notices, the
+first with a time nobody meant)."""
 
 from __future__ import annotations
 
@@ -27,7 +34,14 @@ from bot.i18n import Translator
 from bot.messages import when_text
 from bot.services.events.catalog import Event, EventCatalog
 from bot.services.events.durations import duration_parts
-from bot.services.events.settings import SettingsRejected, change_event
+from bot.services.events.settings import (
+    SettingsRejected,
+    change_event,
+    preview_change,
+    times_changed,
+)
+from bot.services.reminders.moved import MovedNotices
+from bot.services.reminders.moved_reach import Reach, Summary
 from bot.services.reminders.runner import ReminderService
 from handlers.admin.callbacks import (
     AdminConfirmCb,
@@ -38,11 +52,14 @@ from handlers.admin.callbacks import (
 from handlers.admin.common import events_not_over, register_event_action, title
 from handlers.edits import drop_buttons
 from handlers.filters import PLAIN_TEXT
+from handlers.views import time_span
 
 log = logging.getLogger(__name__)
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 TIME_FIELDS = ("starts_at", "ends_at", "registration_deadline")
+# The start and the end together, keeping the duration.
+MOVE = "move"
 
 
 class SetLink(StatesGroup):
@@ -54,6 +71,7 @@ class SetLink(StatesGroup):
 
 class EditTime(StatesGroup):
     value = State()
+    confirm = State()
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -118,6 +136,7 @@ def rejected_text(t: Translator, exc: SettingsRejected) -> str:
 
 def settings_keyboard(t: Translator, event: Event) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
+    kb.button(text=t("admin-move-event"), callback_data=AdminFieldCb(slug=event.slug, field=MOVE))
     for name in TIME_FIELDS:
         kb.button(
             text=t(f"admin-change-{name.replace('_', '-')}"),
@@ -161,11 +180,71 @@ async def on_field(
     t: Translator,
 ) -> None:
     await query.answer()
-    if callback_data.field not in TIME_FIELDS:
+    if callback_data.field not in (*TIME_FIELDS, MOVE):
         return
     await state.set_state(EditTime.value)
     await state.set_data({"slug": callback_data.slug, "field": callback_data.field})
-    await bot.send_message(query.from_user.id, t("admin-ask-time"))
+    ask = "admin-ask-move" if callback_data.field == MOVE else "admin-ask-time"
+    await bot.send_message(query.from_user.id, t(ask))
+
+
+def proposed_changes(event: Event, field: str, moment: datetime) -> dict[str, Any]:
+    """What the organizer's answer changes, as the overrides store it."""
+    if field == MOVE:
+        changes = {"starts_at": moment, "ends_at": moment + (event.ends_at - event.starts_at)}
+    else:
+        changes = {field: moment}
+    return {name: value.isoformat() for name, value in changes.items()}
+
+
+def action_of(field: str) -> str:
+    """The audit log's name of the change."""
+    return "move_event" if field == MOVE else f"set_{field}"
+
+
+def move_check_text(t: Translator, before: Event, after: Event, reach: Reach) -> str:
+    """The screen before a move is confirmed: the old and new times, who is told how, and
+    who cannot be told."""
+    lines = [
+        t("admin-move-check", event=title(t, after)),
+        "",
+        t("admin-move-was"),
+        time_span(t, before),
+        "",
+        t("admin-move-will-be"),
+        time_span(t, after),
+        "",
+        t("admin-move-audience"),
+        t("admin-move-audience-telegram", telegram=reach.telegram),
+    ]
+    if reach.email:
+        lines.append(t("admin-move-audience-email", by_email=reach.email))
+    if reach.classes:
+        lines.append(t("admin-move-audience-classes", classes=reach.classes))
+    if reach.people_unreachable or reach.classes_unreachable:
+        lines.append("")
+    if reach.people_unreachable:
+        lines.append(t("admin-move-unreachable-people", unreachable=reach.people_unreachable))
+    if reach.classes_unreachable:
+        lines.append(t("admin-move-unreachable-classes", classes=reach.classes_unreachable))
+    lines += ["", t("admin-move-confirm-question")]
+    return "\n".join(lines)
+
+
+def move_report_text(t: Translator, event: Event, summary: Summary) -> str:
+    lines = [
+        t("admin-move-report", event=title(t, event)),
+        t("admin-move-report-telegram", sent=summary.sent),
+    ]
+    if summary.failed:
+        lines.append(t("admin-move-report-failed", failed=summary.failed))
+    if summary.letters:
+        lines.append(t("admin-move-report-email", by_email=summary.letters))
+    if summary.classes:
+        lines.append(t("admin-move-report-classes", classes=summary.classes))
+    if summary.not_reached:
+        lines.append(t("admin-move-report-not-reached", unreachable=summary.not_reached))
+    return "\n".join(lines)
 
 
 async def on_time_value(
@@ -177,6 +256,7 @@ async def on_time_value(
     catalog: EventCatalog,
     clock: Clock,
     reminders: ReminderService,
+    moved: MovedNotices,
 ) -> None:
     assert message.from_user is not None
     moment = parse_moment(message.text or "")
@@ -184,25 +264,121 @@ async def on_time_value(
         await message.answer(t("admin-time-invalid"))
         return
     data = await state.get_data()
+    slug, field = data["slug"], data["field"]
+    event = catalog.get(slug)
+    try:
+        if event is None:
+            raise SettingsRejected("admin-err-unknown-event", f"unknown event {slug}")
+        changes = proposed_changes(event, field, moment)
+        proposed = preview_change(catalog, slug, changes)
+    except SettingsRejected as exc:
+        text = rejected_text(t, exc)
+        if field == "starts_at" and exc.key == "admin-err-end-before-start":
+            text += "\n" + t("admin-move-hint")
+        await message.answer(text)
+        return
+    if field != "registration_deadline":
+        if not times_changed(event, proposed):
+            await state.clear()
+            await message.answer(t("admin-time-unchanged"))
+            return
+        reach = await moved.reach(slug)
+        # Somebody registered and the event is not over by its new times: they are told, after
+        # the organizer has seen how.
+        if reach is not None and reach.anyone and proposed.ends_at > clock.now():
+            await state.set_state(EditTime.confirm)
+            await state.update_data({"changes": changes})
+            await message.answer(
+                move_check_text(t, event, proposed, reach), reply_markup=confirm_keyboard(t, "time")
+            )
+            return
+    await state.clear()
+    saved = await _save_times(
+        message.chat.id,
+        bot,
+        t,
+        session,
+        catalog,
+        clock,
+        reminders,
+        slug,
+        changes,
+        action_of(field),
+        message.from_user.id,
+    )
+    if saved is not None:
+        await bot.send_message(message.chat.id, t("admin-saved"))
+        await show_settings(bot, message.chat.id, t, saved, clock)
+
+
+async def _save_times(
+    chat_id: int,
+    bot: Bot,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+    reminders: ReminderService,
+    slug: str,
+    changes: dict[str, Any],
+    action: str,
+    actor_id: int,
+) -> Event | None:
     try:
         event = await change_event(
-            session,
-            catalog,
-            clock,
-            slug=data["slug"],
-            changes={data["field"]: moment},
-            actor_id=message.from_user.id,
-            action=f"set_{data['field']}",
+            session, catalog, clock, slug=slug, changes=changes, actor_id=actor_id, action=action
         )
     except SettingsRejected as exc:
-        await message.answer(rejected_text(t, exc))
-        return
-    await state.clear()
+        await bot.send_message(chat_id, rejected_text(t, exc))
+        return None
     # The plan follows the new times before anything is said: a confirmation lost to flood
     # control must not leave the plan behind.
     await reminders.reconcile()
-    await message.answer(t("admin-saved"))
-    await show_settings(bot, message.chat.id, t, event, clock)
+    return event
+
+
+async def on_time_confirm(
+    query: CallbackQuery,
+    callback_data: AdminConfirmCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+    reminders: ReminderService,
+    moved: MovedNotices,
+) -> None:
+    await query.answer()
+    await drop_buttons(query)
+    data = await state.get_data()
+    await state.clear()
+    chat_id = query.from_user.id
+    if not callback_data.yes:
+        await bot.send_message(chat_id, t("admin-cancelled"))
+        return
+    event = await _save_times(
+        chat_id,
+        bot,
+        t,
+        session,
+        catalog,
+        clock,
+        reminders,
+        data["slug"],
+        data["changes"],
+        action_of(data["field"]),
+        chat_id,
+    )
+    if event is None:
+        return
+    await bot.send_message(chat_id, t("admin-move-saved"))
+
+    async def report(summary: Summary) -> None:
+        await bot.send_message(chat_id, move_report_text(t, event, summary))
+
+    moved.start(event.slug, report)
+    await show_settings(bot, chat_id, t, event, clock)
 
 
 # --- /setlink --------------------------------------------------------------------------------
@@ -337,6 +513,10 @@ def create_router() -> Router:
     register_event_action(router, "event", event_action)
     router.callback_query.register(on_field, AdminFieldCb.filter())
     router.message.register(on_time_value, EditTime.value, PLAIN_TEXT)
+    router.callback_query.register(
+        on_time_confirm, EditTime.confirm, AdminConfirmCb.filter(F.what == "time")
+    )
+    router.message.register(on_use_buttons, EditTime.confirm, PLAIN_TEXT)
     register_event_action(router, "setlink", setlink_action, events_not_over)
     router.message.register(on_link, SetLink.link, PLAIN_TEXT)
     router.message.register(on_meeting_id, SetLink.meeting_id, PLAIN_TEXT)

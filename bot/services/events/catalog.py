@@ -113,6 +113,10 @@ class Event(_Strict):
     certificate_delay: timedelta = timedelta(hours=2)
     # both languages on one certificate instead of the participant's language.
     certificate_bilingual: bool = False
+    # How many times organizers changed the times from the chat (the overrides keep the count,
+    # bot/services/events/settings.py): the calendar files' SEQUENCE, so that a calendar which
+    # imported the event replaces the entry instead of keeping the old time.
+    calendar_sequence: int = Field(default=0, ge=0)
 
     @field_validator("checkin_after_end", "certificate_delay", mode="before")
     @classmethod

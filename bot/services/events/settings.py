@@ -18,6 +18,12 @@ from db.repositories import AuditRepository, EventRepository
 # What organizers may change from the chat; the rest stays the events file's business.
 TIME_FIELDS = ("starts_at", "ends_at", "registration_deadline")
 MEETING_FIELDS = ("link", "id", "passcode")
+# The times participants plan by: a change of either is announced (bot/services/reminders/moved.py).
+EVENT_TIMES = ("starts_at", "ends_at")
+# Kept in the overrides beside the changes: how many times the event's times changed (the
+# calendar files' SEQUENCE) and when they last did (who registered before that is told).
+SEQUENCE = "calendar_sequence"
+TIMES_CHANGED_AT = "times_changed_at"
 
 
 class SettingsRejected(Exception):
@@ -40,6 +46,8 @@ def with_overrides(event: Event, overrides: dict[str, Any]) -> Event:
     for name in TIME_FIELDS:
         if name in overrides:
             data[name] = overrides[name]
+    if SEQUENCE in overrides:
+        data[SEQUENCE] = overrides[SEQUENCE]
     try:
         return Event.model_validate(data)
     except ValidationError as exc:
@@ -68,6 +76,19 @@ async def apply_stored_overrides(session: AsyncSession, catalog: EventCatalog) -
             catalog.replace(with_overrides(event, row.overrides))
 
 
+def preview_change(catalog: EventCatalog, slug: str, changes: dict[str, Any]) -> Event:
+    """The event as `changes` would make it, validated and stored nowhere: what the organizer
+    is asked to confirm. SettingsRejected as change_event would raise it."""
+    event = catalog.get(slug)
+    if event is None:
+        raise SettingsRejected("admin-err-unknown-event", f"unknown event {slug}")
+    return with_overrides(event, _jsonable(changes))
+
+
+def times_changed(before: Event, after: Event) -> bool:
+    return any(getattr(before, name) != getattr(after, name) for name in EVENT_TIMES)
+
+
 async def change_event(
     session: AsyncSession,
     catalog: EventCatalog,
@@ -78,20 +99,33 @@ async def change_event(
     actor_id: int,
     action: str,
 ) -> Event:
-    """Validate, store and apply organizer changes; audited."""
+    """Validate, store and apply organizer changes; audited. A change of the start or the end
+    counts one more calendar SEQUENCE, and the reminders already sent for the old time are
+    made due again where the new time makes them useful (moved.release_sent_reminders)."""
     event = catalog.get(slug)
     row = await EventRepository(session).by_slug(slug)
     if event is None or row is None:
         raise SettingsRejected("admin-err-unknown-event", f"unknown event {slug}")
-    stored = {**(row.overrides or {}), **_jsonable(changes)}
-    changed = with_overrides(event, _jsonable(changes))
-    row.overrides = stored
+    now = clock.now()
+    applied = _jsonable(changes)
+    changed = with_overrides(event, applied)
+    details = dict(applied)
+    if times_changed(event, changed):
+        # Imported here: the reminders package depends on the events package, not back.
+        from bot.services.reminders.moved import release_sent_reminders
+
+        sequence = event.calendar_sequence + 1
+        applied |= {SEQUENCE: sequence, TIMES_CHANGED_AT: now.isoformat()}
+        changed = with_overrides(event, applied)
+        details["previous"] = {name: getattr(event, name).isoformat() for name in EVENT_TIMES}
+        await release_sent_reminders(
+            session, row.id, before=event, after=changed, now=now, sequence=sequence
+        )
+    row.overrides = {**(row.overrides or {}), **applied}
     row.starts_at = changed.starts_at
     row.ends_at = changed.ends_at
-    row.updated_at = clock.now()
-    AuditRepository(session).record(
-        actor_id, action, clock.now(), event_id=row.id, details=_jsonable(changes)
-    )
+    row.updated_at = now
+    AuditRepository(session).record(actor_id, action, now, event_id=row.id, details=details)
     await session.commit()
     catalog.replace(changed)
     return changed

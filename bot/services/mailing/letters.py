@@ -21,6 +21,7 @@ from bot.messages import (
 from bot.services.delivery.mail.body import MailBody, from_telegram_html
 from bot.services.delivery.mail.message import Attachment
 from bot.services.events.catalog import Event
+from bot.services.events.timefmt import span_args
 from bot.services.reminders.calendar import attendee_ics
 from bot.services.reminders.planner import Slot, countdown
 
@@ -180,3 +181,18 @@ def link_update_letter(
     return _letter(
         t, event, subject, [link_update_text(t, event, link, had_old_link=had_old_link)], to
     )
+
+
+def moved_letter(t: Translator, event: Event, to: Addressee, now: datetime) -> Letter:
+    """The event's new time (an organizer moved it), with the corrected calendar file: same
+    UID, higher SEQUENCE, so the calendar replaces its entry. Not mutable: it is no reminder."""
+    subject = t("mail-moved-subject", event=_plain_title(t, event))
+    parts = [
+        t("moved-text", event=_title(t, event)),
+        t("moved-new-time")
+        + "\n"
+        + t("time-span", **span_args(event.starts_at, event.ends_at, t.lang)),
+        t("mail-moved-calendar"),
+    ]
+    attachment = calendar_attachment(t, event, to, now)
+    return _letter(t, event, subject, parts, to, attachments=[attachment])

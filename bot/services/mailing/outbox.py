@@ -62,6 +62,7 @@ from bot.services.mailing.letters import (
 )
 from bot.services.mailing.links import MailLinks
 from bot.services.registration.registrations import purge_pending
+from bot.services.reminders.moved import MOVED_PREFIX, is_moved_kind, moved_letter_for
 from db.claims import affected, insert_new
 from db.models import (
     Broadcast,
@@ -373,6 +374,7 @@ class MailOutbox:
                         Delivery.kind.startswith(LOST),
                         Delivery.kind.startswith(CERTIFICATE),
                         Delivery.kind.startswith(BROADCAST_KIND),
+                        Delivery.kind.startswith(MOVED_PREFIX),
                     ),
                     owner,
                 )
@@ -459,6 +461,8 @@ class MailOutbox:
             if registration.email_confirmed_at is not None:
                 return None, "confirmed already"
             return confirm_letter(t, event, to, pending_days=self.pending_days), ""
+        if is_moved_kind(kind):  # an organizer moved the event (bot/services/reminders/moved.py)
+            return moved_letter_for(kind, registration, event, t, to, now)
         if registration.email_confirmed_at is None and kind != REGISTERED:
             # The link goes only to an address that asked for it by confirming: an
             # unconfirmed one gets the confirmation again instead (its link opens the page).

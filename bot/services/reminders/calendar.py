@@ -1,4 +1,7 @@
-"""The "Add to calendar" file: one VEVENT in UTC with alarms at the reminder offsets.
+"""The "Add to calendar" file: one VEVENT in UTC with alarms at the reminder offsets, its
+SEQUENCE counting the organizers' changes of the times (Event.calendar_sequence). Every calendar
+file the product serves is built here: the bot's confirmation, the personal and class pages, the
+letters and the notice of a new time (moved.py).
 
 Built with the icalendar library, which gets RFC 5545's escaping and 75-octet line folding
 right (Outlook refuses files that get them wrong)."""
@@ -36,6 +39,9 @@ def event_ics(
     vevent = VEvent()
     # Same UID for everyone and every download: importing twice updates, never duplicates.
     vevent.add("uid", f"{event.slug}@{uid_domain}")
+    # One more with every change of the times (RFC 5545 3.8.7.4): a calendar holding the
+    # entry takes the newer file's time instead of keeping its own.
+    vevent.add("sequence", event.calendar_sequence)
     vevent.add("dtstamp", now.astimezone(UTC))
     vevent.add("dtstart", event.starts_at.astimezone(UTC))
     vevent.add("dtend", event.ends_at.astimezone(UTC))
