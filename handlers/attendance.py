@@ -1,5 +1,6 @@
-"""Check-in: the "✅ I'm here" button of the "we are starting" message (in private chats and in
-class groups), or the code word organizers announce during the conference."""
+"""Check-in: the "✅ I'm here" button of the "we are starting" message (in private chats), the
+class's "✅ We are here" (in its group, or in its teacher's chat when no group is bound), or the
+code word organizers announce during the conference."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.services.certificates.attendance import (
     event_row,
 )
 from bot.services.events.catalog import Event, EventCatalog
+from db.models import SchoolClass
 from db.repositories import EventRepository
 from handlers.callbacks import CheckInCb
 from handlers.filters import PLAIN_TEXT
@@ -55,6 +57,14 @@ async def on_button(
             chat_id=chat.id if chat is not None else 0,
             user_id=query.from_user.id,
         )
+        if result in (CheckIn.DONE, CheckIn.ALREADY):
+            # Passed the group-or-teacher check: the class may be named (a teacher may have
+            # several classes in one chat).
+            school_class = await session.get(SchoolClass, callback_data.class_id)
+            name = school_class.name if school_class is not None else ""
+            text = t(f"checkin-class-{result.value}", class_name=name)
+            await query.answer(text, show_alert=result is not CheckIn.DONE)
+            return
     else:
         result = await check_in_participant(
             session, clock, event, callback_data.event_id, query.from_user.id, "button"

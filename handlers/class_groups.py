@@ -1,7 +1,8 @@
 """A class's Telegram group: bound with the teacher's link (t.me/<bot>?startgroup=<code>),
 which makes Telegram post "/start <code>" in the group from whoever added the bot. Only the
-teacher or a group admin may bind. Removing the bot ends the binding and tells the teacher; a
-group upgraded to a supergroup keeps its binding."""
+teacher or a group admin may bind. Removing the bot ends the binding and tells the teacher,
+whose chat gets the class's messages until a group is bound again; a group upgraded to a
+supergroup keeps its binding."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from bot.clock import Clock
 from bot.i18n import I18n
 from bot.services.classes.classes import ClassError, ClassService
 from bot.services.events.catalog import EventCatalog
+from bot.services.reminders.class_chats import unbound_notice
 from db.models import SchoolClass, User
 
 log = logging.getLogger(__name__)
@@ -98,13 +100,10 @@ async def on_removed(
             continue
         tt = i18n(await _teacher_language(session, i18n, school_class))
         try:
+            # Where the class's reminders and link go from now on: the teacher's chat.
             await bot.send_message(
                 school_class.teacher_id,
-                tt(
-                    "group-unbound",
-                    class_name=escape(school_class.name),
-                    group=escape(update.chat.title or ""),
-                ),
+                unbound_notice(tt, school_class.name, update.chat.title or ""),
             )
         except TelegramAPIError as exc:
             log.warning("could not tell teacher %s: %s", school_class.teacher_id, exc)

@@ -84,7 +84,7 @@ async def test_a_class_is_checked_in_only_from_its_group_or_its_teacher(
     await teacher.send_in_group(GROUP, f"/start@{BOT_USER.username} {school_class.code}")
     harness.clock.set(START + timedelta(minutes=5))
     button = f"chk:{school_class.event_id}:{school_class.id}"
-    refusal = "Эта кнопка отмечает класс и действует только в группе класса."
+    refusal = "Эта кнопка отмечает класс: она действует только в группе класса и в чате педагога."
 
     # Anyone in a private chat, another group, another event's id: polite refusals, no check-in.
     stranger = harness.user(77)
@@ -93,13 +93,13 @@ async def test_a_class_is_checked_in_only_from_its_group_or_its_teacher(
     [answer] = answers(await press_in_group(stranger, -100999, button))
     assert answer.text == refusal
     [answer] = answers(await teacher.press(f"chk:{school_class.event_id + 1}:{school_class.id}"))
-    assert answer.text != "✅ Вы отметились. Спасибо, что вы с нами!"
+    assert answer.text != "✅ Класс отмечен: 8 «Б». Спасибо, что вы с нами!"
     assert await checkins(harness) == []
 
     # The class's own group checks it in.
     pupil = harness.user(51)
     [answer] = answers(await press_in_group(pupil, GROUP, button))
-    assert answer.text == "✅ Вы отметились. Спасибо, что вы с нами!"
+    assert answer.text == "✅ Класс отмечен: 8 «Б». Спасибо, что вы с нами!"
     [row] = await checkins(harness)
     assert row.class_id == school_class.id
 
@@ -109,7 +109,7 @@ async def test_a_teacher_checks_the_class_in_from_the_private_chat(harness: BotH
     school_class = await register_class(harness, teacher)
     harness.clock.set(START + timedelta(minutes=5))
     [answer] = answers(await teacher.press(f"chk:{school_class.event_id}:{school_class.id}"))
-    assert answer.text == "✅ Вы отметились. Спасибо, что вы с нами!"
+    assert answer.text == "✅ Класс отмечен: 8 «Б». Спасибо, что вы с нами!"
     [row] = await checkins(harness)
     assert row.class_id == school_class.id
 

@@ -38,6 +38,9 @@ reminder-before = 🔔 Напоминание: <b>{ $event }</b> начнётс�
 reminder-start = 🎬 <b>{ $event }</b> начинается прямо сейчас!
 reminder-venue = 🏛 Ждём вас на очной площадке: { $venue }
 reminder-link-later = Ссылку на конференцию бот пришлёт ближе к началу.
+reminder-class-head = 👩‍🏫 Класс: <b>{ $class_name }</b>
+reminder-class-checkin = Когда класс подключится, отметьте его кнопкой «{ checkin-button-class }».
+reminder-class-to-teacher = Пока группа не привязана, напоминания и ссылка на подключение для класса приходят вам в этот чат.
 
 link-title = 🔗 <b>Подключение к VooV Meeting (Tencent Meeting)</b>
 link-url = Ссылка: { $link }
@@ -68,4 +71,6 @@ checkin-done = ✅ Вы отметились. Спасибо, что вы с н�
 checkin-already = Вы уже отметились.
 checkin-not-registered = Отметиться могут только зарегистрированные участники.
 checkin-closed = Отметиться можно только во время конференции.
-checkin-not-here = Эта кнопка отмечает класс и действует только в группе класса.
+checkin-not-here = Эта кнопка отмечает класс: она действует только в группе класса и в чате педагога.
+checkin-class-done = ✅ Класс отмечен: { $class_name }. Спасибо, что вы с нами!
+checkin-class-already = Класс уже отмечен: { $class_name }.

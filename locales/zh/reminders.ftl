@@ -10,6 +10,9 @@ reminder-before = 🔔 提醒：<b>{ $event }</b>将于{ $countdown }开始。
 reminder-start = 🎬 <b>{ $event }</b>现在开始！
 reminder-venue = 🏛 欢迎您前往线下会场：{ $venue }
 reminder-link-later = 会议链接将在临近开始时发送给您。
+reminder-class-head = 👩‍🏫 班级：<b>{ $class_name }</b>
+reminder-class-checkin = 全班入会后，请点击“{ checkin-button-class }”。
+reminder-class-to-teacher = 在重新绑定群组之前，本班的会议提醒和入会链接将发送到此对话。
 
 link-title = 🔗 <b>腾讯会议（VooV Meeting）入会信息</b>
 link-url = 会议链接：{ $link }
@@ -36,4 +39,6 @@ checkin-done = ✅ 签到成功，感谢您的参与！
 checkin-already = 您已签到。
 checkin-not-registered = 仅已报名的参会者可以签到。
 checkin-closed = 只能在会议进行期间签到。
-checkin-not-here = 此按钮用于班级签到，仅在本班群内有效。
+checkin-not-here = 此按钮用于班级签到，仅在本班群内或该班教师的对话中有效。
+checkin-class-done = ✅ { $class_name }签到成功，感谢您的参与！
+checkin-class-already = { $class_name }已签到。

@@ -7,7 +7,9 @@ or a changed link all go through the same path, and nothing depends on in-memory
 One planner, several channels (bot/services/reminders/channels.py): Telegram always, e-mail when
 SMTP_URL is set (mail.py). Each message is claimed, sent and recorded once per (registration,
 message, channel), by whichever replica gets there first; the channels' waves of a message run
-side by side, each at its own pace, and the wave begins as early as the slower one needs."""
+side by side, each at its own pace, and the wave begins as early as the slower one needs.
+Classes get one message per class and kind, in their group or else their teacher's chat
+(class_chats.py)."""
 
 from __future__ import annotations
 
@@ -26,8 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
-from bot.messages import reminder_text
-from bot.services.delivery.pacing import Outcome, PacedSender, Result, Stats
+from bot.services.delivery.pacing import PacedSender, Stats
 from bot.services.delivery.replicas import Replica
 from bot.services.delivery.work_queue import ClaimedQueue
 from bot.services.events.catalog import Event, EventCatalog
@@ -39,6 +40,7 @@ from bot.services.reminders.channels import (
     TelegramChannel,
     Verdict,
 )
+from bot.services.reminders.class_chats import ClassMessages
 from bot.services.reminders.ledger import record_link_shown
 from bot.services.reminders.planner import (
     BEFORE_PREFIX,
@@ -60,7 +62,6 @@ from db.models import (
     GroupDelivery,
     Registration,
     RegistrationStatus,
-    SchoolClass,
 )
 
 if TYPE_CHECKING:
@@ -142,6 +143,21 @@ class ReminderService:
                     markup=self._markup,
                 )
             )
+        # Classes (their group, else their teacher's chat) are reached in Telegram only.
+        self.classes = (
+            None
+            if bot is None
+            else ClassMessages(
+                bot=bot,
+                session_factory=session_factory,
+                clock=clock,
+                i18n=i18n,
+                sender=sender,
+                replica=self.replica,
+                markup=self._markup,
+                stopping=self._is_stopping,
+            )
+        )
         if mail is not None:
             if links is None:
                 raise ValueError("e-mail reminders need the links the letters carry (MailLinks)")
@@ -398,11 +414,12 @@ class ReminderService:
             return
         stats = Stats()
         link = effective_link(event)
-        # Groups first: a handful of messages that a whole class reads together.
-        await self._deliver_groups(event, event_id, slot, link, stats)
+        # Classes first: a handful of messages that a whole class reads together.
+        if self.classes is not None:
+            await self.classes.deliver_slot(event, event_id, slot, link, stats)
         if stats.sent or stats.failed or stats.unreachable:
             log.info(
-                "%s: %s to class groups: %s sent, %s unreachable, %s failed",
+                "%s: %s to classes: %s sent, %s unreachable, %s failed",
                 event.slug,
                 slot.kind,
                 stats.sent,
@@ -447,109 +464,6 @@ class ReminderService:
                     ", ".join(f"{n} {v.value}" for v, n in sorted(result.counts.items())),
                 )
 
-    async def _deliver_groups(
-        self, event: Event, event_id: int, slot: Slot, link: str, stats: Stats
-    ) -> None:
-        """One message per bound class group instead of one per pupil (groups take 20 messages
-        a minute; the sender spaces messages to one group by three seconds)."""
-        bot = self.bot
-        if bot is None:
-            return  # no Telegram: the groups wait for the bot (their claims are not taken)
-        groups = await self._claim_groups(event_id, slot)
-        for class_id, chat_id, language in groups:
-            if self._stopping:
-                return  # the rest of the claims are given back by stop()
-            t = self.i18n(language)
-            text = reminder_text(
-                t, event, slot, now=self.clock.now(), participation_format="online", link=link
-            )
-
-            markup = self._markup(slot.kind, event_id, language, class_id=class_id)
-
-            async def send(chat: int = chat_id, body: str = text, keyboard: Any = markup) -> object:
-                return await bot.send_message(chat, body, reply_markup=keyboard)
-
-            result = await self.sender.send(chat_id, send, stopping=lambda: self._stopping)
-            if result.outcome is not Outcome.ABANDONED:
-                stats.add(result)
-            await self._record_group(class_id, slot, result, link if slot.carries_link else None)
-
-    async def _claim_groups(self, event_id: int, slot: Slot) -> list[tuple[int, int, str]]:
-        """(class id, group chat id, language) of the bound groups due for `slot`, claimed
-        for this replica (a handful per event: all at once)."""
-        await self.replica.join()
-        delivered = exists().where(
-            GroupDelivery.class_id == SchoolClass.id, GroupDelivery.kind == slot.kind
-        )
-        async with self.session_factory() as session:
-            rows = (
-                await session.execute(
-                    select(SchoolClass.id, SchoolClass.group_chat_id, SchoolClass.language)
-                    .where(
-                        SchoolClass.event_id == event_id,
-                        SchoolClass.status == RegistrationStatus.ACTIVE,
-                        SchoolClass.group_chat_id.is_not(None),
-                        SchoolClass.created_at <= slot.due_at,
-                        ~delivered,
-                    )
-                    .order_by(SchoolClass.id)
-                    .with_for_update(skip_locked=True, of=SchoolClass)
-                )
-            ).all()
-            now = self.clock.now()
-            taken = set(
-                await insert_new(
-                    session,
-                    GroupDelivery.__table__,  # type: ignore[arg-type]
-                    [
-                        {
-                            "class_id": class_id,
-                            "kind": slot.kind,
-                            "status": DeliveryStatus.CLAIMED,
-                            "created_at": now,
-                            "claimed_by": self.replica.id,
-                        }
-                        for class_id, _, _ in rows
-                    ],
-                    conflict=["class_id", "kind"],
-                    returning="class_id",
-                )
-            )
-            await session.commit()
-        # Selected with group_chat_id IS NOT NULL.
-        return [(c, int(chat or 0), lang) for c, chat, lang in rows if c in taken]
-
-    async def _record_group(
-        self, class_id: int, slot: Slot, result: Result, link: str | None
-    ) -> None:
-        claim = and_(
-            GroupDelivery.class_id == class_id,
-            GroupDelivery.kind == slot.kind,
-            GroupDelivery.claimed_by == self.replica.id,
-        )
-        async with self.session_factory() as session:
-            if result.outcome in (Outcome.UNREACHABLE, Outcome.ABANDONED):
-                await session.execute(delete(GroupDelivery).where(claim))
-            if result.outcome is Outcome.UNREACHABLE:
-                # The bot was removed from the group: the binding ends.
-                school_class = await session.get(SchoolClass, class_id)
-                if school_class is not None:
-                    school_class.group_chat_id = None
-                    school_class.bound_at = None
-            elif result.outcome is not Outcome.ABANDONED:
-                sent = result.outcome is Outcome.SENT
-                await session.execute(
-                    update(GroupDelivery)
-                    .where(claim)
-                    .values(
-                        status=DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
-                        link=link if sent else None,
-                        error=result.error,
-                        created_at=self.clock.now(),
-                    )
-                )
-            await session.commit()
-
     async def _deliver_link_updates(self, event: Event) -> None:
         link = effective_link(event)
         if not link:
@@ -558,6 +472,17 @@ class ReminderService:
             event_id = await self._event_id(session, event.slug)
         if event_id is None:
             return
+        if self.classes is not None:
+            stats = Stats()
+            await self.classes.deliver_link(event, event_id, link, stats)
+            if stats.sent or stats.failed or stats.unreachable:
+                log.info(
+                    "%s: the new link to classes: %s sent, %s unreachable, %s failed",
+                    event.slug,
+                    stats.sent,
+                    stats.unreachable,
+                    stats.failed,
+                )
         message = Message(link_kind(link), event, event_id, link)
         now = self.clock.now()
         await self._waves(
