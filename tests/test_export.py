@@ -1,5 +1,6 @@
-"""/export: XLSX and CSV files with the right columns, intact Cyrillic and Chinese, neutralised
-formulas, erased people left blank; the audit entry; access."""
+"""/export of everyone: XLSX and CSV files with the right columns, intact Cyrillic and Chinese,
+formulas kept as text (an apostrophe in CSV only), erased people left blank; the audit entry;
+access. The other purposes and the new columns: tests/test_export_purpose.py."""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
-from bot.services.reports.export import (
-    COLUMNS,
-    PARTICIPANTS_SHEET,
+from bot.services.reports.export import COLUMNS, PARTICIPANTS_SHEET
+from bot.services.reports.files import (
+    ExportFormat,
     Table,
     column_widths,
+    looks_like_formula,
     neutralise,
-    safe_cell,
 )
 from db.models import AuditEntry
 from tests.flows import register
@@ -52,8 +53,15 @@ async def add_participants(harness: BotHarness) -> None:
     )
 
 
+EVERYONE = {"ru": "Все регистрации", "zh": "全部报名"}
+
+
 async def export(harness: BotHarness, organizer: FakeUser, button: str) -> SendDocument:
+    """Everyone's file, in the format whose button says `button`."""
     await organizer.send("/export")
+    await organizer.click(
+        EVERYONE["zh" if (organizer.tg.language_code or "").startswith("zh") else "ru"]
+    )
     await organizer.click(button)
     [document] = documents(harness, organizer.id)
     return document
@@ -94,8 +102,8 @@ async def test_xlsx(harness: BotHarness) -> None:
     organizer = harness.user(ORGANIZER_ID, "ru")
     document = await export(harness, organizer, "XLSX")
     assert isinstance(document.document, BufferedInputFile)
-    assert document.document.filename == "victory-2025-participants-2025-08-20-1200.xlsx"
-    assert document.caption and "Записей в файле: 4" in document.caption
+    assert document.document.filename == "victory-2025-everyone-2025-08-20-1200.xlsx"
+    assert document.caption and "все регистрации. Регистраций в файле: 4." in document.caption
 
     workbook = load_workbook(io.BytesIO(file_bytes(document)))
     assert workbook.sheetnames == [PARTICIPANTS_SHEET, "classes", "students", "feedback"]
@@ -113,23 +121,25 @@ async def test_xlsx(harness: BotHarness) -> None:
     assert ru_row[COLUMN["export-col-role"]] == "Педагог"
     assert ru_row[COLUMN["export-col-telegram-id"]] == 1
     assert ru_row[COLUMN["export-col-registered-at"]] == REGISTERED_AT_MSK
-    assert ru_row[COLUMN["export-col-phone"]] == "'+79001234567"
+    # Exactly as typed: no apostrophe in XLSX (it is CSV's way of saying "text").
+    assert ru_row[COLUMN["export-col-phone"]] == "+79001234567"
     assert ru_row[COLUMN["export-col-status"]] == "активна"
 
-    # Text that a spreadsheet would run stays text, and shows as typed after the apostrophe.
-    assert formula_row[name] == "'" + FORMULA
-    assert formula_row[COLUMN["export-col-organization"]] == "'@cmd|' /C calc'!A0"
+    # Text that a spreadsheet would run stays text, as typed.
+    assert formula_row[name] == FORMULA
+    assert formula_row[COLUMN["export-col-organization"]] == "@cmd|' /C calc'!A0"
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert sheet.cell(row=4, column=name + 1).quotePrefix  # Excel's own "text" mark
 
     assert_erased(erased_row)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:W5"  # 23 columns, 4 registrations
+    assert sheet.auto_filter.ref == "A1:AA5"  # 27 columns, 4 registrations
     assert sheet.column_dimensions["C"].width >= len("Иванов Иван Иванович")
 
 
 def assert_erased(row: list[object]) -> None:
     personal = [COLUMN[key] for key in COLUMN if COLUMNS[COLUMN[key]].personal]
-    assert len(personal) == 9
+    assert len(personal) == 10
     assert [row[i] for i in personal] == [None] * len(personal)
     assert row[COLUMN["export-col-role"]] == "Ветеран"  # the anonymous part stays
     assert row[COLUMN["export-col-status"]] == "данные удалены по просьбе участника"
@@ -155,9 +165,9 @@ async def test_xlsx_in_chinese(harness: BotHarness) -> None:
 async def test_csv(harness: BotHarness) -> None:
     await add_participants(harness)
     organizer = harness.user(ORGANIZER_ID, "ru")
-    document = await export(harness, organizer, "CSV")
+    document = await export(harness, organizer, "CSV «,»")
     assert isinstance(document.document, BufferedInputFile)
-    assert document.document.filename.endswith(".csv")
+    assert document.document.filename == "victory-2025-everyone-2025-08-20-1200.csv"
     data = file_bytes(document)
     assert data.startswith(b"\xef\xbb\xbf")  # the BOM: Excel then reads UTF-8
     header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
@@ -172,14 +182,15 @@ async def test_csv(harness: BotHarness) -> None:
 
 def test_neutralisation() -> None:
     for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert looks_like_formula(f"{start}1+1")
         assert neutralise(f"{start}1+1") == f"'{start}1+1"
     for safe in ("Иванов", "张伟", "a=b", " =1", "'quoted", ""):
+        assert not looks_like_formula(safe)
         assert neutralise(safe) == safe
-    assert safe_cell(-5) == -5 and safe_cell(None) is None
 
 
 def test_chinese_characters_count_double_for_widths() -> None:
-    table = Table(headers=["A", "B"], rows=[["张伟张伟张伟张伟张伟", "abcdefghij"]])
+    table = Table(headers=["A", "B"], rows=[["张伟张伟张伟张伟张伟", "abcdefghij"]], name="x")
     assert column_widths(table) == [22, 12]
 
 
@@ -189,10 +200,10 @@ def test_chinese_characters_count_double_for_widths() -> None:
 async def test_export_is_audited(harness: BotHarness) -> None:
     await add_participants(harness)
     organizer = harness.user(ORGANIZER_ID, "ru")
-    await export(harness, organizer, "CSV")
+    await export(harness, organizer, "CSV «;»")
     [entry] = await audit(harness)
     assert (entry.actor_id, entry.action, entry.event_id) == (ORGANIZER_ID, "export", 1)
-    assert entry.details == {"format": "csv", "rows": 4, "classes": 0}
+    assert entry.details == {"purpose": "everyone", "format": "csv-ru", "rows": 4, "classes": 0}
 
 
 @pytest.mark.parametrize("events", [TWO_EVENTS])
@@ -203,7 +214,8 @@ async def test_from_the_menu_with_several_events(harness: BotHarness) -> None:
     await organizer.click("Выгрузка")
     assert "Выберите мероприятие" in organizer.last()
     await organizer.click("memory-2026")
-    assert "Выгрузка участников: <b>Конференция «memory-2026»</b>" in organizer.last()
+    assert "Выгрузка: <b>Конференция «memory-2026»</b>" in organizer.last()
+    await organizer.click("Все регистрации, включая отменённые — 1")
     await organizer.click("XLSX")
     [document] = documents(harness, ORGANIZER_ID)
     sheet = load_workbook(io.BytesIO(file_bytes(document)))[PARTICIPANTS_SHEET]
@@ -219,7 +231,9 @@ async def test_an_empty_event_gives_a_file_with_the_header_only(harness: BotHarn
     assert sheet_rows(sheet) == [headers(harness, "ru")]
 
 
-@pytest.mark.parametrize("data", ["aexp:victory-2025:pdf", "aexp:no-such-event:xlsx"])
+@pytest.mark.parametrize(
+    "data", ["aexp:victory-2025:everyone:pdf", "aexp:no-such-event:everyone:xlsx"]
+)
 async def test_forged_format_buttons(harness: BotHarness, data: str) -> None:
     organizer = harness.user(ORGANIZER_ID, "ru")
     replies = await organizer.press(data)
@@ -240,7 +254,9 @@ async def test_export_does_not_exist_for_participants(harness: BotHarness) -> No
     assert user.last().startswith("Такой команды нет")
 
 
-@pytest.mark.parametrize("data", ["am:export", "ae:export:victory-2025", "aexp:victory-2025:xlsx"])
+@pytest.mark.parametrize(
+    "data", ["am:export", "ae:export:victory-2025", "aexp:victory-2025:everyone:xlsx"]
+)
 async def test_export_buttons_are_refused_to_participants(harness: BotHarness, data: str) -> None:
     await add_participants(harness)
     user = harness.user(1)
@@ -256,7 +272,7 @@ def test_every_column_has_a_header_in_both_languages() -> None:
 
     for t in I18n().all():
         assert all(t.has(column.header_key) for column in COLUMNS)
-        assert t.has("export-btn-xlsx") and t.has("export-btn-csv")
+        assert all(t.has(f"export-btn-{fmt.value}") for fmt in ExportFormat)
 
 
 # --- e-mail ----------------------------------------------------------------------------------

@@ -13,11 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
-from bot.services.classes.export import class_counts, event_feedback, feedback_summary
+from bot.services.classes.export import (
+    ClassCounts,
+    class_counts,
+    event_feedback,
+    feedback_summary,
+)
 from bot.services.events.catalog import Event
-from bot.services.registration.countries import country_label, known_names
 from bot.services.reports.charts import ChartLabels, registrations_chart
-from bot.services.reports.stats import EventStats, event_stats
+from bot.services.reports.stats import EventStats, country_aliases, event_stats
 from db.repositories import AuditRepository, EventRepository
 from handlers.admin.common import register_event_action, title
 
@@ -27,9 +31,16 @@ CHART_DATE_FORMATS = {"ru": "%d.%m", "zh": "%m-%d"}
 # --- views -----------------------------------------------------------------------------------
 
 
-def stats_text(t: Translator, event: Event, stats: EventStats) -> str:
+def stats_text(
+    t: Translator, event: Event, stats: EventStats, classes: ClassCounts | None = None
+) -> str:
+    """`classes`: the event's classes, said last; an event with classes and no individual
+    registration yet shows them instead of "no registrations"."""
     head = [t("stats-title", event=title(t, event))]
+    classes_line = _classes(t, classes)
     if stats.total == 0:
+        if classes_line:
+            return "\n\n".join(["\n".join([*head, t("stats-no-individual")]), classes_line])
         return "\n".join([*head, t("stats-empty")])
     totals = t("stats-totals", total=stats.total, active=stats.active, cancelled=stats.cancelled)
     if stats.pending:
@@ -46,8 +57,17 @@ def stats_text(t: Translator, event: Event, stats: EventStats) -> str:
         t("stats-reach", telegram=stats.reach.telegram, email_only=stats.reach.email_only),
         _email(t, stats),
         t("stats-unreachable", count=stats.unreachable),
+        classes_line,
     ]
     return "\n\n".join(block for block in blocks if block)
+
+
+def _classes(t: Translator, counts: ClassCounts | None) -> str:
+    if counts is None or not counts.classes:
+        return ""
+    return t(
+        "stats-classes", classes=counts.classes, students=counts.students, groups=counts.groups
+    )
 
 
 def _email(t: Translator, stats: EventStats) -> str:
@@ -113,12 +133,6 @@ def chart_labels(t: Translator) -> ChartLabels:
     )
 
 
-def country_aliases(i18n: I18n, t: Translator) -> dict[str, str]:
-    """A stored code ("RU") and the names of that country in any language ("Россия", "俄罗斯",
-    older rows kept the button's name) are one country, shown in the organizer's language."""
-    return {name: country_label(t, code) for name, code in known_names(i18n.all()).items()}
-
-
 # --- handlers --------------------------------------------------------------------------------
 
 
@@ -141,17 +155,13 @@ async def send_stats(
     await session.commit()
     counts = await class_counts(session, row.id)
     feedback = feedback_summary(await event_feedback(session, row.id))
-    text = stats_text(t, event, stats)
+    text = stats_text(t, event, stats, counts)
     if feedback.count:
         text += "\n\n" + t(
             "stats-feedback",
             count=feedback.count,
             average=feedback.average,  # a number: Fluent writes 4,5 in Russian, 4.5 in Chinese
             comments=feedback.comments,
-        )
-    if counts.classes:
-        text += "\n\n" + t(
-            "stats-classes", classes=counts.classes, students=counts.students, groups=counts.groups
         )
     await bot.send_message(chat_id, text)
     if stats.per_day:

@@ -2,6 +2,7 @@
 
 stats-title = 📊 <b>Статистика: { $event }</b>
 stats-empty = Регистраций пока нет.
+stats-no-individual = Индивидуальных регистраций пока нет.
 stats-totals =
     Всего регистраций: { $total }
     Активных: { $active }, отменено: { $cancelled }
@@ -60,12 +61,48 @@ report-reachable = { $channels ->
    *[other] —
 }
 
+export-choose-purpose =
+    Выгрузка: <b>{ $event }</b>
+    Кого включить в файл?
+export-btn-purpose = { $purpose ->
+    [everyone] 👥 Все регистрации, включая отменённые
+    [active] ✅ Только активные
+    [checked-in] 🙋 Отметились
+    [not-checked-in] ⏳ Не отметились
+    [speakers] 🎤 Докладчики
+    [offline] 🏛 Очные участники
+    [online] 💻 Онлайн-участники
+   *[classes] 🏫 Педагоги и классы
+} — { $count }
 export-choose-format =
-    Выгрузка участников: <b>{ $event }</b>
-    Выберите формат файла:
+    Выгрузка: <b>{ $event }</b>
+    В файле: { $purpose ->
+        [everyone] все регистрации, включая отменённые и удалённые по просьбе участников, а также классы, списки учеников и отзывы
+        [active] активные регистрации
+        [checked-in] активные регистрации тех, кто отметился
+        [not-checked-in] активные регистрации тех, кто не отметился
+        [speakers] активные регистрации тех, кто хочет выступить
+        [offline] активные регистрации очных участников
+        [online] активные регистрации онлайн-участников
+       *[classes] классы с контактами педагогов и списки учеников
+    }.
+    Выберите формат. XLSX открывается в любом Excel. CSV «;» открывается по столбцам в Excel с русскими настройками, CSV «,» — в Excel с китайскими или английскими настройками и в других программах.
 export-btn-xlsx = 📊 Excel (XLSX)
-export-btn-csv = 📄 CSV (UTF-8)
-export-caption = 📥 Участники: { $event }. Записей в файле: { $count }.
+export-btn-csv-ru = 📄 CSV «;» — Excel с русскими настройками
+export-btn-csv = 📄 CSV «,» — другие программы
+export-caption = 📥 { $event } — { $purpose ->
+    [everyone] все регистрации
+    [active] активные регистрации
+    [checked-in] отметились
+    [not-checked-in] не отметились
+    [speakers] докладчики
+    [offline] очные участники
+    [online] онлайн-участники
+   *[classes] педагоги и классы
+}. { $purpose ->
+    [classes] Классов
+   *[other] Регистраций
+} в файле: { $count }.
 export-col-id = № регистрации
 export-col-status = Статус
 export-col-full-name = ФИО
@@ -89,9 +126,27 @@ export-col-reachable = Связь
 export-col-email-confirmed = E-mail подтверждён (МСК)
 export-col-email-bounced = E-mail отклонён почтовым сервером
 export-col-deliver-via = Куда приходят сообщения
+export-col-username = Telegram (@имя пользователя)
+export-col-checked-in-at = Отметка о присутствии (МСК)
+export-col-certificate = № сертификата
+export-col-certificate-delivered = Сертификат доставлен
+report-certificate-delivered = { $state ->
+    [telegram] Telegram
+    [email] e-mail
+    [telegram-email] Telegram, e-mail
+    [waiting] ещё не отправлен
+    [failed] не доставлен
+   *[page] не отправлялся: доступен на сайте по личной ссылке
+}
+export-no-group = не привязана
 export-email-bounced = { $date } (МСК): { $reason }
 report-deliver-via = { $via ->
     [telegram] только Telegram
     [email] только e-mail
    *[both] Telegram и e-mail
 }
+
+# /audit names the organizers' actions recorded here, and the purpose among an export's details.
+audit-action-export = выгрузка данных
+audit-action-stats = просмотр статистики
+audit-detail-purpose = что выгружено

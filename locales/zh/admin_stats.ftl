@@ -2,6 +2,7 @@
 
 stats-title = 📊 <b>报名统计：{ $event }</b>
 stats-empty = 暂无报名。
+stats-no-individual = 暂无个人报名。
 stats-totals =
     报名总数：{ $total }
     有效报名：{ $active }，已取消：{ $cancelled }
@@ -60,10 +61,48 @@ report-reachable = { $channels ->
    *[other] —
 }
 
-export-choose-format = 导出{ $event }参会者名单，请选择文件格式：
+export-choose-purpose =
+    导出：<b>{ $event }</b>
+    请选择导出范围：
+export-btn-purpose = { $purpose ->
+    [everyone] 👥 全部报名（含已取消）
+    [active] ✅ 仅有效报名
+    [checked-in] 🙋 已签到
+    [not-checked-in] ⏳ 未签到
+    [speakers] 🎤 发言人
+    [offline] 🏛 线下参会者
+    [online] 💻 线上参会者
+   *[classes] 🏫 教师与班级
+}：{ $count }
+export-choose-format =
+    导出：<b>{ $event }</b>
+    文件内容：{ $purpose ->
+        [everyone] 全部报名（含已取消及已应本人要求删除个人信息的报名），以及班级、学生名单和反馈
+        [active] 有效报名
+        [checked-in] 已签到者的有效报名
+        [not-checked-in] 未签到者的有效报名
+        [speakers] 申请发言者的有效报名
+        [offline] 线下参会者的有效报名
+        [online] 线上参会者的有效报名
+       *[classes] 班级（含教师联系方式）及学生名单
+    }。
+    请选择文件格式。XLSX 文件可在任何版本的 Excel 中打开；逗号分隔的 CSV 文件适用于中文版或英文版 Excel 及其他程序，分号分隔的 CSV 文件适用于俄文版 Excel。
 export-btn-xlsx = 📊 Excel（XLSX）
-export-btn-csv = 📄 CSV（UTF-8）
-export-caption = 📥 { $event }参会者名单，共{ $count }条报名记录。
+export-btn-csv-ru = 📄 CSV（分号分隔，适用于俄文版 Excel）
+export-btn-csv = 📄 CSV（逗号分隔，适用于中文版 Excel 及其他程序）
+export-caption = 📥 { $event }：{ $purpose ->
+    [everyone] 全部报名
+    [active] 有效报名
+    [checked-in] 已签到
+    [not-checked-in] 未签到
+    [speakers] 发言人
+    [offline] 线下参会者
+    [online] 线上参会者
+   *[classes] 教师与班级
+}，共{ $count }{ $purpose ->
+    [classes] 个班级
+   *[other] 条报名记录
+}。
 export-col-id = 报名编号
 export-col-status = 状态
 export-col-full-name = 姓名
@@ -87,9 +126,27 @@ export-col-reachable = 联系渠道
 export-col-email-confirmed = 邮箱验证时间（莫斯科时间）
 export-col-email-bounced = 邮箱被邮件服务器拒收
 export-col-deliver-via = 消息接收方式
+export-col-username = Telegram 用户名
+export-col-checked-in-at = 签到时间（莫斯科时间）
+export-col-certificate = 证书编号
+export-col-certificate-delivered = 证书送达情况
+report-certificate-delivered = { $state ->
+    [telegram] Telegram
+    [email] 电子邮件
+    [telegram-email] Telegram、电子邮件
+    [waiting] 尚未发送
+    [failed] 未送达
+   *[page] 未发送，可通过专属链接在网页上下载
+}
+export-no-group = 未绑定
 export-email-bounced = { $date }（莫斯科时间）：{ $reason }
 report-deliver-via = { $via ->
     [telegram] 仅 Telegram
     [email] 仅电子邮件
    *[both] Telegram 和电子邮件
 }
+
+# /audit names the organizers' actions recorded here, and the purpose among an export's details.
+audit-action-export = 导出数据
+audit-action-stats = 查看报名统计
+audit-detail-purpose = 导出范围

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.i18n import Translator
-from bot.services.registration.countries import country_label
-from bot.services.reports.export import Table, safe_cell
-from db.models import Feedback, SchoolClass, StudentStatus
+from bot.services.events.timefmt import MOSCOW
+from bot.services.reports.certificate_states import CertificateState, event_certificates
+from bot.services.reports.files import Cell, Table
+from bot.services.reports.stats import country_names, own_language_aliases, shown_country
+from db.audiences import class_teacher_filter
+from db.models import Attendance, Feedback, SchoolClass, StudentStatus, User
 
 CLASSES_SHEET = "classes"
 STUDENTS_SHEET = "students"
@@ -30,6 +34,10 @@ CLASS_HEADERS = (
     "export-col-declared-size",
     "export-col-students",
     "export-col-group",
+    "export-col-checked-in-at",
+    "export-col-certificate",
+    "export-col-certificate-delivered",
+    "export-col-username",
     "export-col-telegram-id",
     # Where the class was registered (bot, web): a web class has no Telegram id, and its
     # teacher is reached by the e-mail address.
@@ -45,60 +53,117 @@ STUDENT_HEADERS = (
 )
 
 
-async def event_classes(session: AsyncSession, event_id: int) -> Sequence[SchoolClass]:
+async def event_classes(
+    session: AsyncSession, event_id: int, *, active_only: bool = False
+) -> Sequence[SchoolClass]:
+    """The event's classes, oldest first; `active_only`: those not cancelled, the classes of
+    the audience "teachers of classes" (db/audiences.py)."""
+    where = class_teacher_filter(event_id) if active_only else [SchoolClass.event_id == event_id]
     rows = await session.scalars(
         select(SchoolClass)
-        .where(SchoolClass.event_id == event_id)
+        .where(*where)
         .options(selectinload(SchoolClass.students))
         .order_by(SchoolClass.id)
     )
     return rows.all()
 
 
-def class_tables(t: Translator, classes: Sequence[SchoolClass]) -> tuple[Table, Table]:
-    class_rows = []
-    student_rows = []
+@dataclass(frozen=True)
+class ClassDetails:
+    """What the classes sheet tells beyond the class rows: check-ins, certificates, the
+    teachers' @usernames, and the countries' names as /stats shows them."""
+
+    checked_in: Mapping[int, datetime] = field(default_factory=dict)
+    certificates: Mapping[int, CertificateState] = field(default_factory=dict)
+    usernames: Mapping[int, str] = field(default_factory=dict)  # teacher id -> username
+    country_aliases: Mapping[str, str] | None = None  # stats.country_aliases
+
+
+async def class_details(
+    session: AsyncSession,
+    event_id: int,
+    classes: Sequence[SchoolClass],
+    country_aliases: Mapping[str, str] | None = None,
+) -> ClassDetails:
+    checked_in = await session.execute(
+        select(Attendance.class_id, Attendance.checked_at).where(
+            Attendance.event_id == event_id, Attendance.class_id.is_not(None)
+        )
+    )
+    teachers = {c.teacher_id for c in classes if c.teacher_id is not None}
+    usernames = await session.execute(
+        select(User.id, User.username).where(User.id.in_(teachers), User.username.is_not(None))
+    )
+    return ClassDetails(
+        checked_in={class_id: at for class_id, at in checked_in if class_id is not None},
+        certificates=(await event_certificates(session, event_id)).by_class,
+        usernames={user_id: name for user_id, name in usernames if name},
+        country_aliases=country_aliases,
+    )
+
+
+def class_tables(
+    t: Translator, classes: Sequence[SchoolClass], details: ClassDetails | None = None
+) -> tuple[Table, Table]:
+    details = details or ClassDetails()
+    aliases = details.country_aliases
+    if aliases is None:
+        aliases = own_language_aliases(t)
+    countries = country_names((c.country for c in classes), aliases)
+    class_rows: list[list[Cell]] = []
+    student_rows: list[list[Cell]] = []
     for c in classes:
         active = [s for s in c.students if s.status == StudentStatus.ACTIVE]
+        certificate = details.certificates.get(c.id)
+        checked_in = details.checked_in.get(c.id)
+        username = details.usernames.get(c.teacher_id) if c.teacher_id is not None else None
         class_rows.append(
             [
-                safe_cell(v)
-                for v in (
-                    c.id,
-                    t("report-class-status", status=c.status),
-                    c.name,
-                    c.teacher_name,
-                    c.school,
-                    c.city,
-                    country_label(t, c.country),
-                    c.email,
-                    c.phone,
-                    c.declared_size,
-                    len(active),
-                    c.group_title,
-                    c.teacher_id,
-                    t("report-source", source=c.source),
-                )
+                c.id,
+                t("report-class-status", status=c.status),
+                c.name,
+                c.teacher_name,
+                c.school,
+                c.city,
+                shown_country(countries, c.country),
+                c.email,
+                c.phone,
+                c.declared_size,
+                len(active),
+                _group(t, c),
+                checked_in.astimezone(MOSCOW).replace(tzinfo=None) if checked_in else None,
+                certificate.number if certificate else None,
+                t("report-certificate-delivered", state=certificate.delivered.value)
+                if certificate
+                else None,
+                f"@{username}" if username else None,
+                c.teacher_id,
+                t("report-source", source=c.source),
             ]
         )
         for student in c.students:
             student_rows.append(
                 [
-                    safe_cell(v)
-                    for v in (
-                        c.id,
-                        c.name,
-                        c.school,
-                        c.teacher_name,
-                        student.full_name,
-                        t("report-student-status", status=student.status),
-                    )
+                    c.id,
+                    c.name,
+                    c.school,
+                    c.teacher_name,
+                    student.full_name,
+                    t("report-student-status", status=student.status),
                 ]
             )
     return (
         Table([t(k) for k in CLASS_HEADERS], class_rows, CLASSES_SHEET),
         Table([t(k) for k in STUDENT_HEADERS], student_rows, STUDENTS_SHEET),
     )
+
+
+def _group(t: Translator, school_class: SchoolClass) -> str:
+    # Said outright when there is none: such a class gets everything in the teacher's chat,
+    # and the organizers may want to ask the teacher for a group.
+    if school_class.group_chat_id is None:
+        return t("export-no-group")
+    return school_class.group_title or str(school_class.group_chat_id)
 
 
 @dataclass(frozen=True)
@@ -141,4 +206,4 @@ def feedback_summary(rows: Sequence[Feedback]) -> FeedbackSummary:
 
 def feedback_table(t: Translator, rows: Sequence[Feedback]) -> Table:
     headers = [t(k) for k in ("export-col-rating", "export-col-comment")]
-    return Table(headers, [[r.rating, safe_cell(r.comment)] for r in rows], FEEDBACK_SHEET)
+    return Table(headers, [[r.rating, r.comment] for r in rows], FEEDBACK_SHEET)

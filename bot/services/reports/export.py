@@ -1,266 +1,345 @@
-"""The participants of one event as a file for the organizers: XLSX or CSV (UTF-8 with BOM).
+"""The organizers' export of one event, for a purpose: everyone, the active registrations, those
+checked in or not, the speakers, offline or online participants (the same audiences as a
+broadcast's, db/audiences.py), or the teachers and their classes.
 
-`build_table` decides what goes into the file (headers in the organizer's language, one row per
-registration, cells made safe); the writers only lay the table out in their format. Both run on
-plain values, so the writing can go to a worker thread away from the database session."""
+`build_table` decides what goes into the participants' file (headers in the organizer's
+language, one row per registration, values exactly as stored, countries folded as /stats folds
+them); bot/services/reports/files.py lays tables out as XLSX or CSV. Both run on plain values,
+so the writing can go to a worker thread away from the database session."""
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import io
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from bot.i18n import Translator
+from bot.services.classes.export import (
+    ClassDetails,
+    class_details,
+    class_tables,
+    event_classes,
+    event_feedback,
+    feedback_table,
+)
 from bot.services.events.timefmt import MOSCOW
-from bot.services.registration.countries import country_label
-from db.models import Registration
+from bot.services.reports.certificate_states import CertificateState, event_certificates
+from bot.services.reports.files import Cell, ExportFormat, Table, render_csv, render_xlsx
+from bot.services.reports.stats import country_names, own_language_aliases, shown_country
+from db.audiences import Audience, audience_filter, class_teacher_filter
+from db.models import Attendance, Registration, RegistrationStatus
 
 # Sheet names are stable identifiers that scripts may rely on, never translated.
 PARTICIPANTS_SHEET = "participants"
 
-# A cell starting with one of these is taken for a formula by spreadsheet programs
-# (CSV/formula injection); tab and carriage return are the same trick in disguise.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-MIN_WIDTH, MAX_WIDTH = 8, 50
-DATETIME_WIDTH = 17
-XLSX_OPTIONS = {
-    "in_memory": True,
-    # Every string stays a string: nothing a participant typed becomes a formula, a link or
-    # a number (a phone number would lose its "+" and leading zeros).
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
+class ExportPurpose(StrEnum):
+    EVERYONE = "everyone"  # every registration ever made, cancelled and erased ones included
+    ACTIVE = "active"
+    CHECKED_IN = "checked-in"
+    NOT_CHECKED_IN = "not-checked-in"
+    SPEAKERS = "speakers"
+    OFFLINE = "offline"
+    ONLINE = "online"
+    CLASSES = "classes"  # the classes (not cancelled), their teachers and rosters
+
+
+# Every purpose but EVERYONE and CLASSES is an audience of active registrations, exactly as a
+# broadcast to it would be: "those checked in" is one set of people wherever it is used.
+AUDIENCES: dict[ExportPurpose, Audience] = {
+    ExportPurpose.ACTIVE: Audience.ALL,
+    ExportPurpose.CHECKED_IN: Audience.CHECKED_IN,
+    ExportPurpose.NOT_CHECKED_IN: Audience.NOT_CHECKED_IN,
+    ExportPurpose.SPEAKERS: Audience.SPEAKERS,
+    ExportPurpose.OFFLINE: Audience.OFFLINE,
+    ExportPurpose.ONLINE: Audience.ONLINE,
 }
 
-Cell = str | int | datetime | None
+
+@dataclass(frozen=True)
+class Participant:
+    """One registration with what the export tells about it beyond its own columns."""
+
+    registration: Registration
+    username: str | None  # Telegram @username as last seen, without "@"
+    checked_in_at: datetime | None
+    certificate: CertificateState | None
 
 
-class ExportFormat(StrEnum):
-    XLSX = "xlsx"
-    CSV = "csv"
+@dataclass(frozen=True)
+class RowContext:
+    t: Translator
+    countries: Mapping[str, str]  # folded spelling -> shown name (stats.country_names)
 
 
 @dataclass(frozen=True)
 class Column:
     header_key: str  # Fluent message with the column's name
-    value: Callable[[Registration, Translator], Cell]
+    value: Callable[[Participant, RowContext], Cell]
     personal: bool = False  # blank for a registration whose person erased their data
 
 
-def _moscow(moment: datetime | None) -> datetime | None:
-    """Moscow wall time without an offset: spreadsheets have no time zones."""
+def moscow(moment: datetime | None) -> datetime | None:
+    """Moscow wall time without an offset: spreadsheets have no time zones, so the headers
+    say (МСК)."""
     return moment.astimezone(MOSCOW).replace(tzinfo=None) if moment else None
 
 
-def _status(reg: Registration, t: Translator) -> str:
-    return t("report-status", status="erased" if reg.erased_at else reg.status)
+def _status(p: Participant, c: RowContext) -> str:
+    reg = p.registration
+    return c.t("report-status", status="erased" if reg.erased_at else reg.status)
 
 
-def _role(reg: Registration, t: Translator) -> str:
-    key = f"role-{reg.role}"
-    return t(key) if t.has(key) else reg.role
+def _role(p: Participant, c: RowContext) -> str:
+    key = f"role-{p.registration.role}"
+    return c.t(key) if c.t.has(key) else p.registration.role
 
 
-def _reachable(reg: Registration, t: Translator) -> str:
+def _reachable(p: Participant, c: RowContext) -> str:
     """The channels the person can be reached by: their Telegram chat, their address."""
+    reg = p.registration
     channels = "-".join(
         name for name, present in (("telegram", reg.user_id), ("email", reg.email)) if present
     )
-    return t("report-reachable", channels=channels or "none")
+    return c.t("report-reachable", channels=channels or "none")
 
 
-def _email_confirmed(reg: Registration, t: Translator) -> Cell:
+def _email_confirmed(p: Participant, c: RowContext) -> Cell:
     """When the address was confirmed (Moscow time); "no" for an address not confirmed."""
-    if reg.email is None:
+    if p.registration.email is None:
         return None
-    return _moscow(reg.email_confirmed_at) or t("answer-no")
+    return moscow(p.registration.email_confirmed_at) or c.t("answer-no")
 
 
-def _email_bounced(reg: Registration, t: Translator) -> str | None:
+def _email_bounced(p: Participant, c: RowContext) -> str | None:
     """When the mail server refused the address for good, and what it said."""
-    moment = _moscow(reg.email_bounced_at)
+    moment = moscow(p.registration.email_bounced_at)
     if moment is None:
         return None
-    return t("export-email-bounced", date=f"{moment:%Y-%m-%d %H:%M}", reason=reg.email_error or "")
+    reason = p.registration.email_error or ""
+    return c.t("export-email-bounced", date=f"{moment:%Y-%m-%d %H:%M}", reason=reason)
 
 
-def _speaker_status(reg: Registration, t: Translator) -> str | None:
-    if not reg.speaker_status:
+def _speaker_status(p: Participant, c: RowContext) -> str | None:
+    if not p.registration.speaker_status:
         return None
-    return t("report-speaker-status", status=reg.speaker_status)
+    return c.t("report-speaker-status", status=p.registration.speaker_status)
+
+
+def _username(p: Participant, c: RowContext) -> str | None:
+    return f"@{p.username}" if p.username else None
+
+
+def certificate_delivered(t: Translator, state: CertificateState | None) -> str | None:
+    return t("report-certificate-delivered", state=state.delivered.value) if state else None
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("export-col-id", lambda r, t: r.id),
+    Column("export-col-id", lambda p, c: p.registration.id),
     Column("export-col-status", _status),
-    Column("export-col-full-name", lambda r, t: r.full_name, personal=True),
-    Column("export-col-country", lambda r, t: country_label(t, r.country), personal=True),
-    Column("export-col-city", lambda r, t: r.city, personal=True),
-    Column("export-col-organization", lambda r, t: r.organization, personal=True),
+    Column("export-col-full-name", lambda p, c: p.registration.full_name, personal=True),
+    Column(
+        "export-col-country",
+        lambda p, c: shown_country(c.countries, p.registration.country),
+        personal=True,
+    ),
+    Column("export-col-city", lambda p, c: p.registration.city, personal=True),
+    Column("export-col-organization", lambda p, c: p.registration.organization, personal=True),
     Column("export-col-role", _role),
-    Column("export-col-format", lambda r, t: t("report-format", format=r.participation_format)),
+    Column(
+        "export-col-format",
+        lambda p, c: c.t("report-format", format=p.registration.participation_format),
+    ),
     Column(
         "export-col-wants-to-speak",
-        lambda r, t: t("answer-yes") if r.wants_to_speak else t("answer-no"),
+        lambda p, c: c.t("answer-yes") if p.registration.wants_to_speak else c.t("answer-no"),
     ),
-    Column("export-col-talk-topic", lambda r, t: r.talk_topic, personal=True),
+    Column("export-col-talk-topic", lambda p, c: p.registration.talk_topic, personal=True),
     Column("export-col-speaker-status", _speaker_status),
-    Column("export-col-email", lambda r, t: r.email, personal=True),
-    Column("export-col-phone", lambda r, t: r.phone, personal=True),
-    Column("export-col-language", lambda r, t: t("report-language", lang=r.language)),
-    Column("export-col-registered-at", lambda r, t: _moscow(r.created_at)),
-    Column("export-col-consent-at", lambda r, t: _moscow(r.consent_at)),
-    Column("export-col-consent-version", lambda r, t: r.consent_version),
-    Column("export-col-telegram-id", lambda r, t: r.user_id, personal=True),
-    Column("export-col-source", lambda r, t: t("report-source", source=r.source)),
+    Column("export-col-email", lambda p, c: p.registration.email, personal=True),
+    Column("export-col-phone", lambda p, c: p.registration.phone, personal=True),
+    Column("export-col-username", _username, personal=True),
+    Column(
+        "export-col-language", lambda p, c: c.t("report-language", lang=p.registration.language)
+    ),
+    Column("export-col-registered-at", lambda p, c: moscow(p.registration.created_at)),
+    Column("export-col-checked-in-at", lambda p, c: moscow(p.checked_in_at)),
+    Column(
+        "export-col-certificate",
+        lambda p, c: p.certificate.number if p.certificate else None,
+    ),
+    Column(
+        "export-col-certificate-delivered", lambda p, c: certificate_delivered(c.t, p.certificate)
+    ),
+    Column("export-col-consent-at", lambda p, c: moscow(p.registration.consent_at)),
+    Column("export-col-consent-version", lambda p, c: p.registration.consent_version),
+    Column("export-col-telegram-id", lambda p, c: p.registration.user_id, personal=True),
+    Column("export-col-source", lambda p, c: c.t("report-source", source=p.registration.source)),
     Column("export-col-reachable", _reachable),
     Column("export-col-email-confirmed", _email_confirmed),
     # The server's answer may quote the address: personal.
     Column("export-col-email-bounced", _email_bounced, personal=True),
-    Column("export-col-deliver-via", lambda r, t: t("report-deliver-via", via=r.deliver_via)),
+    Column(
+        "export-col-deliver-via",
+        lambda p, c: c.t("report-deliver-via", via=p.registration.deliver_via),
+    ),
 )
 
 
-@dataclass(frozen=True)
-class Table:
-    headers: list[str]
-    rows: list[list[Cell]]
-    name: str = PARTICIPANTS_SHEET  # the XLSX sheet; a stable identifier, not translated
+# --- who is in the file ----------------------------------------------------------------------
 
 
-async def event_registrations(session: AsyncSession, event_id: int) -> Sequence[Registration]:
-    """Every registration of the event, cancelled and erased ones included, oldest first."""
-    result = await session.scalars(
-        select(Registration).where(Registration.event_id == event_id).order_by(Registration.id)
+def purpose_filter(purpose: ExportPurpose) -> list[Any]:
+    """The conditions on a registration of the event for it to be in the purpose's file."""
+    audience = AUDIENCES.get(purpose)
+    if audience is None:  # everyone (the classes' purpose has no registrations)
+        return []
+    return [Registration.status == RegistrationStatus.ACTIVE, *audience_filter(audience)]
+
+
+async def event_registrations(
+    session: AsyncSession, event_id: int, purpose: ExportPurpose = ExportPurpose.EVERYONE
+) -> list[Participant]:
+    """The registrations of the event for the purpose, oldest first, with their @username,
+    check-in and certificate."""
+    if purpose is ExportPurpose.CLASSES:
+        return []
+    registrations = (
+        await session.scalars(
+            select(Registration)
+            .where(Registration.event_id == event_id, *purpose_filter(purpose))
+            .options(selectinload(Registration.user))
+            .order_by(Registration.id)
+        )
+    ).all()
+    attendance = await session.execute(
+        select(Attendance.registration_id, Attendance.checked_at).where(
+            Attendance.event_id == event_id, Attendance.registration_id.is_not(None)
+        )
     )
-    return result.all()
+    checked_in = {reg_id: at for reg_id, at in attendance if reg_id is not None}
+    certificates = (await event_certificates(session, event_id)).by_registration
+    return [
+        Participant(
+            registration=reg,
+            username=reg.user.username if reg.user else None,
+            checked_in_at=checked_in.get(reg.id),
+            certificate=certificates.get(reg.id),
+        )
+        for reg in registrations
+    ]
 
 
-def build_table(t: Translator, registrations: Sequence[Registration]) -> Table:
+async def purpose_counts(session: AsyncSession, event_id: int) -> dict[ExportPurpose, int]:
+    """How many rows each purpose's file has (classes for the classes' purpose)."""
+    counts: dict[ExportPurpose, int] = {}
+    for purpose in ExportPurpose:
+        if purpose is ExportPurpose.CLASSES:
+            query = select(func.count()).where(*class_teacher_filter(event_id))
+        else:
+            query = select(func.count()).where(
+                Registration.event_id == event_id, *purpose_filter(purpose)
+            )
+        counts[purpose] = int(await session.scalar(query) or 0)
+    return counts
+
+
+# --- the tables ------------------------------------------------------------------------------
+
+
+def build_table(
+    t: Translator,
+    participants: Sequence[Participant],
+    country_aliases: Mapping[str, str] | None = None,
+) -> Table:
+    """`country_aliases`: stats.country_aliases, so that a country is one row of /stats and one
+    name in the file."""
+    aliases = own_language_aliases(t) if country_aliases is None else country_aliases
+    countries = country_names((p.registration.country for p in participants), aliases)
+    context = RowContext(t, countries)
     return Table(
         headers=[t(column.header_key) for column in COLUMNS],
-        rows=[_row(t, reg) for reg in registrations],
+        rows=[_row(context, p) for p in participants],
+        name=PARTICIPANTS_SHEET,
     )
 
 
-def _row(t: Translator, reg: Registration) -> list[Cell]:
+def _row(context: RowContext, participant: Participant) -> list[Cell]:
     # The erasure already blanked these in the database; checked again here so that a column
     # added later can never bring an erased person's data back into a file.
-    erased = reg.erased_at is not None
+    erased = participant.registration.erased_at is not None
     return [
-        None if column.personal and erased else safe_cell(column.value(reg, t))
+        None if column.personal and erased else column.value(participant, context)
         for column in COLUMNS
     ]
 
 
-def neutralise(text: str) -> str:
-    """Text that a spreadsheet would run as a formula, shown as the text it is."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+@dataclass(frozen=True)
+class Export:
+    """What one export hands out: the tables (the first is the main one) and its counts."""
+
+    tables: list[Table]
+    rows: int  # rows of the main table: registrations, or classes for the classes' purpose
+    classes: int
 
 
-def safe_cell(value: Cell) -> Cell:
-    return neutralise(value) if isinstance(value, str) else value
+async def export_tables(
+    session: AsyncSession,
+    t: Translator,
+    event_id: int,
+    purpose: ExportPurpose,
+    country_aliases: Mapping[str, str],
+) -> Export:
+    """Everyone: the participants, the classes, their pupils and the feedback (the whole event).
+    The classes' purpose: the classes and their pupils. Any other: its participants alone."""
+    tables: list[Table] = []
+    if purpose is not ExportPurpose.CLASSES:
+        participants = await event_registrations(session, event_id, purpose)
+        tables.append(build_table(t, participants, country_aliases))
+    if purpose not in (ExportPurpose.EVERYONE, ExportPurpose.CLASSES):
+        return Export(tables, len(tables[0].rows), 0)
+    # The classes' purpose: the classes whose teachers a broadcast to "teachers of classes"
+    # reaches (not cancelled); everyone: every class, its status in a column.
+    active_only = purpose is ExportPurpose.CLASSES
+    classes = await event_classes(session, event_id, active_only=active_only)
+    details: ClassDetails = await class_details(session, event_id, classes, country_aliases)
+    tables += class_tables(t, classes, details)
+    if purpose is ExportPurpose.EVERYONE:
+        tables.append(feedback_table(t, await event_feedback(session, event_id)))
+    return Export(tables, len(tables[0].rows), len(classes))
 
 
-async def render(table: Table, fmt: ExportFormat, *more: Table) -> bytes:
-    """One file: a CSV of `table`, or a workbook with a sheet for it and each of `more`."""
+def file_name(
+    slug: str, purpose: ExportPurpose, fmt: ExportFormat, now: datetime, sheet: str = ""
+) -> str:
+    """The event and the purpose (and for a CSV beside the main one, its table)."""
+    what = f"{purpose.value}-{sheet}" if sheet else purpose.value
+    return f"{slug}-{what}-{now.astimezone(MOSCOW):%Y-%m-%d-%H%M}.{fmt.extension}"
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    data: bytes
+
+
+async def export_files(
+    export: Export, fmt: ExportFormat, slug: str, purpose: ExportPurpose, now: datetime
+) -> list[ExportFile]:
+    """A workbook with every table; or a CSV of the main table (even without rows: its header
+    says what was asked for) and one of each other table that has rows."""
     if fmt is ExportFormat.XLSX:
-        return await asyncio.to_thread(to_xlsx, table, *more)
-    return await asyncio.to_thread(to_csv, table)
-
-
-def file_name(slug: str, fmt: ExportFormat, now: datetime, what: str = PARTICIPANTS_SHEET) -> str:
-    return f"{slug}-{what}-{now.astimezone(MOSCOW):%Y-%m-%d-%H%M}.{fmt.value}"
-
-
-# --- CSV -------------------------------------------------------------------------------------
-
-
-def to_csv(table: Table) -> bytes:
-    """UTF-8 with a BOM: without it Excel reads the file as the local ANSI code page and
-    Cyrillic and Chinese come out garbled."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table.headers)
-    writer.writerows([_csv_text(cell) for cell in row] for row in table.rows)
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _csv_text(cell: Cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, datetime):
-        return f"{cell:%Y-%m-%d %H:%M}"
-    return str(cell)
-
-
-# --- XLSX ------------------------------------------------------------------------------------
-
-
-def to_xlsx(table: Table, *more: Table) -> bytes:
-    # Imported at the first export: an idle bot need not hold the library (bench/memory.py).
-    import xlsxwriter  # type: ignore[import-untyped]
-
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, XLSX_OPTIONS)
-    header_format = workbook.add_format(
-        {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
-    )
-    moment_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-    for sheet_table in (table, *more):
-        _write_sheet(workbook, sheet_table, header_format, moment_format)
-    workbook.close()
-    return buffer.getvalue()
-
-
-def _write_sheet(workbook: Any, table: Table, header_format: Any, moment_format: Any) -> None:
-    sheet = workbook.add_worksheet(table.name)
-    sheet.write_row(0, 0, table.headers, header_format)
-    for row_index, row in enumerate(table.rows, start=1):
-        for column_index, cell in enumerate(row):
-            _write_cell(sheet, row_index, column_index, cell, moment_format)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, len(table.rows), len(table.headers) - 1)
-    for column_index, width in enumerate(column_widths(table)):
-        sheet.set_column(column_index, column_index, width)
-
-
-def _write_cell(sheet: Any, row: int, column: int, cell: Cell, moment_format: Any) -> None:
-    # One typed write per kind of value: nothing goes through write()'s guessing.
-    if cell is None:
-        return
-    if isinstance(cell, datetime):
-        sheet.write_datetime(row, column, cell, moment_format)
-    elif isinstance(cell, int):
-        sheet.write_number(row, column, cell)
-    else:
-        sheet.write_string(row, column, cell)
-
-
-def column_widths(table: Table) -> list[int]:
-    """Wide enough for the longest value (CJK characters take two places), within limits; the
-    header wraps, so it only sets the minimum."""
-    widths = []
-    for index, header in enumerate(table.headers):
-        longest = max((_display_width(row[index]) for row in table.rows), default=0)
-        header_share = min(_display_width(header), 20)
-        widths.append(max(MIN_WIDTH, min(MAX_WIDTH, max(longest, header_share) + 2)))
-    return widths
-
-
-def _display_width(cell: Cell) -> int:
-    if cell is None:
-        return 0
-    if isinstance(cell, datetime):
-        return DATETIME_WIDTH
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in str(cell))
+        return [ExportFile(file_name(slug, purpose, fmt, now), await render_xlsx(export.tables))]
+    main, *others = export.tables
+    files = [ExportFile(file_name(slug, purpose, fmt, now), await render_csv(main, fmt))]
+    for table in others:
+        if table.rows:
+            name = file_name(slug, purpose, fmt, now, table.name)
+            files.append(ExportFile(name, await render_csv(table, fmt)))
+    return files

@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import I18n, Translator
 from bot.services.events.timefmt import MOSCOW
-from bot.services.registration.countries import fold_country
+from bot.services.registration.countries import country_label, fold_country, known_names
 from db.models import Registration, RegistrationStatus, User
 
 TOP_COUNTRIES = 10
@@ -185,21 +186,53 @@ async def _created_times(session: AsyncSession, event_id: int) -> list[datetime]
     return list(rows)
 
 
+def country_aliases(i18n: I18n, t: Translator) -> dict[str, str]:
+    """A stored code ("RU") and the names of that country in any language ("Россия", "俄罗斯",
+    older rows kept the button's name) are one country, shown in the organizer's language."""
+    return {name: country_label(t, code) for name, code in known_names(i18n.all()).items()}
+
+
+def own_language_aliases(t: Translator) -> dict[str, str]:
+    """As `country_aliases`, from the names in `t`'s language alone (no I18n at hand)."""
+    return {name: country_label(t, code) for name, code in known_names([t]).items()}
+
+
+def country_names(names: Iterable[str | None], aliases: Mapping[str, str]) -> dict[str, str]:
+    """Each country's folded spelling -> the name it is shown under: its alias (a coded country
+    in the organizer's language), or else the spelling most people typed (on a tie, one written
+    as a name is written: "Беларусь", not "беларусь" or "БЕЛАРУСЬ"). /stats counts by these
+    names and the export writes them, so both fold countries the same way."""
+    spellings: dict[str, Counter[str]] = {}
+    for name in names:
+        if name and name.strip():
+            spellings.setdefault(fold_country(name), Counter())[" ".join(name.split())] += 1
+    return {
+        key: aliases.get(key) or min(typed.items(), key=_most_typed_name_like)[0]
+        for key, typed in spellings.items()
+    }
+
+
+def _most_typed_name_like(spelling: tuple[str, int]) -> tuple[int, bool, str]:
+    text, count = spelling
+    name_like = text[:1].isupper() and not text.isupper()
+    return (-count, not name_like, text)  # the code point order last, so that it is stable
+
+
+def shown_country(shown: Mapping[str, str], value: str | None) -> str | None:
+    """A stored country under its shown name (see `country_names`)."""
+    if not value or not value.strip():
+        return None
+    return shown.get(fold_country(value), " ".join(value.split()))
+
+
 def group_countries(
     names: Iterable[str | None], aliases: Mapping[str, str], limit: int = TOP_COUNTRIES
 ) -> CountryCounts:
-    counts: Counter[str] = Counter()
-    spellings: dict[str, Counter[str]] = {}
-    for name in names:
-        if not name or not name.strip():
-            continue
-        key = fold_country(name)
-        counts[key] += 1
-        spellings.setdefault(key, Counter())[" ".join(name.split())] += 1
-    merged: Counter[str] = Counter()
-    for key, count in counts.items():
-        # A group is shown under its alias, or under the spelling most people typed.
-        merged[aliases.get(key) or spellings[key].most_common(1)[0][0]] += count
+    names = list(names)
+    shown = country_names(names, aliases)
+    merged: Counter[str] = Counter(
+        shown[fold_country(name)] for name in names if name and name.strip()
+    )
     ranked = sorted(merged.items(), key=lambda item: (-item[1], item[0]))
     return CountryCounts(top=ranked[:limit], others=sum(c for _, c in ranked[limit:]))
 
