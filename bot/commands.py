@@ -1,4 +1,4 @@
-"""The command menu shown by Telegram clients, per language."""
+"""The command menu shown by Telegram clients, per language, and per organizer role."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import I18n, Translator
-from db.models import User
+from bot.services.organizers.roles import may_change
+from db.models import Organizer, OrganizerRole, User
 
 log = logging.getLogger(__name__)
 
@@ -47,23 +49,40 @@ async def set_default_commands(bot: Bot, i18n: I18n) -> None:
         await bot.set_my_commands(commands_for(i18n(code)), language_code=code)
 
 
-ORGANIZER_COMMANDS = (
-    "admin",
-    "stats",
-    "export",
-    "broadcast",
-    "setlink",
-    "event",
-    "speakers",
-    "certificates",
-)
+# What every organizer may do, read-only viewers included (/admin shows these to them).
+READ_COMMANDS = ("admin", "stats", "find", "export", "audit")
+# What changes or sends something: full organizers only. A viewer who sends one of these is
+# told their role is read-only (handlers/admin/refusal.py).
+CHANGE_COMMANDS = ("broadcast", "setlink", "event", "speakers", "certificates", "team")
+ORGANIZER_COMMANDS = READ_COMMANDS + CHANGE_COMMANDS
 
 
-def organizer_commands_for(t: Translator) -> list[BotCommand]:
-    organizer = [
-        BotCommand(command=name, description=t(f"cmd-{name}")) for name in ORGANIZER_COMMANDS
-    ]
+def organizer_commands_for(
+    t: Translator, role: OrganizerRole = OrganizerRole.ORGANIZER
+) -> list[BotCommand]:
+    names = ORGANIZER_COMMANDS if may_change(role) else READ_COMMANDS
+    organizer = [BotCommand(command=name, description=t(f"cmd-{name}")) for name in names]
     return organizer + commands_for(t)
+
+
+def chat_commands(t: Translator, role: OrganizerRole | None) -> list[BotCommand]:
+    """The menu of one person's chat: a participant's, or an organizer's for their role."""
+    return commands_for(t) if role is None else organizer_commands_for(t, role)
+
+
+async def show_chat_commands(
+    bot: Bot, user_id: int, t: Translator, role: OrganizerRole | None
+) -> bool:
+    """Set one chat's menu (after /language, or a change of their role in /team). Cosmetic:
+    False, with a log line, when Telegram refuses (they have not started the bot)."""
+    try:
+        await bot.set_my_commands(
+            chat_commands(t, role), scope=BotCommandScopeChat(chat_id=user_id)
+        )
+    except TelegramAPIError as exc:
+        log.warning("could not set the command menu of %s: %s", user_id, exc)
+        return False
+    return True
 
 
 async def set_organizer_commands(
@@ -73,14 +92,11 @@ async def set_organizer_commands(
     admin_ids: frozenset[int],
 ) -> None:
     """Organizer commands appear only in the organizers' own chats (a per-chat scope), in each
-    organizer's language."""
+    organizer's language: ADMIN_IDS and those added with /team, viewers with theirs only."""
     async with session_factory() as session:
-        for admin_id in admin_ids:
-            user = await session.get(User, admin_id)
-            t = i18n(user.language if user else None)
-            try:
-                await bot.set_my_commands(
-                    organizer_commands_for(t), scope=BotCommandScopeChat(chat_id=admin_id)
-                )
-            except TelegramAPIError as exc:  # they have not started the bot yet
-                log.warning("organizer commands for %s: %s", admin_id, exc)
+        roles = dict.fromkeys(admin_ids, OrganizerRole.ORGANIZER)
+        for row in (await session.execute(select(Organizer))).scalars():
+            roles.setdefault(row.user_id, OrganizerRole(row.role))
+        for user_id, role in roles.items():
+            user = await session.get(User, user_id)
+            await show_chat_commands(bot, user_id, i18n(user.language if user else None), role)

@@ -144,6 +144,7 @@ def erased_values(now: datetime) -> dict[str, Any]:
         "user_id": None,
         "status": RegistrationStatus.CANCELLED,
         "full_name": None,
+        "name_key": None,
         "country": None,
         "city": None,
         "organization": None,

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import logging
-
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BotCommandScopeChat, CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.commands import commands_for, organizer_commands_for
+from bot.commands import show_chat_commands
 from bot.i18n import LANGUAGES, I18n, Translator
 from bot.services.events.catalog import EventCatalog
+from bot.services.organizers.roles import role_of
 from bot.services.registration.registrations import RegistrationService
 from bot.settings import Settings
 from db.models import User
 from db.repositories import UserRepository
 from handlers import registration, start, views
 from handlers.callbacks import LanguageCb
-
-log = logging.getLogger(__name__)
 
 
 async def cmd_language(message: Message, t: Translator) -> None:
@@ -71,12 +67,9 @@ async def on_language(
         )
     else:
         await bot.send_message(chat_id, t("language-set") + "\n" + t("language-next"))
-    try:
-        # The command menu follows the chosen language in this chat, whatever the app's language.
-        commands = organizer_commands_for(t) if chat_id in admin_ids else commands_for(t)
-        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
-    except TelegramAPIError as exc:  # cosmetic: the conversation goes on without it
-        log.warning("could not set chat commands for %s: %s", chat_id, exc)
+    # The command menu follows the chosen language in this chat, whatever the app's language
+    # (an organizer's, the one of their role). Cosmetic: the conversation goes on without it.
+    await show_chat_commands(bot, chat_id, t, await role_of(session, admin_ids, chat_id))
 
 
 def create_router() -> Router:

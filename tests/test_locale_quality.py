@@ -40,7 +40,7 @@ NUMERIC = frozenset(
         "duplicates_count", "eligible", "empty_count", "failed", "groups", "hours", "issued",
         "length", "max", "max_kb", "max_mb", "min", "minutes", "pending", "row", "seconds",
         "sent", "size", "size_kb", "students", "total", "unreachable", "telegram", "email_only",
-        "rating", "by_email", "bounced", "confirmed", "muted", "waiting",
+        "rating", "by_email", "bounced", "confirmed", "muted", "waiting", "page", "pages",
     }
 )  # fmt: skip
 
@@ -95,6 +95,16 @@ def _samples(lang: str) -> dict[str, str]:
         "format": "online",
         "url": "https://conf.example.org/me/Dk3sPDnqdtbM6hY5KCkS_vf25Q9SbjJroDQaTN4DHOU",
         "stars": "★★★★",
+        # /team and /audit: a person as handlers/admin/labels.py writes one, a moment, an action.
+        "who": "Иванова Мария (@ivanova_m, <code>123456789</code>)" if ru
+        else "王小明（@wangxm，<code>123456789</code>）",
+        "by": "Петров Пётр (<code>987654321</code>)" if ru else "李华（<code>987654321</code>）",
+        "username": "ivanova_m",
+        "user_id": "123456789",
+        "when": t("organizer-when", same_day="yes", **moment),
+        "action": t("audit-action-export"),
+        "outer": t("audit-detail-previous"),
+        "inner": t("audit-detail-starts-at"),
         **span,
         **moment,
     }

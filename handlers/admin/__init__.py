@@ -1,27 +1,71 @@
 """The organizer console. Everything here is behind IsOrganizer: for anyone else these
 commands do not exist (the fallback answers "unknown command"), and organizer buttons get a
-polite refusal (handlers/admin/refusal.py)."""
+polite refusal (handlers/admin/refusal.py).
+
+Two kinds of routers: those that only show (menu, stats, export, find, audit) are open to
+every organizer, read-only viewers included; those that change or send something (settings,
+speakers, broadcast, certificates, team, find's changes) only to full organizers. A viewer's
+change command or button gets "your role is read-only" (refusal.create_read_only_router)."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
 
 from bot.filters import IsOrganizer
-from handlers.admin import broadcast, certificates, export, menu, refusal, settings, speakers, stats
+from handlers.admin import (
+    audit,
+    broadcast,
+    certificates,
+    export,
+    find,
+    menu,
+    refusal,
+    settings,
+    speakers,
+    stats,
+    team,
+)
 
 
-def build_admin_router() -> Router:
-    router = Router(name="admin")
-    router.message.filter(F.chat.type == "private", IsOrganizer())
+def build_read_router() -> Router:
+    router = Router(name="admin-read")
+    router.message.filter(IsOrganizer())
     router.callback_query.filter(IsOrganizer())
     router.include_routers(
         menu.create_router(),
         stats.create_router(),
         export.create_router(),
+        find.create_router(),
+        audit.create_router(),
+    )
+    return router
+
+
+def build_change_router() -> Router:
+    router = Router(name="admin-change")
+    router.message.filter(IsOrganizer(changes=True))
+    router.callback_query.filter(IsOrganizer(changes=True))
+    router.include_routers(
         settings.create_router(),
         speakers.create_router(),
         broadcast.create_router(),
         certificates.create_router(),
+        team.create_router(),
+        find.create_change_router(),
+    )
+    return router
+
+
+def build_admin_router() -> Router:
+    router = Router(name="admin")
+    # One look-up of the sender's role for the whole console: the nested IsOrganizer filters
+    # reuse the `organizer_role` this one finds.
+    router.message.filter(F.chat.type == "private", IsOrganizer())
+    router.callback_query.filter(IsOrganizer())
+    router.include_routers(
+        build_read_router(),
+        build_change_router(),
+        refusal.create_read_only_router(),
     )
     return router
 

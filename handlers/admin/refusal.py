@@ -1,10 +1,19 @@
-"""Organizer buttons pressed by someone who is not an organizer (forged or forwarded)."""
+"""Organizer commands and buttons someone may not use.
+
+- Someone who is not an organizer presses an organizer button (forged or forwarded): a polite
+  alert. Their organizer commands get no special answer: for them those commands do not exist
+  (handlers/fallback.py answers "unknown command").
+- A read-only organizer (a viewer) sends a command or presses a button that would change or
+  send something: they are told their role is read-only, in their language."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
 
+from bot.commands import CHANGE_COMMANDS
+from bot.filters import IsOrganizer
 from bot.i18n import Translator
 from handlers.admin.callbacks import ADMIN_PREFIX
 
@@ -16,4 +25,25 @@ async def refuse(query: CallbackQuery, t: Translator) -> None:
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(refuse, F.data.startswith(ADMIN_PREFIX))
+    return router
+
+
+async def refuse_command_to_viewer(message: Message, t: Translator) -> None:
+    await message.answer(t("admin-read-only"))
+
+
+async def refuse_button_to_viewer(query: CallbackQuery, t: Translator) -> None:
+    await query.answer(t("admin-read-only-button"), show_alert=True)
+
+
+def create_read_only_router() -> Router:
+    """Placed under IsOrganizer, after the routers a viewer may use and those they may not:
+    what reaches it from a viewer is a change command, or a button no read-only handler took.
+    A full organizer's stale buttons pass on (to the alert above), as before roles."""
+    router = Router(name=f"{__name__}.read_only")
+    viewer = ~IsOrganizer(changes=True)
+    router.message.filter(viewer)
+    router.callback_query.filter(viewer)
+    router.message.register(refuse_command_to_viewer, Command(*CHANGE_COMMANDS))
+    router.callback_query.register(refuse_button_to_viewer, F.data.startswith(ADMIN_PREFIX))
     return router
