@@ -14,6 +14,7 @@ from sqlalchemy import select
 from db.models import Certificate, Feedback
 from tests.flows import register
 from tests.harness import ORGANIZER_ID, BotHarness, FakeUser, make_event
+from tests.test_export import EVERYONE
 
 START = datetime(2025, 9, 3, 7, 0, tzinfo=UTC)
 AFTER = START + timedelta(hours=6)  # end (3 h) + default delay (2 h) has passed
@@ -205,6 +206,7 @@ async def test_feedback_in_stats_and_export(harness: BotHarness) -> None:
     await org.send("/stats")
     assert any("Отзывы: 1, средняя оценка 4 из 5" in t for t in org.texts()), org.texts()
     await org.send("/export")
+    await org.click(EVERYONE["ru"])
     await org.click("XLSX")
     [doc] = [
         s.method

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from db.models import ClassStudent, SchoolClass
 from tests.harness import BOT_USER, BotHarness, FakeUser, make_event, strip_tags
+from tests.test_export import EVERYONE
 
 START = datetime(2025, 9, 3, 7, 0, tzinfo=UTC)
 LINK = "https://voov.example/j/class"
@@ -279,6 +280,7 @@ async def test_export_has_classes_and_students_sheets(harness: BotHarness) -> No
     await register_class(harness, teacher)
     org = harness.user(ORGANIZER_ID)
     await org.send("/export")
+    await org.click(EVERYONE["ru"])
     await org.click("XLSX")
     [doc] = [
         s.method
