@@ -12,8 +12,8 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
-    Integer,
     Index,
+    Integer,
     MetaData,
     String,
     Text,
@@ -147,10 +147,10 @@ class Registration(Base):
     __tablename__ = "registrations"
     __table_args__ = (
         UniqueConstraint("user_id", "event_id", name="uq_registrations_user_event"),
-        # Also a partial unique index, uq_registrations_event_email (event_id, email_key)
         # Everything /find compares, so that it scans this index, not the wide rows
         # (bot/services/organizers/search.py, migration 0014).
         Index("ix_registrations_find", "name_key", "email_key", "phone", "user_id", "erased_at"),
+        # Also a partial unique index, uq_registrations_event_email (event_id, email_key)
         # WHERE status IN ('active', 'pending') AND user_id IS NULL: a registration without a
         # chat is known by its address, one active (or pending) such registration per address
         # and event. It lives in migrations 0009 and 0011 only: declared here, its
@@ -172,9 +172,9 @@ class Registration(Base):
     language: Mapped[str] = mapped_column(String(8))
 
     full_name: Mapped[str | None] = mapped_column(String(200))
-    # "RU", "CN" (see bot/services/registration/countries.py), or another country as typed.
     # The name as /find compares it (db/search_keys.py), set with the name (migration 0014).
     name_key: Mapped[str | None] = mapped_column(String(NAME_KEY_LENGTH))
+    # "RU", "CN" (see bot/services/registration/countries.py), or another country as typed.
     country: Mapped[str | None] = mapped_column(String(100))
     city: Mapped[str | None] = mapped_column(String(100))
     organization: Mapped[str | None] = mapped_column(String(300))
@@ -218,11 +218,11 @@ class Registration(Base):
     user: Mapped[User | None] = relationship(back_populates="registrations")
     event: Mapped[EventRow] = relationship()
 
-
     @validates("full_name")
     def _keep_name_key(self, _: str, value: str | None) -> str | None:
         self.name_key = name_key(value)
         return value
+
 
 class DeliveryStatus(StrEnum):
     # An e-mail waiting for its turn (a confirmation, a link asked for, a deferred retry): the
@@ -286,6 +286,8 @@ class SchoolClass(Base):
     name: Mapped[str] = mapped_column(String(100))
     declared_size: Mapped[int] = mapped_column(Integer)
     teacher_name: Mapped[str | None] = mapped_column(String(200))
+    # teacher_name as /find compares it (db/search_keys.py), set with it (migration 0014).
+    name_key: Mapped[str | None] = mapped_column(String(NAME_KEY_LENGTH))
     country: Mapped[str | None] = mapped_column(String(100))  # as Registration.country
     city: Mapped[str | None] = mapped_column(String(100))
     school: Mapped[str | None] = mapped_column(String(300))
@@ -294,8 +296,6 @@ class SchoolClass(Base):
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_version: Mapped[str] = mapped_column(String(32))
     # Where the class was registered: the bot (a teacher's chat in `teacher_id`) or the web
-    # teacher_name as /find compares it (db/search_keys.py), set with it (migration 0014).
-    name_key: Mapped[str | None] = mapped_column(String(NAME_KEY_LENGTH))
     # page (no chat: the teacher reaches the class page by its token, see migration 0010).
     source: Mapped[str] = mapped_column(
         String(16), default=RegistrationSource.BOT, server_default=RegistrationSource.BOT.value
@@ -314,6 +314,11 @@ class SchoolClass(Base):
         back_populates="school_class", order_by="ClassStudent.id", cascade="all, delete-orphan"
     )
 
+    @validates("teacher_name")
+    def _keep_name_key(self, _: str, value: str | None) -> str | None:
+        self.name_key = name_key(value)
+        return value
+
 
 class StudentStatus(StrEnum):
     ACTIVE = "active"
@@ -322,34 +327,34 @@ class StudentStatus(StrEnum):
 
 class ClassStudent(Base):
     __tablename__ = "class_students"
+    # What /find compares (migration 0014), as for registrations.
+    __table_args__ = (Index("ix_class_students_find", "name_key", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    # The name as /find compares it (db/search_keys.py), set with the name (migration 0014).
+    name_key: Mapped[str | None] = mapped_column(String(NAME_KEY_LENGTH))
     status: Mapped[str] = mapped_column(String(16), default=StudentStatus.ACTIVE)
     # Set when the pupil joined through the class link themselves.
     user_id: Mapped[int | None] = mapped_column(BigInteger)
-    @validates("teacher_name")
-    def _keep_name_key(self, _: str, value: str | None) -> str | None:
-        self.name_key = name_key(value)
-        return value
-
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     school_class: Mapped[SchoolClass] = relationship(back_populates="students")
+
+    @validates("full_name")
+    def _keep_name_key(self, _: str, value: str) -> str:
+        self.name_key = name_key(value)
+        return value
 
 
 class GroupDelivery(Base):
     """The ledger for bound class groups: one reminder per group and kind."""
 
-    # What /find compares (migration 0014), as for registrations.
-    __table_args__ = (Index("ix_class_students_find", "name_key", "user_id"),)
     __tablename__ = "group_deliveries"
     __table_args__ = (UniqueConstraint("class_id", "kind", name="uq_group_deliveries_class_kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # The name as /find compares it (db/search_keys.py), set with the name (migration 0014).
-    name_key: Mapped[str | None] = mapped_column(String(NAME_KEY_LENGTH))
     class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
@@ -357,11 +362,6 @@ class GroupDelivery(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The replica (see Replica) that took this row to send it; kept after sending.
-    @validates("full_name")
-    def _keep_name_key(self, _: str, value: str) -> str:
-        self.name_key = name_key(value)
-        return value
-
     claimed_by: Mapped[str | None] = mapped_column(String(32))
 
 
