@@ -387,6 +387,7 @@ async def assemble(
         dp["mail_outbox"] = mail
         if mail is not None:
             services.certificates.on_mail_queued = mail.wake
+            services.reminders.on_mail_queued = mail.wake  # class letters
         runtime = Runtime(
             mail=mail,
             settings=settings,
@@ -623,6 +624,7 @@ async def mail_reminders(
         replica=replica,
     )
     certificates.on_mail_queued = mail.wake
+    reminders.on_mail_queued = mail.wake  # class letters
     scheduler = AsyncIOScheduler(timezone="UTC")
     jobs = JobsInFlight()
     schedule_reminders(scheduler, reminders, settings.reminder_check_seconds, jobs)

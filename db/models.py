@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -236,20 +237,27 @@ class DeliveryStatus(StrEnum):
 
 
 class Delivery(Base):
-    """The ledger: one row per (registration, message kind) that was handled, so a restart
-    never sends a reminder twice and never forgets one. Kinds: "before-3600", "start",
-    "link-<hash>" (a changed link sent to those who had the old one)."""
+    """The ledger: one row per (registration, message kind, channel) that was handled, so a
+    restart never sends a reminder twice and never forgets one. Kinds: "before-3600", "start",
+    "link-<hash>" (a changed link sent to those who had the old one). A class's e-mails are
+    rows here too, with `class_id` instead of `registration_id` (migration 0015)."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint(
             "registration_id", "kind", "channel", name="uq_deliveries_registration_kind_channel"
         ),
+        UniqueConstraint("class_id", "kind", "channel", name="uq_deliveries_class_kind_channel"),
+        CheckConstraint("(registration_id IS NULL) <> (class_id IS NULL)", name="one_recipient"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    registration_id: Mapped[int] = mapped_column(
+    # A registration's message, or (class_id) a class's: exactly one of the two.
+    registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    class_id: Mapped[int | None] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), index=True
     )
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -303,6 +311,13 @@ class SchoolClass(Base):
     # The class page's token as a SHA-256 hex digest only (bot/services/registration/access.py);
     # NULL: none issued (a bot class), or revoked.
     access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # E-mail to the teacher's address, as for registrations (migration 0015): confirmed through
+    # the e-mailed link, refused for good by the mail server (and why), muted by the one-click
+    # unsubscribe (reminders and broadcasts only).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_error: Mapped[str | None] = mapped_column(Text)
+    email_muted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     group_title: Mapped[str | None] = mapped_column(String(255))
     bound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -349,7 +364,9 @@ class ClassStudent(Base):
 
 
 class GroupDelivery(Base):
-    """The ledger for bound class groups: one reminder per group and kind."""
+    """The Telegram ledger of class messages: one row per class and kind, whichever chat it
+    went to (the bound group, or else the teacher's private chat), so the two never both get
+    it. A class's e-mails are in `deliveries` (class_id)."""
 
     __tablename__ = "group_deliveries"
     __table_args__ = (UniqueConstraint("class_id", "kind", name="uq_group_deliveries_class_kind"),)

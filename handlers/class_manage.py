@@ -54,10 +54,12 @@ class RosterReplaceCb(CallbackData, prefix="clp"):
     class_id: int
 
 
-def class_card(t: Translator, school_class: SchoolClass, service: ClassService) -> str:
+def class_card(
+    t: Translator, school_class: SchoolClass, service: ClassService, *, email_on: bool = False
+) -> str:
     students = service.active_students(school_class)
     pending = len(school_class.students) - len(students)
-    return t(
+    card = t(
         "classes-card",
         class_name=escape(school_class.name),
         school=escape(school_class.school or ""),
@@ -65,6 +67,29 @@ def class_card(t: Translator, school_class: SchoolClass, service: ClassService) 
         pending=pending,
         group=escape(school_class.group_title or "—"),
     )
+    return "\n".join([card, *where_messages_go(t, school_class, email_on=email_on)])
+
+
+def where_messages_go(t: Translator, school_class: SchoolClass, *, email_on: bool) -> list[str]:
+    """Where the class's reminders and link go: the bound group, else this chat; and by e-mail
+    to the class's address once confirmed (bot/services/mailing/class_mail.py)."""
+    lines = [
+        t("class-mail-card-to-group", group=escape(school_class.group_title or ""))
+        if school_class.group_chat_id is not None
+        else t("class-mail-card-to-chat")
+    ]
+    address = school_class.email
+    if email_on and address:
+        if school_class.email_bounced_at is not None:
+            key = "class-mail-card-email-bounced"
+        elif school_class.email_confirmed_at is None:
+            key = "class-mail-card-email-unconfirmed"
+        elif school_class.email_muted:
+            key = "class-mail-card-email-muted"
+        else:
+            key = "class-mail-card-email"
+        lines.append(t(key, email=escape(address)))
+    return lines
 
 
 def manage_keyboard(t: Translator, class_id: int) -> InlineKeyboardMarkup:
@@ -79,7 +104,12 @@ def manage_keyboard(t: Translator, class_id: int) -> InlineKeyboardMarkup:
 
 
 async def cmd_classes(
-    message: Message, t: Translator, session: AsyncSession, catalog: EventCatalog, clock: Clock
+    message: Message,
+    t: Translator,
+    session: AsyncSession,
+    catalog: EventCatalog,
+    clock: Clock,
+    mail_outbox: object = None,
 ) -> None:
     service = ClassService(session, catalog, clock)
     classes = await service.of_teacher(message.chat.id)
@@ -88,7 +118,8 @@ async def cmd_classes(
         return
     for school_class in classes:
         await message.answer(
-            class_card(t, school_class, service), reply_markup=manage_keyboard(t, school_class.id)
+            class_card(t, school_class, service, email_on=mail_outbox is not None),
+            reply_markup=manage_keyboard(t, school_class.id),
         )
 
 

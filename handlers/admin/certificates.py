@@ -51,7 +51,13 @@ async def show_actions(
     certificates: CertificateService,
 ) -> None:
     row = await EventRepository(session).by_slug(event.slug)
-    eligible = len(await certificates.eligible_registrations(session, event, row.id)) if row else 0
+    eligible = 0
+    if row is not None:
+        # A class gets one certificate (its letter of thanks with its pupils' pages): counted
+        # as one, beside the participants.
+        people = await certificates.eligible_registrations(session, event, row.id)
+        classes = await certificates.eligible_classes(session, event, row.id)
+        eligible = len(people) + len(classes)
     await bot.send_message(
         chat_id,
         t(

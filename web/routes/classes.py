@@ -67,6 +67,8 @@ from bot.services.classes.roster import (
 )
 from bot.services.events.catalog import Event, EventFormat, EventState
 from bot.services.events.timefmt import moment_args, span_args
+from bot.services.mailing.links import CLASS_PAGE
+from bot.services.registration import mail_links
 from bot.services.registration.access import new_secret
 from bot.services.registration.countries import (
     BUTTON_COUNTRIES,
@@ -113,6 +115,7 @@ DETAIL_FIELDS = {
 DONE = {
     "replaced": "classes-replaced",
     "cancelled": "classes-cancelled",
+    "email-confirmed": "class-mail-confirmed",
     **{f"checkin-{r.value}": f"checkin-{r.value}" for r in CheckIn},
 }
 # A pupil's request decided on the class page: the bot's words to the teacher.
@@ -477,6 +480,8 @@ async def class_confirm(request: web.Request) -> web.StreamResponse:
         except ClassError as problem:  # the roster's size, checked again by the service
             reader.errors["roster"] = t(problem.key, **problem.args_)
             return form_again(request, event, reader)
+    if deps.mail is not None:
+        deps.mail.wake()  # the address's confirmation (bot/services/mailing/class_mail.py)
     raise web.HTTPSeeOther(f"/class/{token}?welcome=1")
 
 
@@ -501,6 +506,9 @@ class ClassVisit:
     school_class: SchoolClass
     event: Event
     token: str
+    # Opened by the link e-mailed to the class's address (`<id>.<signature>`), which alone
+    # confirms that address (the page's own token proves no mailbox).
+    signed: bool = False
 
     @property
     def lang(self) -> str:
@@ -531,13 +539,34 @@ class ClassVisit:
 async def class_visit(request: web.Request) -> AsyncIterator[ClassVisit]:
     deps = request.app[DEPS]
     token = request.match_info["token"]
+    signed = mail_links.is_signed(token)
     async with deps.session_factory() as session:
         service = ClassService(session, deps.catalog, deps.clock)
-        school_class = await service.by_token(token)
+        school_class = (
+            await _by_signed_token(request, session, token)
+            if signed
+            else await service.by_token(token)
+        )
         event = deps.catalog.get(await service.slug_of(school_class)) if school_class else None
         if school_class is None or event is None:
             raise ClassTokenUnknown()
-        yield ClassVisit(request, session, service, school_class, event, token)
+        yield ClassVisit(request, session, service, school_class, event, token, signed)
+
+
+async def _by_signed_token(
+    request: web.Request, session: AsyncSession, token: str
+) -> SchoolClass | None:
+    """The class an e-mailed link opens: signed under the web secret for the class page and
+    the class's current token digest (bot/services/mailing/links.py); a new link on the page
+    ends it."""
+    class_id = mail_links.registration_id(token)  # the id in `<id>.<signature>`
+    school_class = None if class_id is None else await session.get(SchoolClass, class_id)
+    if school_class is None or not mail_links.verify(
+        request.app[CONFIG].secret, CLASS_PAGE, token, school_class.access_token_hash
+    ):
+        return None
+    await session.refresh(school_class, ["students"])
+    return school_class
 
 
 def class_html(v: ClassVisit, template: str, *, status: int = 200, **context: Any) -> web.Response:
@@ -639,7 +668,34 @@ async def render_class_page(
         can_cancel=v.active and v.event.state(v.now) is not EventState.OVER,
         certificate=certificate,
         can_download=certificate is not None and v.request.app[DEPS].render_certificate is not None,
+        # The address to confirm: with the button (an e-mailed link), or where the letter went.
+        confirm_address=confirm_address_state(v),
     )
+
+
+def confirm_address_state(v: ClassVisit) -> str:
+    """ "button" (opened from the letter), "sent" (the letter is on its way) or "" (confirmed,
+    no address, or e-mail off)."""
+    c = v.school_class
+    if v.request.app[DEPS].mail is None or c.email is None or not v.active:
+        return ""
+    if c.email_confirmed_at is not None or c.email_bounced_at is not None:
+        return ""
+    return "button" if v.signed else "sent"
+
+
+async def confirm_email(request: web.Request) -> web.StreamResponse:
+    """The Confirm button of the page opened from the class's letter: the address is
+    confirmed, and the class's letters go to it from now on. Pressed twice, nothing more."""
+    async with class_visit(request) as v:
+        c = v.school_class
+        if not v.signed or c.email is None:
+            return see_other(v.home)
+        if c.email_confirmed_at is None:
+            c.email_confirmed_at = v.now
+            c.updated_at = v.now
+            await v.session.commit()
+        return see_other(f"{v.home}?done=email-confirmed")
 
 
 def details_rows(t: Translator, c: SchoolClass) -> list[tuple[str, str]]:
@@ -915,6 +971,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/class/{token}/cancel", confirm_cancel)
     app.router.add_post("/class/{token}/cancel", cancel)
     app.router.add_post("/class/{token}/checkin", check_in)
+    app.router.add_post("/class/{token}/confirm-email", confirm_email)
     app.router.add_post("/class/{token}/requests/{student}", decide_request)
     app.router.add_get("/class/{token}/erase", confirm_erase)
     app.router.add_post("/class/{token}/erase", erase)

@@ -50,7 +50,7 @@ from db.models import (
     StudentStatus,
     User,
 )
-from db.reach import email_usable, mail_usable
+from db.reach import class_mail_usable, email_usable, mail_usable
 from db.repositories import UserRepository
 
 log = logging.getLogger(__name__)
@@ -266,11 +266,14 @@ class CertificateService:
                 for r in await self.eligible_registrations(session, event, event_id)
                 if r.id not in have_regs
             ]
-            # (registration id, class id, recipient, name on the certificate, language)
-            holders = [(r.id, None, r.user_id, r.full_name, r.language) for r in registrations] + [
-                (None, c.id, c.teacher_id, c.teacher_name, c.language)
+            classes = [
+                c
                 for c in await self.eligible_classes(session, event, event_id)
                 if c.id not in have_classes
+            ]
+            # (registration id, class id, recipient, name on the certificate, language)
+            holders = [(r.id, None, r.user_id, r.full_name, r.language) for r in registrations] + [
+                (None, c.id, c.teacher_id, c.teacher_name, c.language) for c in classes
             ]
             new = [
                 Certificate(
@@ -289,6 +292,7 @@ class CertificateService:
             ]
             session.add_all(new)
             letters = await self._queue_letters(session, registrations, new, now)
+            letters += await self._queue_class_letters(session, classes, new, now)
             await session.commit()
         if letters:
             self._wake_mail()
@@ -332,6 +336,32 @@ class CertificateService:
             )
         ]
         return await queue_many(session, letters, now=now) if letters else 0
+
+    async def _queue_class_letters(
+        self,
+        session: AsyncSession,
+        classes: list[SchoolClass],
+        certificates: list[Certificate],
+        now: datetime,
+    ) -> int:
+        """A letter to each class's confirmed address saying its letter of thanks and pupils'
+        certificates are on the class page (besides the teacher's chat, if any: a teacher in
+        China may not get Telegram), in the issuing transaction."""
+        if self.on_mail_queued is None:
+            return 0
+        by_id = {c.id: c for c in classes if class_mail_usable(c)}
+        if not by_id:
+            return 0
+        await session.flush()  # the certificates' ids
+        from bot.services.mailing.certificate_letter import certificate_kind
+        from bot.services.mailing.class_mail import queue_class_letters
+
+        letters = [
+            (certificate.class_id, certificate.event_id, certificate_kind(certificate.id))
+            for certificate in certificates
+            if certificate.class_id is not None and certificate.class_id in by_id
+        ]
+        return await queue_class_letters(session, letters, now=now) if letters else 0
 
     async def _queue_letter(
         self, session: AsyncSession, certificate: Certificate, *, telegram_usable: bool | None

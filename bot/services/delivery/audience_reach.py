@@ -15,8 +15,10 @@ first reason that applies:
 - no-telegram: no chat with the bot while e-mail is off;
 - site-class: a class registered on the site, whose teacher has no chat with the bot.
 
-Class teachers (Audience.CLASS_TEACHERS) are reached in their own chat; letters to classes are
-not sent (the delivery ledger is per registration)."""
+Class teachers (Audience.CLASS_TEACHERS) are reached in their own chat, and (e-mail on, a
+message a letter can carry) by a letter to the class's confirmed, unmuted address, once per
+address (class_email_recipients: the outbox sends it as a class letter, see
+bot/services/mailing/class_mail.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audiences import Audience, audience_filter, class_teacher_filter
 from db.models import DeliverVia, Registration, RegistrationStatus, SchoolClass, User
-from db.reach import email_usable, telegram_usable
+from db.reach import class_email_usable, email_usable, telegram_usable
 
 REACHED = "reached"
 # The reasons, in the order they are looked at (and shown).
@@ -123,7 +125,7 @@ async def reach(
 ) -> Reach:
     """`email_on`: e-mail is a channel; `mail`: the message can be a letter."""
     if audience.of_classes:
-        return await _class_teachers_reach(session, event_id)
+        return await _class_teachers_reach(session, event_id, by_email=email_on and mail)
     by_email = email_on and mail
     telegram = and_(*by_telegram(by_email=by_email))
     letter = and_(*broadcast_by_email()) if by_email else false()
@@ -227,13 +229,54 @@ async def _class_teachers(session: AsyncSession, event_id: int) -> dict[tuple[st
     return teachers
 
 
-async def _class_teachers_reach(session: AsyncSession, event_id: int) -> Reach:
+async def class_email_recipients(session: AsyncSession, event_id: int) -> list[int]:
+    """The classes a broadcast to teachers reaches by e-mail: a confirmed address that has not
+    bounced nor unsubscribed, one class per address (a teacher of two classes gets one letter)."""
+    rows = await session.execute(
+        select(SchoolClass.id, SchoolClass.email)
+        .where(
+            *class_teacher_filter(event_id),
+            class_email_usable(),
+            SchoolClass.email_muted.is_(False),
+        )
+        .order_by(SchoolClass.id)
+    )
+    seen: set[str] = set()
+    ids = []
+    for class_id, email in rows.all():
+        key = (email or "").strip().lower()
+        if key not in seen:
+            seen.add(key)
+            ids.append(class_id)
+    return ids
+
+
+async def _class_teachers_reach(session: AsyncSession, event_id: int, *, by_email: bool) -> Reach:
+    """Each teacher once: in their chat, or by a letter to the class's address (a teacher with
+    a chat and an address gets both, as a person reachable both ways does)."""
     teachers = await _class_teachers(session, event_id)
-    reached = sum(teachers.values())
-    blocked = sum(1 for (kind, _), ok in teachers.items() if kind == "chat" and not ok)
+    mailed: set[tuple[str, Any]] = set()
+    letters = 0
+    if by_email:
+        ids = await class_email_recipients(session, event_id)
+        letters = len(ids)
+        rows = await session.execute(
+            select(SchoolClass.teacher_id, SchoolClass.email).where(SchoolClass.id.in_(ids))
+        )
+        for teacher_id, email in rows.all():
+            mailed.add(
+                ("chat", teacher_id)
+                if teacher_id is not None
+                else ("email", (email or "").strip().lower())
+            )
+    copies = sum(teachers.values())
+    reached = sum(1 for key, ok in teachers.items() if ok or key in mailed)
+    blocked = sum(
+        1 for key, ok in teachers.items() if key[0] == "chat" and not ok and key not in mailed
+    )
     no_chat = len(teachers) - reached - blocked
     missed = {k: v for k, v in (("blocked", blocked), ("site-class", no_chat)) if v}
-    return Reach(len(teachers), reached, reached, 0, missed)
+    return Reach(len(teachers), reached, copies, letters, missed)
 
 
 async def _class_teacher_chats(session: AsyncSession, event_id: int) -> list[int]:

@@ -37,7 +37,13 @@ from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.services.delivery.audience_reach import Reach, email_recipients, reach, telegram_recipients
+from bot.services.delivery.audience_reach import (
+    Reach,
+    class_email_recipients,
+    email_recipients,
+    reach,
+    telegram_recipients,
+)
 from bot.services.delivery.audience_reach import broadcast_by_email as broadcast_by_email
 from bot.services.delivery.pacing import Outcome, PacedSender, Priority
 from bot.services.delivery.replicas import Replica
@@ -282,6 +288,13 @@ class BroadcastService:
 
             kind = broadcast_kind(broadcast.id)
             await queue_many(session, [(rid, event_id, kind) for rid in addresses], now=now)
+        if by_email and audience.of_classes:
+            # The teachers by a letter to the class's address too (its outbox letter).
+            from bot.services.mailing.class_mail import queue_class_letters
+
+            kind = broadcast_kind(broadcast.id)
+            classes = await class_email_recipients(session, event_id)
+            await queue_class_letters(session, [(c, event_id, kind) for c in classes], now=now)
         await session.flush()
 
     # --- scheduled broadcasts ----------------------------------------------------------------

@@ -40,12 +40,15 @@ class Letter:
 
 @dataclass(frozen=True)
 class Addressee:
-    """Who a letter is for, as the registration has it."""
+    """Who a letter is for, as the registration has it; or a class (`class_name`), written to
+    its teacher: then `page_url` is the class page, and the letter says which class it is for
+    (a teacher may have several, and letters of their own)."""
 
     name: str
     participation_format: str
     page_url: str
     unsubscribe_url: str | None = None
+    class_name: str | None = None
 
 
 def _title(t: Translator, event: Event) -> str:
@@ -69,12 +72,19 @@ def _letter(
     attachments: Sequence[Attachment] = (),
 ) -> Letter:
     """`page`: end with the personal page's address (unless the text gave it already)."""
-    paragraphs = [t("mail-greeting", name=escape(to.name)), *parts]
+    paragraphs = [t("mail-greeting", name=escape(to.name))]
+    if to.class_name is not None:
+        paragraphs.append(t("reminder-class-head", class_name=escape(to.class_name)))
+    paragraphs += parts
     if footer and page:
-        paragraphs.append(t("mail-your-page", url=to.page_url))
+        key = "mail-your-page" if to.class_name is None else "class-mail-class-page"
+        paragraphs.append(t(key, url=to.page_url))
     paragraphs.append(t("mail-signature"))
     if footer:
-        tail = [t("mail-footer-why", event=_title(t, event))]
+        if to.class_name is None:
+            tail = [t("mail-footer-why", event=_title(t, event))]
+        else:
+            tail = [t("class-mail-footer-why", event=_title(t, event))]
         if mutable and to.unsubscribe_url:
             tail += [
                 t("mail-footer-unsubscribe", url=to.unsubscribe_url),
@@ -103,7 +113,12 @@ def calendar_attachment(t: Translator, event: Event, to: Addressee, now: datetim
         offline=attends_offline(event, to.participation_format),
         link=event.meeting.link,
         now=now,
-        note=t("web-me-calendar-description"),
+        # Where the link will be: the personal page, or the class page.
+        note=t(
+            "web-me-calendar-description"
+            if to.class_name is None
+            else "web-class-calendar-description"
+        ),
         online_location=t("web-me-calendar-location-online"),
     )
     return Attachment(f"{event.slug}.ics", data, ICS_TYPE)
@@ -167,7 +182,8 @@ def reminder_letter(
     ]
     starting = not slot.offset
     if starting:
-        parts += [t("mail-checkin"), to.page_url]
+        # A class checks in on its class page ("We are here"), a person on the personal page.
+        parts += [t("mail-checkin" if to.class_name is None else "class-mail-checkin"), to.page_url]
     mutable = not slot.carries_link
     return _letter(t, event, subject, parts, to, page=not starting, mutable=mutable)
 

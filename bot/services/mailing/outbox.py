@@ -4,7 +4,9 @@ personal link to an address registered again or asking for it ("I lost my link")
 participant's certificate with its PDF, queued where the certificate is issued
 (bot/services/certificates/issue.py); and an organizer's broadcast, queued where the broadcast
 is stored (bot/services/delivery/broadcasts.py), its photo or document downloaded through the
-Bot API when the letter is built (an outbox without the bot leaves those to one that has it).
+Bot API when the letter is built (an outbox without the bot leaves those to one that has it);
+and a class's letters (rows with `class_id`: bot/services/mailing/class_mail.py), whose
+confirmations it queues itself.
 
 `queue()` writes a `queued` e-mail row of the ledger in the caller's transaction (with the
 registration it concerns, so neither exists without the other). Any replica's outbox claims
@@ -74,6 +76,7 @@ from db.models import (
     EventRow,
     Registration,
     RegistrationStatus,
+    SchoolClass,
     User,
 )
 
@@ -160,6 +163,21 @@ async def queue_many(
         returning="id",
     )
     return len(inserted)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A letter built for a claimed row: where it goes, and whose address it is."""
+
+    letter: Letter
+    address: str
+    name: str
+    language: str
+    unsubscribe: str | None
+    registration_id: int | None = None
+    class_id: int | None = None
+    # The meeting link the letter carries (a class's reminders and corrections record it).
+    link: str | None = None
 
 
 @dataclass
@@ -308,12 +326,24 @@ class MailOutbox:
         """Claim and send one batch; True when there may be more right away."""
         await self.replica.join()
         await self._give_back(mine_only=False)
+        await self._queue_class_confirmations()
         claimed = await self._claim()
         for row_id in claimed:
             if self._stopping or self._server_pause or not await self._send_row(row_id):
                 await self._give_back(mine_only=True)  # the rest, untouched, for later
                 return False
         return len(claimed) == CLAIM_SIZE and not self._server_pause
+
+    async def _queue_class_confirmations(self) -> None:
+        """Classes whose address waits for its confirmation letter (made in the bot or on the
+        web, or before e-mail was on): a query over a few hundred classes, cheap at each look."""
+        from bot.services.mailing.class_mail import queue_confirmations
+
+        async with self.session_factory() as session:
+            queued = await queue_confirmations(session, now=self.clock.now())
+            await session.commit()
+        if queued:
+            log.info("queued %s class address confirmations", queued)
 
     # --- claims ----------------------------------------------------------------------
 
@@ -328,7 +358,16 @@ class MailOutbox:
                     or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
                     # Certificates only where they can be drawn: an outbox without the
                     # renderer leaves them to one that has it.
-                    *([] if self.render_certificate else [~Delivery.kind.startswith(CERTIFICATE)]),
+                    # (A class's certificate letter is a link to its page: no drawing.)
+                    *(
+                        []
+                        if self.render_certificate
+                        else [
+                            ~and_(
+                                Delivery.kind.startswith(CERTIFICATE), Delivery.class_id.is_(None)
+                            )
+                        ]
+                    ),
                     # Broadcasts with a file only where the bot can download it.
                     *([] if self.bot else [~_broadcast_with_file()]),
                 )
@@ -375,6 +414,9 @@ class MailOutbox:
                         Delivery.kind.startswith(CERTIFICATE),
                         Delivery.kind.startswith(BROADCAST_KIND),
                         Delivery.kind.startswith(MOVED_PREFIX),
+                        # Every class letter is the outbox's, reminders included (the runner
+                        # queues them: bot/services/mailing/class_mail.py).
+                        Delivery.class_id.is_not(None),
                     ),
                     owner,
                 )
@@ -393,41 +435,123 @@ class MailOutbox:
             row = await session.get(Delivery, row_id)
             if row is None or row.claimed_by != self.replica.id:
                 return True
-            registration = await session.get(Registration, row.registration_id)
             slug = await session.scalar(select(EventRow.slug).where(EventRow.id == row.event_id))
             event = self.catalog.get(slug) if slug else None
-            letter, reason = None, "obsolete"
-            if registration is not None and event is not None:
-                try:
-                    letter, reason = await self._letter(session, row.kind, registration, event, now)
-                except NotYet as exc:
-                    await session.rollback()
-                    await self._later(row_id, str(exc), now)
-                    return True
-            if letter is None or registration is None or registration.email is None:
+            try:
+                built = (
+                    await self._class_outgoing(session, row, event, now)
+                    if row.class_id is not None
+                    else await self._outgoing(session, row, event, now)
+                )
+            except NotYet as exc:
+                await session.rollback()
+                await self._later(row_id, str(exc), now)
+                return True
+            if isinstance(built, str):
                 # Erased, cancelled, the address changed or bounced meanwhile: nothing to send.
-                row.status, row.error, row.claimed_by = DeliveryStatus.FAILED, reason[:500], None
+                row.status, row.error, row.claimed_by = DeliveryStatus.FAILED, built[:500], None
                 await session.commit()
                 return True
-            address, name = registration.email, registration.full_name or ""
-            unsubscribe = self.links.unsubscribe(registration) if letter.mutable else None
             await session.commit()  # a token issued for the links is kept
         try:
             result = await self.sender.send(
-                letter,
-                address=address,
-                name=name,
-                language=registration.language,
+                built.letter,
+                address=built.address,
+                name=built.name,
+                language=built.language,
                 now=now,
                 key=f"{row_id}:{row.kind}",
-                unsubscribe_url=unsubscribe,
+                unsubscribe_url=built.unsubscribe,
             )
         except DailyLimitReached as limit:
             await self._requeue(row_id, not_before=limit.resume_at, count=False)
             log.warning("the daily e-mail limit is reached; the outbox waits until %s", limit)
             return False
-        await self._record(row_id, registration.id, result)
+        await self._record(row_id, built, result)
         return True
+
+    async def _outgoing(
+        self, session: AsyncSession, row: Delivery, event: Event | None, now: datetime
+    ) -> Outgoing | str:
+        """A registration's letter, or why it is not sent."""
+        registration = await session.get(Registration, row.registration_id)
+        letter, reason = None, "obsolete"
+        if registration is not None and event is not None:
+            letter, reason = await self._letter(session, row.kind, registration, event, now)
+        if letter is None or registration is None or registration.email is None:
+            return reason
+        return Outgoing(
+            letter=letter,
+            address=registration.email,
+            name=registration.full_name or "",
+            language=registration.language,
+            unsubscribe=self.links.unsubscribe(registration) if letter.mutable else None,
+            registration_id=registration.id,
+        )
+
+    async def _class_outgoing(
+        self, session: AsyncSession, row: Delivery, event: Event | None, now: datetime
+    ) -> Outgoing | str:
+        """A class's letter, to its teacher's address, or why it is not sent."""
+        from bot.services.mailing.class_mail import class_addressee, class_letter_for
+
+        school_class = await session.get(SchoolClass, row.class_id)
+        if school_class is None or event is None or school_class.email is None:
+            return "obsolete"
+        if school_class.status != RegistrationStatus.ACTIVE:
+            return "cancelled"
+        if school_class.email_bounced_at is not None:
+            return "undeliverable"
+        t = self.i18n(school_class.language)
+        to = class_addressee(self.links, school_class)
+        link = None
+        broadcast_id = broadcast_of_kind(row.kind)
+        if broadcast_id is not None:
+            letter, reason = await self._class_broadcast_letter(
+                session, broadcast_id, school_class, event, t, to
+            )
+        else:
+            letter, reason, link = await class_letter_for(
+                session, row.kind, school_class, event, t, to, now
+            )
+        if letter is None:
+            return reason
+        return Outgoing(
+            letter=letter,
+            address=school_class.email,
+            name=school_class.teacher_name or "",
+            language=school_class.language,
+            unsubscribe=to.unsubscribe_url if letter.mutable else None,
+            class_id=school_class.id,
+            link=link,
+        )
+
+    async def _class_broadcast_letter(
+        self,
+        session: AsyncSession,
+        broadcast_id: int,
+        school_class: SchoolClass,
+        event: Event,
+        t: Translator,
+        to: Addressee,
+    ) -> tuple[Letter | None, str]:
+        """An organizer's message to the teachers of classes, by e-mail: to a confirmed,
+        unmuted class address (asked again at sending time)."""
+        if school_class.email_confirmed_at is None:
+            return None, "unconfirmed"
+        if school_class.email_muted:
+            return None, "muted"
+        broadcast = await session.get(Broadcast, broadcast_id)
+        if broadcast is None or broadcast.event_id != school_class.event_id:
+            return None, "obsolete"
+        attachment = None
+        if broadcast.file_id is not None:
+            await session.commit()  # nothing held while Telegram answers
+            content = await self._broadcast_file(broadcast.file_id)
+            if content is None:
+                return None, "the file cannot be downloaded"
+            attachment = attachment_of(broadcast, content)
+        return broadcast_letter(t, event, to, broadcast.text_html, attachment), ""
 
     async def _letter(
         self,
@@ -594,7 +718,7 @@ class MailOutbox:
                 row.not_before = now + retry_pause(row.attempts)
             await session.commit()
 
-    async def _record(self, row_id: int, registration_id: int, result: SendResult) -> None:
+    async def _record(self, row_id: int, sent: Outgoing, result: SendResult) -> None:
         now = self.clock.now()
         async with self.session_factory() as session:
             row = await session.get(Delivery, row_id)
@@ -603,13 +727,20 @@ class MailOutbox:
             if result.outcome is Outcome.SENT:
                 self._server_pause = 0.0
                 row.status, row.error = DeliveryStatus.SENT, None
+                if sent.link is not None:
+                    row.link = sent.link  # a later change of link is corrected
             elif result.outcome is Outcome.PERMANENT:
                 self._server_pause = 0.0
                 row.status, row.error = DeliveryStatus.UNREACHABLE, result.detail[:500]
-                registration = await session.get(Registration, registration_id)
-                if registration is not None:
-                    registration.email_bounced_at = now
-                    registration.email_error = result.detail[:500]
+                owner: Registration | SchoolClass | None = (
+                    await session.get(Registration, sent.registration_id)
+                    if sent.registration_id is not None
+                    else await session.get(SchoolClass, sent.class_id)
+                )
+                # The address the letter went to, not one typed since.
+                if owner is not None and owner.email == sent.address:
+                    owner.email_bounced_at = now
+                    owner.email_error = result.detail[:500]
             elif result.stage in SERVER_STAGES:
                 # The server, not this letter: back in the queue untouched, the outbox pauses.
                 self._server_pause = min(

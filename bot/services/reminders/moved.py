@@ -11,7 +11,9 @@ calendar replaces its entry).
   same kind), to a confirmed address that has not bounced, unless the person chose Telegram
   alone and Telegram reaches them.
 - Classes: one message per class in its bound group, or in the teacher's private chat when no
-  group is bound (group_deliveries holds one row per class and kind, whichever chat it went to).
+  group is bound (group_deliveries holds one row per class and kind, whichever chat it went to);
+  and with e-mail on, a letter to the class's confirmed address (bot/services/mailing/
+  class_mail.py), queued in the outbox like the participants' letters.
 
 Nothing is remembered in memory: the ledger says who is left, so `resume()` (the scheduler's
 regular look) finishes a notice that a restart interrupted, and tells people who unblock the
@@ -405,10 +407,29 @@ class MovedNotices:
             queued = await queue_many(
                 session, [(rid, event_id, kind) for rid in ids], now=self.clock.now()
             )
+            queued += await self._queue_class_letters(session, event_id, kind, since)
             await session.commit()
         if queued:
             log.info("%s: %s letters of the new time queued", kind, queued)
         return queued
+
+    async def _queue_class_letters(
+        self, session: AsyncSession, event_id: int, kind: str, since: datetime
+    ) -> int:
+        """The classes whose confirmed address has not bounced, by e-mail too (beside their
+        group or teacher chat: Telegram may not get through)."""
+        from bot.services.mailing.class_mail import class_not_had, queue_class_letters
+        from db.reach import class_email_usable
+
+        ids = (
+            await session.scalars(
+                select(SchoolClass.id).where(
+                    *classes_of(event_id, since), class_email_usable(), class_not_had(kind)
+                )
+            )
+        ).all()
+        letters = [(class_id, event_id, kind) for class_id in ids]
+        return await queue_class_letters(session, letters, now=self.clock.now())
 
     # --- participants in Telegram ----------------------------------------------------------
 

@@ -9,14 +9,15 @@ SMTP_URL is set (mail.py). Each message is claimed, sent and recorded once per (
 message, channel), by whichever replica gets there first; the channels' waves of a message run
 side by side, each at its own pace, and the wave begins as early as the slower one needs.
 Classes get one message per class and kind, in their group or else their teacher's chat
-(class_chats.py)."""
+(class_chats.py), and with e-mail on, by e-mail too at a confirmed class address: this planner
+queues those letters in the mail outbox (bot/services/mailing/class_mail.py), which sends them."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -83,6 +84,11 @@ def wave_kind(column: Any) -> ColumnElement[bool]:
     return or_(column == START, column.startswith(BEFORE_PREFIX), column.startswith(LINK_PREFIX))
 
 
+def _not_class_mail(table: type[Delivery] | type[GroupDelivery]) -> list[ColumnElement[bool]]:
+    """A class's letters in `deliveries` are the mail outbox's to claim and give back."""
+    return [Delivery.class_id.is_(None)] if table is Delivery else []
+
+
 @dataclass
 class _Wave:
     """One channel's wave in progress: claims to give back when it ends, and whether it
@@ -128,6 +134,10 @@ class ReminderService:
         self._halted: set[DeliveryChannel] = set()
         # Called with the moment of the next wave, so the scheduler can wake up in time.
         self.on_next_wave: Callable[[datetime], None] | None = None
+        # Class letters are queued for the mail outbox (e-mail on): this wakes it (the factory
+        # sets it; without it the outbox finds them at its next look).
+        self.class_mail = mail is not None
+        self.on_mail_queued: Callable[[], None] | None = None
         # Builds the check-in keyboard of the "start" message: (event id, translator, class id).
         self.start_markup: Callable[[int, Translator, int | None], Any] | None = None
         self.channels: list[Channel] = []
@@ -143,7 +153,7 @@ class ReminderService:
                     markup=self._markup,
                 )
             )
-        # Classes (their group, else their teacher's chat) are reached in Telegram only.
+        # Classes in Telegram (their group, else their teacher's chat); by e-mail below.
         self.classes = (
             None
             if bot is None
@@ -362,6 +372,7 @@ class ReminderService:
                         table.status == DeliveryStatus.CLAIMED,
                         table.claimed_by == self.replica.id,
                         wave_kind(table.kind),
+                        *_not_class_mail(table),
                     )
                 )
             await session.commit()
@@ -376,6 +387,7 @@ class ReminderService:
                         table.status == DeliveryStatus.CLAIMED,
                         self.replica.taken_from_gone(table.claimed_by),
                         wave_kind(table.kind),
+                        *_not_class_mail(table),
                     )
                 )
                 if affected(gone):
@@ -417,6 +429,13 @@ class ReminderService:
         # Classes first: a handful of messages that a whole class reads together.
         if self.classes is not None:
             await self.classes.deliver_slot(event, event_id, slot, link, stats)
+        if self.class_mail:
+            # Imported only with e-mail on.
+            from bot.services.mailing.class_mail import queue_slot
+
+            await self._queue_class_mail(
+                event.slug, lambda session, now: queue_slot(session, event_id, slot, now=now)
+            )
         if stats.sent or stats.failed or stats.unreachable:
             log.info(
                 "%s: %s to classes: %s sent, %s unreachable, %s failed",
@@ -437,6 +456,18 @@ class ReminderService:
                 channel.name,
             )
         await self._waves(message, {c: partial(self._slot_query, c, event_id, slot) for c in due})
+
+    async def _queue_class_mail(
+        self, slug: str, queue: Callable[[AsyncSession, datetime], Awaitable[int]]
+    ) -> None:
+        """Class letters for the mail outbox, queued by this planner (e-mail on)."""
+        async with self.session_factory() as session:
+            queued = await queue(session, self.clock.now())
+            await session.commit()
+        if queued:
+            log.info("%s: %s letters to classes queued", slug, queued)
+            if self.on_mail_queued is not None:
+                self.on_mail_queued()
 
     async def _waves(
         self, message: Message, queries: dict[Channel, Callable[[], Select[Any]]]
@@ -483,6 +514,13 @@ class ReminderService:
                     stats.unreachable,
                     stats.failed,
                 )
+        if self.class_mail:
+            from bot.services.mailing.class_mail import queue_corrections
+
+            await self._queue_class_mail(
+                event.slug,
+                lambda session, now: queue_corrections(session, event, event_id, link, now=now),
+            )
         message = Message(link_kind(link), event, event_id, link)
         now = self.clock.now()
         await self._waves(
