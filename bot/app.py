@@ -53,6 +53,7 @@ from bot.services.delivery.pacing import PacedSender, RateLimiter
 from bot.services.delivery.replicas import Replica
 from bot.services.events.catalog import EventCatalog, load_events
 from bot.services.events.settings import apply_stored_overrides
+from bot.services.organizers.live import UPDATE_EVERY as LIVE_UPDATE_EVERY
 from bot.services.registration.registrations import UserRegistration, sync_events
 from bot.services.reminders.runner import ReminderService
 from bot.settings import HEALTH_PATH, Settings
@@ -270,6 +271,15 @@ class Runtime:
             max_instances=1,
             coalesce=True,
         )
+        # The /live boards: one count per watched event, an edit where the text changed.
+        self.scheduler.add_job(
+            jobs.track(self.dp["live"].tick),
+            "interval",
+            seconds=LIVE_UPDATE_EVERY.total_seconds(),
+            id="live",
+            max_instances=1,
+            coalesce=True,
+        )
 
     async def on_startup(self) -> None:
         """Before the first update: polling starts, or the webhook server listens, after it."""
@@ -294,6 +304,8 @@ class Runtime:
         inflight: InFlightUpdates = self.dp["inflight"]
         if not await inflight.drain(self.settings.shutdown_timeout):
             log.warning("%s updates still running at shutdown", inflight.count)
+        # Open /live boards say they stopped updating, while the bot can still edit them.
+        await self.dp["live"].shutdown()
         services = self.services
         await services.reminders.stop()
         await self.dp["moved"].stop()

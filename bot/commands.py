@@ -50,10 +50,12 @@ async def set_default_commands(bot: Bot, i18n: I18n) -> None:
 
 
 # What every organizer may do, read-only viewers included (/admin shows these to them).
-READ_COMMANDS = ("admin", "stats", "find", "export", "audit")
+READ_COMMANDS = ("admin", "stats", "live", "find", "export", "audit")
 # What changes or sends something: full organizers only. A viewer who sends one of these is
 # told their role is read-only (handlers/admin/refusal.py).
-CHANGE_COMMANDS = ("broadcast", "setlink", "event", "speakers", "certificates", "team")
+CHANGE_COMMANDS = (
+    "broadcast", "setlink", "event", "speakers", "certificates", "attendance", "team",
+)  # fmt: skip
 ORGANIZER_COMMANDS = READ_COMMANDS + CHANGE_COMMANDS
 
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from bot.services.mailing.outbox import MailOutbox, MailSender
 from handlers import build_root_router
 from handlers.admin.broadcast import progress_hook
+from handlers.admin.live_board import LiveBoards
 from handlers.attendance import checkin_keyboard
 from handlers.certificates import feedback_question
 
@@ -252,9 +253,11 @@ def create_dispatcher(
     storage: BaseStorage | None = None,
     events_isolation: BaseEventIsolation | None = None,
     moved: MovedNotices | None = None,
+    live: LiveBoards | None = None,
 ) -> Dispatcher:
     """`moved`: the notices of a new time (the runtime schedules its resume() and stops it);
-    by default one on the reminder service's bot, pace and replica."""
+    by default one on the reminder service's bot, pace and replica. `live`: the /live boards
+    (the runtime schedules their tick() and shuts them down); by default on the same bot."""
     dp = Dispatcher(
         storage=storage or MemoryStorage(),
         # Updates of one chat are handled one after another: a double tap on a button or two
@@ -270,6 +273,7 @@ def create_dispatcher(
         broadcasts=broadcasts,
         certificates=certificates,
         moved=moved or MovedNotices.of(reminders),
+        live=live or LiveBoards.of(reminders, settings.admin_ids),
         admin_ids=settings.admin_ids,
     )
     # Outermost: every log line of the middlewares and handlers carries the update id.

@@ -398,8 +398,10 @@ class Attendance(Base):
         ForeignKey("registrations.id", ondelete="CASCADE")
     )
     class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
-    method: Mapped[str] = mapped_column(String(16))  # button | code
+    method: Mapped[str] = mapped_column(String(16))  # button | code | web | organizer | report
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Minutes in the meeting by its imported report (migration 0016); NULL: no report says.
+    minutes: Mapped[int | None] = mapped_column(Integer)
 
 
 class Certificate(Base):

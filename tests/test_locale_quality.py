@@ -41,6 +41,7 @@ NUMERIC = frozenset(
         "length", "max", "max_kb", "max_mb", "min", "minutes", "pending", "row", "seconds",
         "sent", "size", "size_kb", "students", "total", "unreachable", "telegram", "email_only",
         "rating", "by_email", "bounced", "confirmed", "muted", "waiting", "page", "pages",
+        "percent",
     }
 )  # fmt: skip
 

@@ -2,10 +2,11 @@
 commands do not exist (the fallback answers "unknown command"), and organizer buttons get a
 polite refusal (handlers/admin/refusal.py).
 
-Two kinds of routers: those that only show (menu, stats, export, find, audit) are open to
+Two kinds of routers: those that only show (menu, stats, live, export, find, audit) are open to
 every organizer, read-only viewers included; those that change or send something (settings,
-speakers, broadcast, certificates, team, find's changes) only to full organizers. A viewer's
-change command or button gets "your role is read-only" (refusal.create_read_only_router)."""
+speakers, broadcast, certificates, attendance, team, find's changes) only to full
+organizers. A viewer's change command or button gets "your role is read-only"
+(refusal.create_read_only_router)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from aiogram import F, Router
 
 from bot.filters import IsOrganizer
 from handlers.admin import (
+    attendance_import,
     audit,
     broadcast,
     certificates,
     export,
     find,
+    live,
     menu,
     refusal,
     settings,
@@ -34,6 +37,7 @@ def build_read_router() -> Router:
     router.include_routers(
         menu.create_router(),
         stats.create_router(),
+        live.create_router(),
         export.create_router(),
         find.create_router(),
         audit.create_router(),
@@ -50,6 +54,7 @@ def build_change_router() -> Router:
         speakers.create_router(),
         broadcast.create_router(),
         certificates.create_router(),
+        attendance_import.create_router(),
         team.create_router(),
         find.create_change_router(),
     )

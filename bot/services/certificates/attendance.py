@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,6 +70,33 @@ async def checked_in(session: AsyncSession, registration_id: int) -> bool:
         select(Attendance.id).where(Attendance.registration_id == registration_id).limit(1)
     )
     return found is not None
+
+
+def attended_enough(event: Event, event_id: int) -> ColumnElement[bool]:
+    """With `min_attendance`, the condition a checked-in registration must also meet for a
+    certificate, in SQL (bot/services/certificates/issue.py).
+
+    Until a meeting report is imported for the event, a check-in is enough: the button and the
+    code word stay the ways in, and an event whose report never comes still gives certificates.
+    Once one is imported, it is the measure for those who attended online: their minutes must
+    reach the minimum, and a check-in by button or code word that the report does not back (an
+    online participant not found in it) is not enough. Offline participants are not in the
+    meeting's report, so their check-in stays enough, and so does a mark an organizer set by hand
+    in /find (method "organizer"): their own decision."""
+    threshold = event.min_attendance_minutes
+    if threshold is None:
+        return true()
+    report_imported = exists().where(
+        Attendance.event_id == event_id, Attendance.minutes.is_not(None)
+    )
+    return or_(
+        ~report_imported,
+        Registration.participation_format == "offline",
+        exists().where(
+            Attendance.registration_id == Registration.id,
+            or_(Attendance.method == "organizer", Attendance.minutes >= threshold),
+        ),
+    )
 
 
 async def check_in_class(

@@ -32,6 +32,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
+from bot.services.certificates.attendance import attended_enough
 from bot.services.delivery.pacing import Outcome, PacedSender, Priority, Result, Stats
 from bot.services.delivery.replicas import Replica
 from bot.services.events.catalog import Event, EventCatalog
@@ -204,6 +205,7 @@ class CertificateService:
         )
         if event.require_attendance:
             query = query.where(exists().where(Attendance.registration_id == Registration.id))
+            query = query.where(attended_enough(event, event_id))  # min_attendance
         return list((await session.execute(query.order_by(Registration.id))).scalars().all())
 
     async def eligible_classes(

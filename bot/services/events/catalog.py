@@ -3,6 +3,7 @@ about them (is registration open? is it over?). Nothing here knows about Telegra
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Iterator
@@ -113,6 +114,10 @@ class Event(_Strict):
     certificate_delay: timedelta = timedelta(hours=2)
     # both languages on one certificate instead of the participant's language.
     certificate_bilingual: bool = False
+    # Certificates also need this much of the session by the meeting's imported report: "50%"
+    # of the session, or minutes ("90"); see min_attendance_minutes and
+    # bot/services/certificates/attendance.py for whom it applies to.
+    min_attendance: str | None = None
     # How many times organizers changed the times from the chat (the overrides keep the count,
     # bot/services/events/settings.py): the calendar files' SEQUENCE, so that a calendar which
     # imported the event replaces the entry instead of keeping the old time.
@@ -122,6 +127,21 @@ class Event(_Strict):
     @classmethod
     def _one_duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("min_attendance", mode="before")
+    @classmethod
+    def _share_or_minutes(cls, value: object) -> object:
+        if value is None:
+            return value
+        text = str(value).strip().replace(" ", "")
+        percent = re.fullmatch(r"(\d{1,3})%", text)
+        if percent and 0 < int(percent[1]) <= 100:
+            return f"{int(percent[1])}%"
+        if re.fullmatch(r"\d{1,4}", text) and int(text) > 0:
+            return str(int(text))
+        raise EventRuleError(
+            "admin-err-min-attendance", 'must be a share like "50%" or minutes like "90"'
+        )
 
     @field_validator("reminders", mode="before")
     @classmethod
@@ -138,6 +158,18 @@ class Event(_Strict):
             raise EventRuleError(
                 "admin-err-deadline-after-end", "registration_deadline must not be after ends_at"
             )
+        if self.min_attendance is not None:
+            if not self.require_attendance:
+                raise EventRuleError(
+                    "admin-err-min-attendance-unused",
+                    "min_attendance needs require_attendance = true",
+                )
+            session = (self.ends_at - self.starts_at) // timedelta(minutes=1)
+            if (self.min_attendance_minutes or 0) > session:
+                raise EventRuleError(
+                    "admin-err-min-attendance-too-long",
+                    f"min_attendance is longer than the session ({session} minutes)",
+                )
         if self.format is not EventFormat.ONLINE and self.venue is None:
             raise EventRuleError(
                 "admin-err-venue-required",
@@ -164,6 +196,16 @@ class Event(_Strict):
 
     def checkin_open(self, now: datetime) -> bool:
         return self.starts_at <= now < self.ends_at + self.checkin_after_end
+
+    @property
+    def min_attendance_minutes(self) -> int | None:
+        """The minutes a certificate needs: a share of the session rounded up, or as given."""
+        if self.min_attendance is None:
+            return None
+        if self.min_attendance.endswith("%"):
+            session = (self.ends_at - self.starts_at) / timedelta(minutes=1)
+            return math.ceil(session * int(self.min_attendance[:-1]) / 100)
+        return int(self.min_attendance)
 
     @property
     def certificates_from(self) -> datetime:
