@@ -151,6 +151,8 @@ class Registration(Base):
         # Everything /find compares, so that it scans this index, not the wide rows
         # (bot/services/organizers/search.py, migration 0014).
         Index("ix_registrations_find", "name_key", "email_key", "phone", "user_id", "erased_at"),
+        # Seats taken and the waiting list of a venue (migration 0017).
+        Index("ix_registrations_event_venue", "event_id", "venue_id", "venue_waiting_since"),
         # Also a partial unique index, uq_registrations_event_email (event_id, email_key)
         # WHERE status IN ('active', 'pending') AND user_id IS NULL: a registration without a
         # chat is known by its address, one active (or pending) such registration per address
@@ -203,6 +205,14 @@ class Registration(Base):
 
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consent_version: Mapped[str] = mapped_column(String(32))
+
+    # Offline venues (migration 0017): the venue chosen (Venue.id in the event's config; NULL:
+    # online, or an event without venues); on its waiting list since (NULL: holds a seat); the
+    # ticket's code for the door (shown under the ticket's QR code; unique, not secret: it
+    # checks in, and only a coordinator of the venue can use it).
+    venue_id: Mapped[str | None] = mapped_column(String(32))
+    venue_waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ticket_code: Mapped[str | None] = mapped_column(String(16), unique=True)
 
     # The personal page's token and the "Connect Telegram" code, as SHA-256 hex digests only:
     # the plain values are shown once and never stored. NULL: none issued (or revoked, used).
@@ -398,7 +408,12 @@ class Attendance(Base):
         ForeignKey("registrations.id", ondelete="CASCADE")
     )
     class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
-    method: Mapped[str] = mapped_column(String(16))  # button | code | web | organizer | report
+    # button | code | web | organizer | report | ticket
+    method: Mapped[str] = mapped_column(String(16))
+    # A check-in at the door of an offline venue: which venue, and the coordinator who did it
+    # (migration 0017).
+    venue_id: Mapped[str | None] = mapped_column(String(32))
+    checked_by: Mapped[int | None] = mapped_column(BigInteger)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Minutes in the meeting by its imported report (migration 0016); NULL: no report says.
     minutes: Mapped[int | None] = mapped_column(Integer)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AwareDatetime,
@@ -74,6 +75,30 @@ class Meeting(_Strict):
         return value
 
 
+class Venue(_Strict):
+    """An offline venue of an event (issue 15): a place with an address, its own time zone for
+    the times shown to those who come there, a capacity (None: no limit) and the Telegram ids
+    of its coordinators, who see /live for it and check people in at the door."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    name: Localized
+    address: Localized
+    timezone: str = "Europe/Moscow"
+    capacity: int | None = Field(default=None, ge=1)
+    coordinators: tuple[int, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise EventRuleError(
+                "admin-err-venue-timezone", f"unknown time zone {value!r}"
+            ) from exc
+        return value
+
+
 class Contacts(_Strict):
     email: str = ""
     phone: str = ""
@@ -94,6 +119,9 @@ class Event(_Strict):
     registration_deadline: AwareDatetime | None = None
     format: EventFormat
     venue: Localized | None = None
+    # Offline venues as data (issue 15): a hybrid or offline registrant chooses one. Without
+    # them `venue` is the one line of text every offline registrant reads.
+    venues: tuple[Venue, ...] = ()
     meeting: Meeting = Meeting()
     reminders: tuple[timedelta, ...] = (
         timedelta(days=1),
@@ -170,12 +198,24 @@ class Event(_Strict):
                     "admin-err-min-attendance-too-long",
                     f"min_attendance is longer than the session ({session} minutes)",
                 )
-        if self.format is not EventFormat.ONLINE and self.venue is None:
+        ids = [venue.id for venue in self.venues]
+        if len(set(ids)) != len(ids):
+            raise EventRuleError("admin-err-venue-duplicate", "venue ids must be unique")
+        if self.format is EventFormat.ONLINE and self.venues:
+            raise EventRuleError("admin-err-venues-online", "an online event has no venues")
+        if self.format is not EventFormat.ONLINE and self.venue is None and not self.venues:
             raise EventRuleError(
                 "admin-err-venue-required",
                 f"venue (ru and zh) is required for a {self.format} event",
             )
         return self
+
+    def venue_by_id(self, venue_id: str | None) -> Venue | None:
+        return next((v for v in self.venues if v.id == venue_id), None)
+
+    def coordinated_by(self, user_id: int) -> list[Venue]:
+        """The venues this Telegram user coordinates."""
+        return [v for v in self.venues if user_id in v.coordinators]
 
     def short_name(self, lang: str) -> str:
         """The short title if the events file gives one, else the full title."""
