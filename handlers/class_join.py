@@ -50,6 +50,8 @@ async def tell_pupil(bot: Bot, i18n: I18n, decision: JoinDecision) -> None:
     if decision.user_id is None:
         return
     key = "class-join-approved" if decision.approved else "class-join-declined"
+    if decision.removed:
+        key = "class-roster-removed"
     t = i18n(decision.language)
     await bot.send_message(decision.user_id, t(key, name=escape(decision.name)))
 

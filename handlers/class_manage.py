@@ -11,7 +11,12 @@ import logging
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -21,12 +26,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.i18n import Translator
+from bot.i18n import I18n, Translator
 from bot.services.classes.classes import ClassError, ClassService, RosterChange
 from bot.services.classes.roster import Roster, shown_name
+from bot.services.classes.roster_removals import replace_roster
 from bot.services.events.catalog import EventCatalog
 from db.models import RegistrationStatus, SchoolClass
 from handlers.callbacks import ClassManageCb, StudentRemoveCb
+from handlers.class_join import tell_pupil
 from handlers.classes import class_links_text, read_roster, roster_preview
 from handlers.edits import drop_buttons
 from handlers.filters import PLAIN_TEXT
@@ -327,6 +334,7 @@ async def on_replace_button(
     bot: Bot,
     state: FSMContext,
     t: Translator,
+    i18n: I18n,
     session: AsyncSession,
     catalog: EventCatalog,
     clock: Clock,
@@ -353,8 +361,15 @@ async def on_replace_button(
     service = ClassService(session, catalog, clock)
     school_class = await service.editable(chat_id, callback_data.class_id)
     drop = [] if callback_data.action == "keep" else data.get("drop", [])
-    count = await service.replace_roster(school_class, data["names"], drop_joined=drop)
-    await bot.send_message(chat_id, t("classes-replaced", count=count))
+    replaced = await replace_roster(service, school_class, data["names"], drop_joined=drop)
+    await bot.send_message(chat_id, t("classes-replaced", count=replaced.count))
+    # Those who joined by the link and were taken off were told they are on the list: now
+    # they are told they are not (one blocked chat does not keep the others from it).
+    for removal in replaced.removed:
+        try:
+            await tell_pupil(bot, i18n, removal)
+        except TelegramAPIError as exc:
+            log.warning("could not tell a pupil of their removal: %s", type(exc).__name__)
 
 
 async def on_replace_not_a_roster(message: Message, t: Translator) -> None:

@@ -337,8 +337,13 @@ async def test_one_person_from_the_find_card(harness: BotHarness) -> None:
     asked = strip_tags(org.last())
     assert "Сообщение одному участнику: Петрова Анна Сергеевна" in asked
     assert "Получит: в Telegram" in asked
+    # Written to one person: their name, never the words of a mass mailing.
+    assert "Пришлите сообщение для Петрова Анна Сергеевна:" in asked
+    assert "рассылк" not in asked.lower()
     await org.send("Анна, проверьте, пожалуйста, написание фамилии.")
-    assert "Получателей: 1" in org.last()
+    preview = strip_tags(org.last())
+    assert "Так его увидит Петрова Анна Сергеевна (в Telegram). Отправить?" in preview
+    assert "Получателей" not in preview
     await org.click("Отправить")
     await next(iter(harness.broadcasts._running.values()))
     assert copies(harness) == {first.id: 1}
@@ -348,6 +353,28 @@ async def test_one_person_from_the_find_card(harness: BotHarness) -> None:
         ).one()
     assert entry.details["audience"] == "person"
     assert entry.details["registration_id"] == await registration_id(harness, first)
+
+
+async def test_one_person_in_chinese_with_a_name_that_needs_escaping(harness: BotHarness) -> None:
+    user = harness.user(1, "zh")
+    await register(user, "zh")
+    reg_id = await registration_id(harness, user)
+    async with harness.session_factory() as session:
+        await session.execute(
+            update(Registration).where(Registration.id == reg_id).values(full_name="王<b>小明</b>")
+        )
+        await session.execute(update(User).where(User.id == ORGANIZER_ID).values(language="zh"))
+        await session.commit()
+    org = harness.user(ORGANIZER_ID, "zh")
+    await org.press(f"apm:{reg_id}")
+    asked = org.last()
+    assert "请发送要发给 <b>王&lt;b&gt;小明&lt;/b&gt;</b> 的消息" in asked
+    assert "群发" not in asked
+    await org.send("请核对姓名。")
+    preview = org.last()
+    name = "<b>王&lt;b&gt;小明&lt;/b&gt;</b>"
+    assert f"☝️ {name} 将看到以上内容（通过 Telegram）。确认发送吗？" in preview
+    assert "收件人数" not in preview and "群发" not in preview
 
 
 async def test_one_person_who_cannot_be_reached_is_told_why(harness: BotHarness) -> None:
@@ -482,10 +509,10 @@ async def test_a_scheduled_broadcast_starts_at_its_time_and_reaches_late_registr
     await org.click("Запланировать")
     assert "Время московское" in org.last()
     await org.send("завтра")
-    assert "Не удалось распознать время" in org.last()
-    await org.send("2025-08-20 11:59")  # 08:59 UTC, before the clock's 09:00
+    assert "Не получилось разобрать время" in org.last()
+    await org.send("20.08 11:59")  # 08:59 UTC, before the clock's 09:00
     assert "Это время уже прошло" in org.last()
-    await org.send("2025-08-20 15:00")
+    await org.send("20.08.2025 15:00")
     scheduled = org.last()
     assert "Рассылка запланирована" in scheduled
     assert "20 августа 2025 г., 15:00 МСК" in scheduled
@@ -524,9 +551,35 @@ async def test_a_scheduled_broadcast_in_chinese_shows_beijing_time_first(
     await org.click("全体参会者")
     await org.send("通知")
     await org.click("定时发送")
-    await org.send("2025-08-20 15:00")
+    assert "北京时间" in org.last()
+    # A Chinese organizer types Beijing time.
+    await org.send("2025年8月20日 20:00")
     text = org.last()
     assert text.index("20:00（北京时间）") < text.index("15:00（莫斯科时间）")
+    [broadcast] = await stored_broadcasts(harness)
+    assert broadcast.scheduled_at == datetime(2025, 8, 20, 12, 0, tzinfo=UTC)
+
+
+async def test_a_broadcast_is_scheduled_at_most_30_days_after_the_event(
+    harness: BotHarness,
+) -> None:
+    """The event ends on 3 September 2025 at 13:00 in Moscow: 3 October, 13:00 is the last
+    time allowed (certificates, feedback), and the refusal names it."""
+    await register(harness.user(1))
+    org = harness.user(ORGANIZER_ID, "ru")
+    await schedule_everyone(org, "2099-01-01 10:00")
+    refusal = strip_tags(org.last())
+    assert "Так поздно рассылку не запланировать: не позже чем через 30 дней" in refusal
+    assert "3 октября 2025 г., 13:00 МСК" in refusal
+    assert "3 октября 2025 г., 18:00 по пекинскому времени" in refusal
+    assert "1 января 2099 г., 10:00 МСК" in refusal  # what was understood
+    await org.send("03.10.2025 13:01")
+    assert "Так поздно" in org.last()
+    assert await stored_broadcasts(harness) == []
+    await org.send("03.10.2025 13:00")
+    assert "Рассылка запланирована" in org.last()
+    [broadcast] = await stored_broadcasts(harness)
+    assert broadcast.scheduled_at == datetime(2025, 10, 3, 10, 0, tzinfo=UTC)
 
 
 async def test_a_scheduled_broadcast_is_listed_and_cancelled_before_it_starts(

@@ -213,7 +213,7 @@ async def test_feedback_in_stats_and_export(harness: BotHarness) -> None:
         for s in harness.session.sent
         if isinstance(s.method, SendDocument) and s.method.chat_id == ORGANIZER_ID
     ]
-    rows = list(load_workbook(io.BytesIO(doc.document.data))["feedback"].values)
+    rows = list(load_workbook(io.BytesIO(doc.document.data))["Отзывы"].values)
     assert rows[1] == (4, "Спасибо!")
 
 

@@ -288,8 +288,8 @@ async def test_export_has_classes_and_students_sheets(harness: BotHarness) -> No
         if isinstance(s.method, SendDocument) and s.method.chat_id == ORGANIZER_ID
     ]
     workbook = load_workbook(io.BytesIO(doc.document.data))
-    classes_rows = list(workbook["classes"].values)
-    students_rows = list(workbook["students"].values)
+    classes_rows = list(workbook["Классы"].values)  # sheets named in the organizer's language
+    students_rows = list(workbook["Ученики"].values)
     assert classes_rows[1][2] == "8 «Б»" and classes_rows[1][3] == "Петрова Анна Сергеевна"
     assert [r[4] for r in students_rows[1:]] == ["Иванов Иван", "Петров Пётр", "Сидорова Мария"]
 

@@ -203,6 +203,101 @@ async def test_the_same_time_again_changes_nothing(harness: BotHarness) -> None:
     assert event is not None and event.calendar_sequence == 0
 
 
+# --- times in the past ---------------------------------------------------------------------------
+
+
+async def test_an_event_not_over_cannot_be_moved_into_the_past(harness: BotHarness) -> None:
+    """Today is 20 August 2025: 1 August would end the event at once, silently. Refused, with
+    what was understood and the time now; the organizer types again."""
+    await register(harness.user(1))
+    org = organizer(harness)
+    mark = len(harness.session.sent)
+    await org.send("/event")
+    await org.click("Перенести мероприятие")
+    await org.send("2025-08-01 10:00")
+    refusal = strip_tags(org.last())
+    assert "Не сохранено: это время уже прошло" in refusal
+    assert "Вы указали:\n🇷🇺 1 августа 2025 г., 10:00 МСК" in refusal
+    assert "Сейчас:\n🇷🇺 20 августа 2025 г., 12:00 МСК" in refusal
+    assert "Сохранено" not in refusal
+    event = harness.catalog.get(SLUG)
+    assert event is not None and event.starts_at == START and event.calendar_sequence == 0
+    assert [a.action for a in await audit(harness)] == []
+    # Still asked: a time ahead goes on to the usual confirmation.
+    await org.send("10.09 10:00")
+    assert "Станет:" in org.last() and "10 сентября 2025 г., 10:00–13:00" in strip_tags(org.last())
+    await org.click("Подтвердить")
+    await notices(harness).wait()
+    assert len(documents(harness, 1, mark)) == 1
+
+
+@pytest.mark.parametrize("label", ["Изменить начало", "Изменить окончание"])
+async def test_a_start_or_an_end_in_the_past_is_refused_even_with_nobody_registered(
+    harness: BotHarness, label: str
+) -> None:
+    org = organizer(harness)
+    await org.send("/event")
+    await org.click(label)
+    await org.send("19.08.2025 10:00")
+    assert "это время уже прошло" in org.last()
+    event = harness.catalog.get(SLUG)
+    assert event is not None and event.starts_at == START and event.calendar_sequence == 0
+
+
+async def test_an_event_that_is_over_has_its_times_corrected_after_a_warning(
+    harness: BotHarness,
+) -> None:
+    """After the event: the real start was 10:30 (history, e.g. for attendance). Asked first,
+    saying that nobody is told; nobody is."""
+    await register(harness.user(1))
+    harness.clock.set(START + timedelta(days=1))
+    org = organizer(harness)
+    mark = len(harness.session.sent)
+    await org.send("/event")
+    await org.click("Изменить начало")
+    await org.send("03.09.2025 10:30")
+    check = strip_tags(org.last())
+    assert "Мероприятие уже прошло" in check and "Участникам ничего не сообщим" in check
+    assert "3 сентября 2025 г., 10:30–13:00" in check
+    event = harness.catalog.get(SLUG)
+    assert event is not None and event.starts_at == START  # nothing before the confirmation
+    await org.click("Подтвердить")
+    assert "Участникам ничего не отправлено" in org.texts()[-2]
+    await notices(harness).wait()
+    event = harness.catalog.get(SLUG)
+    assert event is not None and event.starts_at == START + timedelta(minutes=30)
+    assert harness.session.sent[mark:] and documents(harness, 1, mark) == []
+    assert all(int(getattr(s.method, "chat_id", 0)) != 1 for s in harness.session.sent[mark:])
+    assert [a.action for a in await audit(harness)] == ["set_starts_at"]
+
+
+async def test_a_chinese_organizer_types_beijing_time(harness: BotHarness) -> None:
+    await register(harness.user(1))
+    org = organizer(harness, "zh")
+    check = await move(org, "2025年9月10日 15:00", confirm=False)
+    assert "2025年9月10日 15:00—18:00（北京时间）" in check
+    assert "2025年9月10日 10:00—13:00（莫斯科时间）" in check
+    await org.click("确认")
+    event = harness.catalog.get(SLUG)
+    assert event is not None and event.starts_at == WEEK_LATER
+    # With its zone named, Moscow time.
+    check = await move(org, "2025年9月3日 10:00（莫斯科时间）")
+    event = harness.catalog.get(SLUG)
+    assert event is not None and event.starts_at == START
+
+
+async def test_the_saved_time_is_echoed_in_both_zones(harness: BotHarness) -> None:
+    org = organizer(harness, "zh")
+    await org.send("/event")
+    await org.click("修改结束时间")
+    await org.send("9月3日 19:00")
+    echo = strip_tags(org.texts()[-2])
+    beijing, moscow = "2025年9月3日 19:00（北京时间）", "2025年9月3日 14:00（莫斯科时间）"
+    assert echo.index(beijing) < echo.index(moscow)
+    event = harness.catalog.get(SLUG)
+    assert event is not None and event.ends_at == START + timedelta(hours=4)
+
+
 async def test_the_sequence_survives_a_restart_and_every_calendar_file_carries_it(
     harness: BotHarness,
 ) -> None:
@@ -571,13 +666,15 @@ async def test_an_end_before_the_start_is_refused_in_the_organizers_language(
     harness: BotHarness, lang: str, labels: tuple[str, str], refusal: str
 ) -> None:
     org = organizer(harness, lang)
+    # A Chinese organizer types Beijing time: the same moments, five hours later on the clock.
+    hours = 0 if lang == "ru" else 5
     await org.send("/event")
     await org.click(labels[0])
-    await org.send("2025-09-03 09:00")  # before the start (10:00 in Moscow)
+    await org.send(f"2025-09-03 {9 + hours:02}:00")  # before the start (10:00 in Moscow)
     assert strip_tags(org.last()).startswith(refusal)
     assert not re.search(r"ends_at|starts_at|must be|Value error", org.last())
     await org.click(labels[1])
-    await org.send("2025-09-03 14:00")  # after the end: the way to move both is named
+    await org.send(f"2025-09-03 {14 + hours:02}:00")  # after the end: moving both is named
     assert strip_tags(org.last()).startswith(refusal)
     assert ("Перенести мероприятие" if lang == "ru" else "活动改期") in org.last()
     event = harness.catalog.get(SLUG)

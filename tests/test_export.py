@@ -15,13 +15,17 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
-from bot.services.reports.export import COLUMNS, PARTICIPANTS_SHEET
+from bot.i18n import LANGUAGES, I18n
+from bot.services.reports.export import COLUMNS
 from bot.services.reports.files import (
+    MAX_SHEET_NAME,
     ExportFormat,
     Table,
     column_widths,
     looks_like_formula,
     neutralise,
+    sheet_name,
+    to_xlsx,
 )
 from db.models import AuditEntry
 from tests.flows import register
@@ -106,8 +110,9 @@ async def test_xlsx(harness: BotHarness) -> None:
     assert document.caption and "все регистрации. Регистраций в файле: 4." in document.caption
 
     workbook = load_workbook(io.BytesIO(file_bytes(document)))
-    assert workbook.sheetnames == [PARTICIPANTS_SHEET, "classes", "students", "feedback"]
-    sheet = workbook[PARTICIPANTS_SHEET]
+    # The sheets are named in the organizer's language.
+    assert workbook.sheetnames == ["Участники", "Классы", "Ученики", "Отзывы"]
+    sheet = workbook["Участники"]
     header, *rows = sheet_rows(sheet)
     assert header == headers(harness, "ru")
     assert len(rows) == 4
@@ -151,8 +156,9 @@ async def test_xlsx_in_chinese(harness: BotHarness) -> None:
     organizer = harness.user(ORGANIZER_ID, "zh-hans")
     document = await export(harness, organizer, "XLSX")
     assert document.caption and "共4条报名记录" in document.caption
-    sheet = load_workbook(io.BytesIO(file_bytes(document)))[PARTICIPANTS_SHEET]
-    header, ru_row, *_ = sheet_rows(sheet)
+    workbook = load_workbook(io.BytesIO(file_bytes(document)))
+    assert workbook.sheetnames == ["参会者", "班级", "学生", "反馈"]
+    header, ru_row, *_ = sheet_rows(workbook["参会者"])
     assert header == headers(harness, "zh")
     assert "姓名" in header
     assert ru_row[COLUMN["export-col-role"]] == "教师"
@@ -167,7 +173,7 @@ async def test_csv(harness: BotHarness) -> None:
     organizer = harness.user(ORGANIZER_ID, "ru")
     document = await export(harness, organizer, "CSV «,»")
     assert isinstance(document.document, BufferedInputFile)
-    assert document.document.filename == "victory-2025-everyone-2025-08-20-1200.csv"
+    assert document.document.filename == "victory-2025-everyone-2025-08-20-1200-comma.csv"
     data = file_bytes(document)
     assert data.startswith(b"\xef\xbb\xbf")  # the BOM: Excel then reads UTF-8
     header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
@@ -178,6 +184,52 @@ async def test_csv(harness: BotHarness) -> None:
     assert rows[0][COLUMN["export-col-registered-at"]] == "2025-08-20 12:00"
     assert rows[0][COLUMN["export-col-phone"]] == "'+79001234567"
     assert rows[3][COLUMN["export-col-telegram-id"]] == ""
+
+
+async def test_the_two_csv_variants_have_different_names(harness: BotHarness) -> None:
+    """Both may be downloaded into one folder: the second must not overwrite the first."""
+    await add_participants(harness)
+    organizer = harness.user(ORGANIZER_ID, "ru")
+    comma = await export(harness, organizer, "CSV «,»")
+    await organizer.click("CSV «;»")  # the format buttons stay: the other variant as well
+    semicolon = documents(harness, organizer.id)[-1]
+    assert isinstance(comma.document, BufferedInputFile)
+    assert isinstance(semicolon.document, BufferedInputFile)
+    assert comma.document.filename == "victory-2025-everyone-2025-08-20-1200-comma.csv"
+    assert semicolon.document.filename == "victory-2025-everyone-2025-08-20-1200-excel-ru.csv"
+
+
+async def test_a_chinese_organizer_reads_beijing_time_in_the_file(harness: BotHarness) -> None:
+    await add_participants(harness)
+    document = await export(harness, harness.user(ORGANIZER_ID, "zh-hans"), "XLSX")
+    assert isinstance(document.document, BufferedInputFile)
+    # The time in the name is Beijing time too (12:00 in Moscow).
+    assert document.document.filename == "victory-2025-everyone-2025-08-20-1700.xlsx"
+    header, first, *_ = sheet_rows(load_workbook(io.BytesIO(file_bytes(document))).worksheets[0])
+    assert header[COLUMN["export-col-registered-at"]] == "报名时间（北京时间）"
+    assert first[COLUMN["export-col-registered-at"]] == REGISTERED_AT_MSK + timedelta(hours=5)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_sheet_name_is_one_excel_accepts(lang: str) -> None:
+    t = I18n()(lang)
+    for table in ("participants", "classes", "students", "feedback"):
+        title = t(f"export-sheet-{table}")
+        assert 0 < len(title) <= MAX_SHEET_NAME and not set(title) & set("[]:*?/\\")
+        assert sheet_name(Table([], [], table, title), set()) == title
+
+
+def test_a_sheet_name_is_made_acceptable_and_unique() -> None:
+    taken: set[str] = set()
+    long = "Очень длинное название листа: участники [2025]?"
+    first = sheet_name(Table([], [], "x", long), taken)
+    assert len(first) <= MAX_SHEET_NAME and not set(first) & set("[]:*?/\\")
+    second = sheet_name(Table([], [], "x", long), taken)
+    assert second != first and second.endswith(" (2)") and len(second) <= MAX_SHEET_NAME
+    assert sheet_name(Table([], [], "feedback", "*?/"), taken) == "feedback"
+    # And the workbook opens with them.
+    tables = [Table(["A"], [["1"]], "x", long), Table(["A"], [["2"]], "x", long)]
+    assert len(load_workbook(io.BytesIO(to_xlsx(*tables))).sheetnames) == 2
 
 
 def test_neutralisation() -> None:
@@ -218,7 +270,7 @@ async def test_from_the_menu_with_several_events(harness: BotHarness) -> None:
     await organizer.click("Все регистрации, включая отменённые — 1")
     await organizer.click("XLSX")
     [document] = documents(harness, ORGANIZER_ID)
-    sheet = load_workbook(io.BytesIO(file_bytes(document)))[PARTICIPANTS_SHEET]
+    sheet = load_workbook(io.BytesIO(file_bytes(document))).worksheets[0]
     [_, row] = sheet_rows(sheet)
     assert row[COLUMN["export-col-full-name"]] == "Сидорова Анна"
     assert [(a.action, a.event_id) for a in await audit(harness)] == [("export", 2)]
@@ -227,7 +279,7 @@ async def test_from_the_menu_with_several_events(harness: BotHarness) -> None:
 async def test_an_empty_event_gives_a_file_with_the_header_only(harness: BotHarness) -> None:
     organizer = harness.user(ORGANIZER_ID, "ru")
     document = await export(harness, organizer, "XLSX")
-    sheet = load_workbook(io.BytesIO(file_bytes(document)))[PARTICIPANTS_SHEET]
+    sheet = load_workbook(io.BytesIO(file_bytes(document))).worksheets[0]
     assert sheet_rows(sheet) == [headers(harness, "ru")]
 
 
@@ -298,10 +350,11 @@ def test_every_column_has_a_header_in_both_languages() -> None:
         (
             "zh",
             [
-                [datetime(2025, 8, 10, 13, 0), None, "Telegram 和电子邮件"],
+                # A Chinese organizer reads Beijing time.
+                [datetime(2025, 8, 10, 18, 0), None, "Telegram 和电子邮件"],
                 [
-                    datetime(2025, 8, 10, 13, 0),
-                    "2025-08-11 13:00（莫斯科时间）：550 5.1.1 mailbox unavailable",
+                    datetime(2025, 8, 10, 18, 0),
+                    "2025-08-11 18:00（北京时间）：550 5.1.1 mailbox unavailable",
                     "Telegram 和电子邮件",
                 ],
                 ["否", None, "仅 Telegram"],
@@ -323,7 +376,7 @@ async def test_email_columns(harness: BotHarness, lang: str, expected: list[list
     await add_registration(harness, 3, deliver_via="telegram")  # not confirmed
     await add_registration(harness, 4, email=None, deliver_via="email")
     document = await export(harness, harness.user(ORGANIZER_ID, lang), "XLSX")
-    sheet = load_workbook(io.BytesIO(file_bytes(document)))[PARTICIPANTS_SHEET]
+    sheet = load_workbook(io.BytesIO(file_bytes(document))).worksheets[0]
     header, *rows = sheet_rows(sheet)
     keys = ["export-col-email-confirmed", "export-col-email-bounced", "export-col-deliver-via"]
     assert [header[COLUMN[k]] for k in keys] == [harness.i18n(lang)(k) for k in keys]

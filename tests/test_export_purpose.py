@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.i18n import I18n
 from bot.services.reports.certificate_states import Delivered, delivered
-from bot.services.reports.export import COLUMNS, PARTICIPANTS_SHEET, ExportPurpose
+from bot.services.reports.export import COLUMNS, ExportPurpose
 from db.models import (
     Attendance,
     AuditEntry,
@@ -274,7 +274,7 @@ async def export(
     return documents(harness)[before:]
 
 
-def xlsx_rows(data: bytes, sheet: str = PARTICIPANTS_SHEET) -> list[list[object]]:
+def xlsx_rows(data: bytes, sheet: str = "Участники") -> list[list[object]]:
     workbook = load_workbook(io.BytesIO(data))
     return [list(row) for row in workbook[sheet].iter_rows(values_only=True)]
 
@@ -331,7 +331,7 @@ async def test_xlsx_cells_hold_exactly_what_was_typed(harness: BotHarness) -> No
     ids = await add_fixture(harness)
     [document] = await export(harness, ExportPurpose.ACTIVE, "xlsx")
     workbook = load_workbook(io.BytesIO(file_of(document)[1]))
-    sheet = workbook[PARTICIPANTS_SHEET]
+    sheet = workbook["Участники"]
     header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     row = {r[COLUMN["export-col-id"]]: r for r in rows}
     ivan, wang, eq = row[ids["ivan"]], row[ids["wang"]], row[ids["eq"]]
@@ -397,10 +397,11 @@ async def test_chinese_organizer_gets_chinese_headers_and_names(harness: BotHarn
     header, *rows = list(csv.reader(io.StringIO(text, newline="")))
     t = harness.i18n("zh")
     assert header == [t(column.header_key) for column in COLUMNS]
-    assert "签到时间（莫斯科时间）" in header and "证书编号" in header
+    assert "签到时间（北京时间）" in header and "证书编号" in header
     by_id = {int(r[COLUMN["export-col-id"]]): r for r in rows}
     assert by_id[ids["ivan"]][COLUMN["export-col-country"]] == "俄罗斯"
-    assert by_id[ids["ivan"]][COLUMN["export-col-checked-in-at"]] == "2025-09-03 10:05"
+    # The organizer who asked reads the file: Beijing time (10:05 in Moscow).
+    assert by_id[ids["ivan"]][COLUMN["export-col-checked-in-at"]] == "2025-09-03 15:05"
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -410,7 +411,7 @@ async def test_csv_for_russian_excel_uses_semicolons(harness: BotHarness) -> Non
     ids = await add_fixture(harness)
     [document] = await export(harness, ExportPurpose.ACTIVE, "csv-ru")
     name, data = file_of(document)
-    assert name == "victory-2025-active-2025-08-20-1200.csv"
+    assert name == "victory-2025-active-2025-08-20-1200-excel-ru.csv"
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Excel reads it as UTF-8
     text = data.decode("utf-8-sig")
     assert not text.startswith("sep=")  # see bot/services/reports/files.py for why
@@ -434,7 +435,7 @@ async def test_plain_csv_uses_commas(harness: BotHarness) -> None:
     await add_fixture(harness)
     [document] = await export(harness, ExportPurpose.SPEAKERS, "csv")
     name, data = file_of(document)
-    assert name == "victory-2025-speakers-2025-08-20-1200.csv"
+    assert name == "victory-2025-speakers-2025-08-20-1200-comma.csv"
     header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert len(header) == len(COLUMNS) and len(rows) == 2
     assert [r[COLUMN["export-col-talk-topic"]] for r in rows] == ["家书中的记忆", "'-2+3"]
@@ -455,8 +456,8 @@ async def test_classes_file(harness: BotHarness) -> None:
     assert name == "victory-2025-classes-2025-08-20-1200.xlsx"
     assert document.caption is not None and "Классов в файле: 1." in document.caption
     workbook = load_workbook(io.BytesIO(data))
-    assert workbook.sheetnames == ["classes", "students"]
-    header, row = [list(r) for r in workbook["classes"].iter_rows(values_only=True)]
+    assert workbook.sheetnames == ["Классы", "Ученики"]
+    header, row = [list(r) for r in workbook["Классы"].iter_rows(values_only=True)]
     t = harness.i18n("ru")
     cell = {
         key: row[header.index(t(key))]
@@ -487,14 +488,14 @@ async def test_classes_file(harness: BotHarness) -> None:
         "export-col-certificate-delivered": "Telegram",
         "export-col-username": "@petrova_a",
     }
-    _, *pupils = [list(r) for r in workbook["students"].iter_rows(values_only=True)]
+    _, *pupils = [list(r) for r in workbook["Ученики"].iter_rows(values_only=True)]
     assert [p[4] for p in pupils] == ["Иванов Иван", "Петров Пётр"]
 
     # In CSV: the classes, then their pupils, each a file named after the purpose.
     files = await export(harness, ExportPurpose.CLASSES, "csv-ru")
     assert [file_of(d)[0] for d in files] == [
-        "victory-2025-classes-2025-08-20-1200.csv",
-        "victory-2025-classes-students-2025-08-20-1200.csv",
+        "victory-2025-classes-2025-08-20-1200-excel-ru.csv",
+        "victory-2025-classes-students-2025-08-20-1200-excel-ru.csv",
     ]
     header, row = list(
         csv.reader(io.StringIO(file_of(files[0])[1].decode("utf-8-sig")), delimiter=";")
@@ -507,13 +508,13 @@ async def test_everyone_gets_the_whole_event(harness: BotHarness) -> None:
     await add_class(harness)
     [document] = await export(harness, ExportPurpose.EVERYONE, "xlsx")
     workbook = load_workbook(io.BytesIO(file_of(document)[1]))
-    assert workbook.sheetnames == [PARTICIPANTS_SHEET, "classes", "students", "feedback"]
+    assert workbook.sheetnames == ["Участники", "Классы", "Ученики", "Отзывы"]
     files = await export(harness, ExportPurpose.EVERYONE, "csv")
     # Feedback has no rows: no empty file for it.
     assert [file_of(d)[0] for d in files] == [
-        "victory-2025-everyone-2025-08-20-1200.csv",
-        "victory-2025-everyone-classes-2025-08-20-1200.csv",
-        "victory-2025-everyone-students-2025-08-20-1200.csv",
+        "victory-2025-everyone-2025-08-20-1200-comma.csv",
+        "victory-2025-everyone-classes-2025-08-20-1200-comma.csv",
+        "victory-2025-everyone-students-2025-08-20-1200-comma.csv",
     ]
     async with harness.session_factory() as session:
         entries = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
@@ -575,7 +576,7 @@ async def test_a_format_button_from_before_purposes_still_exports_everyone(
     await organizer.press("aexp:victory-2025:csv")  # sent by the bot before this version
     [document] = documents(harness)
     name, data = file_of(document)
-    assert name == "victory-2025-everyone-2025-08-20-1200.csv"
+    assert name == "victory-2025-everyone-2025-08-20-1200-comma.csv"
     assert len(list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))) == 1 + 7
 
 
@@ -626,9 +627,9 @@ async def test_a_cancelled_class_is_in_everyone_not_in_the_classes_file(
         row[0].text for row in harness.session.sent[-1].method.reply_markup.inline_keyboard
     ]
     [classes_file] = await export(harness, ExportPurpose.CLASSES, "xlsx")
-    assert xlsx_rows(file_of(classes_file)[1], "classes")[1:] == []
+    assert xlsx_rows(file_of(classes_file)[1], "Классы")[1:] == []
     [everyone] = await export(harness, ExportPurpose.EVERYONE, "xlsx")
-    [row] = xlsx_rows(file_of(everyone)[1], "classes")[1:]
+    [row] = xlsx_rows(file_of(everyone)[1], "Классы")[1:]
     assert row[1] == harness.i18n("ru")("report-class-status", status="cancelled")
 
 

@@ -140,6 +140,40 @@ async def test_replacing_shows_the_preview_and_what_changes_then_waits(
     assert len(active(await the_class(harness))) == 3
 
 
+async def test_a_pupil_taken_off_the_list_is_told_in_their_language(harness: BotHarness) -> None:
+    """They were told "you are on the list" when approved; their last word must not stay so."""
+    teacher = harness.user(141)
+    await register(harness, teacher, "ru", "Иванов Иван\nПетров Пётр")
+    code = (await the_class(harness)).code
+    zhao, olga, kept = harness.user(142, "zh"), harness.user(143), harness.user(144)
+    await join_and_approve(teacher, zhao, code, "赵六")
+    await join_and_approve(teacher, olga, code, "Новикова Ольга")
+    await join_and_approve(teacher, kept, code, "Королёва Анна")
+    assert zhao.last() == harness.i18n("zh")("class-join-approved", name="赵六")
+
+    await ask_to_replace(teacher)
+    await teacher.send("Иванов Иван\nКоролёва Анна")
+    assert "赵六" in teacher.last() and "Новикова Ольга" in teacher.last()
+    mark = len(kept.texts())
+    await teacher.click("Заменить список")
+    assert zhao.last() == "老师已将您移出班级名单：赵六。如有误，请联系老师。"
+    assert olga.last().startswith("Педагог убрал вас из списка класса: Новикова Ольга.")
+    assert len(kept.texts()) == mark  # still on the list: nothing to tell
+    assert active(await the_class(harness)) == [("Иванов Иван", None), ("Королёва Анна", 144)]
+
+
+async def test_pupils_kept_on_the_list_are_not_told(harness: BotHarness) -> None:
+    teacher = harness.user(145)
+    await register(harness, teacher, "ru", "Иванов Иван")
+    pupil = harness.user(146, "zh")
+    await join_and_approve(teacher, pupil, (await the_class(harness)).code, "赵六")
+    mark = len(pupil.texts())
+    await ask_to_replace(teacher)
+    await teacher.send("Петров Пётр")
+    await teacher.click("Заменить, но оставить их")
+    assert len(pupil.texts()) == mark
+
+
 async def test_pupils_who_joined_by_link_can_be_kept_and_keep_their_chat(
     harness: BotHarness,
 ) -> None:

@@ -22,6 +22,7 @@ from tests.test_web_classes import (  # noqa: F401  (client, events: fixtures)
     hidden_fields,
     register_class,
     send,
+    sent_in_background,
     the_class,
 )
 from web.routes.registration import label
@@ -119,3 +120,34 @@ async def test_without_the_preview_s_word_pupils_who_joined_stay(harness: BotHar
         assert change.joined_dropped == ((school_class.students[1].id, "Лю Ян"),)
         assert not change.offer_keep
         assert change.same_pupils is False
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_a_pupil_taken_off_on_the_page_is_told_in_their_language(
+    harness: BotHarness,
+    client: Client,  # noqa: F811
+    lang: str,
+) -> None:
+    """Whatever the page's language: Лю Ян in Chinese, Ван Фан in Russian, as the bot's
+    /classes tells them; "keep them" tells nobody."""
+    token = await register_class(client, lang)
+    home = f"/class/{token}"
+    await ask_to_join(harness, (await the_class(harness)).code, JOINED)
+    await approve_all(client, harness, home, lang)
+    await sent_in_background(client)
+    liu, wang = harness.user(61), harness.user(62)
+    marks = len(liu.texts()), len(wang.texts())
+
+    preview = await preview_of(client, home, "Новиков Олег", lang)
+    keep = {**hidden_fields(preview), "action": "keep"}
+    await send(client, f"{home}/roster/confirm", keep, lang=lang, status=303, page=home)
+    await sent_in_background(client)
+    assert (len(liu.texts()), len(wang.texts())) == marks
+
+    preview = await preview_of(client, home, f"Новиков Олег\n{JOINED[62][0]}", lang)
+    confirm = {**hidden_fields(preview), "action": "confirm"}
+    await send(client, f"{home}/roster/confirm", confirm, lang=lang, status=303, page=home)
+    await sent_in_background(client)
+    assert liu.last() == "老师已将您移出班级名单：Лю Ян。如有误，请联系老师。"
+    assert len(wang.texts()) == marks[1]  # still on the list
+    assert active_names(await the_class(harness)) == ["Новиков Олег", "Ван Фан"]

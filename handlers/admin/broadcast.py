@@ -11,10 +11,12 @@ it is chosen); an uploaded list of Telegram ids, addresses and @usernames (a .tx
 pasted text: what matched and what did not is shown); one person, from the /find card's
 "send a message" button (AdminMessagePersonCb).
 
-A scheduled broadcast is typed as Moscow time (or with its offset, as /event takes times),
-shown back in Moscow and Beijing time, listed at the top of /broadcast with a Cancel button
-until it starts, and started by the scheduler (BroadcastService.start_due), which sends the
-organizer a progress message then.
+A scheduled broadcast's time is typed as /event takes times (bot/services/events/time_input.py:
+Beijing time for a Chinese organizer, Moscow time otherwise, or with its zone), no later than
+LATEST_AFTER_END after the event's end (certificates, feedback, thanks; 2099 is a typo), shown
+back in Moscow and Beijing time, listed at the top of /broadcast with a Cancel button until it
+starts, and started by the scheduler (BroadcastService.start_due), which sends the organizer a
+progress message then.
 
 With e-mail on, the preview counts each channel (Telegram, e-mail: a letter carries the text,
 a photo or a document, not a sticker or a voice message), the message's text and file are
@@ -23,6 +25,7 @@ kept for the letters, and the report counts the letters too."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
+from bot.messages import when_text
 from bot.services.delivery.audience_list import (
     LIST_EXTENSIONS,
     MAX_ENTRIES,
@@ -54,6 +58,7 @@ from bot.services.delivery.broadcasts import (
     ProgressHook,
 )
 from bot.services.events.catalog import Event, EventCatalog
+from bot.services.events.time_input import TimeInputError, read_moment
 from db.audiences import LIST_KEYS, Audience
 from db.models import Broadcast, EventRow, Registration, RegistrationStatus, User
 from db.repositories import AuditRepository, EventRepository
@@ -63,6 +68,7 @@ from handlers.admin.broadcast_views import (
     audience_keyboard,
     confirm_keyboard,
     list_text,
+    person_preview_text,
     person_via,
     preview_text,
     progress_text,
@@ -71,6 +77,7 @@ from handlers.admin.broadcast_views import (
     scheduled_list,
     scheduled_text,
     stop_keyboard,
+    too_late_text,
     unschedule_keyboard,
 )
 from handlers.admin.callbacks import (
@@ -80,7 +87,7 @@ from handlers.admin.callbacks import (
     AdminStopCb,
 )
 from handlers.admin.common import events_not_over, register_event_action, title
-from handlers.admin.settings import parse_moment
+from handlers.admin.settings import time_problem_text
 from handlers.edits import drop_buttons
 
 if TYPE_CHECKING:
@@ -89,6 +96,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOT_A_COMMAND = ~(F.text & F.text.startswith("/"))
+# The latest a broadcast may be scheduled: this long after the event's end.
+LATEST_AFTER_END = timedelta(days=30)
 
 
 class BroadcastForm(StatesGroup):
@@ -338,13 +347,14 @@ async def on_message_person(
             "event_id": registration.event_id,
             "audience": Audience.PERSON.value,
             "params": params,
+            "person_name": registration.full_name or "—",
         }
     )
     await bot.send_message(
         chat_id,
         t("broadcast-person", name=name, event=title(t, event), via=person_via(person))
         + "\n\n"
-        + t("admin-broadcast-ask-message"),
+        + t("broadcast-person-ask-message", name=name),
     )
 
 
@@ -389,11 +399,13 @@ async def on_message(
         email_on=email_on,
         mail=not mail.empty,
     )
+    person = data.get("person_name") if audience is Audience.PERSON else None
     # The preview is a copy made the same way recipients' copies will be.
     try:
         await bot.copy_message(message.chat.id, message.chat.id, message.message_id)
     except TelegramBadRequest:
-        await message.answer(t("admin-broadcast-not-copyable"))
+        key = "admin-broadcast-not-copyable" if person is None else "broadcast-person-not-copyable"
+        await message.answer(t(key))
         return
     await state.update_data(
         {
@@ -405,7 +417,11 @@ async def on_message(
         }
     )
     await state.set_state(BroadcastForm.confirm)
-    text = preview_text(t, audience, audience_reach, email_on=email_on, letter=not mail.empty)
+    letter = not mail.empty
+    if person is not None:
+        text = person_preview_text(t, person, audience_reach, email_on=email_on, letter=letter)
+    else:
+        text = preview_text(t, audience, audience_reach, email_on=email_on, letter=letter)
     await message.answer(text, reply_markup=confirm_keyboard(t))
 
 
@@ -474,24 +490,35 @@ async def on_later(query: CallbackQuery, bot: Bot, state: FSMContext, t: Transla
     await bot.send_message(query.from_user.id, t("broadcast-ask-time"))
 
 
+def latest_schedule(event: Event) -> datetime:
+    return event.ends_at + LATEST_AFTER_END
+
+
 async def on_time(
     message: Message,
     state: FSMContext,
     t: Translator,
     session: AsyncSession,
+    catalog: EventCatalog,
     clock: Clock,
     broadcasts: BroadcastService,
 ) -> None:
     assert message.from_user is not None
-    moment = parse_moment(message.text or "")
-    if moment is None:
-        await message.answer(t("broadcast-time-invalid"))
-        return
     now = clock.now()
-    if moment <= now:
-        await message.answer(t("broadcast-time-past"))
+    try:
+        moment = read_moment(message.text or "", lang=t.lang, now=now)
+    except TimeInputError as exc:
+        await message.answer(time_problem_text(t, exc.problem))
         return
     data = await state.get_data()
+    if moment <= now:
+        await message.answer(t("broadcast-time-past") + "\n" + when_text(t, moment))
+        return
+    event = catalog.get(data["slug"])
+    if event is not None and moment > latest_schedule(event):
+        latest = latest_schedule(event)
+        await message.answer(too_late_text(t, moment, latest, LATEST_AFTER_END.days))
+        return
     await state.clear()
     broadcast = await broadcasts.create(
         event_id=data["event_id"],

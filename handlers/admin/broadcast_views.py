@@ -5,6 +5,7 @@ Pure functions of the translator and the numbers (handlers/admin/broadcast.py se
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 
 from aiogram.filters.callback_data import CallbackData
@@ -131,6 +132,19 @@ def preview_text(
     return text
 
 
+def person_preview_text(
+    t: Translator, name: str, reach: Reach, *, email_on: bool, letter: bool
+) -> str:
+    """The preview of a message to one person (a /find card): their name, not a count."""
+    via = person_via(reach) if reach.reached else "none"
+    text = t("broadcast-person-preview", name=escape(name), via=via)
+    if email_on and not letter and reach.email:
+        text += "\n" + t("admin-broadcast-no-email")
+    if reach.unreachable:
+        text += "\n\n" + reach_text(t, reach)
+    return text
+
+
 def confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(
@@ -164,6 +178,19 @@ def scheduled_text(t: Translator, broadcast: Broadcast) -> str:
             t("broadcast-scheduled", audience=broadcast.audience),
             when_text(t, broadcast.scheduled_at),
             t("broadcast-scheduled-note"),
+        ]
+    )
+
+
+def too_late_text(t: Translator, moment: datetime, latest: datetime, days: int) -> str:
+    """The refusal of a time too far after the event (`days` after its end at most), naming
+    the latest one allowed."""
+    return "\n".join(
+        [
+            t("broadcast-time-too-late", days=days),
+            when_text(t, latest),
+            t("admin-time-typed"),
+            when_text(t, moment),
         ]
     )
 

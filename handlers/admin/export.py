@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.services.events.catalog import Event, EventCatalog
+from bot.services.events.time_input import organizer_zone
 from bot.services.reports.export import (
     ExportPurpose,
     export_files,
@@ -140,7 +141,8 @@ async def send_export(
         },
     )
     await session.commit()
-    files = await export_files(export, fmt, event.slug, purpose, clock.now())
+    zone = organizer_zone(t.lang)
+    files = await export_files(export, fmt, event.slug, purpose, clock.now(), zone)
     caption = t(
         "export-caption", event=short_title(t, event), purpose=purpose.value, count=export.rows
     )

@@ -9,7 +9,13 @@ once confirmed everyone is told (bot/services/reminders/moved.py). There is no "
 telling": whoever registered has the old time in their calendar, so a correction is news to
 them; a typo fixed before anyone registered is saved at once, with nobody to tell. "Move the
 event" shifts the start and the end together (two separate changes would send two notices, the
-first with a time nobody meant)."""
+first with a time nobody meant).
+
+Times are typed as bot/services/events/time_input.py reads them (Beijing time for a Chinese
+organizer, Moscow time otherwise). An event that is not over cannot get a start or an end in
+the past: that is a typo or a wrong zone, and saving it would end the event at once, silently.
+An event that is over may have its times corrected (history), after a confirmation that says
+nobody is told (bot/services/reminders/moved.py tells nobody about an event that is over)."""
 
 from __future__ import annotations
 
@@ -19,7 +25,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
@@ -35,11 +40,13 @@ from bot.messages import when_text
 from bot.services.events.catalog import Event, EventCatalog
 from bot.services.events.durations import duration_parts
 from bot.services.events.settings import (
+    EVENT_TIMES,
     SettingsRejected,
     change_event,
     preview_change,
     times_changed,
 )
+from bot.services.events.time_input import TimeInputError, TimeProblem, read_moment
 from bot.services.reminders.moved import MovedNotices
 from bot.services.reminders.moved_reach import Reach, Summary
 from bot.services.reminders.runner import ReminderService
@@ -56,7 +63,6 @@ from handlers.views import time_span
 
 log = logging.getLogger(__name__)
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 TIME_FIELDS = ("starts_at", "ends_at", "registration_deadline")
 # The start and the end together, keeping the duration.
 MOVE = "move"
@@ -77,22 +83,21 @@ class EditTime(StatesGroup):
 # --- parsing -------------------------------------------------------------------------------
 
 _LINK = re.compile(r"^https://[^\s/]+\.[^\s]+$")
-_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})\s*([+-]\d{2}:?\d{2})?$")
 
 
-def parse_moment(text: str) -> datetime | None:
-    """ "2026-05-06 10:00" is Moscow time; "2026-05-06 15:00 +08:00" carries its offset."""
-    match = _MOMENT.match(text.strip())
-    if not match:
-        return None
-    date, clock, offset = match.groups()
-    try:
-        if offset:
-            offset = offset if ":" in offset else f"{offset[:3]}:{offset[3:]}"
-            return datetime.fromisoformat(f"{date}T{clock.zfill(5)}{offset}")
-        return datetime.fromisoformat(f"{date}T{clock.zfill(5)}").replace(tzinfo=MOSCOW)
-    except ValueError:
-        return None
+def time_problem_text(t: Translator, problem: TimeProblem) -> str:
+    """Why the text is no time, and how to write one (shared with /broadcast's scheduling)."""
+    return t(f"time-input-{problem.value}") + "\n" + t("admin-time-formats")
+
+
+def lands_in_past(event: Event, changes: dict[str, Any], now: datetime) -> bool:
+    """A start or an end that `changes` (proposed_changes) moves to a moment already gone."""
+    return any(
+        name in changes
+        and (moment := datetime.fromisoformat(changes[name])) != getattr(event, name)
+        and moment <= now
+        for name in EVENT_TIMES
+    )
 
 
 # --- views -----------------------------------------------------------------------------------
@@ -231,6 +236,40 @@ def move_check_text(t: Translator, before: Event, after: Event, reach: Reach) ->
     return "\n".join(lines)
 
 
+def history_check_text(t: Translator, before: Event, after: Event) -> str:
+    """The screen before the times of an event that is over are corrected: nobody is told."""
+    return "\n".join(
+        [
+            t("admin-history-check", event=title(t, after)),
+            "",
+            t("admin-move-was"),
+            time_span(t, before),
+            "",
+            t("admin-move-will-be"),
+            time_span(t, after),
+            "",
+            t("admin-history-nobody-told"),
+            "",
+            t("admin-history-question"),
+        ]
+    )
+
+
+def past_text(t: Translator, moment: datetime, now: datetime) -> str:
+    """The refusal of a time already gone, with what was understood and the time now, both in
+    both zones: a wrong zone or year shows at once."""
+    return "\n".join(
+        [
+            t("admin-time-past"),
+            "",
+            t("admin-time-typed"),
+            when_text(t, moment),
+            t("admin-time-now"),
+            when_text(t, now),
+        ]
+    )
+
+
 def move_report_text(t: Translator, event: Event, summary: Summary) -> str:
     lines = [
         t("admin-move-report", event=title(t, event)),
@@ -259,9 +298,11 @@ async def on_time_value(
     moved: MovedNotices,
 ) -> None:
     assert message.from_user is not None
-    moment = parse_moment(message.text or "")
-    if moment is None:
-        await message.answer(t("admin-time-invalid"))
+    now = clock.now()
+    try:
+        moment = read_moment(message.text or "", lang=t.lang, now=now)
+    except TimeInputError as exc:
+        await message.answer(time_problem_text(t, exc.problem))
         return
     data = await state.get_data()
     slug, field = data["slug"], data["field"]
@@ -270,6 +311,11 @@ async def on_time_value(
         if event is None:
             raise SettingsRejected("admin-err-unknown-event", f"unknown event {slug}")
         changes = proposed_changes(event, field, moment)
+        # Before the other rules: "already gone" says more about a wrong date or zone than
+        # "the end must be after the start". The state stays: the organizer types again.
+        if now < event.ends_at and lands_in_past(event, changes, now):
+            await message.answer(past_text(t, moment, now))
+            return
         proposed = preview_change(catalog, slug, changes)
     except SettingsRejected as exc:
         text = rejected_text(t, exc)
@@ -282,15 +328,21 @@ async def on_time_value(
             await state.clear()
             await message.answer(t("admin-time-unchanged"))
             return
+        over = now >= event.ends_at
         reach = await moved.reach(slug)
         # Somebody registered and the event is not over by its new times: they are told, after
-        # the organizer has seen how.
-        if reach is not None and reach.anyone and proposed.ends_at > clock.now():
+        # the organizer has seen how. An event that is over: its history is corrected, after
+        # the organizer has seen that nobody is told.
+        if reach is not None and reach.anyone and proposed.ends_at > now:
+            text = move_check_text(t, event, proposed, reach)
+        elif over:
+            text = history_check_text(t, event, proposed)
+        else:
+            text = ""
+        if text:
             await state.set_state(EditTime.confirm)
             await state.update_data({"changes": changes})
-            await message.answer(
-                move_check_text(t, event, proposed, reach), reply_markup=confirm_keyboard(t, "time")
-            )
+            await message.answer(text, reply_markup=confirm_keyboard(t, "time"))
             return
     await state.clear()
     saved = await _save_times(
@@ -307,7 +359,8 @@ async def on_time_value(
         message.from_user.id,
     )
     if saved is not None:
-        await bot.send_message(message.chat.id, t("admin-saved"))
+        # What was understood, in both zones (the organizer's own first).
+        await bot.send_message(message.chat.id, t("admin-time-saved") + "\n" + when_text(t, moment))
         await show_settings(bot, message.chat.id, t, saved, clock)
 
 
@@ -371,6 +424,11 @@ async def on_time_confirm(
         chat_id,
     )
     if event is None:
+        return
+    if clock.now() >= event.ends_at:
+        # History corrected: the notice goes only for an event that is not over.
+        await bot.send_message(chat_id, t("admin-history-saved"))
+        await show_settings(bot, chat_id, t, event, clock)
         return
     await bot.send_message(chat_id, t("admin-move-saved"))
 

@@ -77,8 +77,7 @@ duration-seconds = { $seconds } { $seconds ->
 admin-change-starts-at = 🕙 Изменить начало
 admin-change-ends-at = 🕐 Изменить окончание
 admin-change-registration-deadline = ⏳ Изменить срок регистрации
-admin-ask-time = Пришлите дату и время по Москве в виде <code>2026-05-06 10:00</code> (или с поясом: <code>2026-05-06 15:00 +08:00</code>).
-admin-time-invalid = Не получилось разобрать время. Пример: <code>2026-05-06 10:00</code> (по Москве).
+admin-ask-time = Пришлите новые дату и время. { admin-time-formats }
 
 admin-ask-link =
     Пришлите ссылку на конференцию VooV (начинается с https://).

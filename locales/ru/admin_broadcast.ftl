@@ -56,16 +56,26 @@ broadcast-person =
         [email] по e-mail
        *[telegram] в Telegram
     }
+broadcast-person-ask-message = Пришлите сообщение для <b>{ $name }</b>: текст с оформлением, фото или документ с подписью. Получатель увидит его точно так же.
+broadcast-person-preview = ☝️ Так его увидит <b>{ $name }</b>{ $via ->
+    [both] {" "}(в Telegram и по e-mail)
+    [email] {" "}(по e-mail)
+    [telegram] {" "}(в Telegram)
+   *[none] {""}
+}. Отправить?
+broadcast-person-not-copyable = Такое сообщение не отправить. Пришлите текст, фото или документ.
 broadcast-person-unreachable = { $name }: сообщение не дойдёт — { broadcast-reason }.
 broadcast-person-unknown = Регистрация не найдена: возможно, данные удалены.
 broadcast-person-not-active = Эта регистрация отменена или не подтверждена — сообщение не отправлено.
 
 broadcast-btn-later = 🕓 Запланировать
-broadcast-ask-time =
-    Когда отправить? Время московское, например: <code>2025-09-03 09:30</code>
-    С другим часовым поясом: <code>2025-09-03 14:30 +08:00</code>
-broadcast-time-invalid = Не удалось распознать время. Формат: <code>2025-09-03 09:30</code> (московское время).
-broadcast-time-past = Это время уже прошло. Укажите время в будущем.
+broadcast-ask-time = Когда отправить? { admin-time-formats }
+broadcast-time-past = Это время уже прошло. Укажите время в будущем. Вы указали:
+broadcast-time-too-late = Так поздно рассылку не запланировать: не позже чем через { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+} после окончания мероприятия, то есть до:
 broadcast-scheduled = 🕓 <b>Рассылка запланирована.</b> Кому: { broadcast-audience-name }
 broadcast-scheduled-note = Список получателей определится в момент отправки: кто зарегистрируется позже, тоже получит сообщение. Не удаляйте исходное сообщение до отправки — рассылается его копия. Отменить рассылку до начала можно здесь или в /broadcast.
 broadcast-btn-unschedule = ✖️ Отменить рассылку

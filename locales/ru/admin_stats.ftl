@@ -139,6 +139,11 @@ report-certificate-delivered = { $state ->
    *[page] не отправлялся: доступен на сайте по личной ссылке
 }
 export-no-group = не привязана
+# Листы книги XLSX: не длиннее 31 знака, без []:*?/\
+export-sheet-participants = Участники
+export-sheet-classes = Классы
+export-sheet-students = Ученики
+export-sheet-feedback = Отзывы
 export-email-bounced = { $date } (МСК): { $reason }
 report-deliver-via = { $via ->
     [telegram] только Telegram

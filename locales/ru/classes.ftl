@@ -77,6 +77,7 @@ class-join-decline = ❌ Отклонить
 class-join-decided = Эта заявка уже рассмотрена.
 class-join-approved = ✅ Вы добавлены в список класса: { $name }.
 class-join-declined = Заявка в список класса не подтверждена: { $name }. Если это ошибка, свяжитесь с педагогом.
+class-roster-removed = Педагог убрал вас из списка класса: { $name }. Если это ошибка, свяжитесь с педагогом.
 class-join-approved-teacher = Добавлено в список: { $name }.
 class-join-declined-teacher = Заявка отклонена: { $name }.
 group-bound = ✅ Группа привязана к классу { $class_name }. Напоминания о конференции и ссылка на подключение будут приходить сюда.

@@ -61,8 +61,7 @@ duration-seconds = { $seconds }秒
 admin-change-starts-at = 🕙 修改开始时间
 admin-change-ends-at = 🕐 修改结束时间
 admin-change-registration-deadline = ⏳ 修改报名截止时间
-admin-ask-time = 请按莫斯科时间发送日期和时间，格式为 <code>2026-05-06 10:00</code>（也可注明时区：<code>2026-05-06 15:00 +08:00</code>）。
-admin-time-invalid = 无法识别该时间。示例：<code>2026-05-06 10:00</code>（莫斯科时间）。
+admin-ask-time = 请输入新的日期和时间（北京时间）。{ admin-time-formats }
 
 admin-ask-link = 请发送{ $event }的腾讯会议链接（以 https:// 开头）。
 admin-link-invalid = 这似乎不是有效链接，请发送以 https:// 开头的链接，如 https://meeting.tencent.com/dm/… 或 https://voovmeeting.com/dm/…。取消请发送 /cancel。

@@ -55,16 +55,22 @@ broadcast-person =
         [email] 电子邮件
        *[telegram] Telegram
     }
+broadcast-person-ask-message = 请发送要发给 <b>{ $name }</b> 的消息：可带格式的文字、图片或带说明的文件。对方看到的内容将与此完全一致。
+broadcast-person-preview = ☝️ <b>{ $name }</b> 将看到以上内容{ $via ->
+    [both] （通过 Telegram 和电子邮件）
+    [email] （通过电子邮件）
+    [telegram] （通过 Telegram）
+   *[none] {""}
+}。确认发送吗？
+broadcast-person-not-copyable = 此类消息无法发送，请发送文字、图片或文件。
 broadcast-person-unreachable = { $name }：消息无法送达（{ broadcast-reason }）。
 broadcast-person-unknown = 未找到该报名记录，相关信息可能已被删除。
 broadcast-person-not-active = 该报名已取消或尚未验证，消息未发送。
 
 broadcast-btn-later = 🕓 定时发送
-broadcast-ask-time =
-    请输入发送时间（莫斯科时间），例如：<code>2025-09-03 09:30</code>
-    如使用其他时区，请注明时差：<code>2025-09-03 14:30 +08:00</code>（北京时间）
-broadcast-time-invalid = 无法识别该时间。格式：<code>2025-09-03 09:30</code>（莫斯科时间）。
-broadcast-time-past = 该时间已过，请输入将来的时间。
+broadcast-ask-time = 请输入发送时间（北京时间）。{ admin-time-formats }
+broadcast-time-past = 该时间已过，请输入将来的时间。您输入的时间：
+broadcast-time-too-late = 定时群发最晚只能安排在活动结束后{ $days }天内，即不晚于：
 broadcast-scheduled = 🕓 <b>已安排定时群发。</b>发送对象：{ broadcast-audience-name }
 broadcast-scheduled-note = 收件人将在发送时确定：在此之后报名的参会者也会收到消息。发送前请勿删除您的原消息，收件人收到的是该消息的副本。开始发送前，可在此处或通过 /broadcast 取消。
 broadcast-btn-unschedule = ✖️ 取消定时群发

@@ -2,7 +2,7 @@
 ## participants read is in moved.ftl)
 
 admin-move-event = 🗓 活动改期
-admin-ask-move = 请按莫斯科时间发送新的开始时间，格式为 <code>2026-05-06 10:00</code>（也可注明时区：<code>2026-05-06 15:00 +08:00</code>）。结束时间将随之调整，活动时长不变。
+admin-ask-move = 请输入新的开始日期和时间（北京时间）。{ admin-time-formats }结束时间将随之调整，活动时长不变。
 admin-move-hint = 如需同时调整开始和结束时间，请点击“🗓 活动改期”。
 admin-time-unchanged = 时间与当前相同，无需修改。
 admin-move-check = 🗓 请核对新的活动时间：<b>{ $event }</b>
@@ -23,3 +23,21 @@ admin-move-report-email = • 电子邮件（已发送或排队中）：{ $by_em
 admin-move-report-classes = • 已通知班级：{ $classes }
 admin-move-report-not-reached = • 未能通知（既无机器人聊天也无电子邮箱）：{ $unreachable }
 audit-action-move_event = 活动改期
+
+## 主办方输入的日期和时间（bot/services/events/time_input.py）：/event 及定时群发。
+## 未注明时区时，中文界面按北京时间理解，俄文界面按莫斯科时间理解。
+admin-time-formats = 例如：<code>2025年8月21日 15:00</code>、<code>8月21日 15:00</code> 或 <code>2025-08-21 15:00</code>。可省略年份，默认取距今最近的该日期。默认为北京时间；如为其他时区，请在时间后注明，例如 <code>2025-08-21 15:00（莫斯科时间）</code> 或 <code>2025-08-21 15:00 +03:00</code>。
+time-input-unreadable = 无法识别该时间。
+time-input-incomplete = 请同时填写日期和时间。
+time-input-no-such-date = 该日期或时间不存在，请核对日、月和小时。
+time-input-ambiguous = 该写法有歧义：用“/”分隔且年份不在最前的日期（<code>03/09</code> 是3月9日还是9月3日？），或同时注明了两个不同的时区。请按“年-月-日”或“X月X日”书写，例如 <code>2025-09-03</code> 或 <code>9月3日</code>。
+admin-time-saved = ✅ 已保存：
+admin-time-typed = 您输入的时间：
+admin-time-now = 当前时间：
+admin-time-past = ⚠️ 未保存：该时间已过，而活动尚未结束，不能将活动改到过去的时间。请核对日期和时区。
+
+## 已结束的活动：事后更正时间，不通知参会者。
+admin-history-check = 🗓 活动已结束：<b>{ $event }</b>。是否更正机器人记录中的活动时间？
+admin-history-nobody-told = 不会通知参会者：已结束活动的时间更正不发送通知。
+admin-history-question = 是否保存更正后的时间？
+admin-history-saved = ✅ 时间已保存，未向参会者发送任何消息。

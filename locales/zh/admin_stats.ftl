@@ -117,17 +117,17 @@ export-col-speaker-status = 发言审核结果
 export-col-email = 电子邮箱
 export-col-phone = 联系电话
 export-col-language = 语言
-export-col-registered-at = 报名时间（莫斯科时间）
-export-col-consent-at = 同意个人信息处理时间（莫斯科时间）
+export-col-registered-at = 报名时间（北京时间）
+export-col-consent-at = 同意个人信息处理时间（北京时间）
 export-col-consent-version = 同意书版本
 export-col-telegram-id = Telegram ID
 export-col-source = 报名渠道
 export-col-reachable = 联系渠道
-export-col-email-confirmed = 邮箱验证时间（莫斯科时间）
+export-col-email-confirmed = 邮箱验证时间（北京时间）
 export-col-email-bounced = 邮箱被邮件服务器拒收
 export-col-deliver-via = 消息接收方式
 export-col-username = Telegram 用户名
-export-col-checked-in-at = 签到时间（莫斯科时间）
+export-col-checked-in-at = 签到时间（北京时间）
 export-col-certificate = 证书编号
 export-col-certificate-delivered = 证书送达情况
 report-certificate-delivered = { $state ->
@@ -139,7 +139,12 @@ report-certificate-delivered = { $state ->
    *[page] 未发送，可通过专属链接在网页上下载
 }
 export-no-group = 未绑定
-export-email-bounced = { $date }（莫斯科时间）：{ $reason }
+# XLSX 工作表名称：不超过31个字符，不含 []:*?/\
+export-sheet-participants = 参会者
+export-sheet-classes = 班级
+export-sheet-students = 学生
+export-sheet-feedback = 反馈
+export-email-bounced = { $date }（北京时间）：{ $reason }
 report-deliver-via = { $via ->
     [telegram] 仅 Telegram
     [email] 仅电子邮件

@@ -65,6 +65,7 @@ class-join-decline = ❌ 拒绝
 class-join-decided = 该申请已处理。
 class-join-approved = ✅ 老师已将您加入班级名单：{ $name }。
 class-join-declined = 您加入班级名单的申请未获确认：{ $name }。如有误，请联系老师。
+class-roster-removed = 老师已将您移出班级名单：{ $name }。如有误，请联系老师。
 class-join-approved-teacher = 已加入名单：{ $name }。
 class-join-declined-teacher = 已拒绝申请：{ $name }。
 group-bound = ✅ 本群已与{ $class_name }绑定。会议提醒和入会链接将发送到本群。

@@ -65,6 +65,7 @@ from bot.services.classes.roster import (
     parse_roster_file,
     parse_roster_text,
 )
+from bot.services.classes.roster_removals import replace_roster
 from bot.services.events.catalog import Event, EventFormat, EventState
 from bot.services.events.timefmt import moment_args, span_args
 from bot.services.mailing.links import CLASS_PAGE
@@ -772,10 +773,12 @@ async def roster_confirm(request: web.Request) -> web.StreamResponse:
         keep = _text(posted.get("action")) == "keep"
         drop = [] if keep else _student_ids(_text(posted.get("drop")))
         try:
-            await v.service.replace_roster(v.school_class, roster.names, drop_joined=drop)
+            replaced = await replace_roster(v.service, v.school_class, roster.names, drop)
         except ClassError as problem:
             errors["roster"] = v.t(problem.key, **problem.args_)
             return await render_class_page(v, status=400, roster_errors=errors)
+        for removal in replaced.removed:  # told as the bot's /classes tells them
+            tell_pupil(request.app, removal)
         return see_other(f"{v.home}?done=replaced")
 
 

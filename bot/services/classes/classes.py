@@ -57,6 +57,8 @@ class JoinDecision:
     name: str
     approved: bool
     language: str | None
+    # Approved once, then taken off the list by a roster replacement (roster_removals.py).
+    removed: bool = False
 
 
 @dataclass(frozen=True)

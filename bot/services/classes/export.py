@@ -1,4 +1,5 @@
-"""The "classes" and "students" sheets of the organizers' export."""
+"""The "classes" and "students" sheets of the organizers' export (and "feedback"), named in
+the reader's language, times on the reader's clock (organizer_zone)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.i18n import Translator
-from bot.services.events.timefmt import MOSCOW
+from bot.services.events.time_input import organizer_zone
 from bot.services.reports.certificate_states import CertificateState, event_certificates
 from bot.services.reports.files import Cell, Table
 from bot.services.reports.stats import country_names, own_language_aliases, shown_country
@@ -110,6 +111,7 @@ def class_tables(
     if aliases is None:
         aliases = own_language_aliases(t)
     countries = country_names((c.country for c in classes), aliases)
+    zone = organizer_zone(t.lang)
     class_rows: list[list[Cell]] = []
     student_rows: list[list[Cell]] = []
     for c in classes:
@@ -131,7 +133,7 @@ def class_tables(
                 c.declared_size,
                 len(active),
                 _group(t, c),
-                checked_in.astimezone(MOSCOW).replace(tzinfo=None) if checked_in else None,
+                checked_in.astimezone(zone).replace(tzinfo=None) if checked_in else None,
                 certificate.number if certificate else None,
                 t("report-certificate-delivered", state=certificate.delivered.value)
                 if certificate
@@ -153,8 +155,13 @@ def class_tables(
                 ]
             )
     return (
-        Table([t(k) for k in CLASS_HEADERS], class_rows, CLASSES_SHEET),
-        Table([t(k) for k in STUDENT_HEADERS], student_rows, STUDENTS_SHEET),
+        Table([t(k) for k in CLASS_HEADERS], class_rows, CLASSES_SHEET, t("export-sheet-classes")),
+        Table(
+            [t(k) for k in STUDENT_HEADERS],
+            student_rows,
+            STUDENTS_SHEET,
+            t("export-sheet-students"),
+        ),
     )
 
 
@@ -206,4 +213,5 @@ def feedback_summary(rows: Sequence[Feedback]) -> FeedbackSummary:
 
 def feedback_table(t: Translator, rows: Sequence[Feedback]) -> Table:
     headers = [t(k) for k in ("export-col-rating", "export-col-comment")]
-    return Table(headers, [[r.rating, r.comment] for r in rows], FEEDBACK_SHEET)
+    cells: list[list[Cell]] = [[r.rating, r.comment] for r in rows]
+    return Table(headers, cells, FEEDBACK_SHEET, t("export-sheet-feedback"))

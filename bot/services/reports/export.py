@@ -5,13 +5,17 @@ broadcast's, db/audiences.py), or the teachers and their classes.
 `build_table` decides what goes into the participants' file (headers in the organizer's
 language, one row per registration, values exactly as stored, countries folded as /stats folds
 them); bot/services/reports/files.py lays tables out as XLSX or CSV. Both run on plain values,
-so the writing can go to a worker thread away from the database session."""
+so the writing can go to a worker thread away from the database session.
+
+The file is read by the organizer who asked for it: its times are on their clock (Beijing time
+for a Chinese organizer, Moscow time otherwise; the headers say which), and so is the time in
+its name."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +32,7 @@ from bot.services.classes.export import (
     event_feedback,
     feedback_table,
 )
+from bot.services.events.time_input import organizer_zone
 from bot.services.events.timefmt import MOSCOW
 from bot.services.reports.certificate_states import CertificateState, event_certificates
 from bot.services.reports.files import Cell, ExportFormat, Table, render_csv, render_xlsx
@@ -35,7 +40,8 @@ from bot.services.reports.stats import country_names, own_language_aliases, show
 from db.audiences import Audience, audience_filter, class_teacher_filter
 from db.models import Attendance, Registration, RegistrationStatus
 
-# Sheet names are stable identifiers that scripts may rely on, never translated.
+# The participants' table's stable name (a CSV suffix); its sheet is named in the reader's
+# language (export-sheet-participants).
 PARTICIPANTS_SHEET = "participants"
 
 
@@ -76,6 +82,7 @@ class Participant:
 class RowContext:
     t: Translator
     countries: Mapping[str, str]  # folded spelling -> shown name (stats.country_names)
+    zone: tzinfo = MOSCOW  # the reader's clock (organizer_zone)
 
 
 @dataclass(frozen=True)
@@ -85,10 +92,10 @@ class Column:
     personal: bool = False  # blank for a registration whose person erased their data
 
 
-def moscow(moment: datetime | None) -> datetime | None:
-    """Moscow wall time without an offset: spreadsheets have no time zones, so the headers
-    say (МСК)."""
-    return moment.astimezone(MOSCOW).replace(tzinfo=None) if moment else None
+def wall_time(moment: datetime | None, zone: tzinfo) -> datetime | None:
+    """The time on the reader's clock, without an offset: spreadsheets have no time zones, so
+    the headers say which clock ("(МСК)", "（北京时间）")."""
+    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
 
 
 def _status(p: Participant, c: RowContext) -> str:
@@ -111,15 +118,15 @@ def _reachable(p: Participant, c: RowContext) -> str:
 
 
 def _email_confirmed(p: Participant, c: RowContext) -> Cell:
-    """When the address was confirmed (Moscow time); "no" for an address not confirmed."""
+    """When the address was confirmed; "no" for an address not confirmed."""
     if p.registration.email is None:
         return None
-    return moscow(p.registration.email_confirmed_at) or c.t("answer-no")
+    return wall_time(p.registration.email_confirmed_at, c.zone) or c.t("answer-no")
 
 
 def _email_bounced(p: Participant, c: RowContext) -> str | None:
     """When the mail server refused the address for good, and what it said."""
-    moment = moscow(p.registration.email_bounced_at)
+    moment = wall_time(p.registration.email_bounced_at, c.zone)
     if moment is None:
         return None
     reason = p.registration.email_error or ""
@@ -168,8 +175,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "export-col-language", lambda p, c: c.t("report-language", lang=p.registration.language)
     ),
-    Column("export-col-registered-at", lambda p, c: moscow(p.registration.created_at)),
-    Column("export-col-checked-in-at", lambda p, c: moscow(p.checked_in_at)),
+    Column("export-col-registered-at", lambda p, c: wall_time(p.registration.created_at, c.zone)),
+    Column("export-col-checked-in-at", lambda p, c: wall_time(p.checked_in_at, c.zone)),
     Column(
         "export-col-certificate",
         lambda p, c: p.certificate.number if p.certificate else None,
@@ -177,7 +184,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "export-col-certificate-delivered", lambda p, c: certificate_delivered(c.t, p.certificate)
     ),
-    Column("export-col-consent-at", lambda p, c: moscow(p.registration.consent_at)),
+    Column("export-col-consent-at", lambda p, c: wall_time(p.registration.consent_at, c.zone)),
     Column("export-col-consent-version", lambda p, c: p.registration.consent_version),
     Column("export-col-telegram-id", lambda p, c: p.registration.user_id, personal=True),
     Column("export-col-source", lambda p, c: c.t("report-source", source=p.registration.source)),
@@ -262,11 +269,12 @@ def build_table(
     name in the file."""
     aliases = own_language_aliases(t) if country_aliases is None else country_aliases
     countries = country_names((p.registration.country for p in participants), aliases)
-    context = RowContext(t, countries)
+    context = RowContext(t, countries, organizer_zone(t.lang))
     return Table(
         headers=[t(column.header_key) for column in COLUMNS],
         rows=[_row(context, p) for p in participants],
         name=PARTICIPANTS_SHEET,
+        title=t("export-sheet-participants"),
     )
 
 
@@ -316,11 +324,18 @@ async def export_tables(
 
 
 def file_name(
-    slug: str, purpose: ExportPurpose, fmt: ExportFormat, now: datetime, sheet: str = ""
+    slug: str,
+    purpose: ExportPurpose,
+    fmt: ExportFormat,
+    now: datetime,
+    sheet: str = "",
+    zone: tzinfo = MOSCOW,
 ) -> str:
-    """The event and the purpose (and for a CSV beside the main one, its table)."""
+    """The event and the purpose (and for a CSV beside the main one, its table), the time on
+    the reader's clock, and which CSV it is: `victory-2025-active-2025-08-20-1200-comma.csv`."""
     what = f"{purpose.value}-{sheet}" if sheet else purpose.value
-    return f"{slug}-{what}-{now.astimezone(MOSCOW):%Y-%m-%d-%H%M}.{fmt.extension}"
+    tag = f"-{fmt.file_tag}" if fmt.file_tag else ""
+    return f"{slug}-{what}-{now.astimezone(zone):%Y-%m-%d-%H%M}{tag}.{fmt.extension}"
 
 
 @dataclass(frozen=True)
@@ -330,16 +345,22 @@ class ExportFile:
 
 
 async def export_files(
-    export: Export, fmt: ExportFormat, slug: str, purpose: ExportPurpose, now: datetime
+    export: Export,
+    fmt: ExportFormat,
+    slug: str,
+    purpose: ExportPurpose,
+    now: datetime,
+    zone: tzinfo = MOSCOW,
 ) -> list[ExportFile]:
     """A workbook with every table; or a CSV of the main table (even without rows: its header
     says what was asked for) and one of each other table that has rows."""
+    main_name = file_name(slug, purpose, fmt, now, zone=zone)
     if fmt is ExportFormat.XLSX:
-        return [ExportFile(file_name(slug, purpose, fmt, now), await render_xlsx(export.tables))]
+        return [ExportFile(main_name, await render_xlsx(export.tables))]
     main, *others = export.tables
-    files = [ExportFile(file_name(slug, purpose, fmt, now), await render_csv(main, fmt))]
+    files = [ExportFile(main_name, await render_csv(main, fmt))]
     for table in others:
         if table.rows:
-            name = file_name(slug, purpose, fmt, now, table.name)
+            name = file_name(slug, purpose, fmt, now, table.name, zone)
             files.append(ExportFile(name, await render_csv(table, fmt)))
     return files

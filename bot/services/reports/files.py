@@ -13,13 +13,18 @@ ANSI code page and garbles Cyrillic and Chinese):
   very first bytes, where the BOM has to be, so the two do not combine reliably (one loses the
   columns or the encoding), and Russian settings need no hint;
 - with "," for everything else: Excel with Chinese or English settings, LibreOffice, Google
-  Sheets, scripts."""
+  Sheets, scripts.
+The two get different file names (`-excel-ru.csv`, `-comma.csv`): both may be downloaded.
+
+A workbook's sheets are named in the reader's language (Excel's rules: at most 31 characters,
+none of []:*?/\\, unique); a CSV file's suffix is the table's stable English name."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +35,10 @@ from typing import Any
 # A cell starting with one of these is taken for a formula by spreadsheet programs
 # (CSV/formula injection); tab and carriage return are the same trick in disguise.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# Excel refuses a sheet name longer than this, or with one of these characters.
+MAX_SHEET_NAME = 31
+_NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 
 MIN_WIDTH, MAX_WIDTH = 8, 50
 DATETIME_WIDTH = 17
@@ -58,12 +67,18 @@ class ExportFormat(StrEnum):
     def delimiter(self) -> str:
         return ";" if self is ExportFormat.CSV_RU else ","
 
+    @property
+    def file_tag(self) -> str:
+        """What tells the two CSV variants apart in a file name ("" for XLSX)."""
+        return {ExportFormat.CSV: "comma", ExportFormat.CSV_RU: "excel-ru"}.get(self, "")
+
 
 @dataclass(frozen=True)
 class Table:
     headers: list[str]
     rows: list[list[Cell]]
-    name: str  # the XLSX sheet and the CSV file's suffix; a stable identifier, not translated
+    name: str  # the CSV file's suffix: a stable identifier, not translated
+    title: str = ""  # the XLSX sheet's name, in the reader's language (else `name`)
 
 
 def looks_like_formula(text: str) -> bool:
@@ -128,14 +143,28 @@ def to_xlsx(*tables: Table) -> bytes:
         moment=workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
         text_as_typed=workbook.add_format({"quote_prefix": True}),
     )
+    taken: set[str] = set()
     for table in tables:
-        _write_sheet(workbook, table, formats)
+        _write_sheet(workbook, table, formats, sheet_name(table, taken))
     workbook.close()
     return buffer.getvalue()
 
 
-def _write_sheet(workbook: Any, table: Table, formats: _Formats) -> None:
-    sheet = workbook.add_worksheet(table.name)
+def sheet_name(table: Table, taken: set[str]) -> str:
+    """The table's title as Excel accepts it, not one of `taken` (added to it)."""
+    cleaned = _NOT_IN_SHEET_NAME.sub(" ", table.title or table.name)
+    base = " ".join(cleaned.split()).strip("'")[:MAX_SHEET_NAME] or table.name
+    name, number = base, 1
+    while name.lower() in taken:  # Excel compares sheet names ignoring case
+        number += 1
+        suffix = f" ({number})"
+        name = base[: MAX_SHEET_NAME - len(suffix)] + suffix
+    taken.add(name.lower())
+    return name
+
+
+def _write_sheet(workbook: Any, table: Table, formats: _Formats, name: str) -> None:
+    sheet = workbook.add_worksheet(name)
     for column_index, header in enumerate(table.headers):
         sheet.write_string(0, column_index, header, formats.header)
     for row_index, row in enumerate(table.rows, start=1):
