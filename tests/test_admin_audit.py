@@ -6,11 +6,12 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from aiogram.methods import EditMessageText, SendMessage
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from aiogram.types import InlineKeyboardMarkup, SharedUser, UsersShared
+from sqlalchemy import select
 
 from bot.i18n import I18n
-from db.models import OrganizerRole
+from db.models import AuditEntry, Organizer, OrganizerRole
 from db.repositories import AuditRepository
 from handlers.admin.team import PICK_REQUEST
 from tests.harness import ORGANIZER_ID, BotHarness, FakeUser, strip_tags
@@ -143,6 +144,85 @@ async def test_viewers_read_the_log_too(harness: BotHarness) -> None:
     await viewer.send("/admin")
     await viewer.click("Журнал действий")
     assert harness.i18n("ru")("audit-action-stats") in viewer.last()
+
+
+async def test_entries_name_answers_by_label_and_people_as_they_are_now(
+    harness: BotHarness,
+) -> None:
+    from db.repositories import RegistrationRepository
+    from tests.test_admin_find import START, add_class, add_registration
+
+    nina = await add_registration(harness, "Орлова Нина", "nina@example.com")
+    oleg = await add_registration(harness, "Кузнецов Олег", "oleg@example.com")
+    class_id, (_, darya, _) = await add_class(harness)
+    boss = harness.user(ORGANIZER_ID, "ru")
+    await boss.send("/find орлова")
+    await boss.click("Изменить ответы")
+    await boss.click("Город")
+    await boss.send("Казань")
+    await boss.click("Изменить ответы")
+    await boss.click("Выступление")
+    await boss.click("Да")
+    await boss.send("Письма с фронта")
+    await boss.click("Изменить ответы")
+    await boss.click("ФИО")
+    await boss.send("Орлова-Смирнова Нина")  # the name as it is now, in every entry
+    harness.clock.set(START + timedelta(minutes=5))
+    await boss.send("/find кузнецов")
+    await boss.click("Отметить присутствие")
+    await boss.send("/find соколова")
+    await boss.click("Исправить имя")
+    await boss.send("Соколова Дарья Андреевна")
+    async with harness.session_factory() as session:
+        await RegistrationRepository(session).erase(oleg, harness.clock.now())
+        await session.commit()
+        stored = [e.details for e in (await session.execute(select(AuditEntry))).scalars()]
+    # The log itself keeps ids and field names only.
+    assert all(set(d) <= {"registration_id", "field", "class_id", "student_id"} for d in stored)
+    await boss.send("/audit")
+    text = boss.last()
+    plain = strip_tags(text)
+    assert f"· регистрация №: {nina} (Орлова-Смирнова Нина)" in plain
+    assert "· ответ: Город" in plain and "· ответ: Выступление, Тема выступления" in plain
+    assert "· ответ: ФИО" in plain and "city" not in plain
+    assert f"· регистрация №: {oleg} (данные удалены)" in plain
+    assert f"· ученик №: {darya} (Соколова Дарья Андреевна)" in plain
+    assert f"· класс №: {class_id} (8 «Б»)" in plain
+    # In Chinese: the form's labels, the enumeration comma.
+    async with harness.session_factory() as session:
+        session.add(Organizer(user_id=9200, role="viewer", added_by=ORGANIZER_ID, added_at=START))
+        await session.commit()
+    reader = harness.user(9200, "zh")
+    await reader.send("/audit")
+    plain = strip_tags(reader.last())
+    assert f"· 报名编号：{nina}（Орлова-Смирнова Нина）" in plain
+    assert "· 修改项：城市" in plain and "· 修改项：发言、发言题目" in plain
+    assert f"· 报名编号：{oleg}（个人信息已删除）" in plain
+
+
+async def test_names_in_entries_are_escaped(harness: BotHarness) -> None:
+    from tests.test_admin_find import add_registration
+
+    hacker = await add_registration(harness, "<b>Хакер</b>", "h@example.com")
+    await record(harness, 1, action="find_cancel", registration_id=hacker)
+    boss = harness.user(ORGANIZER_ID, "ru")
+    await boss.send("/audit")
+    assert f"{hacker} (&lt;b&gt;Хакер&lt;/b&gt;)" in boss.last()
+
+
+async def test_a_malformed_page_button_is_called_outdated(harness: BotHarness) -> None:
+    await record(harness, 3)
+    boss = harness.user(ORGANIZER_ID, "ru")
+    for data in ("alog:999", "alog", "alog:x:y", "alog:1:2:3", "alog:-1:0", "alog:0:-5"):
+        replies = await boss.press(data)
+        answers = [r.method for r in replies if isinstance(r.method, AnswerCallbackQuery)]
+        assert [a.text for a in answers] == ["Эта кнопка уже не действует."], data
+    replies = await boss.press("alog:0:0")  # a real one still works
+    assert any(isinstance(r.method, EditMessageText) for r in replies)
+    stranger = harness.user(42, "ru")
+    replies = await stranger.press("alog:999")
+    answers = [r.method for r in replies if isinstance(r.method, AnswerCallbackQuery)]
+    assert "только для организаторов" in (answers[0].text or "")
 
 
 def _recorded_actions() -> set[str]:

@@ -506,6 +506,7 @@ async def test_cancel_and_restore_tell_the_participant(harness: BotHarness) -> N
 
 async def test_attendance_is_marked_and_unmarked(harness: BotHarness) -> None:
     registration_id = await add_registration(harness, "Зайцев Павел", "pavel@example.com")
+    harness.clock.set(START + timedelta(minutes=30))  # check-in is open
     org = organizer(harness)
     await org.send("/find зайцев")
     await org.click("Отметить присутствие")
@@ -522,6 +523,192 @@ async def test_attendance_is_marked_and_unmarked(harness: BotHarness) -> None:
     assert any(isinstance(r.method, SendMessage) and "и так нет" in r.method.text for r in replies)
     actions = [action for _, action, _ in await audit(harness)]
     assert actions == ["find_attended", "find_not_attended"]
+
+
+async def test_attendance_is_not_marked_before_check_in_opens(harness: BotHarness) -> None:
+    registration_id = await add_registration(harness, "Зайцев Павел", "pavel@example.com")
+    org = organizer(harness)
+    await org.send("/find зайцев")  # two weeks before the event
+    replies = await org.click("Отметить присутствие")
+    assert alerts(replies) == [
+        "Отметить присутствие можно с начала мероприятия: "
+        "3 сентября 2025 г., 10:00 МСК (15:00 по пекинскому времени)."
+    ]
+    async with harness.session_factory() as session:
+        assert (await session.execute(select(Attendance))).first() is None
+    assert await audit(harness) == []
+    # In Chinese, Beijing time first.
+    async with harness.session_factory() as session:
+        session.add(
+            Organizer(user_id=9200, role="organizer", added_by=ORGANIZER_ID, added_at=START)
+        )
+        await session.commit()
+    zh = harness.user(9200, "zh")
+    replies = await zh.press(f"afnda:r:{registration_id}:attend")
+    assert alerts(replies) == [
+        "活动开始后才能代为签到。开始时间：2025年9月3日 15:00（北京时间），莫斯科时间10:00。"
+    ]
+    # After the event (check-in closed), organizers still fix attendance.
+    harness.clock.set(START + timedelta(days=2))
+    await org.send("/find зайцев")
+    await org.click("Отметить присутствие")
+    assert "Присутствие отмечено" in org.texts()[-2]
+    async with harness.session_factory() as session:
+        [mark] = (await session.execute(select(Attendance))).scalars().all()
+    assert mark.checked_at == START + timedelta(days=2)
+
+
+# --- a command ends an edit half done -----------------------------------------------------------
+
+
+async def test_any_command_ends_an_edit_half_done(harness: BotHarness) -> None:
+    registration_id = await add_registration(harness, "Орлова Нина", "nina@example.com")
+    class_id, (artem, _, _) = await add_class(harness)
+    org = organizer(harness)
+    await org.send("/find орлова")
+    await org.click("Изменить ответы")
+    await org.click("ФИО")
+    replies = await org.send("/stats")
+    sent = [r.method.text for r in replies if isinstance(r.method, SendMessage)]
+    assert sent[0] == "✖️ Незавершённое действие прервано, ничего не сохранено."
+    assert len(sent) > 1  # and /stats answered
+    await org.send("Новая Фамилия")
+    assert (await registration(harness, registration_id)).full_name == "Орлова Нина"
+    # A menu button is a command too.
+    await org.send("/find орлова")
+    await org.click("Изменить ответы")
+    await org.click("Город")
+    await org.press("am:audit")
+    assert "Незавершённое действие прервано" in org.texts()[-2]
+    await org.send("Казань")
+    assert (await registration(harness, registration_id)).city == "Москва"
+    # A pupil's name, and a search asked for.
+    await org.send("/find елкин")
+    await org.click("Исправить имя")
+    await org.send("/help")
+    await org.send("Ёлкин Артемий")
+    await org.send("/find")
+    await org.send("/unknown_thing")
+    assert "Незавершённое действие прервано" in org.texts()[-2]
+    await org.send("орлова")  # not a query any more
+    assert not org.last().startswith("👤")
+    async with harness.session_factory() as session:
+        pupil = await session.get(ClassStudent, artem)
+        assert pupil is not None and pupil.full_name == "Ёлкин Артём"
+    # /cancel still ends a dialogue with its own words.
+    await org.send("/find орлова")
+    await org.click("Изменить ответы")
+    await org.click("ФИО")
+    await org.send("/cancel")
+    assert org.last() == "Действие отменено, ничего не изменено."
+    assert [action for _, action, _ in await audit(harness)] == ["stats"]
+    assert class_id
+
+
+async def test_a_command_outside_a_dialogue_says_nothing_extra(harness: BotHarness) -> None:
+    org = organizer(harness)
+    replies = await org.send("/stats")
+    texts = [r.method.text for r in replies if isinstance(r.method, SendMessage)]
+    assert not any("прервано" in text for text in texts)
+
+
+# --- phones, class names, schools ---------------------------------------------------------------
+
+
+async def test_a_phone_is_found_however_its_trunk_prefix_is_typed(harness: BotHarness) -> None:
+    user = harness.user(1401)
+    await register(user, name="Громова Ирина", phone="8 (901) 765-43-21")
+    stored = (await registration_of(harness, user.id)).phone
+    assert stored == "89017654321"  # the form keeps the 8 as typed
+    await add_registration(harness, "Носов Глеб", "gleb@example.com", phone="+79001234567")
+    org = organizer(harness)
+    for typed in (
+        "+7 901 765-43-21",
+        "79017654321",
+        "8 901 765 43 21",
+        "9017654321",
+        "765-43-21",
+    ):
+        await org.send(f"/find {typed}")
+        assert strip_tags(org.last()).startswith("👤 Громова Ирина"), typed
+    for typed in ("8 900 123-45-67", "+7 (900) 123-45-67", "79001234567"):
+        await org.send(f"/find {typed}")
+        assert strip_tags(org.last()).startswith("👤 Носов Глеб"), typed
+    await org.send("/find 8 902 765-43-21")
+    assert org.last().startswith("Ничего не найдено")
+
+
+async def add_named_class(harness: BotHarness, code: str, name: str, school: str) -> int:
+    now = harness.clock.now()
+    async with harness.session_factory() as session:
+        school_class = SchoolClass(
+            code=code,
+            event_id=await event_id(harness),
+            status="active",
+            language="ru",
+            name=name,
+            declared_size=20,
+            teacher_name=f"Педагог {code}",
+            country="RU",
+            city="Тула",
+            school=school,
+            consent_at=now,
+            consent_version="test",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(school_class)
+        await session.commit()
+        return school_class.id
+
+
+async def test_classes_are_found_by_their_name_and_school(harness: BotHarness) -> None:
+    await add_class(harness)  # 8 «Б», Гимназия № 7
+    await add_named_class(harness, "c8a", "8А", "Школа № 5")
+    await add_named_class(harness, "c10", "10 «В»", "ШКОЛА № 15")
+    org = organizer(harness)
+    for typed in ("8Б", "8 б", "8 «Б»", '8 "Б"', "8-Б", "гимназия № 7", "ГИМНАЗИЯ 7"):
+        await org.send(f"/find {typed}")
+        assert strip_tags(org.last()).startswith("🏫 8 «Б»"), typed
+    for typed in ("8а", "8 «А»"):
+        await org.send(f"/find {typed}")
+        assert strip_tags(org.last()).startswith("🏫 8А"), typed
+    await org.send("/find 10в")
+    assert strip_tags(org.last()).startswith("🏫 10 «В»")
+    await org.send("/find школа № 5")  # and № 15: every word is in both
+    assert [label for label, _ in buttons(org)] == [
+        "🏫 Педагог c10 — 10 «В»",
+        "🏫 Педагог c8a — 8А",
+    ]
+    await org.send("/find 8Г")
+    assert org.last().startswith("Ничего не найдено")
+
+
+# --- stale buttons and Chinese lists ------------------------------------------------------------
+
+
+async def test_a_malformed_find_button_is_called_outdated(harness: BotHarness) -> None:
+    registration_id = await add_registration(harness, "Орлова Нина", "nina@example.com")
+    org = organizer(harness)
+    for data in ("afndo:zz", "afndo", f"afnda:r:{registration_id}", "afndp:x:y", "afndc:1"):
+        replies = await org.press(data)
+        assert alerts(replies) == ["Эта кнопка уже не действует."], data
+    stranger = harness.user(42)
+    assert "только для организаторов" in alerts(await stranger.press("afndo:zz"))[0]
+
+
+async def test_lists_made_by_code_use_chinese_punctuation(harness: BotHarness) -> None:
+    user = tg_user(harness, 502, "wangxm", "zh")
+    await register(user, "zh", name="王小明", email="wang@163.com")
+    org = harness.user(ORGANIZER_ID, "zh")
+    await org.send("/find 王小明")
+    card = org.last()
+    assert "Telegram：@wangxm（<code>502</code>）" in card
+    await org.click("修改报名信息")
+    await org.click("发言")
+    await org.click("是")
+    await org.send("家书中的战争记忆")
+    assert "✅ 已保存：发言、发言题目。" in org.texts()[-2]
 
 
 # --- classes and pupils -----------------------------------------------------------------------

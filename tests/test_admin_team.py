@@ -245,6 +245,28 @@ async def test_adding_is_cancelled_with_the_picker_gone(harness: BotHarness) -> 
     assert "Отменено" in boss.last()
 
 
+async def test_another_command_ends_adding_and_takes_the_picker_away(harness: BotHarness) -> None:
+    boss = organizer(harness)
+    await boss.send("/team")
+    await tap(harness, boss, "Добавить")
+    replies = await boss.send("/stats")
+    [note, *_] = [r.method for r in replies if isinstance(r.method, SendMessage)]
+    assert note.text == "✖️ Незавершённое действие прервано, ничего не сохранено."
+    assert isinstance(note.reply_markup, ReplyKeyboardRemove)
+    await boss.send("12345")  # no longer taken as the person to add
+    assert "Какие права дать?" not in boss.last()
+    assert await organizers(harness) == {}
+    assert [entry.action for entry in await audit(harness)] == ["stats"]
+
+
+async def test_a_malformed_team_button_is_called_outdated(harness: BotHarness) -> None:
+    boss = organizer(harness)
+    for data in ("atm:zz", "atm", "atm:card:x"):
+        replies = await boss.press(data)
+        answers = [r.method.text for r in replies if isinstance(r.method, AnswerCallbackQuery)]
+        assert answers == ["Эта кнопка уже не действует."], data
+
+
 # --- changing and removing ---------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from handlers.admin import (
     audit,
     broadcast,
     certificates,
+    dialogues,
     export,
     find,
     live,
@@ -67,6 +68,10 @@ def build_admin_router() -> Router:
     # reuse the `organizer_role` this one finds.
     router.message.filter(F.chat.type == "private", IsOrganizer())
     router.callback_query.filter(IsOrganizer())
+    # Before any handler is chosen: a command ends an unfinished dialogue (dialogues.py).
+    ends_dialogue = dialogues.CommandEndsDialogue(dialogues.admin_dialogue_states())
+    router.message.outer_middleware(ends_dialogue)
+    router.callback_query.outer_middleware(ends_dialogue)
     router.include_routers(
         build_read_router(),
         build_change_router(),

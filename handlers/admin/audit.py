@@ -2,7 +2,10 @@
 
 Each entry: when (Moscow and Beijing time), who, the action in words (`audit-action-<action>`
 when the .ftl has it, else the action's own name) and its details, each named by
-`audit-detail-<key>` when there is such a key. Open to every organizer, viewers included."""
+`audit-detail-<key>` when there is such a key. A registration, pupil or class the details name
+by id is shown with its name as it is now (bot/services/organizers/audit.py); the answers an
+edit changed, by the labels the form and the /find card use. Open to every organizer, viewers
+included."""
 
 from __future__ import annotations
 
@@ -22,10 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.services.events.catalog import EventCatalog
-from bot.services.organizers.audit import AuditLine, AuditPage, audit_page
+from bot.services.organizers.audit import SUBJECT_KEYS, AuditLine, AuditPage, Subject, audit_page
+from bot.services.registration.form import Field
 from db.models import OrganizerRole
 from handlers.admin.callbacks import AdminMenuCb
 from handlers.admin.labels import moment_label, person_label
+from handlers.admin.stale import answer_stale, buttons_of
+from handlers.views import field_label
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,10 @@ MESSAGE_LIMIT = 4096
 VALUE_LENGTH = 80  # a detail's value is cut here (a name, a link, a note)
 DETAILS_PER_ENTRY = 6
 _ROLES = frozenset(role.value for role in OrganizerRole)
+_FIELDS = frozenset(field.value for field in Field)
+# The answers a /find edit changed (bot/services/organizers/changes.py): "city", or several
+# joined with ", " ("wants_to_speak, talk_topic").
+FIELDS_KEY = "field"
 
 
 class AdminAuditCb(CallbackData, prefix="alog"):
@@ -73,10 +83,36 @@ def _cut(text: str) -> str:
     return text if len(text) <= VALUE_LENGTH else text[: VALUE_LENGTH - 1] + "…"
 
 
-def detail_value(t: Translator, key: str, value: Any) -> str:
+def _field_labels(t: Translator, value: str) -> str | None:
+    """ "wants_to_speak, talk_topic" as the form names them; None if one is not a form field."""
+    names = [name.strip() for name in value.split(",")]
+    if not all(name in _FIELDS for name in names):
+        return None
+    return t("list-separator").join(field_label(t, Field(name)) for name in names)
+
+
+def _subject(t: Translator, shown: str, subject: Subject | None) -> str:
+    """An id with what it names now: «12 (Иванова Алёна)», «12 (данные удалены)»."""
+    if subject is None or not (subject.name or subject.erased):
+        return shown
+    return t(
+        "audit-detail-subject",
+        value=shown,
+        state="erased" if subject.erased else "named",
+        name=escape(_cut(subject.name)),
+    )
+
+
+def detail_value(
+    t: Translator, key: str, value: Any, subjects: dict[tuple[str, int], Subject] | None = None
+) -> str:
     """A detail as organizers read it, escaped (details hold what people typed)."""
     if key in ("role", "previous_role") and value in _ROLES:
         return t("team-role", role=value)
+    if key == FIELDS_KEY and isinstance(value, str):
+        labels = _field_labels(t, value)
+        if labels is not None:
+            return labels
     if isinstance(value, str):
         moment = _moment(value)
         if moment is not None:
@@ -88,10 +124,17 @@ def detail_value(t: Translator, key: str, value: Any) -> str:
         return escape(_cut(json.dumps(value, ensure_ascii=False)))
     if key.endswith("user_id"):
         return f"<code>{value}</code>"
+    if key in SUBJECT_KEYS and isinstance(value, int):
+        return _subject(t, str(value), (subjects or {}).get((key, value)))
     return str(value)
 
 
-def detail_lines(t: Translator, line: AuditLine, catalog: EventCatalog) -> list[str]:
+def detail_lines(
+    t: Translator,
+    line: AuditLine,
+    catalog: EventCatalog,
+    subjects: dict[tuple[str, int], Subject] | None = None,
+) -> list[str]:
     out = []
     if line.event_slug:
         event = catalog.get(line.event_slug)
@@ -100,7 +143,7 @@ def detail_lines(t: Translator, line: AuditLine, catalog: EventCatalog) -> list[
     for key, label, value in _flat(t, line.details):
         if value is None or value == "" or len(out) >= DETAILS_PER_ENTRY:
             continue
-        out.append(t("audit-detail", label=label, value=detail_value(t, key, value)))
+        out.append(t("audit-detail", label=label, value=detail_value(t, key, value, subjects)))
     return out
 
 
@@ -138,7 +181,7 @@ def audit_text(
             t("audit-entry", who=person_label(t, line.actor), action=action_text(t, line.action)),
         ]
         if details:
-            entry += detail_lines(t, line, catalog)
+            entry += detail_lines(t, line, catalog, page.subjects)
         parts += entry
     text = "\n".join(parts)
     if details and len(text) > MESSAGE_LIMIT:
@@ -189,6 +232,9 @@ async def on_page(
     session: AsyncSession,
     catalog: EventCatalog,
 ) -> None:
+    if callback_data.top < 0 or callback_data.page < 0:  # no button of ours says so
+        await answer_stale(query, t)
+        return
     await query.answer()
     page = await audit_page(session, top=callback_data.top or None, page=callback_data.page)
     if not isinstance(query.message, Message):
@@ -206,4 +252,6 @@ def create_router() -> Router:
     router.message.register(cmd_audit, Command("audit"))
     router.callback_query.register(on_menu, AdminMenuCb.filter(F.action == "audit"))
     router.callback_query.register(on_page, AdminAuditCb.filter())
+    # `alog:999`, `alog:x`...: not one of our page buttons (any more).
+    router.callback_query.register(answer_stale, buttons_of(AdminAuditCb))
     return router

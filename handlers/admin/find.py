@@ -74,7 +74,9 @@ from db.models import OrganizerRole, Registration, RegistrationStatus, User
 from db.repositories import UserRepository
 from handlers.admin.callbacks import AdminMenuCb, AdminMessagePersonCb
 from handlers.admin.labels import moment_label
+from handlers.admin.stale import answer_stale, buttons_of
 from handlers.filters import PLAIN_TEXT
+from handlers.venue_views import venue_card_line
 from handlers.views import display_value, field_label
 
 log = logging.getLogger(__name__)
@@ -135,7 +137,6 @@ class FindEdit(StatesGroup):
     pupil_name = State()  # data "find_pupil": the pupil's id
 
 
-MY_STATES = (FindForm.query.state, FindEdit.value.state, FindEdit.pupil_name.state)
 QUERY_KEY = "find_query"
 EDIT_KEY = "find_edit"
 PUPIL_KEY = "find_pupil"
@@ -241,9 +242,8 @@ async def cmd_find(
     catalog: EventCatalog,
     organizer_role: OrganizerRole,
 ) -> None:
-    if await state.get_state() in MY_STATES:
-        # A new search leaves an edit half done: its next text must not land in that answer.
-        await _leave_state(state, EDIT_KEY, PUPIL_KEY)
+    # An edit half done was dropped before this ran (handlers/admin/dialogues.py): its next
+    # text will not land in that answer.
     if not command.args:
         await state.set_state(FindForm.query)
         await message.answer(t("find-ask"))
@@ -416,10 +416,13 @@ def _event_line(t: Translator, event: EventInfo) -> str:
 def _telegram_line(t: Translator, user_id: int | None, username: str | None, reach: Reach) -> str:
     if user_id is None:
         return t("find-card-no-telegram")
-    who = f"<code>{user_id}</code>"
-    if username:
-        who = f"@{escape(username)}, {who}"
-    return t("find-card-telegram", value=who, status=reach.value)
+    return t(
+        "find-card-telegram",
+        kind="username" if username else "id",
+        username=escape(username or ""),
+        user_id=str(user_id),  # a string: Fluent would group an int's digits
+        status=reach.value,
+    )
 
 
 def _certificate_lines(t: Translator, certificate: CertificateState | None) -> list[str]:
@@ -485,6 +488,9 @@ def registration_text(t: Translator, card: RegistrationCard) -> str:
             lines.append(t("summary-line", label=field_label(t, field), value=value))
     if row.wants_to_speak:
         lines.append(t("find-card-speaker", status=row.speaker_status or "pending"))
+    waiting = row.venue_waiting_since is not None
+    if venue := venue_card_line(t, card.event.event, row.venue_id, waiting):  # issue 15
+        lines.append(venue)
     lines += [
         "",
         _telegram_line(t, row.user_id, card.username, card.telegram),
@@ -650,6 +656,12 @@ def _changes(
     session: AsyncSession, catalog: EventCatalog, clock: Clock, actor: int
 ) -> OrganizerChanges:
     return OrganizerChanges(session, catalog, clock, actor)
+
+
+def refusal_text(t: Translator, refusal: ChangeRefused) -> str:
+    if refusal.moment is not None:
+        return t(refusal.key, date=moment_label(t, refusal.moment))
+    return t(refusal.key)
 
 
 async def tell_participant(
@@ -826,7 +838,7 @@ async def on_action(
             await query.answer(t("err-stale-button"))
             return
     except ChangeRefused as refusal:
-        await query.answer(t(refusal.key), show_alert=True)
+        await query.answer(refusal_text(t, refusal), show_alert=True)
         return
     await send_card(
         bot, chat_id, t, session, catalog, organizer_role, HitKind.REGISTRATION, item_id
@@ -853,7 +865,7 @@ async def on_field(
         await query.answer(t("err-stale-button"))
         return
     except ChangeRefused as refusal:
-        await query.answer(t(refusal.key), show_alert=True)
+        await query.answer(refusal_text(t, refusal), show_alert=True)
         return
     await query.answer()
     card = await registration_card(session, catalog, callback_data.id)
@@ -925,7 +937,7 @@ async def on_choice(
             await bot.send_message(chat_id, t("find-edit-ask-topic"))
             return
     except ChangeRefused as refusal:
-        await bot.send_message(chat_id, t(refusal.key))
+        await bot.send_message(chat_id, refusal_text(t, refusal))
         return
     if await state.get_state() == FindEdit.value.state:
         await _leave_state(state, EDIT_KEY)
@@ -1007,11 +1019,11 @@ async def save_answers(
     try:
         await changes.edit(registration_id, answers, mail=settings.mail_enabled)
     except ChangeRefused as refusal:
-        await bot.send_message(chat_id, t(refusal.key))
+        await bot.send_message(chat_id, refusal_text(t, refusal))
         return
     if mail_outbox is not None:
         mail_outbox.wake()
-    labels = ", ".join(field_label(t, f) for f in answers)
+    labels = t("list-separator").join(field_label(t, f) for f in answers)
     lines = [t("find-edit-saved", field=labels)]
     after = await registration_card(session, catalog, registration_id)
     if after is not None:
@@ -1050,7 +1062,7 @@ async def on_pupil_name(
             student_id, name
         )
     except ChangeRefused as refusal:
-        await message.answer(t(refusal.key))
+        await message.answer(refusal_text(t, refusal))
         return
     await message.answer(t("find-pupil-renamed", name=escape(student.full_name)))
     await send_card(
@@ -1075,6 +1087,9 @@ def create_router() -> Router:
     router.callback_query.register(on_page, AdminFindPageCb.filter())
     router.callback_query.register(on_open, AdminFindOpenCb.filter())
     router.callback_query.register(on_pupils, AdminFindPupilsCb.filter())
+    router.callback_query.register(
+        answer_stale, buttons_of(AdminFindPageCb, AdminFindOpenCb, AdminFindPupilsCb)
+    )
     return router
 
 
@@ -1087,6 +1102,9 @@ def create_change_router() -> Router:
     router.callback_query.register(on_action, AdminFindActCb.filter())
     router.callback_query.register(on_field, AdminFindFieldCb.filter())
     router.callback_query.register(on_choice, AdminFindChoiceCb.filter())
+    router.callback_query.register(
+        answer_stale, buttons_of(AdminFindActCb, AdminFindFieldCb, AdminFindChoiceCb)
+    )
     router.message.register(on_value, FindEdit.value, PLAIN_TEXT)
     router.message.register(on_pupil_name, FindEdit.pupil_name, PLAIN_TEXT)
     router.message.register(

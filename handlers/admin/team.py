@@ -41,6 +41,7 @@ from db.models import OrganizerRole
 from db.repositories import UserRepository
 from handlers.admin.callbacks import AdminMenuCb
 from handlers.admin.labels import moment_label, person_button, person_label
+from handlers.admin.stale import answer_stale, buttons_of
 from handlers.filters import PLAIN_TEXT
 
 log = logging.getLogger(__name__)
@@ -504,6 +505,7 @@ def create_router() -> Router:
     router.callback_query.register(
         on_remove_confirmed, AdminTeamCb.filter(F.action == "remove-yes")
     )
+    router.callback_query.register(answer_stale, buttons_of(AdminTeamCb))  # malformed, old
     adding = StateFilter(TeamAdd.who, TeamAdd.role)
     router.message.register(on_cancel, adding, Command("cancel"))
     router.message.register(on_shared_user, TeamAdd.who, F.users_shared.request_id == PICK_REQUEST)

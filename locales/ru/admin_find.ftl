@@ -29,7 +29,10 @@ find-card-speaker = Заявка на выступление: { $status ->
     [declined] отклонена
    *[pending] ждёт решения
 }
-find-card-telegram = Telegram: { $value } — { $status ->
+find-card-telegram = Telegram: { $kind ->
+    [id] <code>{ $user_id }</code>
+   *[username] @{ $username }, <code>{ $user_id }</code>
+} — { $status ->
     [yes] ✅ доступен
     [blocked] 🚫 бот заблокирован
    *[none] нет чата с ботом
@@ -180,6 +183,7 @@ find-err-email-taken = Не сохранено: этот e-mail уже указ�
 find-err-field = Этот ответ у этой регистрации изменить нельзя.
 find-err-not-saved = Не получилось сохранить изменение.
 find-err-no-certificate = Сертификат ещё не выпущен.
+find-err-attend-early = Отметить присутствие можно с начала мероприятия: { $date }.
 
 ## Журнал действий (/audit).
 

@@ -104,6 +104,11 @@ audit-empty = Журнал пока пуст: организаторы ещё н
 audit-entry = { $who } — { $action }
 audit-detail = · { $label }: { $value }
 audit-detail-nested = { $outer } ({ $inner })
+# A registration, pupil or class by its id, with its name as it is now.
+audit-detail-subject = { $value } ({ $state ->
+    [erased] данные удалены
+   *[named] { $name }
+})
 audit-btn-newer = ◀ Новее
 audit-btn-older = Раньше ▶
 audit-btn-refresh = 🔄 Обновить

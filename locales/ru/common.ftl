@@ -86,6 +86,10 @@ language-next = Продолжить: /start
 unknown-command = Такой команды нет. Список команд — /help
 not-understood = Не удалось распознать сообщение. Зарегистрироваться или посмотреть регистрацию — /start, все команды — /help.
 action-cancelled = Действие отменено, ничего не изменено.
+# Another command sent in the middle of an organizer dialogue (handlers/admin/dialogues.py).
+dialogue-dropped = ✖️ Незавершённое действие прервано, ничего не сохранено.
+# Between the items of a list made by code: «ФИО, E-mail».
+list-separator = {", "}
 nothing-to-cancel = Сейчас нечего прерывать: анкета не заполняется. Отменить участие — /unregister.
 group-write-private = Регистрация проходит в личном чате с ботом — там ваши данные не увидят другие участники группы.
 

@@ -25,7 +25,10 @@ find-card-speaker = 发言申请：{ $status ->
     [declined] 未通过
    *[pending] 待审核
 }
-find-card-telegram = Telegram：{ $value } — { $status ->
+find-card-telegram = Telegram：{ $kind ->
+    [id] <code>{ $user_id }</code>
+   *[username] @{ $username }（<code>{ $user_id }</code>）
+} — { $status ->
     [yes] ✅ 可以联系
     [blocked] 🚫 已屏蔽机器人
    *[none] 未与机器人对话
@@ -176,6 +179,7 @@ find-err-email-taken = 未保存：此电子邮箱已用于此活动的另一条
 find-err-field = 此报名的这一项无法修改。
 find-err-not-saved = 未能保存修改。
 find-err-no-certificate = 尚未颁发证书。
+find-err-attend-early = 活动开始后才能代为签到。开始时间：{ $date }。
 
 ## 主办方操作日志（/audit）。
 

@@ -104,6 +104,11 @@ audit-empty = 暂无操作记录。
 audit-entry = { $who }：{ $action }
 audit-detail = · { $label }：{ $value }
 audit-detail-nested = { $outer }（{ $inner }）
+# A registration, pupil or class by its id, with its name as it is now.
+audit-detail-subject = { $value }（{ $state ->
+    [erased] 个人信息已删除
+   *[named] { $name }
+}）
 audit-btn-newer = ◀ 较新
 audit-btn-older = 较早 ▶
 audit-btn-refresh = 🔄 刷新

@@ -87,6 +87,10 @@ language-next = 继续请发送 /start
 unknown-command = 无法识别该命令。查看全部命令请发送 /help。
 not-understood = 抱歉，无法识别您的消息。报名或查看报名请发送 /start，查看全部命令请发送 /help。
 action-cancelled = 操作已取消，未做任何更改。
+# Another command sent in the middle of an organizer dialogue (handlers/admin/dialogues.py).
+dialogue-dropped = ✖️ 未完成的操作已中止，未保存任何更改。
+# Between the items of a list made by code: the enumeration comma (姓名、电子邮箱).
+list-separator = 、
 nothing-to-cancel = 您目前没有正在填写的报名表。如需取消报名，请发送 /unregister。
 group-write-private = 报名请在与机器人的私聊中进行，以免群内其他成员看到您的个人信息。
 

@@ -2,11 +2,15 @@
 
 Pages count back from the newest entry there was when the organizer opened the log (`top`), so
 turning pages while others keep working neither repeats nor skips an entry; the first page's
-refresh starts again from the newest."""
+refresh starts again from the newest.
+
+The details name what an action concerned by id only (a registration, a pupil, a class): the
+log keeps no personal data, and a name corrected or erased since must not live on in it. The
+names are looked up when a page is read, as they are now (`AuditPage.subjects`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +18,22 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.organizers.team import Person
-from db.models import AuditEntry, EventRow, Organizer, User
+from db.models import AuditEntry, ClassStudent, EventRow, Organizer, Registration, SchoolClass, User
 
 PAGE_SIZE = 8
+# The details that name a row whose current name /audit shows next to the id.
+REGISTRATION_ID = "registration_id"
+STUDENT_ID = "student_id"
+CLASS_ID = "class_id"
+SUBJECT_KEYS = (REGISTRATION_ID, STUDENT_ID, CLASS_ID)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a detail's id names now: `name` ("" when there is none), or erased."""
+
+    name: str
+    erased: bool = False
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,8 @@ class AuditPage:
     page: int  # from 0
     pages: int
     top: int  # the newest entry's id when the log was opened; 0 when it is empty
+    # (detail key, id) -> what it names now; a row deleted since is not here.
+    subjects: dict[tuple[str, int], Subject] = field(default_factory=dict)
 
     @property
     def has_newer(self) -> bool:
@@ -73,4 +92,38 @@ async def audit_page(
         )
         for entry, slug, username, name in rows
     ]
-    return AuditPage(lines, page, pages, top)
+    return AuditPage(lines, page, pages, top, await _subjects(session, lines))
+
+
+def _ids(lines: list[AuditLine], key: str) -> set[int]:
+    return {
+        value
+        for line in lines
+        if isinstance(value := line.details.get(key), int) and not isinstance(value, bool)
+    }
+
+
+async def _subjects(
+    session: AsyncSession, lines: list[AuditLine]
+) -> dict[tuple[str, int], Subject]:
+    """The current names of the registrations, pupils and classes a page's details name: one
+    statement per kind named on the page."""
+    found: dict[tuple[str, int], Subject] = {}
+    if ids := _ids(lines, REGISTRATION_ID):
+        for row_id, full_name, erased_at in await session.execute(
+            select(Registration.id, Registration.full_name, Registration.erased_at).where(
+                Registration.id.in_(ids)
+            )
+        ):
+            found[REGISTRATION_ID, row_id] = Subject(full_name or "", erased_at is not None)
+    if ids := _ids(lines, STUDENT_ID):
+        for row_id, full_name in await session.execute(
+            select(ClassStudent.id, ClassStudent.full_name).where(ClassStudent.id.in_(ids))
+        ):
+            found[STUDENT_ID, row_id] = Subject(full_name or "")
+    if ids := _ids(lines, CLASS_ID):
+        for row_id, name in await session.execute(
+            select(SchoolClass.id, SchoolClass.name).where(SchoolClass.id.in_(ids))
+        ):
+            found[CLASS_ID, row_id] = Subject(name or "")
+    return found

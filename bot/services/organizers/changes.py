@@ -10,8 +10,11 @@ follow, each change audited with the organizer's id in the same transaction.
   the same address rule for the registrations that hold an address.
 - Cancel and restore: `cancel_registration` and `restore_registration` (restoring needs the
   event to take registrations, and the address to be free).
-- Attended or not: a check-in recorded by an organizer (method "organizer"), at any time, for
-  an active registration; or the check-in removed. A certificate already issued stays.
+- Attended or not: a check-in recorded by an organizer (method "organizer") for an active
+  registration, from the moment check-in opens (the start: `Event.checkin_open`) on, with no
+  end (organizers fix attendance after the event); or the check-in removed, at any time. A mark
+  before the start would count someone present at an event that has not happened yet (in
+  /stats, exports, certificates). A certificate already issued stays.
 - The certificate sent again: `CertificateService.correct_name` with the registration's name
   as it is now (the same number; a corrected name is printed), then sent as any certificate.
 - A pupil's name: the class certificate draws its pupils' pages from the roster, so the name
@@ -20,6 +23,7 @@ follow, each change audited with the organizer's id in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -74,11 +78,13 @@ ACTIONS = (EDIT, CANCEL, RESTORE, ATTENDED, NOT_ATTENDED, RESEND, PUPIL_RENAME)
 
 
 class ChangeRefused(Exception):
-    """The change breaks a rule; `key` is the organizer's message (locales/*/admin_find.ftl)."""
+    """The change breaks a rule; `key` is the organizer's message (locales/*/admin_find.ftl),
+    `moment` the time it names as `$date`, if any (when the change becomes possible)."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, moment: datetime | None = None) -> None:
         super().__init__(key)
         self.key = key
+        self.moment = moment
 
 
 # A participant's refusal, as an organizer is told it.
@@ -233,10 +239,12 @@ class OrganizerChanges:
 
     async def set_attended(self, registration_id: int, attended: bool) -> bool:
         """Mark (or unmark) the check-in; False when it already was so."""
-        row, _ = await self._registration(registration_id)
+        row, event = await self._registration(registration_id)
         if attended:
             if row.status != RegistrationStatus.ACTIVE:
                 raise ChangeRefused("find-err-not-active")
+            if self.clock.now() < event.starts_at:  # check-in is not open yet
+                raise ChangeRefused("find-err-attend-early", event.starts_at)
             self.session.add(
                 Attendance(
                     event_id=row.event_id,

@@ -6,15 +6,22 @@ What is typed decides where to look:
   pupil of that class's certificate, as printed on the pupil's page;
 - "@name": Telegram usernames (as last seen, users.username) starting with it;
 - a phone number or a Telegram id (digits, with + ( ) - . and spaces ignored): phones containing
-  those digits (five at least), and the Telegram id itself;
+  those digits (five at least), and the Telegram id itself. A Russian number of 11 digits is
+  looked for by its last 10: "+7 901 ...", "7901..." and "8 (901) ..." are one number, however
+  it was typed at registration (the form keeps a leading 8 as typed);
 - an address ("li@" or "li.wei@mail.cn"): e-mails containing it;
 - anything else: names containing every word typed, in any order (case, ё/е and spacing do not
-  count: db/search_keys.py), e-mails containing the text, and the exact @username.
+  count: db/search_keys.py), e-mails containing the text, and the exact @username; and classes
+  by their name ("8Б" finds 8 «Б» and 8 Б: quotes, spaces and dashes do not count) or by their
+  school (every word typed).
 
 One statement for the three kinds of hit (a UNION ALL with the total as a window count), so a
 page costs one round trip whatever the backend. The name conditions scan the stored name keys
 (LIKE '%...%' has no index on either backend); 10,000 registrations take a few milliseconds
-(bench/find.py). Erased registrations are never found."""
+(bench/find.py). Class names and schools have no stored key: SQL cannot fold Cyrillic case on
+both backends, so they are compared here, in Python, over the classes' (id, name, school) read in
+one more statement; a conference has hundreds of classes at most. Erased registrations are
+never found."""
 
 from __future__ import annotations
 
@@ -59,6 +66,11 @@ _PHONE_TYPED = re.compile(r"\+?[\d\s().\-]+")
 _PHONE_JUNK = ("+", " ", "-", "(", ")", ".")
 _USERNAME = re.compile(r"@?([A-Za-z0-9_]{3,32})")
 _CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+# What a class name is written with, besides its number and letter: 8 «Б», 8 "Б", 8-Б, 8 Б.
+_CLASS_NAME_JUNK = re.compile(r"[\s\"'«»„“”‘’‚`\-‐‑‒–—]")
+# Russia's (and Kazakhstan's) numbers: +7 and ten digits, dialled at home as 8 and ten digits.
+_TRUNK_PREFIXES = ("7", "8")
+NATIONAL_DIGITS = 10
 
 
 class HitKind(StrEnum):
@@ -99,6 +111,21 @@ class Query:
     telegram_id: int | None = None
     email: str | None = None
     words: tuple[str, ...] = ()
+    class_name: str | None = None  # the text as `class_name_key` folds it
+
+
+def class_name_key(name: str | None) -> str:
+    """ "8 «Б»", "8Б", "8 б" and "8-Б" have one key, "8б": the name key without quotes, spaces
+    and dashes."""
+    return _CLASS_NAME_JUNK.sub("", name_key(name) or "")
+
+
+def phone_digits(digits: str) -> str:
+    """The digits to look for: a Russian number without its +7 or 8, as it may be stored with
+    either (or without: "+7 900..." and "8 900..." are one phone)."""
+    if len(digits) == NATIONAL_DIGITS + 1 and digits.startswith(_TRUNK_PREFIXES):
+        return digits[1:]
+    return digits
 
 
 def parse_query(text: str) -> Query | None:
@@ -118,9 +145,7 @@ def parse_query(text: str) -> Query | None:
             return None
         as_id = int(digits) if int(digits) <= MAX_TELEGRAM_ID else None
         # A few digits are an id only: as a part of a phone they would match half the list.
-        phone = digits if len(digits) >= MIN_PHONE_DIGITS else None
-        if len(digits) == 11 and digits.startswith("8"):
-            phone = digits[1:]  # "8 900 ...": Russia's trunk prefix, stored as "+7 900 ..."
+        phone = phone_digits(digits) if len(digits) >= MIN_PHONE_DIGITS else None
         return Query(digits=phone, telegram_id=as_id)
     if "@" in text:
         return Query(email=text.lower())
@@ -132,6 +157,7 @@ def parse_query(text: str) -> Query | None:
         words=tuple(key.split(" ")),
         email=text.lower() if " " not in text else None,
         username=username[1].lower() if username else None,
+        class_name=class_name_key(text) or None,
     )
 
 
@@ -155,7 +181,10 @@ async def _page(session: AsyncSession, query: Query, page: int) -> SearchPage:
     covering indexes of migration 0014 hold), with the total as a window count; then the
     details of the page's hits only, by primary key."""
     page = max(page, 0)
-    union = union_all(_registrations(query), _classes(query), _pupils(query)).subquery("hits")
+    named = await _classes_by_name_or_school(session, query)
+    union = union_all(_registrations(query), _classes(query, named), _pupils(query)).subquery(
+        "hits"
+    )
     statement = (
         select(union.c.kind, union.c.id, func.count().over().label("total"))
         .order_by(union.c.rank, union.c.sort, union.c.kind, union.c.id)
@@ -233,11 +262,12 @@ def _hit(row: Any) -> Hit:
     )
 
 
-def _rank(key: Any, query: Query) -> ColumnElement[Any]:
-    """0: the name starts with the first word typed (a surname, usually); 1: anything else."""
+def _rank(key: Any, query: Query, *first: ColumnElement[bool]) -> ColumnElement[Any]:
+    """0: the name starts with the first word typed (a surname, usually), or one of `first`
+    holds; 1: anything else."""
     if not query.words:
         return literal(0, Integer)
-    return case((key.startswith(query.words[0], autoescape=True), 0), else_=1)
+    return case((or_(key.startswith(query.words[0], autoescape=True), *first), 0), else_=1)
 
 
 def _name_matches(key: Any, query: Query) -> list[ColumnElement[bool]]:
@@ -263,7 +293,9 @@ def _username_matches(user_id: Any, query: Query) -> list[ColumnElement[bool]]:
 def _phone_matches(phone: Any, query: Query) -> list[ColumnElement[bool]]:
     if query.digits is None:
         return []
-    # The form stores "+79001234567"; older or imported rows may keep their spaces and dashes.
+    # The form stores "+79001234567" (or "89001234567", as typed); older or imported rows may
+    # keep their spaces and dashes. `query.digits` has no trunk prefix (`phone_digits`), so a
+    # stored "+7..." or "8..." both contain it.
     bare = phone
     for junk in _PHONE_JUNK:
         bare = func.replace(bare, junk, "")
@@ -278,11 +310,13 @@ def _any(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
     return or_(*conditions) if conditions else false()
 
 
-def _narrow(kind: HitKind, item_id: Any, key: Any, query: Query) -> Any:
+def _narrow(
+    kind: HitKind, item_id: Any, key: Any, query: Query, *first: ColumnElement[bool]
+) -> Any:
     return select(
         literal(kind.value).label("kind"),
         item_id.label("id"),
-        _rank(key, query).label("rank"),
+        _rank(key, query, *first).label("rank"),
         key.label("sort"),
     )
 
@@ -301,8 +335,27 @@ def _registrations(query: Query) -> Any:
     )
 
 
-def _classes(query: Query) -> Any:
+async def _classes_by_name_or_school(session: AsyncSession, query: Query) -> list[int]:
+    """The classes whose name holds what was typed ("8Б" in 8 «Б»), or whose school holds every
+    word typed ("школа 5" in Школа № 5), compared in Python (see the module's docstring)."""
+    if not query.words:
+        return []
+    rows = await session.execute(select(SchoolClass.id, SchoolClass.name, SchoolClass.school))
+    found = []
+    for class_id, name, school in rows:
+        school_key = name_key(school) or ""
+        if (query.class_name and query.class_name in class_name_key(name)) or (
+            school_key and all(word in school_key for word in query.words)
+        ):
+            found.append(int(class_id))
+    return found
+
+
+def _classes(query: Query, named: list[int]) -> Any:
+    """`named`: the classes found by their name or school, first in the list."""
+    by_name = [SchoolClass.id.in_(named)] if named else []
     conditions = [
+        *by_name,
         *_name_matches(SchoolClass.name_key, query),
         *_username_matches(SchoolClass.teacher_id, query),
         *_phone_matches(SchoolClass.phone, query),
@@ -310,7 +363,7 @@ def _classes(query: Query) -> Any:
     ]
     if query.email is not None:
         conditions.append(func.lower(SchoolClass.email).contains(query.email, autoescape=True))
-    return _narrow(HitKind.CLASS, SchoolClass.id, SchoolClass.name_key, query).where(
+    return _narrow(HitKind.CLASS, SchoolClass.id, SchoolClass.name_key, query, *by_name).where(
         _any(conditions)
     )
 
