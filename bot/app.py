@@ -51,11 +51,13 @@ from bot.services.certificates.render import make_render
 from bot.services.classes.classes import JoinDecision
 from bot.services.delivery.pacing import PacedSender, RateLimiter
 from bot.services.delivery.replicas import Replica
+from bot.services.delivery.seat_notices import SeatNotices
 from bot.services.events.catalog import EventCatalog, load_events
 from bot.services.events.settings import apply_stored_overrides
 from bot.services.organizers.live import UPDATE_EVERY as LIVE_UPDATE_EVERY
 from bot.services.registration.registrations import UserRegistration, sync_events
 from bot.services.reminders.runner import ReminderService
+from bot.services.venues.door import coordinator_ids
 from bot.settings import HEALTH_PATH, Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import migrate_at_startup, startup_lock, upgrade
@@ -262,6 +264,24 @@ class Runtime:
             max_instances=1,
             coalesce=True,
         )
+        # The notices of freed seats at venues queued where no bot sent them at once (the
+        # personal page, /find, the purge), or interrupted by a restart
+        # (bot/services/delivery/seat_notices.py).
+        seat_notices = SeatNotices(
+            bot=self.bot,
+            session_factory=self.session_factory,
+            catalog=self.catalog,
+            clock=self.clock,
+            i18n=self.i18n,
+        )
+        self.scheduler.add_job(
+            jobs.track(seat_notices.send),
+            "interval",
+            seconds=settings.reminder_check_seconds,
+            id="seat-notices",
+            max_instances=1,
+            coalesce=True,
+        )
         # Certificates go out automatically after each event's end plus its delay.
         self.scheduler.add_job(
             jobs.track(services.certificates.reconcile),
@@ -291,7 +311,11 @@ class Runtime:
         await self.services.replica.beat()
         await set_default_commands(self.bot, self.i18n)
         await set_organizer_commands(
-            self.bot, self.i18n, self.session_factory, self.settings.admin_ids
+            self.bot,
+            self.i18n,
+            self.session_factory,
+            self.settings.admin_ids,
+            coordinators=coordinator_ids(self.catalog, self.clock.now()),
         )
         self.scheduler.start()
         await self.services.broadcasts.resume_all()

@@ -1,8 +1,10 @@
-"""The command menu shown by Telegram clients, per language, and per organizer role."""
+"""The command menu shown by Telegram clients, per language, per organizer role, and for the
+coordinators of offline venues (/live for their venue, /ticket with the door's help)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -24,6 +26,7 @@ PARTICIPANT_COMMANDS = (
     "reminders",
     "class",
     "classes",
+    "ticket",
     "certificate",
     "verify",
     "unregister",
@@ -67,19 +70,42 @@ def organizer_commands_for(
     return organizer + commands_for(t)
 
 
-def chat_commands(t: Translator, role: OrganizerRole | None) -> list[BotCommand]:
-    """The menu of one person's chat: a participant's, or an organizer's for their role."""
-    return commands_for(t) if role is None else organizer_commands_for(t, role)
+# A venue coordinator's own commands, before the participant's: their venue's /live, and /ticket
+# described as the door's help (it shows that first, then their own ticket if they have one).
+COORDINATOR_COMMANDS = {"live": "cmd-live-venue", "ticket": "cmd-ticket-door"}
+
+
+def coordinator_commands_for(t: Translator) -> list[BotCommand]:
+    own = [
+        BotCommand(command=name, description=t(key)) for name, key in COORDINATOR_COMMANDS.items()
+    ]
+    return own + [c for c in commands_for(t) if c.command not in COORDINATOR_COMMANDS]
+
+
+def chat_commands(
+    t: Translator, role: OrganizerRole | None, *, coordinator: bool = False
+) -> list[BotCommand]:
+    """The menu of one person's chat: a participant's, a venue coordinator's, or an
+    organizer's for their role (an organizer's /live shows every venue already)."""
+    if role is not None:
+        return organizer_commands_for(t, role)
+    return coordinator_commands_for(t) if coordinator else commands_for(t)
 
 
 async def show_chat_commands(
-    bot: Bot, user_id: int, t: Translator, role: OrganizerRole | None
+    bot: Bot,
+    user_id: int,
+    t: Translator,
+    role: OrganizerRole | None,
+    *,
+    coordinator: bool = False,
 ) -> bool:
     """Set one chat's menu (after /language, or a change of their role in /team). Cosmetic:
     False, with a log line, when Telegram refuses (they have not started the bot)."""
     try:
         await bot.set_my_commands(
-            chat_commands(t, role), scope=BotCommandScopeChat(chat_id=user_id)
+            chat_commands(t, role, coordinator=coordinator),
+            scope=BotCommandScopeChat(chat_id=user_id),
         )
     except TelegramAPIError as exc:
         log.warning("could not set the command menu of %s: %s", user_id, exc)
@@ -92,13 +118,19 @@ async def set_organizer_commands(
     i18n: I18n,
     session_factory: async_sessionmaker[AsyncSession],
     admin_ids: frozenset[int],
+    coordinators: Iterable[int] = (),
 ) -> None:
     """Organizer commands appear only in the organizers' own chats (a per-chat scope), in each
-    organizer's language: ADMIN_IDS and those added with /team, viewers with theirs only."""
+    organizer's language: ADMIN_IDS and those added with /team, viewers with theirs only; and
+    the venue coordinators' (`coordinators`, from the events file) in theirs."""
     async with session_factory() as session:
-        roles = dict.fromkeys(admin_ids, OrganizerRole.ORGANIZER)
+        roles: dict[int, OrganizerRole | None] = dict.fromkeys(admin_ids, OrganizerRole.ORGANIZER)
         for row in (await session.execute(select(Organizer))).scalars():
             roles.setdefault(row.user_id, OrganizerRole(row.role))
+        for user_id in coordinators:
+            roles.setdefault(user_id, None)
         for user_id, role in roles.items():
             user = await session.get(User, user_id)
-            await show_chat_commands(bot, user_id, i18n(user.language if user else None), role)
+            await show_chat_commands(
+                bot, user_id, i18n(user.language if user else None), role, coordinator=role is None
+            )

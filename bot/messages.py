@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from bot.services.events.catalog import Event, EventFormat
-from bot.services.events.timefmt import moment_args
+from bot.services.events.catalog import Event, EventFormat, Venue
+from bot.services.events.timefmt import BEIJING, MOSCOW, moment_args, zoned_span
 from bot.services.reminders.planner import (
     Countdown,
     Slot,
@@ -48,9 +49,55 @@ def link_block(t: Translator, event: Event, link: str) -> str:
     return "\n".join(lines)
 
 
-def venue_block(t: Translator, event: Event) -> str:
-    venue = event.venue.get(t.lang) if event.venue else ""
-    return t("reminder-venue", venue=escape(venue))
+def venue_block(
+    t: Translator, event: Event, venue_id: str | None = None, *, waiting: bool = False
+) -> str:
+    """Where to come: the chosen venue (issue 15) with its address and, where its clock differs
+    from Moscow's and Beijing's, the local time there; or, on its waiting list, that the seat
+    is not promised yet. An event without venues (or a registration without one): the one
+    venue text."""
+    venue = event.venue_by_id(venue_id)
+    if venue is None:
+        if event.venue is not None:
+            text = event.venue.get(t.lang)
+        else:
+            text = "; ".join(v.name.get(t.lang) for v in event.venues)
+        return t("reminder-venue", venue=escape(text))
+    key = "venue-waiting-block" if waiting else "venue-seat-block"
+    name, address = escape(venue.name.get(t.lang)), escape(venue.address.get(t.lang))
+    lines = [t(key, venue=name, address=address)]
+    local = venue_time_line(t, event, venue)
+    if local:
+        lines.append(local)
+    return "\n".join(lines)
+
+
+def venue_time_line(t: Translator, event: Event, venue: Venue) -> str | None:
+    """The event's time at the venue when its clock shows neither Moscow's nor Beijing's time
+    then (Minsk, say, shows Moscow's: nothing to add); the two are always shown beside it."""
+    zone = ZoneInfo(venue.timezone)
+    start = event.starts_at
+    offset = start.astimezone(zone).utcoffset()
+    if offset in (start.astimezone(MOSCOW).utcoffset(), start.astimezone(BEIJING).utcoffset()):
+        return None
+    local = zoned_span(start, event.ends_at, zone, t.lang)
+    return t(
+        "venue-local-time",
+        venue=escape(venue.name.get(t.lang)),
+        date=local.date,
+        start=local.start,
+        end=local.end,
+    )
+
+
+def seat_freed_text(t: Translator, event: Event, venue: Venue) -> str:
+    """The notice to the first in line that a seat is theirs now."""
+    head = t(
+        "seat-freed",
+        venue=escape(venue.name.get(t.lang)),
+        event=escape(event.title.get(t.lang)),
+    )
+    return "\n".join([head, "", when_text(t, event.starts_at), "", venue_block(t, event, venue.id)])
 
 
 def attends_offline(event: Event, participation_format: str) -> bool:
@@ -65,7 +112,11 @@ def reminder_text(
     now: datetime,
     participation_format: str,
     link: str,
+    venue_id: str | None = None,
+    waiting: bool = False,
 ) -> str:
+    """`venue_id`, `waiting`: the venue chosen and whether its seat is still only a place on
+    its waiting list (a reminder then says so, and promises no seat)."""
     title = escape(event.title.get(t.lang))
     if slot.offset:
         head = t(
@@ -77,7 +128,7 @@ def reminder_text(
         head = t("reminder-start", event=title)
     parts = [head, "", when_text(t, event.starts_at)]
     if attends_offline(event, participation_format):
-        parts += ["", venue_block(t, event)]
+        parts += ["", venue_block(t, event, venue_id, waiting=waiting)]
     elif slot.carries_link:
         parts += ["", link_block(t, event, link)]
     else:
@@ -98,13 +149,15 @@ def link_answer(
     now: datetime,
     participation_format: str,
     link: str,
+    venue_id: str | None = None,
+    waiting: bool = False,
 ) -> tuple[str, str | None]:
     """The answer to /link for one registration, and the link it reveals (if any)."""
     title = escape(event.title.get(t.lang))
     head = t("link-for-event", event=title)
     parts = [head, when_text(t, event.starts_at)]
     if attends_offline(event, participation_format):
-        parts += ["", venue_block(t, event)]
+        parts += ["", venue_block(t, event, venue_id, waiting=waiting)]
     if not link_released(event, now):
         release = link_release_at(event)
         assert release is not None

@@ -10,7 +10,8 @@ Two teacher audiences, not to be confused:
   (`classes.teacher_id`), who need not have registered themselves. These are rows of
   `classes`, not registrations: `class_teacher_filter()`, not `audience_filter()`.
 
-PERSON and LIST take their parameters from `broadcasts.audience_params`: one registration
+PERSON, LIST, VENUE and VENUE_WAITING take their parameters from `broadcasts.audience_params`:
+a venue (`{"venue_id": "harbin"}`), one registration
 (`{"registration_id": 12}`), or an uploaded list of Telegram ids, addresses (as
 `email_key` keeps them: lower-case) and @usernames (lower-case, without "@")
 (`{"telegram_ids": [...], "emails": [...], "usernames": [...]}`)."""
@@ -43,6 +44,10 @@ class Audience(StrEnum):
     PERSON = "person"
     # An uploaded list of Telegram ids, addresses and @usernames.
     LIST = "list"
+    # Offline venues (issue 15), `venue_id` in the params: those holding a seat there, and
+    # those on its waiting list.
+    VENUE = "venue"
+    VENUE_WAITING = "venue-waiting"
 
     @property
     def of_classes(self) -> bool:
@@ -107,6 +112,12 @@ def audience_filter(
         return [Registration.id == int(params["registration_id"])]
     if audience is Audience.LIST:
         return [listed(params)]
+    if audience is Audience.VENUE:
+        venue = str(params["venue_id"])
+        return [Registration.venue_id == venue, Registration.venue_waiting_since.is_(None)]
+    if audience is Audience.VENUE_WAITING:
+        venue = str(params["venue_id"])
+        return [Registration.venue_id == venue, Registration.venue_waiting_since.is_not(None)]
     if audience.of_classes:
         raise ValueError(f"{audience} is made of classes: use class_teacher_filter()")
     return []

@@ -21,6 +21,9 @@ from handlers import (
     registration,
     reminders,
     start,
+    ticket,
+    venue_door,
+    venue_live,
 )
 from handlers.admin import build_admin_router, build_refusal_router
 
@@ -40,6 +43,9 @@ def build_root_router() -> Router:
         language.create_router(),
         common.create_router(),
         account.create_router(),
+        # /ticket and a coordinator's /live: commands, before the forms.
+        ticket.create_router(),
+        venue_live.create_router(),
         reminders.create_router(),
         registration.create_router(),
         classes.create_router(),
@@ -47,6 +53,9 @@ def build_root_router() -> Router:
         class_manage.create_router(),
         certificates.create_router(),
         attendance.create_code_word_router(),
+        # A coordinator's photo of a ticket, or its typed code: after the forms (inside one, a
+        # photo or a text is the form's), before the catch-all.
+        venue_door.create_router(),
         fallback.create_router(),
     )
     root.include_router(attendance.create_router())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -10,10 +11,10 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.i18n import Translator
+from bot.i18n import I18n, Translator
 from bot.services.events.catalog import EventCatalog
 from bot.services.registration.registrations import (
     RegistrationService,
@@ -21,6 +22,8 @@ from bot.services.registration.registrations import (
     answers_of,
 )
 from bot.services.reminders.runner import ReminderService
+from bot.services.venues.seats import Promoted
+from bot.services.venues.tickets import holds_seat
 from bot.settings import Settings
 from db.models import User
 from handlers import registration, views
@@ -76,8 +79,11 @@ async def show_mine(
 
 
 def registration_keyboard(t: Translator, reg: UserRegistration) -> InlineKeyboardMarkup:
-    """/me's buttons under a registration: its page in a browser, then the main menu."""
+    """/me's buttons under a registration: its ticket (a seat at a venue: handlers/ticket.py),
+    its page in a browser, then the main menu."""
     kb = InlineKeyboardBuilder()
+    if holds_seat(reg.row) and reg.event.venue_by_id(reg.row.venue_id) is not None:
+        kb.button(text=t("btn-ticket"), callback_data=PickCb(action="ticket", slug=reg.event.slug))
     kb.button(
         text=t("btn-browser-page"), callback_data=PickCb(action="browser", slug=reg.event.slug)
     )
@@ -131,6 +137,7 @@ async def begin_edit(
         reg.event,
         answers=answers_of(reg.row),
         mode=registration.MODE_EDIT,
+        session=registrations.session,
     )
 
 
@@ -274,6 +281,10 @@ async def on_confirm(
     state: FSMContext,
     t: Translator,
     registrations: RegistrationService,
+    catalog: EventCatalog,
+    clock: Clock,
+    i18n: I18n,
+    session_factory: async_sessionmaker[AsyncSession],
     user_is_new: bool = False,
 ) -> None:
     user_id = query.from_user.id
@@ -295,10 +306,15 @@ async def on_confirm(
         await bot.send_message(
             user_id, t("unregistered", event=escape(reg.event.title.get(t.lang)))
         )
+        promoted: Sequence[Promoted] = reg.promoted
     elif callback_data.action == "delete":
         await state.clear()
-        await registrations.erase_user(user_id)
+        promoted = await registrations.erase_user(user_id)
         await bot.send_message(user_id, t("deleted"))
+    else:
+        return
+    # A seat given up went to the first in line: they are told now.
+    await registration.send_seat_notices(bot, session_factory, catalog, clock, i18n, promoted)
 
 
 async def _already_done(

@@ -23,7 +23,8 @@ def registered_text(t: Translator, reg: UserRegistration, now: datetime, link: s
     event = reg.event
     lines = [t("registered", event=escape(event.title.get(t.lang))), "", views.time_span(t, event)]
     if attends_offline(event, reg.row.participation_format):
-        lines += ["", venue_block(t, event)]
+        waiting = reg.row.venue_waiting_since is not None
+        lines += ["", venue_block(t, event, reg.row.venue_id, waiting=waiting)]
     elif link_released(event, now):
         lines += ["", link_block(t, event, link)]
     else:
@@ -53,7 +54,10 @@ async def announce_registration(
     )
     if shows_link:
         await reminders.record_link_shown(reg.row.id, reg.row.event_id, link)
-    if offline and event.venue is not None:
+    venue = event.venue_by_id(reg.row.venue_id)
+    if offline and venue is not None:
+        location = f"{venue.name.get(t.lang)}, {venue.address.get(t.lang)}"
+    elif offline and event.venue is not None:
         location = event.venue.get(t.lang)
     else:
         location = link if shows_link else t("calendar-location-online")

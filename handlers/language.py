@@ -14,6 +14,7 @@ from bot.i18n import LANGUAGES, I18n, Translator
 from bot.services.events.catalog import EventCatalog
 from bot.services.organizers.roles import role_of
 from bot.services.registration.registrations import RegistrationService
+from bot.services.venues.door import coordinated_venues
 from bot.settings import Settings
 from db.models import User
 from db.repositories import UserRepository
@@ -69,7 +70,9 @@ async def on_language(
         await bot.send_message(chat_id, t("language-set") + "\n" + t("language-next"))
     # The command menu follows the chosen language in this chat, whatever the app's language
     # (an organizer's, the one of their role). Cosmetic: the conversation goes on without it.
-    await show_chat_commands(bot, chat_id, t, await role_of(session, admin_ids, chat_id))
+    role = await role_of(session, admin_ids, chat_id)
+    coordinator = bool(coordinated_venues(catalog, chat_id, clock.now()))
+    await show_chat_commands(bot, chat_id, t, role, coordinator=coordinator)
 
 
 def create_router() -> Router:

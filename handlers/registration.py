@@ -6,6 +6,7 @@ expected and asks again: nothing the user sends goes unanswered."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +15,13 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
+from bot.messages import attends_offline, venue_block
+from bot.services.delivery.seat_notices import SeatNotices
 from bot.services.events.catalog import Event, EventCatalog, EventFormat
 from bot.services.registration.countries import (
     BUTTON_COUNTRIES,
@@ -26,6 +31,9 @@ from bot.services.registration.countries import (
 from bot.services.registration.form import (
     CHOICE_FIELDS,
     CONSENT_VERSION,
+    FIELD_ORDER,
+    VENUE,
+    VENUE_WAIT,
     Field,
     Invalid,
     ParticipationFormat,
@@ -41,12 +49,17 @@ from bot.services.registration.registrations import (
     EmailTaken,
     RegistrationService,
     UnknownEvent,
+    UserRegistration,
+    VenueRefused,
     answers_of,
+    venue_missing,
 )
 from bot.services.reminders.runner import ReminderService
+from bot.services.venues.seats import Promoted, VenueSeats, seat_counts
 from bot.settings import Settings
+from db.models import EventRow
 from handlers import classes as class_form
-from handlers import views
+from handlers import venue_views, views
 from handlers.callbacks import ChoiceCb, ConsentCb, EditFieldCb, RegisterCb, SummaryCb
 from handlers.confirmation import announce_registration
 from handlers.edits import drop_buttons, replace_text
@@ -67,6 +80,8 @@ class RegistrationForm(StatesGroup):
     talk_topic = State()
     email = State()
     phone = State()
+    # An event with venues: who comes in person chooses one (after the format question).
+    venue = State()
     consent = State()
     summary = State()
 
@@ -111,6 +126,36 @@ async def ask(
     )
 
 
+async def ask_venue(
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    t: Translator,
+    event: Event,
+    session: AsyncSession | None,
+) -> None:
+    """The venue question: each venue with its address and (counted when the handler has the
+    database at hand) its free seats, or that it is full and has a waiting list."""
+    await state.set_state(RegistrationForm.venue)
+    seats = await _seats(session, event)
+    await bot.send_message(
+        chat_id,
+        venue_views.venue_question(t, event, seats),
+        reply_markup=venue_views.venue_keyboard(t, event, seats),
+    )
+
+
+async def _seats(session: AsyncSession | None, event: Event) -> list[VenueSeats] | None:
+    if session is None:
+        return None
+    event_id = await session.scalar(select(EventRow.id).where(EventRow.slug == event.slug))
+    if event_id is None:
+        return None
+    counts = await seat_counts(session, event, event_id)
+    await session.commit()  # a read: nothing held while the chat waits
+    return counts
+
+
 async def show_consent(bot: Bot, chat_id: int, state: FSMContext, t: Translator) -> None:
     await state.set_state(RegistrationForm.consent)
     await bot.send_message(chat_id, t("consent-text"), reply_markup=views.consent_keyboard(t))
@@ -129,14 +174,24 @@ async def show_summary(
 
 
 async def advance(
-    bot: Bot, chat_id: int, state: FSMContext, t: Translator, catalog: EventCatalog
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    *,
+    session: AsyncSession | None = None,
 ) -> None:
     """Ask the next unanswered question; when none is left, consent (new forms), then the
     summary. Editing a field from the summary pops its answer, so this same walk returns to the
     summary afterwards, asking the talk topic on the way if "I want to speak" became yes."""
     data, event = await _form(state, catalog)
     field = next_field(data["answers"], event.format is EventFormat.HYBRID)
-    if field is not None:
+    if venue_missing(event, data["answers"]) and (
+        field is None or FIELD_ORDER.index(field) > FIELD_ORDER.index(Field.FORMAT)
+    ):
+        await ask_venue(bot, chat_id, state, t, event, session)
+    elif field is not None:
         await ask(bot, chat_id, state, t, event, field)
     elif data.get("mode") == MODE_NEW and "consent_at" not in data["answers"]:
         await show_consent(bot, chat_id, state, t)
@@ -145,13 +200,21 @@ async def advance(
 
 
 async def repeat_step(
-    bot: Bot, chat_id: int, state: FSMContext, t: Translator, catalog: EventCatalog
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    *,
+    session: AsyncSession | None = None,
 ) -> None:
     """Show the current step again (after a language switch, a stray input, /start mid-form)."""
     name = await state.get_state()
     data, event = await _form(state, catalog)
     if name in FIELD_OF:
         await ask(bot, chat_id, state, t, event, FIELD_OF[name])
+    elif name == RegistrationForm.venue.state:
+        await ask_venue(bot, chat_id, state, t, event, session)
     elif name == RegistrationForm.consent.state:
         await show_consent(bot, chat_id, state, t)
     else:
@@ -168,12 +231,13 @@ async def start_form(
     *,
     answers: dict[str, Any] | None = None,
     mode: str = MODE_NEW,
+    session: AsyncSession | None = None,
 ) -> None:
     await state.clear()
     await state.set_data({"slug": event.slug, "mode": mode, "answers": answers or {}})
     if mode == MODE_NEW:
         await bot.send_message(chat_id, t("form-intro", event=escape(event.title.get(t.lang))))
-    await advance(bot, chat_id, state, t, catalog)
+    await advance(bot, chat_id, state, t, catalog, session=session)
 
 
 async def store_answer(
@@ -184,11 +248,13 @@ async def store_answer(
     catalog: EventCatalog,
     field: Field,
     value: Any,
+    *,
+    session: AsyncSession | None = None,
 ) -> None:
     data = await state.get_data()
     data["answers"] = apply_answer(data.get("answers", {}), field, value)
     await state.set_data(data)
-    await advance(bot, chat_id, state, t, catalog)
+    await advance(bot, chat_id, state, t, catalog, session=session)
 
 
 async def explain_and_repeat(
@@ -198,10 +264,12 @@ async def explain_and_repeat(
     t: Translator,
     catalog: EventCatalog,
     key: str,
+    *,
+    session: AsyncSession | None = None,
     **args: Any,
 ) -> None:
     await bot.send_message(chat_id, t(key, **args))
-    await repeat_step(bot, chat_id, state, t, catalog)
+    await repeat_step(bot, chat_id, state, t, catalog, session=session)
 
 
 # --- handlers ---------------------------------------------------------------------------
@@ -215,6 +283,7 @@ async def on_register(
     t: Translator,
     catalog: EventCatalog,
     registrations: RegistrationService,
+    session: AsyncSession | None = None,
 ) -> None:
     if in_a_form(await state.get_state()):
         # A second tap (or an old card's button) while a form is open: restarting would throw
@@ -234,9 +303,9 @@ async def on_register(
         # its edit buttons follow.
         lines = [t("form-welcome-back"), "", *views.answers_lines(t, event, answers)]
         await bot.send_message(user_id, "\n".join(lines))
-        await advance(bot, user_id, state, t, catalog)
+        await advance(bot, user_id, state, t, catalog, session=session)
         return
-    await start_form(bot, user_id, state, t, catalog, event)
+    await start_form(bot, user_id, state, t, catalog, event, session=session)
 
 
 async def on_text_answer(
@@ -246,19 +315,20 @@ async def on_text_answer(
     t: Translator,
     catalog: EventCatalog,
     i18n: I18n,
+    session: AsyncSession | None = None,
 ) -> None:
     field = FIELD_OF[str(await state.get_state())]
     try:
         value = validate_text(field, message.text or "")
     except Invalid as problem:
         await explain_and_repeat(
-            bot, message.chat.id, state, t, catalog, problem.key, **problem.args_
+            bot, message.chat.id, state, t, catalog, problem.key, **problem.args_, session=session
         )
         return
     if field is Field.COUNTRY:
         # "россия" typed is the same country as the Россия / 俄罗斯 button.
         value = canonical_country(value, known_names(i18n.all()))
-    await store_answer(bot, message.chat.id, state, t, catalog, field, value)
+    await store_answer(bot, message.chat.id, state, t, catalog, field, value, session=session)
 
 
 def _choice_labels(t: Translator, field: Field) -> dict[str, str]:
@@ -276,14 +346,22 @@ def _choice_labels(t: Translator, field: Field) -> dict[str, str]:
 
 
 async def on_choice_typed(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    session: AsyncSession | None = None,
 ) -> None:
     field = FIELD_OF[str(await state.get_state())]
     raw = _choice_labels(t, field).get((message.text or "").strip().casefold())
     if raw is None:
-        await explain_and_repeat(bot, message.chat.id, state, t, catalog, "err-use-buttons")
+        await explain_and_repeat(
+            bot, message.chat.id, state, t, catalog, "err-use-buttons", session=session
+        )
         return
-    await store_answer(bot, message.chat.id, state, t, catalog, field, parse_choice(field, raw))
+    value = parse_choice(field, raw)
+    await store_answer(bot, message.chat.id, state, t, catalog, field, value, session=session)
 
 
 async def on_choice(
@@ -293,12 +371,13 @@ async def on_choice(
     state: FSMContext,
     t: Translator,
     catalog: EventCatalog,
+    session: AsyncSession | None = None,
 ) -> None:
     field = FIELD_OF[str(await state.get_state())]
     if callback_data.field != field.value:
         # A button from an earlier question of this form.
         await query.answer(t("err-stale-button"))
-        await repeat_step(bot, query.from_user.id, state, t, catalog)
+        await repeat_step(bot, query.from_user.id, state, t, catalog, session=session)
         return
     try:
         if field is Field.COUNTRY:
@@ -312,7 +391,7 @@ async def on_choice(
         return
     await query.answer()
     await _mark_answered(query, t, field, value)
-    await store_answer(bot, query.from_user.id, state, t, catalog, field, value)
+    await store_answer(bot, query.from_user.id, state, t, catalog, field, value, session=session)
 
 
 async def _mark_answered(query: CallbackQuery, t: Translator, field: Field, value: Any) -> None:
@@ -324,12 +403,19 @@ async def _mark_answered(query: CallbackQuery, t: Translator, field: Field, valu
 
 
 async def on_phone_contact(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    session: AsyncSession | None = None,
 ) -> None:
     contact = message.contact
     assert contact is not None
     if message.from_user is None or contact.user_id != message.from_user.id:
-        await explain_and_repeat(bot, message.chat.id, state, t, catalog, "err-phone-not-own")
+        await explain_and_repeat(
+            bot, message.chat.id, state, t, catalog, "err-phone-not-own", session=session
+        )
         return
     try:
         phone = validate_phone(
@@ -338,7 +424,9 @@ async def on_phone_contact(
             else f"+{contact.phone_number}"
         )
     except Invalid as problem:
-        await explain_and_repeat(bot, message.chat.id, state, t, catalog, problem.key)
+        await explain_and_repeat(
+            bot, message.chat.id, state, t, catalog, problem.key, session=session
+        )
         return
     await _phone_done(message, bot, state, t, catalog, phone)
 
@@ -350,6 +438,7 @@ async def on_phone_text(
     t: Translator,
     catalog: EventCatalog,
     i18n: I18n,
+    session: AsyncSession | None = None,
 ) -> None:
     text = (message.text or "").strip()
     skip_labels = {tr("btn-skip").casefold() for tr in i18n.all()}
@@ -359,7 +448,9 @@ async def on_phone_text(
     try:
         phone = validate_phone(text)
     except Invalid as problem:
-        await explain_and_repeat(bot, message.chat.id, state, t, catalog, problem.key)
+        await explain_and_repeat(
+            bot, message.chat.id, state, t, catalog, problem.key, session=session
+        )
         return
     await _phone_done(message, bot, state, t, catalog, phone)
 
@@ -371,11 +462,12 @@ async def _phone_done(
     t: Translator,
     catalog: EventCatalog,
     phone: str,
+    session: AsyncSession | None = None,
 ) -> None:
     # The reply keyboard with "share my number" must go away before the next step.
     text = t("phone-saved", phone=escape(phone)) if phone else t("phone-skipped")
     await message.answer(text, reply_markup=ReplyKeyboardRemove())
-    await store_answer(bot, message.chat.id, state, t, catalog, Field.PHONE, phone)
+    await store_answer(bot, message.chat.id, state, t, catalog, Field.PHONE, phone, session=session)
 
 
 async def on_consent(
@@ -386,6 +478,7 @@ async def on_consent(
     t: Translator,
     catalog: EventCatalog,
     clock: Clock,
+    session: AsyncSession | None = None,
 ) -> None:
     await query.answer()
     await drop_buttons(query)
@@ -402,7 +495,7 @@ async def on_consent(
         "consent_version": CONSENT_VERSION,
     }
     await state.set_data(data)
-    await advance(bot, query.from_user.id, state, t, catalog)
+    await advance(bot, query.from_user.id, state, t, catalog, session=session)
 
 
 async def on_edit_field(
@@ -412,7 +505,23 @@ async def on_edit_field(
     state: FSMContext,
     t: Translator,
     catalog: EventCatalog,
+    session: AsyncSession | None = None,
 ) -> None:
+    data = await state.get_data()
+    answers = dict(data["answers"])
+    if callback_data.field == VENUE:
+        await query.answer()
+        await drop_buttons(query)
+        # The seat (or place in line) held before the edit: choosing it again keeps it.
+        if data.get("mode") == MODE_EDIT:
+            data.setdefault("held_venue", answers.get(VENUE))
+            data.setdefault("held_waiting", bool(answers.get(VENUE_WAIT)))
+        answers.pop(VENUE, None)
+        answers.pop(VENUE_WAIT, None)
+        data["answers"] = answers
+        await state.set_data(data)
+        await advance(bot, query.from_user.id, state, t, catalog, session=session)
+        return
     try:
         field = Field(callback_data.field)
     except ValueError:
@@ -420,12 +529,10 @@ async def on_edit_field(
         return
     await query.answer()
     await drop_buttons(query)
-    data = await state.get_data()
-    answers = dict(data["answers"])
     answers.pop(field.value, None)
     data["answers"] = answers
     await state.set_data(data)
-    await advance(bot, query.from_user.id, state, t, catalog)
+    await advance(bot, query.from_user.id, state, t, catalog, session=session)
 
 
 async def on_summary_action(
@@ -439,7 +546,10 @@ async def on_summary_action(
     registrations: RegistrationService,
     reminders: ReminderService,
     settings: Settings,
+    i18n: I18n,
+    session_factory: async_sessionmaker[AsyncSession],
     mail_outbox: MailOutbox | None = None,
+    session: AsyncSession | None = None,
 ) -> None:
     user_id = query.from_user.id
     data, event = await _form(state, catalog)
@@ -461,16 +571,21 @@ async def on_summary_action(
     mail = settings.mail_enabled
     try:
         if data.get("mode") == MODE_EDIT:
-            await registrations.update(user_id, event.slug, data["answers"], mail=mail)
+            saved = await registrations.update(user_id, event.slug, data["answers"], mail=mail)
             wake(mail_outbox)
             await state.clear()
-            await bot.send_message(user_id, t("edit-saved"), reply_markup=views.main_menu(t))
+            text = edit_saved_text(t, saved)
+            await bot.send_message(user_id, text, reply_markup=views.main_menu(t))
+            await send_seat_notices(bot, session_factory, catalog, clock, i18n, saved.promoted)
             return
         reg = await registrations.register(
             event.slug, data["answers"], t.lang, channel=Channel.bot(user_id), mail=mail
         )
     except EmailTaken:
-        await _ask_another_email(bot, user_id, state, t, catalog, event, data)
+        await _ask_another_email(bot, user_id, state, t, catalog, event, data, session=session)
+        return
+    except VenueRefused as refused:
+        await _ask_venue_again(bot, user_id, state, t, catalog, data, refused, session)
         return
     wake(mail_outbox)
     await state.clear()
@@ -484,6 +599,39 @@ def wake(mail_outbox: MailOutbox | None) -> None:
         mail_outbox.wake()
 
 
+def edit_saved_text(t: Translator, reg: UserRegistration) -> str:
+    """ "Saved", and where the person comes now (the venue, or its waiting list)."""
+    row, event = reg.row, reg.event
+    if not attends_offline(event, row.participation_format) or not event.venue_by_id(row.venue_id):
+        return t("edit-saved")
+    block = venue_block(t, event, row.venue_id, waiting=row.venue_waiting_since is not None)
+    return f"{t('edit-saved')}\n\n{block}"
+
+
+async def _ask_venue_again(
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    data: dict[str, Any],
+    refused: VenueRefused,
+    session: AsyncSession | None,
+) -> None:
+    """The venue filled up between the question and Confirm (or left the events file): say so
+    and ask it again, every other answer kept."""
+    answers = dict(data["answers"])
+    answers.pop(VENUE, None)
+    answers.pop(VENUE_WAIT, None)
+    await state.set_data({**data, "answers": answers})
+    if refused.venue is not None:
+        name = escape(refused.venue.name.get(t.lang))
+        await bot.send_message(chat_id, t("err-venue-full", venue=name))
+    else:
+        await bot.send_message(chat_id, t("err-venue-gone"))
+    await advance(bot, chat_id, state, t, catalog, session=session)
+
+
 async def _ask_another_email(
     bot: Bot,
     chat_id: int,
@@ -492,6 +640,7 @@ async def _ask_another_email(
     catalog: EventCatalog,
     event: Event,
     data: dict[str, Any],
+    session: AsyncSession | None = None,
 ) -> None:
     """The address is registered for this event already (often on the web page by the same
     person): say so and how to connect that registration, and ask for the address again with
@@ -500,19 +649,103 @@ async def _ask_another_email(
     answers.pop(Field.EMAIL.value, None)
     await state.set_data({**data, "answers": answers})
     await bot.send_message(chat_id, t("err-email-taken", event=escape(event.title.get(t.lang))))
-    await advance(bot, chat_id, state, t, catalog)
+    await advance(bot, chat_id, state, t, catalog, session=session)
+
+
+async def on_venue(
+    query: CallbackQuery,
+    callback_data: venue_views.VenueCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    session: AsyncSession | None = None,
+) -> None:
+    """A venue picked (a full one offers its waiting list, explicitly, or another venue), its
+    waiting list accepted, another venue wanted, or online instead (a hybrid event)."""
+    user_id = query.from_user.id
+    data, event = await _form(state, catalog)
+    action = callback_data.action
+    venue = event.venue_by_id(callback_data.venue)
+    online = action == "online" and event.format is EventFormat.HYBRID
+    known = online or action == "other" or (action in ("pick", "wait") and venue is not None)
+    if not known:
+        await query.answer(t("err-stale-button"))
+        await ask_venue(bot, user_id, state, t, event, session)
+        return
+    await query.answer()
+    await drop_buttons(query)
+    if action == "other":
+        await ask_venue(bot, user_id, state, t, event, session)
+        return
+    answers = dict(data["answers"])
+    answers.pop(VENUE, None)
+    answers.pop(VENUE_WAIT, None)
+    if online:
+        answers = apply_answer(answers, Field.FORMAT, ParticipationFormat.ONLINE.value)
+        await bot.send_message(user_id, f"<b>→ {t('format-online')}</b>")
+    else:
+        assert venue is not None
+        # Editing, the venue one holds already keeps its seat (or place in line): the count,
+        # which includes that seat, is not asked.
+        kept = data.get("held_venue") == venue.id
+        if action == "pick" and not kept:
+            seats = await _seats(session, event)
+            count = next((s for s in seats or [] if s.venue.id == venue.id), None)
+            if count is not None and count.full:
+                text, keyboard = venue_views.full_offer(t, event, venue)
+                await bot.send_message(user_id, text, reply_markup=keyboard)
+                return
+        waiting = action == "wait" or (kept and bool(data.get("held_waiting")))
+        answers[VENUE], answers[VENUE_WAIT] = venue.id, waiting
+        shown = venue_views.venue_value(t, event, venue.id, waiting)
+        await bot.send_message(user_id, f"<b>→ {shown}</b>")
+    data["answers"] = answers
+    await state.set_data(data)
+    await advance(bot, user_id, state, t, catalog, session=session)
+
+
+async def send_seat_notices(
+    bot: Bot,
+    session_factory: async_sessionmaker[AsyncSession],
+    catalog: EventCatalog,
+    clock: Clock,
+    i18n: I18n,
+    promoted: Sequence[Promoted],
+) -> None:
+    """Tell those a freed seat went to, now (their notices were queued with the promotion;
+    the scheduler's look sends any left)."""
+    if promoted:
+        notices = SeatNotices(
+            bot=bot, session_factory=session_factory, catalog=catalog, clock=clock, i18n=i18n
+        )
+        await notices.send(p.registration_id for p in promoted)
 
 
 async def on_non_text(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    session: AsyncSession | None = None,
 ) -> None:
-    await explain_and_repeat(bot, message.chat.id, state, t, catalog, "err-need-text")
+    await explain_and_repeat(
+        bot, message.chat.id, state, t, catalog, "err-need-text", session=session
+    )
 
 
 async def on_use_buttons(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    session: AsyncSession | None = None,
 ) -> None:
-    await explain_and_repeat(bot, message.chat.id, state, t, catalog, "err-use-buttons")
+    await explain_and_repeat(
+        bot, message.chat.id, state, t, catalog, "err-use-buttons", session=session
+    )
 
 
 def create_router() -> Router:
@@ -526,11 +759,12 @@ def create_router() -> Router:
     router.message.register(on_phone_contact, RegistrationForm.phone, F.contact)
     router.message.register(on_phone_text, RegistrationForm.phone, PLAIN_TEXT)
     router.callback_query.register(on_consent, RegistrationForm.consent, ConsentCb.filter())
+    router.callback_query.register(on_venue, RegistrationForm.venue, venue_views.VenueCb.filter())
     router.callback_query.register(on_edit_field, RegistrationForm.summary, EditFieldCb.filter())
     router.callback_query.register(on_summary_action, RegistrationForm.summary, SummaryCb.filter())
     router.message.register(
         on_use_buttons,
-        StateFilter(RegistrationForm.consent, RegistrationForm.summary),
+        StateFilter(RegistrationForm.consent, RegistrationForm.venue, RegistrationForm.summary),
         PLAIN_TEXT,
     )
     # Stickers, photos, voice... anywhere in the form: a hint, then the question again.

@@ -34,7 +34,13 @@ async def send_link(
     for reg in regs:
         link = effective_link(reg.event)
         text, shown = link_answer(
-            t, reg.event, now=now, participation_format=reg.row.participation_format, link=link
+            t,
+            reg.event,
+            now=now,
+            participation_format=reg.row.participation_format,
+            link=link,
+            venue_id=reg.row.venue_id,
+            waiting=reg.row.venue_waiting_since is not None,
         )
         await bot.send_message(user_id, text)
         if shown:

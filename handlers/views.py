@@ -22,10 +22,14 @@ from bot.services.registration.countries import BUTTON_COUNTRIES, country_key, c
 from bot.services.registration.form import (
     FIELD_ORDER,
     LIMITS,
+    VENUE,
+    VENUE_WAIT,
     Field,
     ParticipationFormat,
     Role,
+    chosen_venue,
     field_applies,
+    venue_applies,
 )
 from handlers.callbacks import (
     ChoiceCb,
@@ -40,6 +44,7 @@ from handlers.callbacks import (
     RegisterCb,
     SummaryCb,
 )
+from handlers.venue_views import venue_value
 
 
 def time_span(t: Translator, event: Event) -> str:
@@ -103,7 +108,18 @@ def answers_lines(t: Translator, event: Event, answers: dict[str, Any]) -> list[
         if field_applies(field, answers, hybrid) and field in answers:
             value = display_value(t, field, answers[field])
             lines.append(t("summary-line", label=field_label(t, field), value=value))
+        if field is Field.FORMAT:  # the venue follows the format (issue 15)
+            lines += venue_lines(t, event, answers)
     return lines
+
+
+def venue_lines(t: Translator, event: Event, answers: dict[str, Any]) -> list[str]:
+    hybrid = event.format is EventFormat.HYBRID
+    venue_id = chosen_venue(answers, has_venues=bool(event.venues), hybrid=hybrid)
+    if venue_id is None:
+        return []
+    value = venue_value(t, event, venue_id, bool(answers.get(VENUE_WAIT)))
+    return [t("summary-line", label=t("field-venue"), value=value)]
 
 
 def summary_text(t: Translator, event: Event, answers: dict[str, Any], editing: bool) -> str:
@@ -135,13 +151,15 @@ def summary_keyboard(t: Translator, event: Event, answers: dict[str, Any]) -> In
     kb = InlineKeyboardBuilder()
     kb.button(text=t("btn-confirm"), callback_data=SummaryCb(action="confirm"))
     fields = [f for f in FIELD_ORDER if field_applies(f, answers, hybrid)]
-    for field in fields:
-        kb.button(
-            text=t("btn-edit-field", field=field_label(t, field)),
-            callback_data=EditFieldCb(field=field.value),
-        )
+    labels = [(field_label(t, f), f.value) for f in fields]
+    if venue_applies(answers, has_venues=bool(event.venues), hybrid=hybrid):
+        # The venue's button follows the format's (or the role's, without a format question).
+        after = Field.FORMAT if hybrid else Field.ROLE
+        labels.insert(fields.index(after) + 1, (t("field-venue"), VENUE))
+    for label, name in labels:
+        kb.button(text=t("btn-edit-field", field=label), callback_data=EditFieldCb(field=name))
     kb.button(text=t("btn-cancel-form"), callback_data=SummaryCb(action="cancel"))
-    kb.adjust(1, *([2] * ((len(fields) + 1) // 2)), 1)
+    kb.adjust(1, *([2] * ((len(labels) + 1) // 2)), 1)
     return kb.as_markup()
 
 

@@ -138,7 +138,7 @@ async def test_xlsx(harness: BotHarness) -> None:
 
     assert_erased(erased_row)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:AA5"  # 27 columns, 4 registrations
+    assert sheet.auto_filter.ref == "A1:AB5"  # 28 columns (the venue's too), 4 registrations
     assert sheet.column_dimensions["C"].width >= len("Иванов Иван Иванович")
 
 

@@ -23,9 +23,9 @@ from db.migrate import alembic_config, head_revision, upgrade
 REPO = Path(__file__).resolve().parent.parent
 
 # Not needed until an organizer asks for a chart or a file, a certificate is drawn (or a poster's
-# QR code), someone registers (the calendar file), Redis or PostgreSQL is configured, a
-# migration is due, somebody opens a web page (Jinja2), or e-mail is on (SMTP_URL: aiosmtplib
-# and the mail outbox).
+# QR code, or a ticket), a coordinator's photo of a ticket is read (zxingcpp), someone registers
+# (the calendar file), Redis or PostgreSQL is configured, a migration is due, somebody opens a
+# web page (Jinja2), or e-mail is on (SMTP_URL: aiosmtplib and the mail outbox).
 LAZY = (
     "matplotlib",
     "openpyxl",
@@ -34,6 +34,7 @@ LAZY = (
     "pypdf",
     "PIL",
     "segno",
+    "zxingcpp",
     "icalendar",
     "redis",
     "asyncpg",

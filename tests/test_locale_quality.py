@@ -41,7 +41,7 @@ NUMERIC = frozenset(
         "length", "max", "max_kb", "max_mb", "min", "minutes", "pending", "row", "seconds",
         "sent", "size", "size_kb", "students", "total", "unreachable", "telegram", "email_only",
         "rating", "by_email", "bounced", "confirmed", "muted", "waiting", "page", "pages",
-        "percent",
+        "percent", "position", "free", "capacity", "taken",
     }
 )  # fmt: skip
 
@@ -69,6 +69,9 @@ def _samples(lang: str) -> dict[str, str]:
         "topic": "Память о войне в семейных письмах" if ru else "家书中的战争记忆",
         "group": "8 «Б» — родители" if ru else "初二（3）班家长群",
         "venue": event.venue.get(lang) if event.venue else "",
+        "address": "ул. Тверская, 1, Москва" if ru else "北京市东城区东长安街1号",
+        "start": "10:00",
+        "end": "13:00",
         "value": "commonwin@bk.ru",
         "email": "ivanov@mail.ru",
         "phone": "+7 900 123-45-67",
@@ -96,8 +99,15 @@ def _samples(lang: str) -> dict[str, str]:
         "format": "online",
         "url": "https://conf.example.org/me/Dk3sPDnqdtbM6hY5KCkS_vf25Q9SbjJroDQaTN4DHOU",
         "stars": "★★★★",
+        # Tickets and the door (locales/*/tickets.ftl).
+        "code": "K7QP-3MXR",
+        "venues": "Москва, Дом дружбы, Харбин" if ru else "莫斯科友谊之家、哈尔滨会场",
+        "time": "09:00",
+        "local_start": "11:00",
+        "local_end": "14:00",
         # /team and /audit: a person as handlers/admin/labels.py writes one, a moment, an action.
-        "who": "Иванова Мария (@ivanova_m, <code>123456789</code>)" if ru
+        "who": "Иванова Мария (@ivanova_m, <code>123456789</code>)"
+        if ru
         else "王小明（@wangxm，<code>123456789</code>）",
         "by": "Петров Пётр (<code>987654321</code>)" if ru else "李华（<code>987654321</code>）",
         "username": "ivanova_m",

@@ -88,6 +88,7 @@ from handlers.admin.callbacks import (
 )
 from handlers.admin.common import events_not_over, register_event_action, title
 from handlers.admin.settings import time_problem_text
+from handlers.admin.venue_audiences import venue_audience_rows
 from handlers.edits import drop_buttons
 
 if TYPE_CHECKING:
@@ -205,10 +206,14 @@ async def ask_audience(
     await state.clear()
     await state.set_state(BroadcastForm.audience)
     await state.set_data({"slug": event.slug, "event_id": event_id})
+    keyboard = audience_keyboard(t, reaches, email_on=email_on)
+    if event.venues:  # those at each venue and on its waiting list (issue 15)
+        venue_rows = await venue_audience_rows(t, session, event, event_id, email_on=email_on)
+        keyboard.inline_keyboard[-1:-1] = venue_rows
     await bot.send_message(
         chat_id,
         t("admin-broadcast-audience", event=title(t, event)) + "\n" + t("broadcast-audience-hint"),
-        reply_markup=audience_keyboard(t, reaches, email_on=email_on),
+        reply_markup=keyboard,
     )
 
 
@@ -222,10 +227,13 @@ async def on_audience(
     broadcasts: BroadcastService,
 ) -> None:
     await query.answer()
+    # A venue's audience carries its venue: "venue@<id>", "venue-waiting@<id>".
+    name, _, venue_id = callback_data.audience.partition("@")
     try:
-        audience = Audience(callback_data.audience)
+        audience = Audience(name)
     except ValueError:
         return
+    params: dict[str, Any] = {"venue_id": venue_id} if venue_id else {}
     if audience is Audience.PERSON:
         return  # one person is chosen on their /find card
     await drop_buttons(query)
@@ -235,8 +243,10 @@ async def on_audience(
         await bot.send_message(query.from_user.id, text)
         return
     data = await state.get_data()
-    audience_reach = await reach(session, data["event_id"], audience, email_on=broadcasts.email_on)
-    await state.update_data({"audience": audience.value, "params": {}})
+    audience_reach = await reach(
+        session, data["event_id"], audience, params, email_on=broadcasts.email_on
+    )
+    await state.update_data({"audience": audience.value, "params": params})
     await state.set_state(BroadcastForm.message)
     await bot.send_message(
         query.from_user.id,

@@ -62,6 +62,6 @@ class AdminCertCb(CallbackData, prefix="acert"):
 
 
 class AdminMessagePersonCb(CallbackData, prefix="apm"):
-    """"Send this person a message" on a /find card: a broadcast to one registration."""
+    """ "Send this person a message" on a /find card: a broadcast to one registration."""
 
     registration_id: int

@@ -125,7 +125,8 @@ async def send_export(
     if row is None:
         await bot.send_message(chat_id, t("err-unknown-event"))
         return
-    export = await export_tables(session, t, row.id, purpose, country_aliases(i18n, t))
+    venues = {v.id: v.name.get(t.lang) for v in event.venues}  # the venue column's names
+    export = await export_tables(session, t, row.id, purpose, country_aliases(i18n, t), venues)
     # Recorded before the files leave: a hand-out of personal data is in the audit log even if
     # sending it fails. The console lives in the organizer's private chat, so chat id = actor.
     AuditRepository(session).record(

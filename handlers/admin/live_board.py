@@ -1,12 +1,14 @@
-"""The /live boards: one message per organizer's chat, edited in place while the event runs.
+"""The /live boards: one message per organizer's (or venue coordinator's) chat, edited in place
+while the event runs.
 
 `LiveBoards.tick` runs every few seconds (the runtime's scheduler, bot/app.py; the tests call it
-themselves): it counts each watched event once, for all its boards, and edits a board only when
-its text changed, never twice within MIN_EDIT_GAP, and not before the retry_after Telegram asked
-for. A board stops on its Stop button, when a new /live opens in the same chat, when check-in
-closes (or after LONGEST), when its owner is no longer an organizer, and when the bot shuts
-down; the message then says so. The boards live in this process only: after a restart the old
-messages stay as they were (a graceful shutdown tells them first)."""
+themselves): it counts each watched event once for all its organizers' boards (and each watched
+venue once for its coordinators' boards), and edits a board only when its text changed, never
+twice within MIN_EDIT_GAP, and not before the retry_after Telegram asked for. A board stops on
+its Stop button, when a new /live opens in the same chat, when check-in closes (or after
+LONGEST), when its owner is no longer an organizer (or no longer the venue's coordinator), and
+when the bot shuts down; the message then says so. The boards live in this process only: after
+a restart the old messages stay as they were (a graceful shutdown tells them first)."""
 
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ from bot.services.organizers.live import (
     expected_places,
     live_counts,
     live_until,
+    venue_counts,
 )
 from db.models import Organizer
 from handlers.admin.live_view import live_body, live_keyboard, live_running, live_stopped, live_text
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Count = Callable[[AsyncSession, int, Sequence[str]], Awaitable[LiveCounts]]
+VenueCount = Callable[[AsyncSession, int, str], Awaitable[LiveCounts]]
 
 # At shutdown the boards are told "updates stopped" within this, or left as they are.
 SHUTDOWN_SECONDS = 5.0
@@ -69,6 +73,8 @@ class Board:
     # Telegram's flood control asked to wait until then (retry_after).
     not_before: datetime | None = None
     closed: bool = False
+    # A coordinator's board: the venue it shows (None: an organizer's, the whole event).
+    venue: str | None = None
     # Held while the message is edited: a Stop never races an update of the same message.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -84,6 +90,7 @@ class LiveBoards:
         catalog: EventCatalog,
         admin_ids: frozenset[int],
         count: Count = live_counts,
+        venue_count: VenueCount = venue_counts,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -92,6 +99,7 @@ class LiveBoards:
         self.catalog = catalog
         self.admin_ids = admin_ids
         self.count = count
+        self.venue_count = venue_count
         self._boards: dict[int, Board] = {}  # by chat: one board per chat
         self._stopping = False
 
@@ -115,17 +123,20 @@ class LiveBoards:
 
     # --- what the handlers do --------------------------------------------------------------
 
-    async def open(self, chat_id: int, event: Event, event_id: int, t: Translator) -> None:
-        """A new board in the chat, replacing the chat's previous one (which says so)."""
+    async def open(
+        self, chat_id: int, event: Event, event_id: int, t: Translator, venue: str | None = None
+    ) -> None:
+        """A new board in the chat, replacing the chat's previous one (which says so). With
+        `venue`: a coordinator's board of that venue."""
         old = self._boards.pop(chat_id, None)
         if old is not None:
             await self._close(old, "replaced")
         now = self.clock.now()
         async with self.session_factory() as session:
-            counts = await self.count(session, event_id, expected_places(event))
-        body = live_body(t, event, counts)
+            counts = await self._count(session, event, event_id, venue)
+        body = live_body(t, event, counts, venue)
         text = live_text(t, body, live_running(t, live_until(event, now)))
-        message = await self.bot.send_message(chat_id, text, reply_markup=live_keyboard(t))
+        message = await self.bot.send_message(chat_id, text, reply_markup=live_keyboard(t, venue))
         if self._stopping:
             return
         self._boards[chat_id] = Board(
@@ -138,6 +149,7 @@ class LiveBoards:
             body=body,
             shown=text,
             edited_at=self.clock.now(),
+            venue=venue,
         )
 
     async def stop(self, chat_id: int, message_id: int) -> bool:
@@ -149,11 +161,13 @@ class LiveBoards:
         await self._close(board, "stop")
         return True
 
-    async def snapshot(self, chat_id: int, event: Event, event_id: int, t: Translator) -> None:
+    async def snapshot(
+        self, chat_id: int, event: Event, event_id: int, t: Translator, venue: str | None = None
+    ) -> None:
         """The final numbers of an event whose check-in has closed: one message, no updates."""
         async with self.session_factory() as session:
-            counts = await self.count(session, event_id, expected_places(event))
-        text = live_text(t, live_body(t, event, counts), live_stopped(t, "final"))
+            counts = await self._count(session, event, event_id, venue)
+        text = live_text(t, live_body(t, event, counts, venue), live_stopped(t, "final"))
         await self.bot.send_message(chat_id, text)
 
     # --- the regular update ----------------------------------------------------------------
@@ -164,18 +178,20 @@ class LiveBoards:
         now = self.clock.now()
         boards = self.open_boards
         allowed = await self._still_organizers(b.chat_id for b in boards)
-        by_event: dict[int, list[Board]] = defaultdict(list)
+        # What is counted once: an event for its organizers, a venue for its coordinators.
+        by_scope: dict[tuple[int, str | None], list[Board]] = defaultdict(list)
         for board in boards:
-            if board.chat_id not in allowed:
-                self._forget(board)
-                await self._close(board, "no-access")
+            if board.chat_id in allowed or self._still_coordinator(board):
+                by_scope[board.event_id, board.venue].append(board)
             else:
-                by_event[board.event_id].append(board)
-        for event_id, group in by_event.items():
+                self._forget(board)
+                reason = "no-access" if board.venue is None else "no-venue"
+                await self._close(board, reason)
+        for (event_id, venue), group in by_scope.items():
             try:
-                await self._update_event(event_id, group, now)
+                await self._update_event(event_id, group, now, venue)
             except Exception:  # one event's trouble must not stop the others' boards
-                log.exception("live boards of event %s: update failed", event_id)
+                log.exception("live boards of event %s (%s): update failed", event_id, venue)
 
     async def shutdown(self) -> None:
         """No more updates; every open board says it stopped (briefly: shutdown is waiting)."""
@@ -187,7 +203,16 @@ class LiveBoards:
 
     # --- inside ----------------------------------------------------------------------------
 
-    async def _update_event(self, event_id: int, group: list[Board], now: datetime) -> None:
+    async def _count(
+        self, session: AsyncSession, event: Event, event_id: int, venue: str | None
+    ) -> LiveCounts:
+        if venue is None:
+            return await self.count(session, event_id, expected_places(event))
+        return await self.venue_count(session, event_id, venue)
+
+    async def _update_event(
+        self, event_id: int, group: list[Board], now: datetime, venue: str | None = None
+    ) -> None:
         event = self.catalog.get(group[0].slug)
         ending = [b for b in group if event is None or now >= live_until(event, b.opened_at)]
         due = [b for b in group if b not in ending and self._due(b, now)]
@@ -197,14 +222,14 @@ class LiveBoards:
         if event is not None:
             # Once for every board of the event, whoever watches it.
             async with self.session_factory() as session:
-                counts = await self.count(session, event_id, expected_places(event))
+                counts = await self._count(session, event, event_id, venue)
         bodies: dict[str, str] = {}
 
         def body_for(board: Board) -> str:
             if event is None or counts is None:
                 return board.body
             if board.lang not in bodies:
-                bodies[board.lang] = live_body(self.i18n(board.lang), event, counts)
+                bodies[board.lang] = live_body(self.i18n(board.lang), event, counts, venue)
             return bodies[board.lang]
 
         # Check-in closed: these are the final numbers; else the board was open too long.
@@ -234,7 +259,7 @@ class LiveBoards:
                     text=text,
                     chat_id=board.chat_id,
                     message_id=board.message_id,
-                    reply_markup=live_keyboard(self.i18n(board.lang)),
+                    reply_markup=live_keyboard(self.i18n(board.lang), board.venue),
                 )
             except TelegramRetryAfter as exc:
                 # The session's flood control gave up waiting: the board waits, the rest go on.
@@ -280,6 +305,12 @@ class LiveBoards:
     def _forget(self, board: Board) -> None:
         if self._boards.get(board.chat_id) is board:
             del self._boards[board.chat_id]
+
+    def _still_coordinator(self, board: Board) -> bool:
+        """A coordinator's board, whose owner still keeps that venue by the events file."""
+        event = self.catalog.get(board.slug)
+        venue = event.venue_by_id(board.venue) if event is not None else None
+        return venue is not None and board.chat_id in venue.coordinators
 
     async def _still_organizers(self, chat_ids: Iterable[int]) -> set[int]:
         """Of the boards' owners (a private chat's id is its user's), those still organizers:

@@ -1,5 +1,6 @@
-"""What a /live board says: the numbers of bot/services/organizers/live.py in the organizer's
-language, and its Stop button. Pure functions of the translator and the data."""
+"""What a /live board says: the numbers of bot/services/organizers/live.py in the reader's
+language, and its Stop button. Pure functions of the translator and the data. An organizer's
+board shows the whole event (a row per venue); a coordinator's, their venue only."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
-from bot.services.events.catalog import Event
+from bot.services.events.catalog import Event, Venue
 from bot.services.events.timefmt import moment_args
 from bot.services.organizers.live import LiveCounts, PlaceCount, RecentCheckIn
 from handlers.admin.common import title
@@ -21,25 +22,46 @@ CLASSES_SHOWN = 10
 
 
 class AdminLiveCb(CallbackData, prefix="alv"):
-    """The Stop button of a board; the board is the message it sits on."""
+    """The Stop button of an organizer's board; the board is the message it sits on."""
 
     action: str
 
 
-def live_keyboard(t: Translator) -> InlineKeyboardMarkup:
+class VenueLiveCb(CallbackData, prefix="vlv"):
+    """The Stop button of a coordinator's board. Not an organizer button (those start with "a"
+    and are refused to anyone else: handlers/admin/callbacks.py). Also the buttons that open
+    the board of one of the person's venues (`open`, with the event's slug and the venue's id)."""
+
+    action: str  # open | stop
+    slug: str = ""
+    venue: str = ""
+
+
+def live_keyboard(t: Translator, venue: str | None = None) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=t("live-btn-stop"), callback_data=AdminLiveCb(action="stop"))
+    stop = AdminLiveCb(action="stop") if venue is None else VenueLiveCb(action="stop")
+    kb.button(text=t("live-btn-stop"), callback_data=stop)
     return kb.as_markup()
 
 
-def live_body(t: Translator, event: Event, counts: LiveCounts) -> str:
-    """Everything but the last line (live_running or live_stopped)."""
-    blocks = [
-        t("live-heading", event=title(t, event)),
-        _people(t, counts),
-        _classes(t, counts),
-        _recent(t, counts.recent),
-    ]
+def live_body(t: Translator, event: Event, counts: LiveCounts, venue: str | None = None) -> str:
+    """Everything but the last line (live_running or live_stopped). With `venue`: a
+    coordinator's board of that venue."""
+    place = event.venue_by_id(venue)
+    if venue is not None:
+        name = escape(place.name.get(t.lang)) if place else escape(venue)
+        blocks = [
+            t("live-venue-heading", venue=name, event=title(t, event)),
+            _people(t, counts, event),
+            _recent(t, counts.recent),
+        ]
+    else:
+        blocks = [
+            t("live-heading", event=title(t, event)),
+            _people(t, counts, event),
+            _classes(t, counts),
+            _recent(t, counts.recent),
+        ]
     return "\n\n".join(block for block in blocks if block)
 
 
@@ -57,8 +79,8 @@ def live_text(t: Translator, body: str, footer: str) -> str:
     return f"{body}\n\n{footer}"
 
 
-def _people(t: Translator, counts: LiveCounts) -> str:
-    if not counts.registered:
+def _people(t: Translator, counts: LiveCounts, event: Event) -> str:
+    if not counts.registered and not counts.waiting:
         return t("live-no-registrations")
     lines = [
         t("live-registered", count=counts.registered),
@@ -69,13 +91,23 @@ def _people(t: Translator, counts: LiveCounts) -> str:
             percent=counts.percent,
         ),
     ]
-    # One row per place; with a single place the total says it all.
+    # One row per place; with a single place the total says it all (and its waiting list).
     if len(counts.places) > 1:
-        lines += [_place(t, place) for place in counts.places]
+        lines += [_place(t, place, event.venue_by_id(place.venue)) for place in counts.places]
+    elif counts.waiting:
+        lines.append(t("live-waiting", waiting=counts.waiting))
     return "\n".join(lines)
 
 
-def _place(t: Translator, place: PlaceCount) -> str:
+def _place(t: Translator, place: PlaceCount, venue: Venue | None) -> str:
+    if place.venue is not None:
+        return t(
+            "live-venue",
+            venue=escape(venue.name.get(t.lang) if venue else place.venue),
+            count=place.checked_in,
+            total=place.registered,
+            waiting=place.waiting,
+        )
     return t(
         "live-place",
         place=place.place,

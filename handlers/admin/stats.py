@@ -22,8 +22,10 @@ from bot.services.classes.export import (
 from bot.services.events.catalog import Event
 from bot.services.reports.charts import ChartLabels, registrations_chart
 from bot.services.reports.stats import EventStats, country_aliases, event_stats
+from bot.services.venues.seats import seat_counts
 from db.repositories import AuditRepository, EventRepository
 from handlers.admin.common import register_event_action, title
+from handlers.venue_views import venue_stats_text
 
 # Day labels under the bars: digits only, so that any font draws them.
 CHART_DATE_FORMATS = {"ru": "%d.%m", "zh": "%m-%d"}
@@ -156,6 +158,8 @@ async def send_stats(
     counts = await class_counts(session, row.id)
     feedback = feedback_summary(await event_feedback(session, row.id))
     text = stats_text(t, event, stats, counts)
+    if event.venues:  # seats and waiting lists per venue (issue 15)
+        text += "\n\n" + venue_stats_text(t, await seat_counts(session, event, row.id))
     if feedback.count:
         text += "\n\n" + t(
             "stats-feedback",

@@ -25,6 +25,7 @@ live-recent-person = { $bjt_time }（莫斯科时间{ $msk_time }）{ $name }，
         [code] 口令签到
         [web] 个人页面签到
         [organizer] 主办方代为签到
+        [ticket] 入场扫码签到
        *[other] 其他方式签到
     }
 live-recent-class = { $bjt_time }（莫斯科时间{ $msk_time }）{ $class_name }，{ $method ->
@@ -41,6 +42,7 @@ live-stopped = { $reason ->
         [expired] ⏹ 本统计打开时间过长，已停止更新。如需继续查看，请发送 /live。
         [shutdown] ⏸ 机器人正在重启，已停止更新。如需继续查看，请发送 /live。
         [no-access] ⏹ 已停止更新：您已不再拥有主办方控制台的权限。
+        [no-venue] ⏹ 已停止更新：您已不再是该会场的负责人。
        *[final] 🏁 签到已结束，以上为最终数据。
     }
 live-btn-stop = ⏹ 停止更新

@@ -74,7 +74,13 @@ async def event_page(request: web.Request) -> web.StreamResponse:
     event = request.app[DEPS].catalog.get(request.match_info["slug"])
     if event is None:
         raise PageNotFound()
-    return render_page(request, "event.html", **event_context(request, event))
+    context = event_context(request, event)
+    if event.venues:
+        # The form shows each venue's free seats (issue 15): counted for this page.
+        from web.routes.registration import seated_form
+
+        context["form"] = await seated_form(request, event)
+    return render_page(request, "event.html", **context)
 
 
 def event_context(request: web.Request, event: Event) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from bot.services.registration.registrations import (
     RegistrationClosed,
     RegistrationService,
     UnknownEvent,
+    VenueRefused,
 )
 from web.context import CONFIG, DEPS, SIGNED_POSTS
 from web.errors import PageNotFound
@@ -223,6 +224,12 @@ async def miniapp_register(request: web.Request) -> web.StreamResponse:
             form = miniapp_form_view(t, event)
             form.values = reader.values
             form.errors = {Field.EMAIL.value: plain(t("err-email-taken", event=title))}
+            return form_page(request, lang, event, form, init_data=init_data, status=409)
+        except VenueRefused:
+            # The last seat went to someone faster: the venue is asked again.
+            form = miniapp_form_view(t, event)
+            form.values = reader.values
+            form.errors = {"venue": t("web-err-venue-full")}
             return form_page(request, lang, event, form, init_data=init_data, status=409)
         except RegistrationClosed:
             return state_message(request, lang, event, EventState.CLOSED)

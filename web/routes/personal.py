@@ -2,7 +2,8 @@
 is stored; RegistrationService looks it up and compares it in constant time). Everything the
 bot lets a participant do about their registration, through the same services: the answers
 and their edit (the chat form's validators and error texts), cancel and restore, erase, the
-calendar file, the meeting link from the moment /link shows it, check-in, the certificate PDF,
+calendar file, the meeting link from the moment /link shows it, the ticket for the door of an
+offline venue (or the place on its waiting list), check-in, the certificate PDF,
 the feedback, "Connect Telegram", where messages go (for a person reachable both in Telegram
 and at a confirmed address, with e-mail on) and a new link.
 
@@ -66,6 +67,7 @@ from bot.services.registration.registrations import (
     BY_TOKEN,
     EmailTaken,
     EventOver,
+    FormIncomplete,
     RegistrationClosed,
     RegistrationError,
     RegistrationService,
@@ -77,6 +79,15 @@ from bot.services.reminders.calendar import attendee_ics
 from bot.services.reminders.ledger import SHOWN, record_link_shown, shown_link
 from bot.services.reminders.planner import link_release_at, link_released
 from bot.services.reminders.runner import effective_link
+from bot.services.venues.door import doors_close
+from bot.services.venues.tickets import (
+    holds_seat,
+    is_waiting,
+    issue_ticket,
+    qr_svg_data_uri,
+    shown_code,
+    waiting_place,
+)
 from db.models import Attendance, Certificate, DeliverVia, Delivery, Feedback, Registration
 from web.context import CONFIG, DEPS
 from web.errors import PageNotFound
@@ -326,6 +337,23 @@ def meeting(v: Visit) -> dict[str, Any] | None:
     }
 
 
+async def ticket_of(v: Visit) -> dict[str, Any] | None:
+    """The ticket for the door of the registration's venue, as /ticket gives it (issued on the
+    first look), or its place on the venue's waiting list; None for everyone else (online, no
+    venue, cancelled, the doors closed). No query for them: the page stays one query."""
+    row, event = v.reg.row, v.reg.event
+    venue = event.venue_by_id(row.venue_id)
+    if venue is None or not v.reg.active or v.request.app[DEPS].clock.now() >= doors_close(event):
+        return None
+    place = {"venue": venue.name.get(v.lang), "address": venue.address.get(v.lang)}
+    if holds_seat(row):
+        code = await issue_ticket(v.session, row)
+        return {**place, "waiting": False, "code": shown_code(code), "qr": qr_svg_data_uri(code)}
+    if is_waiting(row):
+        return {**place, "waiting": True, "position": await waiting_place(v.session, row)}
+    return None
+
+
 async def certificate_of(session: AsyncSession, registration_id: int) -> Certificate | None:
     """The registration's certificate (the same row, so the same number, as the bot's)."""
     return await session.scalar(
@@ -387,6 +415,7 @@ async def render_personal(
     extras = await extras_of(v)
     hybrid = event.format is EventFormat.HYBRID
     meeting_block = meeting(v)
+    ticket = await ticket_of(v)
     unconfirmed = (
         v.mail_on and v.reg.active and row.email_key is not None and not row.email_confirmed_at
     )
@@ -416,6 +445,7 @@ async def render_personal(
         errors=errors or {},
         fields=v.kept(("edit-fields", v.lang, hybrid), lambda: form_fields(t, hybrid)),
         meeting=meeting_block,
+        ticket=ticket,
         # The address to confirm: with the button (an e-mailed link), or where the link is.
         confirm_address=("button" if v.signed else "sent") if unconfirmed else "",
         checkin_open=v.reg.active and event.checkin_open(now),
@@ -577,6 +607,9 @@ async def save_answers(request: web.Request) -> web.StreamResponse:
             except EmailTaken:
                 await v.session.refresh(v.reg.row)
                 errors[Field.EMAIL] = Problem("web-me-email-taken")
+            except FormIncomplete:
+                # "Offline" chosen at an event with venues: the venue is chosen in the bot.
+                errors[Field.FORMAT] = Problem("web-me-venue-needed")
         return await render_personal(
             v, status=400, values=typed, errors=errors, notice=Problem("web-me-fix-errors")
         )

@@ -29,6 +29,7 @@ from typing import Any
 
 from aiohttp import web
 from multidict import MultiDictProxy
+from sqlalchemy import select
 
 from bot.i18n import I18n, Translator
 from bot.services.events.catalog import Event, EventFormat, EventState
@@ -42,6 +43,8 @@ from bot.services.registration.countries import (
 from bot.services.registration.form import (
     CONSENT_VERSION,
     LIMITS,
+    VENUE,
+    VENUE_WAIT,
     Field,
     Invalid,
     ParticipationFormat,
@@ -49,6 +52,7 @@ from bot.services.registration.form import (
     parse_choice,
     validate_email,
     validate_text,
+    venue_applies,
 )
 from bot.services.registration.registrations import (
     EmailTaken,
@@ -56,8 +60,11 @@ from bot.services.registration.registrations import (
     RegistrationClosed,
     RegistrationService,
     UnknownEvent,
+    VenueRefused,
     WebRegistrations,
 )
+from bot.services.venues.seats import VenueSeats, seat_counts
+from db.models import EventRow
 from web.context import DEPS
 from web.errors import PageNotFound
 from web.form_errors import web_error_key
@@ -81,10 +88,15 @@ TEXT_INPUTS = (
     Field.EMAIL,
     Field.PHONE,
 )
+# The venue's radio buttons (an event with venues): the venue's id, or for a full venue
+# `wait:<id>`, "put me on its waiting list" (issue 15).
+VENUE_INPUT = "venue"
+WAIT_PREFIX = "wait:"
 KEPT_INPUTS = (
     *(f.value for f in Field),
     COUNTRY_OTHER,
     CONSENT,
+    VENUE_INPUT,
 )
 # The bot's messages carry Telegram's HTML (<b>…</b>); the pages escape everything, so the tags
 # go (they are ours: no visitor's text passes through here).
@@ -107,6 +119,45 @@ class Choice:
     label: str
 
 
+@dataclass(frozen=True)
+class VenueChoice:
+    """A venue's radio button: its value (the id, or `wait:<id>` for a full venue, whose
+    button says it joins the waiting list), name, address and seats."""
+
+    value: str
+    name: str
+    address: str
+    seats: str
+
+
+def venue_choices(t: Translator, event: Event, seats: list[VenueSeats] | None) -> list[VenueChoice]:
+    """The event's venues with the seats counted now (None: not counted)."""
+    out = []
+    for venue in event.venues:
+        count = next((s for s in seats or [] if s.venue.id == venue.id), None)
+        value, note = venue.id, ""
+        if count is not None and count.full:
+            value, note = f"{WAIT_PREFIX}{venue.id}", t("web-venue-wait-option")
+        elif count is not None and count.free is not None:
+            note = t("venue-option-free", free=count.free, capacity=venue.capacity)
+        out.append(VenueChoice(value, venue.name.get(t.lang), venue.address.get(t.lang), note))
+    return out
+
+
+async def counted_seats(request: web.Request, event: Event) -> list[VenueSeats] | None:
+    """The event's venues with their seats, for the form (None: an event without venues)."""
+    if not event.venues:
+        return None
+    async with request.app[DEPS].session_factory() as session:
+        event_id = await session.scalar(select(EventRow.id).where(EventRow.slug == event.slug))
+        return None if event_id is None else await seat_counts(session, event, event_id)
+
+
+async def seated_form(request: web.Request, event: Event) -> FormView:
+    """A blank form whose venues show their free seats (the event page's GET)."""
+    return blank_form(page_translator(request), event, seats=await counted_seats(request, event))
+
+
 @dataclass
 class FormView:
     """What the form shows: the typed values (kept as typed) and each input's error."""
@@ -123,6 +174,7 @@ class FormView:
     consent_label: str
     submit_label: str
     consent_version: str = CONSENT_VERSION
+    venues: list[VenueChoice] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -137,6 +189,8 @@ class FormView:
             Field.FORMAT.value: self.formats,
             Field.WANTS_TO_SPEAK.value: self.speak,
         }.get(name)
+        if name == VENUE_INPUT and self.venues:
+            return f"{name}-{self.venues[0].value}"
         return f"{name}-{first[0].value}" if first else name
 
 
@@ -149,7 +203,12 @@ def hint(t: Translator, item: Field) -> str:
     return t(key)
 
 
-def blank_form(t: Translator, event: Event, consent: str = "web-consent-text") -> FormView:
+def blank_form(
+    t: Translator,
+    event: Event,
+    consent: str = "web-consent-text",
+    seats: list[VenueSeats] | None = None,
+) -> FormView:
     # The bot's consent with the personal page's erase button where it names /delete_me; the
     # Mini App, in Telegram, keeps the bot's own (miniapp.py). One consent version for both.
     consent_title, _, consent_text = plain(t(consent)).partition("\n")
@@ -159,8 +218,10 @@ def blank_form(t: Translator, event: Event, consent: str = "web-consent-text") -
         formats=[Choice(f.value, label(t(f"format-{f.value}"))) for f in ParticipationFormat],
         countries=[Choice(code, t(country_key(code))) for code in BUTTON_COUNTRIES],
         speak=[Choice("yes", label(t("btn-speak-yes"))), Choice("no", label(t("btn-speak-no")))],
+        venues=venue_choices(t, event, seats),
         hints={
             **{f.value: hint(t, f) for f in Field if f is not Field.PHONE},
+            VENUE_INPUT: t("web-venue-hint"),
             Field.PHONE.value: t("web-form-phone-hint"),
             Field.TALK_TOPIC.value: f"{hint(t, Field.TALK_TOPIC)} {t('web-form-topic-hint')}",
         },
@@ -193,6 +254,7 @@ class FormReader:
         self._choice(Field.ROLE)
         if self.event.format is EventFormat.HYBRID:
             self._choice(Field.FORMAT)
+        self._venue()
         self._choice(Field.WANTS_TO_SPEAK)
         if self.answers.get(Field.WANTS_TO_SPEAK):
             self._text(Field.TALK_TOPIC)
@@ -240,6 +302,21 @@ class FormReader:
         except ValueError:
             self.errors[item.value] = self.t("web-form-choose")
 
+    def _venue(self) -> None:
+        """The venue, for those who come in person to an event with venues: a venue's id, or
+        `wait:<id>` (its waiting list, chosen on a full venue's button)."""
+        hybrid = self.event.format is EventFormat.HYBRID
+        if not venue_applies(self.answers, has_venues=bool(self.event.venues), hybrid=hybrid):
+            return
+        raw = self.values[VENUE_INPUT]
+        wait = raw.startswith(WAIT_PREFIX)
+        venue = self.event.venue_by_id(raw.removeprefix(WAIT_PREFIX))
+        if venue is None:
+            self.errors[VENUE_INPUT] = self.t("web-err-venue-choose")
+            return
+        self.answers[VENUE] = venue.id
+        self.answers[VENUE_WAIT] = wait
+
     def _phone(self) -> None:
         raw = self.values[Field.PHONE]
         if not raw.strip():
@@ -285,7 +362,7 @@ async def register(request: web.Request) -> web.StreamResponse:
     reader = FormReader(t, deps.i18n, event, posted)
     answers = reader.read()
     if answers is None:
-        view = blank_form(t, event)
+        view = blank_form(t, event, seats=await counted_seats(request, event))
         view.values, view.errors = reader.values, reader.errors
         context = event_context(request, event)
         return render_page(request, "event.html", status=400, form=view, **context)
@@ -300,6 +377,14 @@ async def register(request: web.Request) -> web.StreamResponse:
             mail.wake()
             raise web.HTTPSeeOther(check_mail_address(event)) from None
         return email_taken(request, event)
+    except VenueRefused:
+        # The last seat went to someone faster: the form again, everything kept, the venues
+        # counted now (the full one offers its waiting list).
+        view = blank_form(t, event, seats=await counted_seats(request, event))
+        view.values = reader.values
+        view.errors = {VENUE_INPUT: t("web-err-venue-full")}
+        context = event_context(request, event)
+        return render_page(request, "event.html", status=409, form=view, **context)
     except RegistrationClosed:
         return refused(request, event, EventState.CLOSED)
     except EventOver:

@@ -49,6 +49,9 @@ class Addressee:
     page_url: str
     unsubscribe_url: str | None = None
     class_name: str | None = None
+    # The venue chosen (issue 15), and whether it is only a place on its waiting list.
+    venue_id: str | None = None
+    venue_waiting: bool = False
 
 
 def _title(t: Translator, event: Event) -> str:
@@ -154,7 +157,7 @@ def lost_letter(t: Translator, event: Event, to: Addressee) -> Letter:
 def meeting_part(t: Translator, event: Event, to: Addressee, *, carries_link: bool) -> str:
     """The venue, the link block, or when the link will come."""
     if attends_offline(event, to.participation_format):
-        return venue_block(t, event)
+        return venue_block(t, event, to.venue_id, waiting=to.venue_waiting)
     if carries_link:
         link = event.meeting.link
         return link_block(t, event, link) if link else t("mail-link-not-published")

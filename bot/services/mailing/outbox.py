@@ -63,8 +63,10 @@ from bot.services.mailing.letters import (
     registered_letter,
 )
 from bot.services.mailing.links import MailLinks
+from bot.services.mailing.seat_letter import seat_letter_for
 from bot.services.registration.registrations import purge_pending
 from bot.services.reminders.moved import MOVED_PREFIX, is_moved_kind, moved_letter_for
+from bot.services.venues.seats import SEAT_KIND, is_seat_kind
 from db.claims import affected, insert_new
 from db.models import (
     Broadcast,
@@ -311,7 +313,9 @@ class MailOutbox:
         """Remove the registrations left pending (unconfirmed) for PENDING_DAYS; any replica
         may, as often as it likes."""
         async with self.session_factory() as session:
-            removed = await purge_pending(session, now=self.clock.now(), days=self.pending_days)
+            removed = await purge_pending(
+                session, now=self.clock.now(), days=self.pending_days, catalog=self.catalog
+            )
             await session.commit()
         if removed:
             log.info("removed %s registrations unconfirmed for %s days", removed, self.pending_days)
@@ -414,6 +418,7 @@ class MailOutbox:
                         Delivery.kind.startswith(CERTIFICATE),
                         Delivery.kind.startswith(BROADCAST_KIND),
                         Delivery.kind.startswith(MOVED_PREFIX),
+                        Delivery.kind.startswith(SEAT_KIND),
                         # Every class letter is the outbox's, reminders included (the runner
                         # queues them: bot/services/mailing/class_mail.py).
                         Delivery.class_id.is_not(None),
@@ -572,6 +577,8 @@ class MailOutbox:
             name=registration.full_name or "",
             participation_format=registration.participation_format,
             page_url=self.links.page(registration),
+            venue_id=registration.venue_id,
+            venue_waiting=registration.venue_waiting_since is not None,
         )
         broadcast_id = broadcast_of_kind(kind)
         if broadcast_id is not None:
@@ -587,6 +594,8 @@ class MailOutbox:
             return confirm_letter(t, event, to, pending_days=self.pending_days), ""
         if is_moved_kind(kind):  # an organizer moved the event (bot/services/reminders/moved.py)
             return moved_letter_for(kind, registration, event, t, to, now)
+        if is_seat_kind(kind):  # a freed seat at a venue (bot/services/venues/seats.py)
+            return seat_letter_for(registration, event, t, to, event.state(now))
         if registration.email_confirmed_at is None and kind != REGISTERED:
             # The link goes only to an address that asked for it by confirming: an
             # unconfirmed one gets the confirmation again instead (its link opens the page).

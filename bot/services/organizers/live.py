@@ -1,9 +1,13 @@
 """Live attendance of one event, for /live: who registered and who checked in, per place people
-attend from (today the participation format: online, offline; offline venues join as more rows
-once they are data), the classes checked in with their pupils, and the latest check-ins.
+attend from (online; offline, one row per venue when the event lists venues, with each venue's
+waiting list), the classes checked in with their pupils, and the latest check-ins.
 
-Counted once per update for every organizer watching the same event (the boards that show it:
-handlers/admin/live_board.py); three small queries on indexed columns, whatever the size."""
+A venue's coordinator sees their venue only (`venue_counts`): its seats taken, who checked in,
+its waiting list and the latest check-ins there.
+
+Counted once per update for every organizer watching the same event, and once for every
+coordinator watching the same venue (the boards that show it: handlers/admin/live_board.py);
+three small queries on indexed columns, whatever the size."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.events.catalog import Event, EventFormat
@@ -42,12 +46,26 @@ RECENT = 5
 
 @dataclass(frozen=True)
 class PlaceCount:
-    """One place people attend from: `place` is a participation format ("online", "offline")
-    today. Only active registrations count, checked in or not."""
+    """One place people attend from: `place` is a participation format ("online", "offline"),
+    and `venue` the venue's id for an offline row of an event with venues (None: online, or
+    offline without a venue chosen). Only active registrations count: `registered` those with a
+    place (a seat at the venue), `waiting` those on the venue's waiting list, who are not
+    expected at the door and count in neither `registered` nor `checked_in`."""
 
     place: str
     registered: int
     checked_in: int
+    venue: str | None = None
+    waiting: int = 0
+
+    @property
+    def key(self) -> str:
+        return place_key(self.place, self.venue)
+
+
+def place_key(place: str, venue: str | None) -> str:
+    """A row's name in `expected_places`: the format, or `offline@<venue id>`."""
+    return f"{place}@{venue}" if venue else place
 
 
 @dataclass(frozen=True)
@@ -91,6 +109,10 @@ class LiveCounts:
         return percent(self.checked_in, self.registered)
 
     @property
+    def waiting(self) -> int:
+        return sum(p.waiting for p in self.places)
+
+    @property
     def pupils(self) -> int:
         return sum(c.pupils for c in self.classes)
 
@@ -115,9 +137,15 @@ def is_live(event: Event, now: datetime) -> bool:
 
 
 def expected_places(event: Event) -> tuple[str, ...]:
-    """The rows a board always shows, with zeros too: both formats of a hybrid event."""
+    """The rows a board always shows, with zeros too: both formats of a hybrid event, and
+    every venue of an event that lists them (in the events file's order)."""
+    offline: tuple[str, ...] = ("offline",)
+    if event.venues:
+        offline = tuple(place_key("offline", venue.id) for venue in event.venues)
     if event.format is EventFormat.HYBRID:
-        return ("online", "offline")
+        return ("online", *offline)
+    if event.format is EventFormat.OFFLINE:
+        return offline
     return (event.format.value,)
 
 
@@ -134,12 +162,31 @@ async def live_counts(
     )
 
 
+async def venue_counts(session: AsyncSession, event_id: int, venue: str) -> LiveCounts:
+    """A coordinator's view: one venue's row, and the latest check-ins of its people."""
+    key = place_key("offline", venue)
+    rows = await _places(session, event_id, (key,), Registration.venue_id == venue)
+    row = next((r for r in rows if r.key == key), PlaceCount("offline", 0, 0, venue))
+    return LiveCounts(
+        places=(row,),
+        classes_registered=0,
+        classes=(),
+        recent=await _recent(session, event_id, Registration.venue_id == venue),
+    )
+
+
 async def _places(
-    session: AsyncSession, event_id: int, expected: Sequence[str]
+    session: AsyncSession,
+    event_id: int,
+    expected: Sequence[str],
+    only: ColumnElement[bool] | None = None,
 ) -> tuple[PlaceCount, ...]:
-    rows = await session.execute(
+    waiting = Registration.venue_waiting_since.is_not(None)
+    query = (
         select(
             Registration.participation_format,
+            Registration.venue_id,
+            waiting,
             func.count(Registration.id),
             func.count(Attendance.id),
         )
@@ -148,11 +195,29 @@ async def _places(
             Registration.event_id == event_id,
             Registration.status == RegistrationStatus.ACTIVE,
         )
-        .group_by(Registration.participation_format)
+        .group_by(Registration.participation_format, Registration.venue_id, waiting)
     )
-    counted = {place: PlaceCount(place, registered, checked) for place, registered, checked in rows}
-    ordered = [counted.pop(place, PlaceCount(place, 0, 0)) for place in expected]
-    return (*ordered, *(counted[place] for place in sorted(counted)))
+    if only is not None:
+        query = query.where(only)
+    counted: dict[str, PlaceCount] = {}
+    for place, venue, on_list, registered, checked in await session.execute(query):
+        # A venue kept by an online registration (changed their mind) is no seat.
+        venue = venue if place == "offline" else None
+        row = counted.get(place_key(place, venue), PlaceCount(place, 0, 0, venue))
+        if on_list and venue is not None:
+            row = PlaceCount(place, row.registered, row.checked_in, venue, row.waiting + registered)
+        else:
+            row = PlaceCount(
+                place, row.registered + registered, row.checked_in + checked, venue, row.waiting
+            )
+        counted[row.key] = row
+    ordered = [counted.pop(key, _empty(key)) for key in expected]
+    return (*ordered, *(counted[key] for key in sorted(counted)))
+
+
+def _empty(key: str) -> PlaceCount:
+    place, _, venue = key.partition("@")
+    return PlaceCount(place, 0, 0, venue or None)
 
 
 async def _classes_registered(session: AsyncSession, event_id: int) -> int:
@@ -183,8 +248,10 @@ async def _classes_checked_in(session: AsyncSession, event_id: int) -> tuple[Cla
     )
 
 
-async def _recent(session: AsyncSession, event_id: int) -> tuple[RecentCheckIn, ...]:
-    rows = await session.execute(
+async def _recent(
+    session: AsyncSession, event_id: int, only: ColumnElement[bool] | None = None
+) -> tuple[RecentCheckIn, ...]:
+    query = (
         select(Attendance.checked_at, Attendance.method, Registration.full_name, SchoolClass.name)
         .outerjoin(Registration, Registration.id == Attendance.registration_id)
         .outerjoin(SchoolClass, SchoolClass.id == Attendance.class_id)
@@ -192,6 +259,9 @@ async def _recent(session: AsyncSession, event_id: int) -> tuple[RecentCheckIn, 
         .order_by(Attendance.checked_at.desc(), Attendance.id.desc())
         .limit(RECENT)
     )
+    if only is not None:
+        query = query.where(only)
+    rows = await session.execute(query)
     return tuple(
         RecentCheckIn(checked_at, method, full_name, class_name)
         for checked_at, method, full_name, class_name in rows

@@ -53,6 +53,13 @@ LIMITS: dict[Field, tuple[int, int]] = {
     Field.EMAIL: (6, 254),
 }
 
+# An event with venues (issue 15): who comes in person chooses one. Not a `Field` (the
+# organizers' /find edits fields; a venue's seat is taken under a lock, bot/services/venues/
+# seats.py), but answers like them: the venue's id, and true to join its waiting list if it is
+# full (asked only then, explicitly).
+VENUE = "venue"
+VENUE_WAIT = "venue_wait"
+
 TEXT_FIELDS = frozenset(LIMITS) | {Field.PHONE}
 CHOICE_FIELDS = frozenset({Field.ROLE, Field.FORMAT, Field.WANTS_TO_SPEAK})
 OPTIONAL_FIELDS = frozenset({Field.PHONE})
@@ -197,3 +204,19 @@ def parse_choice(field: Field, raw: str) -> Any:
 
 def is_complete(answers: dict[str, Any], hybrid: bool) -> bool:
     return next_field(answers, hybrid) is None
+
+
+def venue_applies(answers: dict[str, Any], *, has_venues: bool, hybrid: bool) -> bool:
+    """The venue question is asked: the event lists venues, and the person comes in person
+    (an offline event, or "offline" chosen at a hybrid one)."""
+    if not has_venues:
+        return False
+    return not hybrid or answers.get(Field.FORMAT) == ParticipationFormat.OFFLINE.value
+
+
+def chosen_venue(answers: dict[str, Any], *, has_venues: bool, hybrid: bool) -> str | None:
+    """The venue the answers choose (None: none applies, or none chosen yet)."""
+    if not venue_applies(answers, has_venues=has_venues, hybrid=hybrid):
+        return None
+    value = answers.get(VENUE)
+    return value if isinstance(value, str) and value else None

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import contains_eager, selectinload
 
 from bot.clock import Clock
-from bot.services.events.catalog import Event, EventCatalog, EventFormat, EventState
+from bot.services.events.catalog import Event, EventCatalog, EventFormat, EventState, Venue
 from bot.services.registration.access import (
     BIND_CODE_BYTES,
     BIND_CODE_LIFETIME,
@@ -40,8 +40,26 @@ from bot.services.registration.access import (
     matches,
     new_secret,
 )
-from bot.services.registration.form import CONSENT_VERSION, Field, is_complete
+from bot.services.registration.form import (
+    CONSENT_VERSION,
+    VENUE,
+    VENUE_WAIT,
+    Field,
+    chosen_venue,
+    is_complete,
+    venue_applies,
+)
 from bot.services.registration.mail_links import PAGE, is_signed, registration_id, verify
+from bot.services.venues.seats import (
+    Promoted,
+    VenueFull,
+    VenueUnknown,
+    holds_seat,
+    place,
+    place_many,
+    release,
+    seated,
+)
 from db.claims import affected
 from db.models import (
     Certificate,
@@ -102,6 +120,18 @@ class EmailTaken(RegistrationError):
     key = "err-email-taken"
 
 
+class VenueRefused(RegistrationError):
+    """The venue chosen has no seat left (taken meanwhile, by someone faster) and the person
+    did not ask for its waiting list, or it is no longer one of the event's (`venue` None):
+    the venue is asked again."""
+
+    key = "err-venue-full"
+
+    def __init__(self, event: Event | None = None, venue: Venue | None = None) -> None:
+        super().__init__(event)
+        self.venue = venue
+
+
 class BindCodeInvalid(RegistrationError):
     """The "Connect Telegram" link is unknown, used already, or older than a day."""
 
@@ -153,6 +183,9 @@ class UserRegistration:
     row: Registration
     event: Event
     access_token: str | None = None
+    # Those a seat freed by this action went to (bot/services/venues/seats.py): their notices
+    # are queued; the caller has the bot send them now (bot/services/delivery/seat_notices.py).
+    promoted: tuple[Promoted, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -292,6 +325,8 @@ class RegistrationService:
         _apply(row, event, answers, language, channel, now, token, pending=pending)
         row.event = row_event  # loaded already: the row comes back whole, without a query
         try:
+            # Under the event's lock, which is also the seats' (bot/services/venues/seats.py).
+            promoted = await _place(self.session, event, row, answers, was_holding=False, now=now)
             if mail:
                 await self.session.flush()  # the row's id, for its letter
                 await _ask_confirmation(self.session, row, now, first=new)
@@ -303,7 +338,10 @@ class RegistrationService:
             if channel.user_id is None:  # the unique address index: the only one it can hit
                 raise EmailTaken(event) from None
             raise AlreadyRegistered(event) from None
-        return UserRegistration(row, event, access_token=token)
+        except VenueRefused:
+            await self.session.rollback()
+            raise
+        return UserRegistration(row, event, access_token=token, promoted=tuple(promoted))
 
     async def _lock_event(self, event_id: int) -> None:
         """The event's lock first (`lock_event`), for the address check."""
@@ -352,13 +390,21 @@ class RegistrationService:
         now = self.clock.now()
         if reg.event.state(now) is EventState.OVER:
             raise EventOver(reg.event)
-        if not is_complete(answers, reg.event.format is EventFormat.HYBRID):
-            raise FormIncomplete(reg.event)
         row = reg.row
+        answers = _keep_venue(reg.event, answers, row)
+        if not is_complete(answers, reg.event.format is EventFormat.HYBRID) or venue_missing(
+            reg.event, answers
+        ):
+            raise FormIncomplete(reg.event)
         key = email_key(answers[Field.EMAIL])
         changed = key != row.email_key
-        if changed:
+        moving = venue_of(reg.event, answers) != row.venue_id
+        if changed or moving:
+            # The lock first, before the row is written: seats and addresses are checked
+            # under it, and a promotion may write other rows.
             await self._lock_event(row.event_id)
+            await _refresh_place(self.session, row)
+        if changed:
             has_chat = row.user_id is not None
             if await self._email_taken(row.event_id, key, has_chat=has_chat, except_id=row.id):
                 await self.session.rollback()
@@ -368,13 +414,19 @@ class RegistrationService:
         _fill(row, answers, reg.event)
         row.updated_at = now
         try:
+            promoted = await _place(
+                self.session, reg.event, row, answers, was_holding=True, now=now
+            )
             if mail and changed:
                 await _ask_confirmation(self.session, row, now, first=False)
             await self.session.commit()
         except IntegrityError:
             await self.session.rollback()
             raise EmailTaken(reg.event) from None
-        return reg
+        except VenueRefused:
+            await self.session.rollback()
+            raise
+        return replace(reg, promoted=tuple(promoted))
 
     async def cancel(self, user_id: int, slug: str) -> UserRegistration:
         reg = await self.find(user_id, slug)
@@ -383,14 +435,29 @@ class RegistrationService:
         return await self.cancel_registration(reg)
 
     async def cancel_registration(self, reg: UserRegistration) -> UserRegistration:
+        """Cancel; a seat it held at a venue goes to the first in line (`promoted`)."""
         if not reg.active:
             raise NotRegistered(reg.event)
         now = self.clock.now()
-        reg.row.status = RegistrationStatus.CANCELLED
-        reg.row.cancelled_at = now
-        reg.row.updated_at = now
+        row = reg.row
+        freed = await self._leave_seat(reg)
+        row.status = RegistrationStatus.CANCELLED
+        row.cancelled_at = now
+        row.updated_at = now
+        promoted = await release(self.session, reg.event, row.event_id, freed, now)
         await self.session.commit()
-        return reg
+        return replace(reg, promoted=tuple(promoted))
+
+    async def _leave_seat(self, reg: UserRegistration) -> list[str | None]:
+        """Before a registration gives up its place (cancel, erase): the event's lock, when it
+        may hold a seat, and the venue whose seat it frees, as the database says under the
+        lock (a promotion may have given it one since the row was read)."""
+        row = reg.row
+        if not reg.event.venues or row.venue_id is None:
+            return []
+        await self._lock_event(row.event_id)
+        await _refresh_place(self.session, row)
+        return [row.venue_id] if holds_seat(row) else []
 
     async def restore_registration(self, reg: UserRegistration) -> UserRegistration:
         """Make a cancelled registration active again with its answers and consent (the
@@ -409,20 +476,37 @@ class RegistrationService:
             raise EmailTaken(reg.event)
         row.status = RegistrationStatus.ACTIVE
         row.cancelled_at = None
-        row.updated_at = self.clock.now()
+        now = self.clock.now()
+        row.updated_at = now
         try:
+            # Its venue again: a seat if one is free, else the waiting list (nobody is asked).
+            venue = row.venue_id if reg.event.venue_by_id(row.venue_id) else None
+            promoted = await place(
+                self.session,
+                reg.event,
+                row,
+                venue,
+                accept_waiting=True,
+                was_holding=False,
+                now=now,
+            )
             await self.session.commit()
         except IntegrityError:  # the same address registered at this very moment
             await self.session.rollback()
             raise EmailTaken(reg.event) from None
-        return reg
+        return replace(reg, promoted=tuple(promoted))
 
-    async def erase_registration(self, reg: UserRegistration) -> None:
+    async def erase_registration(self, reg: UserRegistration) -> list[Promoted]:
         """Erase one registration (the personal page's "erase my data"): it stays as an
-        anonymous count, its link and bind code stop working. /delete_me erases a Telegram
-        user with all their registrations (`erase_user`)."""
-        await self.registrations.erase(reg.row.id, self.clock.now())
+        anonymous count, its link and bind code stop working; a seat it held goes to the first
+        in line (returned). /delete_me erases a Telegram user with all their registrations
+        (`erase_user`)."""
+        now = self.clock.now()
+        freed = await self._leave_seat(reg)
+        await self.registrations.erase(reg.row.id, now)
+        promoted = await release(self.session, reg.event, reg.row.event_id, freed, now)
         await self.session.commit()
+        return promoted
 
     # --- e-mail ------------------------------------------------------------------------------
 
@@ -607,13 +691,24 @@ class RegistrationService:
             )
         await self.session.execute(delete(ClassStudent).where(ClassStudent.user_id == user_id))
 
-    async def erase_user(self, user_id: int) -> None:
-        """Erase the person: their registrations become anonymous counts, the user row goes."""
+    async def erase_user(self, user_id: int) -> list[Promoted]:
+        """Erase the person: their registrations become anonymous counts, the user row goes;
+        the seats they held go to the first in line (returned)."""
         now = self.clock.now()
+        freed: dict[int, tuple[Event, list[str | None]]] = {}
+        mine = sorted(await self.of_user(user_id), key=lambda r: r.row.event_id)
+        for reg in mine:  # the events' locks in id order: no deadlock with another replica
+            venues = await self._leave_seat(reg)
+            if venues:
+                freed[reg.row.event_id] = (reg.event, venues)
         await self.registrations.erase_user(user_id, now)
         await self._erase_classes(user_id, now)
         await self.users.delete(user_id)
+        promoted = []
+        for event_id, (event, venues) in freed.items():
+            promoted += await release(self.session, event, event_id, venues, now)
         await self.session.commit()
+        return promoted
 
 
 @dataclass
@@ -625,6 +720,9 @@ class _Waiting:
     row: Registration
     token: str
     done: asyncio.Future[UserRegistration]
+    # The venue chosen (None: none), and whether its waiting list is accepted.
+    venue: str | None = None
+    accept_waiting: bool = False
 
     def refuse(self, error: BaseException) -> None:
         if not self.done.done():  # a request that went away has cancelled its future
@@ -689,7 +787,9 @@ class WebRegistrations:
         token = new_secret()
         _apply(row, event, answers, language, Channel.web(), now, token, pending=self.mail)
         done: asyncio.Future[UserRegistration] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(event, row, token, done))
+        venue = venue_of(event, answers)
+        accept = bool(answers.get(VENUE_WAIT))
+        self._waiting.append(_Waiting(event, row, token, done, venue, accept))
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_waiting())
         return await done
@@ -725,7 +825,7 @@ class WebRegistrations:
         if not batch:
             return
         try:
-            written, refused = await self._transaction(batch)
+            written, refused, no_seat = await self._transaction(batch)
         except IntegrityError:
             if len(batch) == 1:  # the unique address index: the only one it can hit
                 batch[0].refuse(EmailTaken(batch[0].event))
@@ -745,15 +845,20 @@ class WebRegistrations:
             raise
         for waiting in refused:
             waiting.refuse(EmailTaken(waiting.event))
+        for waiting in no_seat:
+            waiting.refuse(VenueRefused(waiting.event, waiting.event.venue_by_id(waiting.venue)))
         for waiting in written:
             if not waiting.done.done():
                 waiting.done.set_result(
                     UserRegistration(waiting.row, waiting.event, access_token=waiting.token)
                 )
 
-    async def _transaction(self, batch: list[_Waiting]) -> tuple[list[_Waiting], list[_Waiting]]:
-        """Write the batch in one transaction: those written, and those refused because the
-        address is taken."""
+    async def _transaction(
+        self, batch: list[_Waiting]
+    ) -> tuple[list[_Waiting], list[_Waiting], list[_Waiting]]:
+        """Write the batch in one transaction: those written, those refused because the
+        address is taken, and those refused because their venue is full (and they did not
+        ask for its waiting list)."""
         now = self.clock.now()
         keys: dict[int, set[str]] = {}
         for waiting in batch:
@@ -791,6 +896,8 @@ class WebRegistrations:
                     continue
                 taken[key] = None
                 written.append(waiting)
+            no_seat = await self._seat(session, written, now)
+            written = [w for w in written if all(w is not n for n in no_seat)]
             if written:
                 session.add_all([w.row for w in written])
             if self.mail and (written or again):
@@ -798,7 +905,25 @@ class WebRegistrations:
                 await _queue_web_letters(session, [w.row for w in written], again, now)
             if written or (self.mail and again):
                 await session.commit()
-            return written, refused
+            return written, refused, no_seat
+
+    @staticmethod
+    async def _seat(session: AsyncSession, batch: list[_Waiting], now: datetime) -> list[_Waiting]:
+        """Seats for those of the batch who chose a venue, under the events' locks taken
+        already, one count per event; those refused (a full venue, no waiting list)."""
+        chose = [w for w in batch if w.venue is not None]
+        no_seat: list[_Waiting] = []
+        for event_id in sorted({w.row.event_id for w in chose}):
+            group = [w for w in chose if w.row.event_id == event_id]
+            full = await place_many(
+                session,
+                group[0].event,
+                event_id,
+                [(w.row, w.venue, w.accept_waiting) for w in group],
+                now,
+            )
+            no_seat += [w for w in group if any(w.row is row for row in full)]
+        return no_seat
 
 
 def _copy(row: Registration) -> Registration:
@@ -862,26 +987,104 @@ def token_params(token: str, *, signed_ok: bool = False) -> dict[str, Any] | Non
     return {"token_hash": digest(token)}
 
 
-async def purge_pending(session: AsyncSession, now: datetime, days: int) -> int:
+async def purge_pending(
+    session: AsyncSession, now: datetime, days: int, catalog: EventCatalog | None = None
+) -> int:
     """Remove, in the caller's transaction, the registrations left pending (the address never
     confirmed) for `days`, with their ledger rows; how many. The person received nothing but
-    the confirmation, whose letter said so."""
+    the confirmation, whose letter said so. With the `catalog`, the seats they held at venues
+    go to the first in line."""
     stale = select(Registration.id).where(
         Registration.status == RegistrationStatus.PENDING,
         Registration.created_at < now - timedelta(days=days),
     )
+    freed: list[tuple[int, str, str]] = []
+    if catalog is not None:
+        found = await session.execute(
+            select(EventRow.id, EventRow.slug, Registration.venue_id)
+            .join(Registration.event)
+            .where(Registration.id.in_(stale), seated())
+            .distinct()
+        )
+        freed = sorted((event_id, slug, venue or "") for event_id, slug, venue in found)
+        for event_id in sorted({event_id for event_id, _, _ in freed}):
+            await lock_event(session, event_id)
     await session.execute(delete(Delivery).where(Delivery.registration_id.in_(stale)))
     removed = await session.execute(
         delete(Registration)
         .where(Registration.id.in_(stale))
         .execution_options(synchronize_session=False)
     )
+    for event_id, slug, venue in freed:
+        event = catalog.get(slug) if catalog is not None else None
+        if event is not None:
+            await release(session, event, event_id, [venue], now)
     return affected(removed)
 
 
 def check_complete(event: Event, answers: dict[str, Any]) -> None:
     if not is_complete(answers, event.format is EventFormat.HYBRID) or "consent_at" not in answers:
         raise FormIncomplete(event)
+    if venue_missing(event, answers):
+        raise FormIncomplete(event)
+
+
+# --- venues (bot/services/venues/seats.py) ---------------------------------------------------
+
+
+def venue_of(event: Event, answers: dict[str, Any]) -> str | None:
+    """The venue the answers choose for the event (None: online, or no venues)."""
+    return chosen_venue(
+        answers, has_venues=bool(event.venues), hybrid=event.format is EventFormat.HYBRID
+    )
+
+
+def venue_missing(event: Event, answers: dict[str, Any]) -> bool:
+    """The person comes in person to an event with venues and has not chosen one."""
+    applies = venue_applies(
+        answers, has_venues=bool(event.venues), hybrid=event.format is EventFormat.HYBRID
+    )
+    return applies and venue_of(event, answers) is None
+
+
+def _keep_venue(event: Event, answers: dict[str, Any], row: Registration) -> dict[str, Any]:
+    """Answers from a form that does not ask the venue (the personal page's, an organizer's
+    edit) keep the registration's venue and its place."""
+    if VENUE in answers or row.venue_id is None:
+        return answers
+    return {**answers, VENUE: row.venue_id, VENUE_WAIT: True}
+
+
+async def _refresh_place(session: AsyncSession, row: Registration) -> None:
+    """The row's seat as the database holds it now (under the event's lock)."""
+    if inspect(row).persistent:
+        await session.refresh(row, ["status", "venue_id", "venue_waiting_since"])
+
+
+async def _place(
+    session: AsyncSession,
+    event: Event,
+    row: Registration,
+    answers: dict[str, Any],
+    *,
+    was_holding: bool,
+    now: datetime,
+) -> list[Promoted]:
+    """`seats.place` for the venue the answers choose, its refusals as VenueRefused."""
+    try:
+        return await place(
+            session,
+            event,
+            row,
+            venue_of(event, answers),
+            accept_waiting=bool(answers.get(VENUE_WAIT)),
+            was_holding=was_holding,
+            now=now,
+        )
+    except VenueFull as full:
+        raise VenueRefused(event, full.venue) from None
+    except VenueUnknown:
+        raise VenueRefused(event) from None
 
 
 def _apply(
@@ -1004,7 +1207,11 @@ def answers_of(row: Registration) -> dict[str, Any]:
     if row.wants_to_speak and row.talk_topic:
         answers[Field.TALK_TOPIC] = row.talk_topic
     answers[Field.PHONE] = row.phone or ""
-    return {str(k): v for k, v in answers.items()}
+    out: dict[str, Any] = {str(k): v for k, v in answers.items()}
+    if row.venue_id is not None:
+        out[VENUE] = row.venue_id
+        out[VENUE_WAIT] = row.venue_waiting_since is not None
+    return out
 
 
 def _fill(row: Registration, answers: dict[str, Any], event: Event) -> None:

@@ -44,6 +44,9 @@ class Recipient:
     token_digest: str | None = None
     # A link correction: whether they had an older link (else the link was not out yet).
     had_old_link: bool = False
+    # The venue chosen, and since when on its waiting list (None: a seat): issue 15.
+    venue_id: str | None = None
+    venue_waiting_since: datetime | None = None
 
     @classmethod
     def of(cls, row: Any) -> Recipient:
@@ -166,6 +169,8 @@ class TelegramChannel:
             User.language.label("language"),
             Registration.participation_format.label("participation_format"),
             User.id.label("chat_id"),
+            Registration.venue_id.label("venue_id"),
+            Registration.venue_waiting_since.label("venue_waiting_since"),
             *extra,
         ).join(User, User.id == Registration.user_id)
 
@@ -197,6 +202,8 @@ class TelegramChannel:
             now=self.clock.now(),
             participation_format=r.participation_format,
             link=message.link,
+            venue_id=r.venue_id,
+            waiting=r.venue_waiting_since is not None,
         )
 
     async def send(self, r: Recipient, message: Message, stopping: Callable[[], bool]) -> Attempt:

@@ -93,6 +93,8 @@ class MailChannel:
             Registration.email.label("address"),
             Registration.full_name.label("name"),
             Registration.access_token_hash.label("token_digest"),
+            Registration.venue_id.label("venue_id"),
+            Registration.venue_waiting_since.label("venue_waiting_since"),
             *extra,
         )
 
@@ -156,6 +158,8 @@ class MailChannel:
             participation_format=r.participation_format,
             page_url=self.links.page(signed),
             unsubscribe_url=unsubscribe,
+            venue_id=r.venue_id,
+            venue_waiting=r.venue_waiting_since is not None,
         )
         # The letter says whether it can be muted: only then the footer and the
         # List-Unsubscribe header carry the address.

@@ -14,7 +14,7 @@ its name."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
@@ -83,6 +83,7 @@ class RowContext:
     t: Translator
     countries: Mapping[str, str]  # folded spelling -> shown name (stats.country_names)
     zone: tzinfo = MOSCOW  # the reader's clock (organizer_zone)
+    venues: Mapping[str, str] = field(default_factory=dict)  # venue id -> its name (issue 15)
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,17 @@ def _username(p: Participant, c: RowContext) -> str | None:
     return f"@{p.username}" if p.username else None
 
 
+def _venue(p: Participant, c: RowContext) -> str | None:
+    """The venue chosen, by name (its id if it left the events file), with "waiting list"."""
+    venue_id = p.registration.venue_id
+    if venue_id is None:
+        return None
+    name = c.venues.get(venue_id, venue_id)
+    if p.registration.venue_waiting_since is not None:
+        return c.t("export-venue-waiting", venue=name)
+    return name
+
+
 def certificate_delivered(t: Translator, state: CertificateState | None) -> str | None:
     return t("report-certificate-delivered", state=state.delivered.value) if state else None
 
@@ -163,6 +175,7 @@ COLUMNS: tuple[Column, ...] = (
         "export-col-format",
         lambda p, c: c.t("report-format", format=p.registration.participation_format),
     ),
+    Column("export-col-venue", _venue),
     Column(
         "export-col-wants-to-speak",
         lambda p, c: c.t("answer-yes") if p.registration.wants_to_speak else c.t("answer-no"),
@@ -264,12 +277,13 @@ def build_table(
     t: Translator,
     participants: Sequence[Participant],
     country_aliases: Mapping[str, str] | None = None,
+    venues: Mapping[str, str] | None = None,
 ) -> Table:
     """`country_aliases`: stats.country_aliases, so that a country is one row of /stats and one
-    name in the file."""
+    name in the file. `venues`: the event's venues' names by id, in the reader's language."""
     aliases = own_language_aliases(t) if country_aliases is None else country_aliases
     countries = country_names((p.registration.country for p in participants), aliases)
-    context = RowContext(t, countries, organizer_zone(t.lang))
+    context = RowContext(t, countries, organizer_zone(t.lang), dict(venues or {}))
     return Table(
         headers=[t(column.header_key) for column in COLUMNS],
         rows=[_row(context, p) for p in participants],
@@ -303,13 +317,14 @@ async def export_tables(
     event_id: int,
     purpose: ExportPurpose,
     country_aliases: Mapping[str, str],
+    venues: Mapping[str, str] | None = None,
 ) -> Export:
     """Everyone: the participants, the classes, their pupils and the feedback (the whole event).
     The classes' purpose: the classes and their pupils. Any other: its participants alone."""
     tables: list[Table] = []
     if purpose is not ExportPurpose.CLASSES:
         participants = await event_registrations(session, event_id, purpose)
-        tables.append(build_table(t, participants, country_aliases))
+        tables.append(build_table(t, participants, country_aliases, venues))
     if purpose not in (ExportPurpose.EVERYONE, ExportPurpose.CLASSES):
         return Export(tables, len(tables[0].rows), 0)
     # The classes' purpose: the classes whose teachers a broadcast to "teachers of classes"
