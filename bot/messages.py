@@ -97,7 +97,11 @@ def seat_freed_text(t: Translator, event: Event, venue: Venue) -> str:
         venue=escape(venue.name.get(t.lang)),
         event=escape(event.title.get(t.lang)),
     )
-    return "\n".join([head, "", when_text(t, event.starts_at), "", venue_block(t, event, venue.id)])
+    block = venue_block(t, event, venue.id)
+    # Where the ticket is now: the seat is theirs, and the door wants the ticket.
+    return "\n".join(
+        [head, "", when_text(t, event.starts_at), "", block, "", t("seat-freed-ticket")]
+    )
 
 
 def attends_offline(event: Event, participation_format: str) -> bool:

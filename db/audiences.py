@@ -13,8 +13,9 @@ Two teacher audiences, not to be confused:
 PERSON, LIST, VENUE and VENUE_WAITING take their parameters from `broadcasts.audience_params`:
 a venue (`{"venue_id": "harbin"}`), one registration
 (`{"registration_id": 12}`), or an uploaded list of Telegram ids, addresses (as
-`email_key` keeps them: lower-case) and @usernames (lower-case, without "@")
-(`{"telegram_ids": [...], "emails": [...], "usernames": [...]}`)."""
+`email_key` keeps them: lower-case), @usernames (lower-case, without "@") and phones (keys of
+db/phones.py: "+79017654321")
+(`{"telegram_ids": [...], "emails": [...], "usernames": [...], "phones": [...]}`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, false, func, or_
 
 from db.models import Attendance, Registration, RegistrationStatus, SchoolClass, User
+from db.phones import phone_listed
 
 
 class Audience(StrEnum):
@@ -42,7 +44,7 @@ class Audience(StrEnum):
     OFFLINE = "offline"
     # One registration (`registration_id`), e.g. from the /find card.
     PERSON = "person"
-    # An uploaded list of Telegram ids, addresses and @usernames.
+    # An uploaded list of Telegram ids, addresses, @usernames and phones.
     LIST = "list"
     # Offline venues (issue 15), `venue_id` in the params: those holding a seat there, and
     # those on its waiting list.
@@ -56,7 +58,7 @@ class Audience(StrEnum):
 
 
 # The uploaded list's keys in `audience_params`.
-LIST_KEYS = ("telegram_ids", "emails", "usernames")
+LIST_KEYS = ("telegram_ids", "emails", "usernames", "phones")
 
 
 def checked_in() -> ColumnElement[bool]:
@@ -65,10 +67,12 @@ def checked_in() -> ColumnElement[bool]:
 
 
 def listed(params: Mapping[str, Any]) -> ColumnElement[bool]:
-    """A registration the uploaded list names by its chat, its address or its @username."""
+    """A registration the uploaded list names by its chat, its address, its @username or its
+    phone."""
     ids = [int(i) for i in params.get("telegram_ids", [])]
     emails = [str(e) for e in params.get("emails", [])]
     usernames = [str(u) for u in params.get("usernames", [])]
+    phones = [str(p) for p in params.get("phones", [])]
     conditions: list[ColumnElement[bool]] = []
     if ids:
         conditions.append(Registration.user_id.in_(ids))
@@ -80,6 +84,8 @@ def listed(params: Mapping[str, Any]) -> ColumnElement[bool]:
                 User.id == Registration.user_id, func.lower(User.username).in_(usernames)
             )
         )
+    if phones:
+        conditions.append(phone_listed(Registration.phone, phones))
     return or_(*conditions) if conditions else false()
 
 

@@ -170,7 +170,9 @@ async def cmd_me(
     settings: Settings,
 ) -> None:
     await show_mine(bot, message.chat.id, t, catalog, clock, registrations, settings.public_url)
-    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
+    await registration.resume_if_in_form(
+        bot, message.chat.id, state, t, catalog, registrations.session
+    )
 
 
 async def cmd_edit(
@@ -220,7 +222,7 @@ async def on_menu(
     await query.answer()
     if action == "me":
         await show_mine(bot, user_id, t, catalog, clock, registrations, settings.public_url)
-        await registration.resume_if_in_form(bot, user_id, state, t, catalog)
+        await registration.resume_if_in_form(bot, user_id, state, t, catalog, session)
     elif action == "edit":
         await begin_edit(bot, user_id, state, t, catalog, registrations)
     elif action == "unregister":
@@ -231,15 +233,15 @@ async def on_menu(
         )
     elif action == "contacts":
         await bot.send_message(user_id, views.contacts_text(t, catalog.most_relevant(clock.now())))
-        await registration.resume_if_in_form(bot, user_id, state, t, catalog)
+        await registration.resume_if_in_form(bot, user_id, state, t, catalog, session)
     elif action == "link":
         await send_link(bot, user_id, t, clock, registrations, reminders)
-        await registration.resume_if_in_form(bot, user_id, state, t, catalog)
+        await registration.resume_if_in_form(bot, user_id, state, t, catalog, session)
     elif action == "mute":
         await toggle_mute(bot, user_id, t, session, user, clock)
     elif action == "help":
         await bot.send_message(user_id, t("help"))
-        await registration.resume_if_in_form(bot, user_id, state, t, catalog)
+        await registration.resume_if_in_form(bot, user_id, state, t, catalog, session)
     else:
         await show_home(
             bot,

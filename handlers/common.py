@@ -6,6 +6,7 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Translator
@@ -14,10 +15,15 @@ from handlers import registration, views
 
 
 async def cmd_help(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    session: AsyncSession,
 ) -> None:
     await message.answer(t("help"))
-    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
+    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog, session)
 
 
 async def cmd_contacts(
@@ -27,9 +33,10 @@ async def cmd_contacts(
     t: Translator,
     catalog: EventCatalog,
     clock: Clock,
+    session: AsyncSession,
 ) -> None:
     await message.answer(views.contacts_text(t, catalog.most_relevant(clock.now())))
-    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
+    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog, session)
 
 
 async def cmd_cancel(message: Message, state: FSMContext, t: Translator) -> None:

@@ -13,7 +13,7 @@ from bot.clock import Clock
 from bot.i18n import Translator
 from bot.messages import attends_offline, link_block, venue_block, when_text
 from bot.services.registration.registrations import UserRegistration
-from bot.services.reminders.calendar import event_ics
+from bot.services.reminders.calendar import attendee_ics
 from bot.services.reminders.planner import link_release_at, link_released
 from bot.services.reminders.runner import ReminderService, effective_link
 from handlers import views
@@ -54,20 +54,15 @@ async def announce_registration(
     )
     if shows_link:
         await reminders.record_link_shown(reg.row.id, reg.row.event_id, link)
-    venue = event.venue_by_id(reg.row.venue_id)
-    if offline and venue is not None:
-        location = f"{venue.name.get(t.lang)}, {venue.address.get(t.lang)}"
-    elif offline and event.venue is not None:
-        location = event.venue.get(t.lang)
-    else:
-        location = link if shows_link else t("calendar-location-online")
-    ics = event_ics(
+    ics = attendee_ics(
         event,
         lang=t.lang,
-        description=f"{event.description.get(t.lang)}\n\n{t('calendar-description-bot')}",
-        location=location,
-        url=link if shows_link else None,
+        offline=offline,
+        venue_id=reg.row.venue_id,
+        link=link,
         now=now,
+        note=t("calendar-description-bot"),
+        online_location=t("calendar-location-online"),
     )
     await bot.send_document(
         user_id,

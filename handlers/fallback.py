@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.services.events.catalog import EventCatalog
@@ -12,10 +13,15 @@ from handlers import registration
 
 
 async def on_unknown_command(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    session: AsyncSession,
 ) -> None:
     await message.answer(t("unknown-command"))
-    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
+    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog, session)
 
 
 async def on_anything(message: Message, t: Translator) -> None:
@@ -23,11 +29,16 @@ async def on_anything(message: Message, t: Translator) -> None:
 
 
 async def on_stale_button(
-    query: CallbackQuery, bot: Bot, state: FSMContext, t: Translator, catalog: EventCatalog
+    query: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    session: AsyncSession,
 ) -> None:
     """A button from an old message, or callback data we never issued."""
     await query.answer(t("err-stale-button"), show_alert=False)
-    await registration.resume_if_in_form(bot, query.from_user.id, state, t, catalog)
+    await registration.resume_if_in_form(bot, query.from_user.id, state, t, catalog, session)
 
 
 def create_router() -> Router:

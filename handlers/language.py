@@ -50,7 +50,7 @@ async def on_language(
     chat_id = query.from_user.id
     pending = await start.forget_pending_start(state)
     if registration.in_a_form(await state.get_state()):
-        await registration.resume_if_in_form(bot, chat_id, state, t, catalog)
+        await registration.resume_if_in_form(bot, chat_id, state, t, catalog, session)
     elif pending is not None and isinstance(query.message, Message):
         # A newcomer's first /start asked for the language: now the welcome (and the event or
         # class the link pointed to) follows in that language.

@@ -132,10 +132,11 @@ async def ask_venue(
     state: FSMContext,
     t: Translator,
     event: Event,
-    session: AsyncSession | None,
+    session: AsyncSession,
 ) -> None:
-    """The venue question: each venue with its address and (counted when the handler has the
-    database at hand) its free seats, or that it is full and has a waiting list."""
+    """The venue question: each venue with its address and its free seats, or that it is full
+    and has a waiting list (counted now, wherever the question is asked again from: a stale
+    button, /help, a language switch...)."""
     await state.set_state(RegistrationForm.venue)
     seats = await _seats(session, event)
     await bot.send_message(
@@ -145,9 +146,7 @@ async def ask_venue(
     )
 
 
-async def _seats(session: AsyncSession | None, event: Event) -> list[VenueSeats] | None:
-    if session is None:
-        return None
+async def _seats(session: AsyncSession, event: Event) -> list[VenueSeats] | None:
     event_id = await session.scalar(select(EventRow.id).where(EventRow.slug == event.slug))
     if event_id is None:
         return None
@@ -180,7 +179,7 @@ async def advance(
     t: Translator,
     catalog: EventCatalog,
     *,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     """Ask the next unanswered question; when none is left, consent (new forms), then the
     summary. Editing a field from the summary pops its answer, so this same walk returns to the
@@ -206,7 +205,7 @@ async def repeat_step(
     t: Translator,
     catalog: EventCatalog,
     *,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     """Show the current step again (after a language switch, a stray input, /start mid-form)."""
     name = await state.get_state()
@@ -231,7 +230,7 @@ async def start_form(
     *,
     answers: dict[str, Any] | None = None,
     mode: str = MODE_NEW,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     await state.clear()
     await state.set_data({"slug": event.slug, "mode": mode, "answers": answers or {}})
@@ -249,7 +248,7 @@ async def store_answer(
     field: Field,
     value: Any,
     *,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     data = await state.get_data()
     data["answers"] = apply_answer(data.get("answers", {}), field, value)
@@ -265,7 +264,7 @@ async def explain_and_repeat(
     catalog: EventCatalog,
     key: str,
     *,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
     **args: Any,
 ) -> None:
     await bot.send_message(chat_id, t(key, **args))
@@ -283,7 +282,7 @@ async def on_register(
     t: Translator,
     catalog: EventCatalog,
     registrations: RegistrationService,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     if in_a_form(await state.get_state()):
         # A second tap (or an old card's button) while a form is open: restarting would throw
@@ -315,7 +314,7 @@ async def on_text_answer(
     t: Translator,
     catalog: EventCatalog,
     i18n: I18n,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     field = FIELD_OF[str(await state.get_state())]
     try:
@@ -351,7 +350,7 @@ async def on_choice_typed(
     state: FSMContext,
     t: Translator,
     catalog: EventCatalog,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     field = FIELD_OF[str(await state.get_state())]
     raw = _choice_labels(t, field).get((message.text or "").strip().casefold())
@@ -371,7 +370,7 @@ async def on_choice(
     state: FSMContext,
     t: Translator,
     catalog: EventCatalog,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     field = FIELD_OF[str(await state.get_state())]
     if callback_data.field != field.value:
@@ -408,7 +407,7 @@ async def on_phone_contact(
     state: FSMContext,
     t: Translator,
     catalog: EventCatalog,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     contact = message.contact
     assert contact is not None
@@ -428,7 +427,7 @@ async def on_phone_contact(
             bot, message.chat.id, state, t, catalog, problem.key, session=session
         )
         return
-    await _phone_done(message, bot, state, t, catalog, phone)
+    await _phone_done(message, bot, state, t, catalog, phone, session)
 
 
 async def on_phone_text(
@@ -438,12 +437,12 @@ async def on_phone_text(
     t: Translator,
     catalog: EventCatalog,
     i18n: I18n,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     text = (message.text or "").strip()
     skip_labels = {tr("btn-skip").casefold() for tr in i18n.all()}
     if text.casefold() in skip_labels:
-        await _phone_done(message, bot, state, t, catalog, "")
+        await _phone_done(message, bot, state, t, catalog, "", session)
         return
     try:
         phone = validate_phone(text)
@@ -452,7 +451,7 @@ async def on_phone_text(
             bot, message.chat.id, state, t, catalog, problem.key, session=session
         )
         return
-    await _phone_done(message, bot, state, t, catalog, phone)
+    await _phone_done(message, bot, state, t, catalog, phone, session)
 
 
 async def _phone_done(
@@ -462,7 +461,7 @@ async def _phone_done(
     t: Translator,
     catalog: EventCatalog,
     phone: str,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     # The reply keyboard with "share my number" must go away before the next step.
     text = t("phone-saved", phone=escape(phone)) if phone else t("phone-skipped")
@@ -478,7 +477,7 @@ async def on_consent(
     t: Translator,
     catalog: EventCatalog,
     clock: Clock,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     await query.answer()
     await drop_buttons(query)
@@ -505,7 +504,7 @@ async def on_edit_field(
     state: FSMContext,
     t: Translator,
     catalog: EventCatalog,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     data = await state.get_data()
     answers = dict(data["answers"])
@@ -548,8 +547,8 @@ async def on_summary_action(
     settings: Settings,
     i18n: I18n,
     session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
     mail_outbox: MailOutbox | None = None,
-    session: AsyncSession | None = None,
 ) -> None:
     user_id = query.from_user.id
     data, event = await _form(state, catalog)
@@ -616,7 +615,7 @@ async def _ask_venue_again(
     catalog: EventCatalog,
     data: dict[str, Any],
     refused: VenueRefused,
-    session: AsyncSession | None,
+    session: AsyncSession,
 ) -> None:
     """The venue filled up between the question and Confirm (or left the events file): say so
     and ask it again, every other answer kept."""
@@ -640,7 +639,7 @@ async def _ask_another_email(
     catalog: EventCatalog,
     event: Event,
     data: dict[str, Any],
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     """The address is registered for this event already (often on the web page by the same
     person): say so and how to connect that registration, and ask for the address again with
@@ -659,7 +658,7 @@ async def on_venue(
     state: FSMContext,
     t: Translator,
     catalog: EventCatalog,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     """A venue picked (a full one offers its waiting list, explicitly, or another venue), its
     waiting list accepted, another venue wanted, or online instead (a hybrid event)."""
@@ -728,7 +727,7 @@ async def on_non_text(
     state: FSMContext,
     t: Translator,
     catalog: EventCatalog,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     await explain_and_repeat(
         bot, message.chat.id, state, t, catalog, "err-need-text", session=session
@@ -741,7 +740,7 @@ async def on_use_buttons(
     state: FSMContext,
     t: Translator,
     catalog: EventCatalog,
-    session: AsyncSession | None = None,
+    session: AsyncSession,
 ) -> None:
     await explain_and_repeat(
         bot, message.chat.id, state, t, catalog, "err-use-buttons", session=session
@@ -773,12 +772,18 @@ def create_router() -> Router:
 
 
 async def resume_if_in_form(
-    bot: Bot, chat_id: int, state: FSMContext, t: Translator, catalog: EventCatalog
+    bot: Bot,
+    chat_id: int,
+    state: FSMContext,
+    t: Translator,
+    catalog: EventCatalog,
+    session: AsyncSession,
 ) -> None:
     """After a side trip (/help, /me, a language switch) mid-form, ask the pending question
-    again so the user knows the form is still waiting."""
+    again so the user knows the form is still waiting (the venue question with its seats
+    counted: hence the session)."""
     current = await state.get_state()
     if is_form_state(current):
-        await repeat_step(bot, chat_id, state, t, catalog)
+        await repeat_step(bot, chat_id, state, t, catalog, session=session)
     elif class_form.is_class_state(current):
         await class_form.repeat_step(bot, chat_id, state, t)

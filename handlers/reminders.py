@@ -69,7 +69,9 @@ async def cmd_link(
     reminders: ReminderService,
 ) -> None:
     await send_link(bot, message.chat.id, t, clock, registrations, reminders)
-    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
+    await registration.resume_if_in_form(
+        bot, message.chat.id, state, t, catalog, registrations.session
+    )
 
 
 async def cmd_mute(

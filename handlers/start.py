@@ -43,7 +43,7 @@ async def on_start(
     if registration.in_a_form(await state.get_state()):
         # Nothing typed so far is lost: continue where they stopped.
         await message.answer(t("form-in-progress"))
-        await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
+        await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog, session)
         return
     payload = command.args or ""
     if user is not None and not user.language_chosen:

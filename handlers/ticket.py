@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.events.catalog import Event, EventCatalog, Venue
-from bot.services.events.timefmt import BEIJING, MOSCOW, local_date, span_args
-from bot.services.organizers.roles import role_of
+from bot.services.events.timefmt import BEIJING, MOSCOW, span_args, zoned_span
+from bot.services.organizers.roles import may_change, role_of
 from bot.services.registration.registrations import RegistrationService, UserRegistration
 from bot.services.venues.door import DOORS_OPEN_BEFORE, coordinated_venues, doors_close
 from bot.services.venues.tickets import (
@@ -50,13 +50,9 @@ def local_times(t: Translator, event: Event, venue: Venue) -> str:
     offset = event.starts_at.astimezone(zone).utcoffset()
     if offset in (event.starts_at.astimezone(z).utcoffset() for z in (MOSCOW, BEIJING)):
         return ""
-    start, end = event.starts_at.astimezone(zone), event.ends_at.astimezone(zone)
-    return t(
-        "ticket-local-time",
-        date=local_date(start, t.lang),
-        local_start=start.strftime("%H:%M"),
-        local_end=end.strftime("%H:%M"),
-    )
+    # As every other time line: an end on the next day carries its date.
+    local = zoned_span(event.starts_at, event.ends_at, zone, t.lang)
+    return t("ticket-local-time", date=local.date, local_start=local.start, local_end=local.end)
 
 
 def ticket_caption(t: Translator, event: Event, venue: Venue, name: str, code: str) -> str:
@@ -148,7 +144,8 @@ async def show_tickets(
         if now < doors_close(reg.event) and (slug is None or reg.event.slug == slug)
     ]
     help_text = "" if slug else door_help(t, catalog, user_id, now)
-    if not help_text and slug is None and await role_of(session, admin_ids, user_id):
+    # A full organizer keeps every door; a read-only viewer none (handlers/venue_door.py).
+    if not help_text and slug is None and may_change(await role_of(session, admin_ids, user_id)):
         help_text = _organizer_door_help(t, catalog, now)
     if help_text:
         await bot.send_message(user_id, help_text)
@@ -181,7 +178,7 @@ async def cmd_ticket(
 ) -> None:
     await show_tickets(bot, message.chat.id, t, session, catalog, clock, registrations, admin_ids)
     # A command works in the middle of a form: the question comes again after it.
-    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog)
+    await registration.resume_if_in_form(bot, message.chat.id, state, t, catalog, session)
 
 
 async def on_ticket_button(

@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.i18n import Translator
 from bot.services.events.catalog import EventCatalog, Venue
 from bot.services.events.timefmt import MOSCOW
-from bot.services.organizers.roles import role_of
+from bot.services.organizers.roles import may_change, role_of
 from bot.services.venues.door import (
     Door,
     DoorCheck,
@@ -29,13 +29,13 @@ from bot.services.venues.door import (
     doors_open,
     read_qr_codes,
 )
-from bot.services.venues.tickets import looks_like_code, shown_code
+from bot.services.venues.tickets import found_codes, mentions_code, shown_code
 from handlers.filters import PLAIN_TEXT
 
 # Telegram lets a bot download files up to 20 MB.
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
-# A photo holding more ticket codes than this is checked for these only (a sheet of tickets
-# photographed at once would flood the chat).
+# A photo (or a message) holding more ticket codes than this is checked for these only (a
+# sheet of tickets photographed at once would flood the chat).
 CODES_PER_PHOTO = 5
 
 
@@ -46,18 +46,23 @@ async def keeps_a_door(
     session: AsyncSession,
     admin_ids: frozenset[int],
 ) -> bool | dict[str, Any]:
-    """A venue's coordinator now, or an organizer while an event with venues is on (they check
-    in at every venue). The handler gets `door_organizer`."""
+    """A venue's coordinator now, or an organizer while an event with venues is on. The handler
+    gets `door_organizer` (a full organizer: checks in at every venue) and `door_read_only`
+    (a read-only viewer who coordinates no venue: refused, as the console refuses a change;
+    a coordinator who is also a viewer checks in at their own venues)."""
     user = message.from_user
     if user is None:
         return False
     now = clock.now()
     if coordinated_venues(catalog, user.id, now):
-        return {"door_organizer": await role_of(session, admin_ids, user.id) is not None}
-    with_venues = any(event.venues and now < doors_close(event) for event in catalog)
-    if with_venues and await role_of(session, admin_ids, user.id) is not None:
-        return {"door_organizer": True}
-    return False
+        role = await role_of(session, admin_ids, user.id)
+        return {"door_organizer": may_change(role), "door_read_only": False}
+    if not any(event.venues and now < doors_close(event) for event in catalog):
+        return False
+    role = await role_of(session, admin_ids, user.id)
+    if role is None:
+        return False
+    return {"door_organizer": may_change(role), "door_read_only": not may_change(role)}
 
 
 def is_image_document(message: Message) -> bool:
@@ -130,8 +135,16 @@ async def on_code(
     catalog: EventCatalog,
     clock: Clock,
     door_organizer: bool,
+    door_read_only: bool,
 ) -> None:
-    await _check(message, message.text or "", t, session, catalog, clock, door_organizer)
+    if door_read_only:
+        await message.answer(t("admin-read-only"))
+        return
+    text = message.text or ""
+    # A code inside a sentence ("код K7QP-3MXR") is checked in; a message that is only a
+    # mistyped code is told so (INVALID).
+    for code in found_codes(text)[:CODES_PER_PHOTO] or [text]:
+        await _check(message, code, t, session, catalog, clock, door_organizer)
 
 
 async def on_picture(
@@ -142,7 +155,11 @@ async def on_picture(
     catalog: EventCatalog,
     clock: Clock,
     door_organizer: bool,
+    door_read_only: bool,
 ) -> None:
+    if door_read_only:
+        await message.answer(t("admin-read-only"))
+        return
     if message.photo:
         file_id, size = message.photo[-1].file_id, message.photo[-1].file_size  # the largest
     else:
@@ -165,7 +182,7 @@ def create_router() -> Router:
     """Placed before the catch-all, after the forms: a photo or a text inside a form is the
     form's."""
     router = Router(name=__name__)
-    code = PLAIN_TEXT & F.text.func(looks_like_code)
+    code = PLAIN_TEXT & F.text.func(mentions_code)
     router.message.register(on_code, code, keeps_a_door)
     router.message.register(on_picture, F.photo, keeps_a_door)
     router.message.register(on_picture, F.func(is_image_document), keeps_a_door)

@@ -45,6 +45,29 @@ def venue_question(t: Translator, event: Event, seats: list[VenueSeats] | None) 
     return "\n".join(lines)
 
 
+def venue_card_lines(t: Translator, event: Event) -> list[str]:
+    """The event card's lines on where to come: each venue with its address (an event with
+    venues: the one venue text, if any, is then only the config's fallback), else that text.
+    Seats are counted where a venue is chosen, not on the card."""
+    if event.format is EventFormat.ONLINE:
+        return []
+    if event.venues:
+        return [
+            t("event-venues"),
+            *(
+                t(
+                    "venue-option",
+                    venue=escape(venue.name.get(t.lang)),
+                    address=escape(venue.address.get(t.lang)),
+                )
+                for venue in event.venues
+            ),
+        ]
+    if event.venue is not None:
+        return [t("event-venue", venue=escape(event.venue.get(t.lang)))]
+    return []
+
+
 def venue_button_label(t: Translator, venue: Venue, count: VenueSeats | None) -> str:
     name = venue.name.get(t.lang)
     if count is not None and count.full:

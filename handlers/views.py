@@ -44,7 +44,7 @@ from handlers.callbacks import (
     RegisterCb,
     SummaryCb,
 )
-from handlers.venue_views import venue_value
+from handlers.venue_views import venue_card_lines, venue_value
 
 
 def time_span(t: Translator, event: Event) -> str:
@@ -59,9 +59,8 @@ def event_card(t: Translator, event: Event) -> str:
         "",
         time_span(t, event),
         t("event-format", format=event.format.value),
+        *venue_card_lines(t, event),
     ]
-    if event.venue is not None and event.format is not EventFormat.ONLINE:
-        lines.append(t("event-venue", venue=escape(event.venue.get(t.lang))))
     return "\n".join(lines)
 
 

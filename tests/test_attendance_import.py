@@ -266,6 +266,50 @@ def test_matching_goes_from_sure_to_unsure() -> None:
     assert guess("Completely Different") == (None, None)
 
 
+def test_a_name_in_latin_letters_is_offered_as_unsure() -> None:
+    """A meeting nickname in Latin letters, in any of the usual transliterations, for a
+    registration in Cyrillic (and the other way round): unsure, for the organizer to confirm."""
+    registrations = [
+        known(1, "Иванов Иван"),
+        known(2, "Козлова Юлия Сергеевна"),
+        known(3, "Хрущёв Михаил"),
+        known(4, "Цветков Фёдор"),
+        known(5, "Щукин Алексей"),
+        known(6, "Жукова Наталья"),
+        known(7, "Chaikina Tatiana"),
+        known(8, "王小明"),
+    ]
+
+    def guess(name: str) -> tuple[int | None, Tier | None, Why | None]:
+        report = parse_report("r.csv", f"Name,Duration\n{name},60\n".encode(), event_start=START)
+        [person] = match_people(attendees(report, START, END), registrations)
+        return person.registration_id, person.tier, person.why
+
+    latin = (Tier.UNSURE, Why.LATIN)
+    nicknames: tuple[tuple[str, int], ...] = (
+        ("ivanov ivan", 1),
+        ("Ivan Ivanoff", 1),  # -off, and the words in another order
+        ("IVANOV I.", 1),  # the surname and an initial, as "Смирнова О.И." in Cyrillic
+        ("Yuliya Kozlova", 2),  # no patronymic
+        ("Iuliia Kozlova", 2),
+        ("Julija Kozlova", 2),
+        ("Mikhail Khrushchev", 3),
+        ("Mihail Hrushev", 3),
+        ("Fyodor Tsvetkov", 4),
+        ("Zvetkov Fedor", 4),  # a similar spelling of the Latin form
+        ("Aleksey Shchukin", 5),
+        ("Alexei Schukin", 5),
+        ("Natalia Zhukova", 6),
+        ("Natal'ya Zhukova", 6),
+        ("Чайкина Татьяна", 7),  # Cyrillic in the report, Latin in the registration
+    )
+    for nickname, expected in nicknames:
+        assert guess(nickname) == (expected, *latin), nickname
+    # Never sure: the organizer confirms each one. Pinyin is no transliteration of Chinese.
+    assert guess("Wang Xiaoming") == (None, None, None)
+    assert guess("Completely Different") == (None, None, None)
+
+
 # --- through the dispatcher --------------------------------------------------------------------
 
 

@@ -453,13 +453,57 @@ async def test_an_uploaded_list_shows_what_matched_and_reaches_only_them(
     assert "Не найдены среди участников мероприятия: 3" in answer
     for entry in ("777", "nobody@example.com", "@ghost_user"):
         assert f"• {entry}" in answer
-    assert "Не распознано и пропущено (не id, не e-mail и не @username): 2" in answer
+    assert "Не распознано и пропущено (не id, не e-mail, не @username и не телефон): 2" in answer
     assert "Сообщение получат: 2" in answer
     await org.send("Только для вас двоих")
     assert "Получателей: 2" in org.last()
     await org.click("Отправить")
     await next(iter(harness.broadcasts._running.values()))
     assert copies(harness) == {1: 1, 2: 1}
+
+
+def test_phones_are_told_from_telegram_ids_by_a_clear_rule() -> None:
+    entries = parse_list(
+        "89017654321\n+7 (901) 765-43-21\n8 901 765-43-21; 79017654321\n"
+        "+86 138 0013 8000, 13800138000, 008613800138000\n"
+        "+44 20 7946 0958\t901-765-43-21\n"
+        # Telegram ids: ten digits at most, whatever they start with; a date is no phone.
+        "7123456789 8123456789 9017654321 101\n2025-09-03\n"
+    )
+    # The same Russian number, however it is written, is one entry; so is the Chinese mobile.
+    assert entries.phones == ["+79017654321", "+8613800138000", "+442079460958"]
+    assert entries.telegram_ids == [7123456789, 8123456789, 9017654321, 101]
+    assert entries.unrecognised == 1
+
+
+async def test_a_list_of_phones_matches_registrations_however_their_phone_was_typed(
+    harness: BotHarness,
+) -> None:
+    typed = {1: "+7 901 765-43-21", 2: "89027654321", 3: "+86 138 0013 8000", 4: "+79047654321"}
+    for user_id in typed:
+        await register(harness.user(user_id), email=f"p{user_id}@example.com")
+    async with harness.session_factory() as session:
+        for user_id, phone in typed.items():
+            await session.execute(
+                update(Registration).where(Registration.user_id == user_id).values(phone=phone)
+            )
+        await session.commit()
+    org = harness.user(ORGANIZER_ID, "ru")
+    await org.send("/broadcast")
+    await org.click("По списку")
+    assert "номера телефонов" in org.last()
+    await org.send("89017654321\n+7 (902) 765-43-21\n13800138000\n89997654321")
+    answer = strip_tags(org.last())
+    assert "Найдено регистраций: 3 (записей в списке: 4)" in answer
+    assert "• +79997654321" in answer and "Не найдены среди участников мероприятия: 1" in answer
+    assert "Сообщение получат: 3" in answer
+    await org.send("По телефонам")
+    await org.click("Отправить")
+    await next(iter(harness.broadcasts._running.values()))
+    assert copies(harness) == {1: 1, 2: 1, 3: 1}
+    async with harness.session_factory() as session:
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "broadcast"))
+    assert entry is not None and entry.details["listed"] == 4
 
 
 async def test_a_pasted_list_that_matches_nobody_is_asked_again(harness: BotHarness) -> None:

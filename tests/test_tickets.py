@@ -11,6 +11,7 @@ left alone, an organizer at any venue; and the coordinator's /live for their ven
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -621,3 +622,200 @@ async def test_coordinators_get_live_and_the_doors_help(harness: BotHarness) -> 
     stranger = harness.user(2999)
     await stranger.send("/live")
     assert stranger.last() == harness.i18n("ru")("unknown-command")
+
+
+# --- where to come, in every calendar file and on the personal page ----------------------------
+
+
+def ics_location(data: bytes) -> str:
+    from icalendar import Calendar
+
+    [vevent] = Calendar.from_ical(data).walk("VEVENT")
+    return str(vevent["location"])
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_personal_page_puts_them_at_the_chosen_venue(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    """The event keeps its old one-line venue ("Москва, Дом дружбы" / "莫斯科友谊之家") beside the
+    venues: the calendar file and the meeting block name the venue chosen, as the ticket."""
+    headers = {"Accept-Language": "zh-CN" if lang == "zh" else "ru-RU"}
+    holder = await registered(harness, 2001, "Иванов Иван", "harbin", lang=lang)
+    home = f"/me/{await page_token(harness, holder)}"
+    calendar = await client.get(f"{home}/calendar.ics", headers=headers)
+    where = ics_location(await calendar.read())
+    html = await (await client.get(home, headers=headers)).text()
+    meeting = html[
+        html.index('id="meeting"') : html.index("</section>", html.index('id="meeting"'))
+    ]
+    if lang == "ru":
+        assert where == "Харбин, университет, Харбин, ул. Сидачжи, 92"
+        assert "Место проведения: Харбин, университет, Харбин, ул. Сидачжи, 92" in meeting
+    else:
+        assert where == "哈尔滨会场，哈尔滨市南岗区西大直街92号"
+        # The label's colon is the Chinese one, from the .ftl.
+        assert "会场：哈尔滨会场，哈尔滨市南岗区西大直街92号" in meeting
+        assert "会场:" not in meeting
+    assert "莫斯科友谊之家" not in meeting and "Москва, Дом дружбы" not in meeting
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_waiting_list_is_no_ticket_on_the_personal_page(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    headers = {"Accept-Language": "zh-CN" if lang == "zh" else "ru-RU"}
+    waiting = await registered(
+        harness, 2002, "Петров Пётр", "harbin", lang=lang, waiting_since=START
+    )
+    html = await (
+        await client.get(f"/me/{await page_token(harness, waiting)}", headers=headers)
+    ).text()
+    section = html[html.index('id="ticket"') : html.index("</section>", html.index('id="ticket"'))]
+    heading = re.search(r"<h2>(.*?)</h2>", section)
+    assert heading is not None
+    assert heading.group(1) == ("Лист ожидания" if lang == "ru" else "候补名单")
+
+
+async def test_letters_and_the_moved_notice_carry_the_chosen_venue(harness: BotHarness) -> None:
+    from bot.services.mailing.letters import Addressee, calendar_attachment
+    from bot.services.reminders.moved import calendar_file
+
+    event = harness.catalog.get(SLUG)
+    assert event is not None
+    now = harness.clock.now()
+    for lang, expected in (
+        ("ru", "Ташкент, Русский дом, Ташкент, ул. Навои, 1"),
+        ("zh", "塔什干俄罗斯之家，塔什干纳沃伊街1号"),
+    ):
+        t = harness.i18n(lang)
+        to = Addressee("Иванов Иван", "offline", "https://x/me/1", venue_id="tashkent")
+        assert ics_location(calendar_attachment(t, event, to, now).content) == expected
+        data, link = calendar_file(t, event, "offline", "tashkent", now)
+        assert ics_location(data) == expected and link is None
+    # Without a venue chosen (a registration from before the venues): the old line.
+    t = harness.i18n("ru")
+    data, _ = calendar_file(t, event, "offline", None, now)
+    assert ics_location(data) == "Москва, Дом дружбы"
+
+
+async def test_the_moved_notice_in_telegram_carries_the_chosen_venue(harness: BotHarness) -> None:
+    from aiogram.methods import SendDocument
+
+    from bot.services.events.settings import change_event
+    from bot.services.reminders.moved import MovedNotices
+
+    await registered(harness, 2001, "Иванов Иван", "harbin")
+    harness.clock.advance(timedelta(minutes=1))
+    later = START + timedelta(days=7)
+    async with harness.session_factory() as session:
+        await change_event(
+            session,
+            harness.catalog,
+            harness.clock,
+            slug=SLUG,
+            changes={"starts_at": later, "ends_at": later + timedelta(hours=3)},
+            actor_id=ORGANIZER_ID,
+            action="move_event",
+        )
+    mark = len(harness.session.sent)
+    moved: MovedNotices = harness.dp["moved"]
+    await moved.resume()
+    [doc] = [
+        s.method
+        for s in harness.session.sent[mark:]
+        if isinstance(s.method, SendDocument) and int(s.method.chat_id) == 2001
+    ]
+    data: bytes = doc.document.data  # type: ignore[union-attr]
+    assert ics_location(data) == "Харбин, университет, Харбин, ул. Сидачжи, 92"
+
+
+# --- who keeps a door: viewers do not ------------------------------------------------------------
+
+VIEWER_ID = 7100
+
+
+async def add_viewer(harness: BotHarness, user_id: int) -> None:
+    from db.models import Organizer, OrganizerRole
+
+    async with harness.session_factory() as session:
+        session.add(
+            Organizer(
+                user_id=user_id,
+                role=OrganizerRole.VIEWER.value,
+                added_by=ORGANIZER_ID,
+                added_at=harness.clock.now(),
+            )
+        )
+        await session.commit()
+
+
+@pytest.mark.usefixtures("doors_open")
+async def test_a_read_only_viewer_checks_nobody_in(harness: BotHarness) -> None:
+    reg_id = await registered(harness, 2001, "Иванов Иван", "msk")
+    _, png = await ticket_picture(harness, 2001)
+    code = (await registration(harness, reg_id)).ticket_code
+    assert code is not None
+    await add_viewer(harness, VIEWER_ID)
+    viewer = harness.user(VIEWER_ID)
+    read_only = harness.i18n("ru")("admin-read-only")
+    assert texts(await viewer.send(shown_code(code)), VIEWER_ID) == [read_only]
+    replies = await send_picture(viewer, png)
+    assert texts(replies, VIEWER_ID) == [read_only]
+    assert GetFile not in [type(s.method) for s in replies]  # not even downloaded
+    assert await attendance(harness) == []
+    # Nor is the door's help theirs in /ticket.
+    assert "Отметка на входе" not in " ".join(texts(await viewer.send("/ticket"), VIEWER_ID))
+    # A viewer who coordinates a venue keeps that door (and only that one).
+    await add_viewer(harness, MSK_COORDINATOR)
+    [answer] = texts(await harness.user(MSK_COORDINATOR).send(code), MSK_COORDINATOR)
+    assert answer.startswith("✅ Отмечено: <b>Иванов Иван</b>")
+    harbin = await registered(harness, 2002, "Петров Пётр", "harbin")
+    harbin_code = await ticket_of(harness, harbin)
+    [answer] = texts(await harness.user(MSK_COORDINATOR).send(harbin_code), MSK_COORDINATOR)
+    assert answer.startswith("⛔ Билет на другую площадку")
+    assert "Отметить участника может координатор той площадки." in answer
+
+
+# --- a code inside a sentence ---------------------------------------------------------------
+
+
+def test_a_valid_code_is_found_anywhere_in_a_message() -> None:
+    body = "3MXRD2D"
+    code = body + check_character(body)
+    shown = shown_code(code)
+    for text in (
+        f"код {shown}",
+        f"Код: {code[:4]} {code[4:]}, пожалуйста",
+        f"«{shown.lower()}»",
+        f"вот билет {shown}!",
+        f"code\n{shown}",
+    ):
+        assert tickets.found_codes(text) == [code], text
+    other_body = "K7QP3MX"
+    other = other_body + check_character(other_body)
+    assert tickets.found_codes(f"{shown} и {shown_code(other)}") == [code, other]
+    # A wrong check character inside a sentence is no code (only a message that is nothing but
+    # a code is told it is mistyped); nor are words that happen to be 8 letters in all.
+    wrong = code[:-1] + next(c for c in ALPHABET if c != code[-1])
+    assert tickets.found_codes(f"код {wrong}") == []
+    assert not tickets.mentions_code(f"код {wrong}")
+    assert tickets.mentions_code(wrong)
+    assert tickets.found_codes("Добрый день, коллеги! Все на месте.") == []
+
+
+@pytest.mark.usefixtures("doors_open")
+async def test_a_coordinator_types_the_code_in_a_sentence(harness: BotHarness) -> None:
+    reg_id = await registered(harness, 2001, "Иванов Иван", "msk")
+    code = await ticket_of(harness, reg_id)
+    coordinator = harness.user(MSK_COORDINATOR)
+    [answer] = texts(await coordinator.send(f"код {shown_code(code)}"), MSK_COORDINATOR)
+    assert answer.startswith("✅ Отмечено: <b>Иванов Иван</b>")
+    [mark] = await attendance(harness)
+    assert mark.registration_id == reg_id
+    # A participant's sentence with a code in it is not a ticket.
+    participant = harness.user(2001)
+    t = harness.i18n("ru")
+    assert texts(await participant.send(f"мой код {shown_code(code)}"), 2001) == [
+        t("not-understood")
+    ]

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 
 from bot.services.delivery.seat_notices import SeatNotices
@@ -173,7 +174,8 @@ async def test_a_cancelled_seat_goes_to_the_first_in_line_who_is_told(
     assert await counts(harness) == {"moscow": (2, 1), "harbin": (0, 0), "london": (0, 0)}
     # Told in Telegram, in their language, at once (the handler sends what it queued).
     chinese = harness.user(4, "zh")
-    assert "友谊之家会场有空位了：您已获得座位" in strip_tags(chinese.last())
+    assert "友谊之家有空位了：您已获得座位" in strip_tags(chinese.last())
+    assert "/ticket" in chinese.last()  # where the ticket is now
     assert "莫斯科沃兹德维任卡街16号" in chinese.last()
     [notice] = await ledger(harness)
     assert notice.channel == DeliveryChannel.TELEGRAM and notice.status == DeliveryStatus.SENT
@@ -392,13 +394,13 @@ async def test_bot_form_zh_waiting_list_is_explicit_and_reminded(harness: BotHar
     user = harness.user(1002, "zh-hans")
     await offline_form(user, "zh")
     await user.click("伦敦俱乐部")
-    assert "伦敦俱乐部</b>会场座位已满" in user.last()
+    assert "伦敦俱乐部</b>的座位已满" in user.last()
     await user.click("加入伦敦俱乐部候补名单")
     await finish(user, "zh", "wang@163.com")
     done = strip_tags(user.texts()[-1])
-    assert "您已在伦敦俱乐部会场" in done and "候补名单" in done
+    assert "您已在伦敦俱乐部（伦敦贝克街1号）的候补名单中" in done
     # London's clock differs from Moscow's and Beijing's: the local time is added.
-    assert "伦敦俱乐部会场当地时间：2025年9月3日 08:00—11:00" in done
+    assert "伦敦俱乐部当地时间：2025年9月3日 08:00—11:00" in done
     row = await row_of(harness, 1002)
     assert row.venue_id == "london" and row.venue_waiting_since is not None
     # A reminder says the seat is not promised.
@@ -429,7 +431,7 @@ async def test_bot_form_zh_waiting_list_is_explicit_and_reminded(harness: BotHar
         link="",
         venue_id="london",
     )
-    assert "欢迎您前往<b>伦敦俱乐部</b>会场" in seated and "尚未" not in seated
+    assert "欢迎您前往<b>伦敦俱乐部</b>参会。地址：伦敦贝克街1号" in seated and "尚未" not in seated
 
 
 async def test_the_last_seat_taken_before_confirm_asks_the_venue_again(
@@ -667,3 +669,316 @@ async def test_broadcast_offers_each_venue_as_an_audience(harness: BotHarness) -
     assert not any("Лист ожидания: Дом дружбы" in label for label in labels)  # nobody waits
     await organizer.click("Лист ожидания: Лондонский клуб")
     assert "1" in organizer.last()
+
+
+async def test_an_organizer_moves_a_registration_to_another_venue_from_find(
+    harness: BotHarness,
+) -> None:
+    from db.models import AuditEntry
+    from tests.harness import ORGANIZER_ID
+
+    await register(harness, 1, "london")
+    await register(harness, 3, "london", wait=True)
+    await register(harness, 5, "moscow")
+    first, third = await row_of(harness, 1), await row_of(harness, 5)
+    organizer = harness.user(ORGANIZER_ID)
+    await organizer.send("/find 1")
+    assert "Площадка: Лондонский клуб" in organizer.last()
+    await organizer.click("Сменить площадку")
+    # The venues with their seats counted now, as the person's own /edit shows them.
+    choice = strip_tags(organizer.last())
+    assert "Площадка для участника Иванов Иван" in choice
+    assert "свободно 1 место из 2" in choice and "мест нет — можно встать в лист ожидания" in choice
+    await organizer.click("Харбинский политех")
+    assert (await row_of(harness, 1)).venue_id == "harbin"
+    # The person is told where to come now; the seat they left goes to the first in line.
+    told = harness.user(1).last()
+    assert "Организаторы изменили место вашего участия" in told
+    assert "Харбин, ул. Сидачжи, 92" in told
+    assert (await row_of(harness, 3)).venue_waiting_since is None
+    assert "Лондонский клуб" in strip_tags(harness.user(3).last())
+    assert "Площадка изменена: Иванов Иван. Участнику сообщено в Telegram." in organizer.texts()[-2]
+    assert "Площадка: Харбинский политех" in organizer.last()
+    assert await counts(harness) == {"moscow": (1, 0), "harbin": (1, 0), "london": (1, 0)}
+
+    # A full venue offers its waiting list, explicitly.
+    await organizer.send("/find 5")
+    await organizer.click("Сменить площадку")
+    await organizer.click("Лондонский клуб")
+    assert "На площадке <b>Лондонский клуб</b> все места заняты" in organizer.last()
+    assert (await row_of(harness, 5)).venue_id == "moscow"
+    await organizer.click("Встать в лист ожидания")
+    moved = await row_of(harness, 5)
+    assert moved.venue_id == "london" and moved.venue_waiting_since is not None
+    assert "Вы в листе ожидания площадки" in harness.user(5).last()
+    # The same venue again changes nothing; online frees the place (a hybrid event).
+    await organizer.click("Сменить площадку")
+    replies = await organizer.click("Лондонский клуб")
+    assert "Участник уже там" in str([r.method for r in replies])
+    await organizer.click("Перевести в онлайн")
+    online = await row_of(harness, 5)
+    assert (online.venue_id, online.participation_format) == (None, "online")
+    assert "Теперь вы участвуете онлайн" in harness.user(5).last()
+    async with harness.session_factory() as session:
+        entries = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "find_venue"))
+        ).all()
+    assert [e.details for e in entries] == [
+        {"registration_id": first.id, "venue": "harbin"},
+        {"registration_id": third.id, "venue": "london"},
+        {"registration_id": third.id, "venue": "online"},
+    ]
+
+
+# --- the seats whenever the venue question is asked again --------------------------------------
+
+
+def keyboard_of_last(user: FakeUser) -> list[str]:
+    markup = user.messages()[-1].method.reply_markup
+    assert isinstance(markup, InlineKeyboardMarkup), user.texts()[-2:]
+    return [b.text for row in markup.inline_keyboard for b in row]
+
+
+SIDE_TRIPS = ["/help", "/me", "/ticket", "/contacts", "/link", "/nonsense", "stale", "language"]
+
+
+@pytest.mark.parametrize("trip", SIDE_TRIPS)
+async def test_the_venue_question_asked_again_still_counts_the_seats(
+    harness: BotHarness, trip: str
+) -> None:
+    """After a stale button, /help, /me, /ticket or a language switch mid-form the venue
+    question comes again, with its seats: the full venue must not look like any other."""
+    await register(harness, 3, "london")  # London full
+    user = harness.user(1001)
+    await offline_form(user, "ru")
+    lang = "ru"
+    if trip == "stale":
+        await user.press("nobody-issued-this")
+    elif trip == "language":
+        await user.press("lang:zh")
+        lang = "zh"
+    else:
+        await user.send(trip)
+    full = "⏳ Лондонский клуб — мест нет" if lang == "ru" else "⏳ 伦敦俱乐部（已满）"
+    free = "🏛 Дом дружбы · 2 места" if lang == "ru" else "🏛 友谊之家（剩余2个座位）"
+    assert keyboard_of_last(user)[:3] == [
+        free,
+        "🏛 Харбинский политех" if lang == "ru" else "🏛 哈尔滨工业大学",
+        full,
+    ]
+
+
+async def test_inside_edit_the_venue_question_asked_again_counts_the_seats(
+    harness: BotHarness,
+) -> None:
+    user = harness.user(1001)
+    await offline_form(user, "ru")
+    await user.click("Харбинский политех")
+    await finish(user, "ru", "ivanov@example.com")
+    await register(harness, 3, "london")  # London full now
+    await user.send("/edit")
+    await user.click("✏️ Площадка")
+    assert "⏳ Лондонский клуб — мест нет" in keyboard_of_last(user)
+    await user.send("/help")
+    assert "⏳ Лондонский клуб — мест нет" in keyboard_of_last(user)
+    await user.press("nobody-issued-this")
+    assert "⏳ Лондонский клуб — мест нет" in keyboard_of_last(user)
+
+
+# --- where to come: the card, the event page, the calendar file ----------------------------------
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_event_card_lists_the_venues_not_the_old_venue_line(
+    harness: BotHarness, lang: str
+) -> None:
+    user = harness.user(1001, lang)
+    await user.send("/start")
+    card = next(text for text in reversed(user.texts()) if "Формат" in text or "参会形式" in text)
+    if lang == "ru":
+        assert "Очные площадки:" in card
+        assert "🏛 <b>Дом дружбы</b> — Москва, ул. Воздвиженка, 16" in card
+        assert "🏛 <b>Лондонский клуб</b> — Лондон, Бейкер-стрит, 1" in card
+        assert "Очная площадка: Москва, Дом дружбы" not in card  # the events file's old line
+    else:
+        assert "线下会场：" in card and "🏛 <b>哈尔滨工业大学</b>：哈尔滨市西大直街92号" in card
+        assert "莫斯科友谊之家" not in card
+
+
+@pytest.mark.parametrize("events", [[make_event()]])
+async def test_an_event_card_without_venues_keeps_its_venue_line(harness: BotHarness) -> None:
+    user = harness.user(1001)
+    await user.send("/start")
+    assert any("Очная площадка: Москва, Дом дружбы" in text for text in user.texts())
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_event_page_lists_the_venues_with_their_seats(
+    harness: BotHarness, web_client: Any, lang: str
+) -> None:
+    await register(harness, 3, "london")  # full: its waiting list
+    await register(harness, 5, "moscow")
+    headers = {"Accept-Language": "ru-RU" if lang == "ru" else "zh-CN"}
+    html = await (await web_client.get(f"/e/{SLUG}", headers=headers)).text()
+    facts = html[
+        html.index('class="facts"') : html.index("</section>", html.index('class="facts"'))
+    ]
+    if lang == "ru":
+        assert "<strong>Дом дружбы</strong> — Москва, ул. Воздвиженка, 16" in facts
+        assert "свободно 1 место из 2" in facts
+        assert "<strong>Лондонский клуб</strong>" in facts
+        assert "мест нет — можно встать в лист ожидания" in facts
+        assert "Москва, Дом дружбы" not in facts  # the events file's old line
+    else:
+        assert "<strong>哈尔滨工业大学</strong>：哈尔滨市西大直街92号" in facts
+        assert "座位已满，可加入候补名单" in facts
+        assert "莫斯科友谊之家" not in facts
+    # Registration closed: the form is gone, the venues stay listed.
+    event = harness.catalog.get(SLUG)
+    assert event is not None
+    harness.clock.set(event.ends_at + timedelta(hours=1))
+    html = await (await web_client.get(f"/e/{SLUG}", headers=headers)).text()
+    assert ("Лондонский клуб" if lang == "ru" else "伦敦俱乐部") in html
+
+
+def ics_location(data: bytes) -> str:
+    from icalendar import Calendar
+
+    [vevent] = Calendar.from_ical(data).walk("VEVENT")
+    return str(vevent["location"])
+
+
+async def test_the_bots_calendar_file_puts_them_at_the_chosen_venue(harness: BotHarness) -> None:
+    from aiogram.methods import SendDocument
+
+    user = harness.user(1002, "zh-hans")
+    await offline_form(user, "zh")
+    await user.click("哈尔滨工业大学")
+    await finish(user, "zh", "wang@163.com")
+    [doc] = [
+        s.method
+        for s in harness.session.sent
+        if isinstance(s.method, SendDocument) and int(s.method.chat_id) == 1002
+    ]
+    data: bytes = doc.document.data  # type: ignore[union-attr]
+    assert ics_location(data) == "哈尔滨工业大学，哈尔滨市西大直街92号"
+
+
+# --- the personal page ---------------------------------------------------------------------------
+
+
+ME_FORM = {
+    "full_name": "Иванов Иван",
+    "country": "Россия",
+    "city": "Москва",
+    "organization": "Школа № 1",
+    "role": "teacher",
+    "participation_format": "offline",
+    "wants_to_speak": "no",
+    "talk_topic": "",
+    "phone": "",
+}
+
+
+async def web_registration(
+    harness: BotHarness, email: str, venue: str | None, *, wait: bool = False, fmt: str = "offline"
+) -> tuple[str, int]:
+    """A registration made on the site: its personal page's token and its id."""
+    async with harness.session_factory() as session:
+        service = RegistrationService(session, harness.catalog, harness.clock)
+        reg = await service.register(
+            SLUG, answers(email, venue, wait=wait, fmt=fmt), "ru", channel=Channel.web()
+        )
+    assert reg.access_token is not None
+    return reg.access_token, reg.row.id
+
+
+async def row_by_id(harness: BotHarness, registration_id: int) -> Registration:
+    async with harness.session_factory() as session:
+        row = await session.get(Registration, registration_id)
+        assert row is not None
+        return row
+
+
+async def post_me(client: Any, token: str, email: str, **changed: str) -> tuple[Any, str]:
+    """The personal page's edit form, posted with the page's CSRF token; and the page."""
+    headers = {"Accept-Language": "ru-RU"}
+    page = await client.get(f"/me/{token}", headers=headers)
+    html = await page.text()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert csrf
+    data = {"csrf_token": csrf.group(1), **ME_FORM, "email": email, **changed}
+    response = await client.post(
+        f"/me/{token}/edit", data=data, headers=headers, allow_redirects=False
+    )
+    return response, html
+
+
+async def test_the_personal_page_switches_from_online_to_a_venue_with_its_seats_shown(
+    harness: BotHarness, web_client: Any
+) -> None:
+    await register(harness, 3, "london")  # London is full
+    token, reg_id = await web_registration(harness, "maria@example.ru", None, fmt="online")
+    # Offline without a venue: the venue is asked for, on the page (not in the bot).
+    response, html = await post_me(web_client, token, "maria@example.ru")
+    assert response.status == 400
+    text = await response.text()
+    assert 'id="venue-error">Выберите площадку.</p>' in text and "командой /edit" not in text
+    # The venues with their seats, as the registration form shows them.
+    assert "Дом дружбы" in html and "Москва, ул. Воздвиженка, 16" in html
+    assert "свободно 2 места из 2" in html
+    assert 'value="wait:london"' in html and "мест нет — встать в лист ожидания" in html
+    response, _ = await post_me(web_client, token, "maria@example.ru", venue="moscow")
+    assert response.status == 303
+    row = await row_by_id(harness, reg_id)
+    assert (row.participation_format, row.venue_id, row.venue_waiting_since) == (
+        "offline",
+        "moscow",
+        None,
+    )
+    page = await (await web_client.get(f"/me/{token}", headers={"Accept-Language": "ru-RU"})).text()
+    assert "Дом дружбы" in page and "ваше место" in page
+    assert await counts(harness) == {"moscow": (1, 0), "harbin": (0, 0), "london": (1, 0)}
+
+
+async def test_the_personal_page_joins_a_full_venues_waiting_list_only_when_asked(
+    harness: BotHarness, web_client: Any
+) -> None:
+    token, reg_id = await web_registration(harness, "maria@example.ru", "harbin")
+    headers = {"Accept-Language": "ru-RU"}
+    page = await web_client.get(f"/me/{token}", headers=headers)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', await page.text())
+    assert csrf
+    await register(harness, 3, "london")  # the last seat taken while the page was open
+    data = {"csrf_token": csrf.group(1), **ME_FORM, "email": "maria@example.ru", "venue": "london"}
+    response = await web_client.post(
+        f"/me/{token}/edit", data=data, headers=headers, allow_redirects=False
+    )
+    assert response.status == 409
+    text = await response.text()
+    assert "Последнее место на этой площадке только что заняли" in text
+    assert 'value="wait:london"' in text  # counted again: the waiting list is offered
+    assert (await row_by_id(harness, reg_id)).venue_id == "harbin"
+    response, _ = await post_me(web_client, token, "maria@example.ru", venue="wait:london")
+    assert response.status == 303
+    row = await row_by_id(harness, reg_id)
+    assert row.venue_id == "london" and row.venue_waiting_since is not None
+    # Editing another answer keeps the place in line (the venue held is shown as such).
+    _, html = await post_me(web_client, token, "maria@example.ru", venue="london", city="Тверь")
+    assert "вы в листе ожидания" in html
+    kept = await row_by_id(harness, reg_id)
+    assert (kept.city, kept.venue_waiting_since) == ("Тверь", row.venue_waiting_since)
+
+
+async def test_a_seat_left_on_the_personal_page_goes_to_the_first_in_line_who_is_told(
+    harness: BotHarness, web_client: Any
+) -> None:
+    token, reg_id = await web_registration(harness, "maria@example.ru", "london")
+    await register(harness, 3, "london", wait=True)
+    response, _ = await post_me(web_client, token, "maria@example.ru", venue="harbin")
+    assert response.status == 303
+    assert (await row_by_id(harness, reg_id)).venue_id == "harbin"
+    assert (await row_of(harness, 3)).venue_waiting_since is None
+    # Queued with the promotion; the bot's regular look tells them in Telegram.
+    assert await notices(harness).send() == 1
+    assert "Освободилось место на площадке <b>Лондонский клуб</b>" in harness.user(3).last()

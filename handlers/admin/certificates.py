@@ -163,11 +163,22 @@ async def on_name(
         "certificate_reissue",
         clock.now(),
         event_id=certificate.event_id,
-        details={"number": certificate.number, "name": name},
+        # Ids only: the log keeps no personal data (/audit shows the current name by the id).
+        details=reissue_details(certificate),
     )
     await session.commit()
     stats = await certificates.deliver_pending(event, Stats())
     await message.answer(t("admin-cert-reissued", number=certificate.number, sent=stats.sent))
+
+
+def reissue_details(certificate: Certificate) -> dict[str, Any]:
+    """What the log keeps of a corrected certificate: its number and whose it is, by id."""
+    details: dict[str, Any] = {"number": certificate.number}
+    if certificate.registration_id is not None:
+        details["registration_id"] = certificate.registration_id
+    if certificate.class_id is not None:
+        details["class_id"] = certificate.class_id
+    return details
 
 
 async def certificates_action(event: Event, chat_id: int, data: dict[str, Any]) -> None:

@@ -7,15 +7,17 @@ organizers who may change things, and their handlers sit in `create_change_route
 IsOrganizer(changes=True), so a viewer's or stranger's forged button changes nothing.
 
 The participant is told what concerns them: a registration cancelled or restored by an
-organizer (in their language, in Telegram when the bot can reach them: they would otherwise
-miss reminders without knowing why, or not know they are back). An edited answer, a check-in
-mark or a corrected pupil's name is not announced; a certificate sent again arrives as a
-certificate does."""
+organizer, or moved to another venue (in their language, in Telegram and by e-mail by the rule
+of bot/services/organizers/notices.py: they would otherwise miss reminders without knowing why,
+not know they are back, or come to the wrong door). Whoever a seat it left goes to is told as
+after the person's own /edit. An edited answer, a check-in mark or a corrected pupil's name is
+not announced; a certificate sent again arrives as a certificate does."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from html import escape
 from typing import Any
@@ -28,14 +30,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.filters import IsOrganizer
 from bot.i18n import I18n, Translator
 from bot.services.certificates.issue import CertificateService
-from bot.services.events.catalog import EventCatalog
+from bot.services.events.catalog import Event, EventCatalog, EventFormat
 from bot.services.events.durations import duration_parts
+from bot.services.mailing.organizer_letter import venue_text
 from bot.services.organizers.card import (
     CertificateState,
     ClassCard,
@@ -48,7 +51,8 @@ from bot.services.organizers.card import (
     pupil_card,
     registration_card,
 )
-from bot.services.organizers.changes import ChangeRefused, OrganizerChanges
+from bot.services.organizers.changes import Changed, ChangeRefused, OrganizerChanges
+from bot.services.organizers.notices import reach_of
 from bot.services.organizers.roles import may_change
 from bot.services.organizers.search import PAGE_SIZE, Hit, HitKind, SearchPage, search
 from bot.services.registration.countries import (
@@ -69,6 +73,7 @@ from bot.services.registration.form import (
     validate_text,
 )
 from bot.services.registration.registrations import answers_of
+from bot.services.venues.seats import VenueSeats, seat_counts
 from bot.settings import Settings
 from db.models import OrganizerRole, Registration, RegistrationStatus, User
 from db.repositories import UserRepository
@@ -76,7 +81,8 @@ from handlers.admin.callbacks import AdminMenuCb, AdminMessagePersonCb
 from handlers.admin.labels import moment_label
 from handlers.admin.stale import answer_stale, buttons_of
 from handlers.filters import PLAIN_TEXT
-from handlers.venue_views import venue_card_line
+from handlers.registration import send_seat_notices
+from handlers.venue_views import venue_button_label, venue_card_line
 from handlers.views import display_value, field_label
 
 log = logging.getLogger(__name__)
@@ -105,7 +111,7 @@ class AdminFindPupilsCb(CallbackData, prefix="afndr"):
 
 class AdminFindActCb(CallbackData, prefix="afnda"):
     """A card's change button: edit | cancel | cancel-yes | restore | attend | unattend |
-    resend | rename."""
+    resend | rename | venue."""
 
     kind: str
     id: int
@@ -126,6 +132,15 @@ class AdminFindChoiceCb(CallbackData, prefix="afndc"):
     id: int
     field: str
     value: str
+
+
+class AdminFindVenueCb(CallbackData, prefix="afndv"):
+    """A venue chosen for a registration: pick (a seat, or the offer of a full venue's waiting
+    list), wait (its waiting list, explicitly), online (a hybrid event)."""
+
+    id: int
+    action: str
+    venue: str = ""
 
 
 class FindForm(StatesGroup):
@@ -539,6 +554,8 @@ def registration_keyboard(
             act("find-btn-cancel", "cancel")
         elif card.cancelled:
             act("find-btn-restore", "restore")
+        if card.active and card.event.event.venues:
+            act("find-btn-venue", "venue")
         if card.active:
             if card.checked_in_at is None:
                 act("find-btn-attended", "attend")
@@ -669,9 +686,8 @@ async def tell_participant(
     i18n: I18n,
     session: AsyncSession,
     clock: Clock,
-    catalog: EventCatalog,
     row: Registration,
-    key: str,
+    text: Callable[[Translator], str],
 ) -> bool:
     """A message to the registration's own chat in its language; False when there is none the
     bot can reach."""
@@ -680,15 +696,8 @@ async def tell_participant(
     user = await session.get(User, row.user_id)
     if user is None or not user.is_reachable:
         return False
-    t = i18n(user.language)
-    event = catalog.get(row.event.slug)
-    title = (
-        event.title.get(t.lang)
-        if event
-        else (row.event.title_zh if t.lang == "zh" else row.event.title_ru)
-    )
     try:
-        await bot.send_message(row.user_id, t(key, event=escape(title)))
+        await bot.send_message(row.user_id, text(i18n(user.language)))
     except TelegramForbiddenError:
         await UserRepository(session).mark_unreachable(row.user_id, clock.now())
         await session.commit()
@@ -697,6 +706,168 @@ async def tell_participant(
         log.info("could not tell registration %s: %s", row.id, exc)
         return False
     return True
+
+
+async def report_change(
+    bot: Bot,
+    chat_id: int,
+    t: Translator,
+    i18n: I18n,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    catalog: EventCatalog,
+    mail_outbox: Any,
+    done: Changed,
+    text: Callable[[Translator], str],
+    key: str,
+) -> None:
+    """After a change is stored: the person told in Telegram (their letter is queued already),
+    those a seat it left went to told, and the organizer told who heard of it and how."""
+    sent = False
+    if done.told.telegram:
+        sent = await tell_participant(bot, i18n, session, clock, done.row, text)
+    if done.told.email and mail_outbox is not None:
+        mail_outbox.wake()
+    await send_seat_notices(bot, session_factory, catalog, clock, i18n, done.promoted)
+    name = escape(done.row.full_name or "")
+    await bot.send_message(chat_id, t(key, name=name, told=done.told.told(telegram_sent=sent)))
+
+
+# --- the venue --------------------------------------------------------------------------------
+
+
+def venue_choice(
+    t: Translator, card: RegistrationCard, event: Event, seats: list[VenueSeats]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The venues with their seats counted now; a hybrid event's online participation."""
+    row = card.row
+    waiting = row.venue_waiting_since is not None
+    offline = event.format is EventFormat.OFFLINE or row.participation_format == "offline"
+    now = venue_card_line(t, event, row.venue_id, waiting) if offline else ""
+    lines = [t("find-venue-choose", name=escape(row.full_name or ""))]
+    if now:
+        lines.append(now)
+    elif not offline:
+        lines.append(t("find-venue-now-online"))
+    lines.append("")
+    kb = InlineKeyboardBuilder()
+    for count in seats:
+        venue = count.venue
+        lines.append(
+            t(
+                "venue-option",
+                venue=escape(venue.name.get(t.lang)),
+                address=escape(venue.address.get(t.lang)),
+            )
+        )
+        if count.full:
+            lines.append(t("venue-option-full"))
+        elif count.free is not None:
+            lines.append(t("venue-option-free", free=count.free, capacity=venue.capacity))
+        kb.button(
+            text=venue_button_label(t, venue, count),
+            callback_data=AdminFindVenueCb(id=row.id, action="pick", venue=venue.id),
+        )
+    if event.format is EventFormat.HYBRID:
+        kb.button(
+            text=t("find-btn-venue-online"),
+            callback_data=AdminFindVenueCb(id=row.id, action="online"),
+        )
+    kb.button(
+        text=t("find-btn-back"),
+        callback_data=AdminFindOpenCb(kind=HitKind.REGISTRATION.value, id=row.id),
+    )
+    kb.adjust(1)
+    return "\n".join(lines), kb.as_markup()
+
+
+def full_offer(
+    t: Translator, registration_id: int, name: str, venue_id: str
+) -> InlineKeyboardMarkup:
+    """A full venue chosen: its waiting list, explicitly, or back to the venues."""
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=t("btn-venue-wait", venue=name),
+        callback_data=AdminFindVenueCb(id=registration_id, action="wait", venue=venue_id),
+    )
+    kb.button(
+        text=t("btn-venue-other"),
+        callback_data=AdminFindActCb(
+            kind=HitKind.REGISTRATION.value, id=registration_id, action="venue"
+        ),
+    )
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+async def on_venue(
+    query: CallbackQuery,
+    callback_data: AdminFindVenueCb,
+    bot: Bot,
+    t: Translator,
+    i18n: I18n,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    catalog: EventCatalog,
+    clock: Clock,
+    settings: Settings,
+    organizer_role: OrganizerRole,
+    mail_outbox: Any = None,
+) -> None:
+    chat_id = query.from_user.id
+    action, item_id = callback_data.action, callback_data.id
+    if action not in ("pick", "wait", "online"):
+        await query.answer(t("err-stale-button"), show_alert=True)
+        return
+    venue_id = callback_data.venue if action != "online" else None
+    changes = _changes(session, catalog, clock, chat_id)
+    try:
+        if action == "pick":
+            # A full venue (no seat, or people in line first) offers its waiting list.
+            card = await registration_card(session, catalog, item_id)
+            event = card.event.event if card is not None else None
+            venue = event.venue_by_id(venue_id) if event is not None else None
+            if card is None or event is None:
+                raise ChangeRefused("find-err-gone")
+            if venue is None:
+                raise ChangeRefused("find-err-venue-gone")
+            seats = await seat_counts(session, event, card.row.event_id)
+            count = next((c for c in seats if c.venue.id == venue.id), None)
+            if count is not None and count.full and card.row.venue_id != venue.id:
+                await query.answer()
+                name = venue.name.get(t.lang)
+                await bot.send_message(
+                    chat_id,
+                    t("find-venue-full", venue=escape(name)),
+                    reply_markup=full_offer(t, item_id, name, venue.id),
+                )
+                return
+        done = await changes.change_venue(
+            item_id, venue_id, accept_waiting=action == "wait", mail=settings.mail_enabled
+        )
+    except ChangeRefused as refusal:
+        await query.answer(refusal_text(t, refusal), show_alert=True)
+        return
+    await query.answer()
+    event = done.event
+    await report_change(
+        bot,
+        chat_id,
+        t,
+        i18n,
+        session,
+        session_factory,
+        clock,
+        catalog,
+        mail_outbox,
+        done,
+        lambda pt: venue_text(pt, event, done.row),
+        "find-venue-changed",
+    )
+    await send_card(
+        bot, chat_id, t, session, catalog, organizer_role, HitKind.REGISTRATION, item_id
+    )
 
 
 def fields_keyboard(
@@ -750,6 +921,9 @@ async def on_action(
     clock: Clock,
     certificates: CertificateService,
     organizer_role: OrganizerRole,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    mail_outbox: Any = None,
 ) -> None:
     chat_id = query.from_user.id
     action, item_id = callback_data.action, callback_data.id
@@ -792,30 +966,51 @@ async def on_action(
                 callback_data=AdminFindOpenCb(kind=callback_data.kind, id=item_id),
             )
             kb.adjust(1)
-            chat = "yes" if card.telegram is Reach.YES else "no"
+            told = await reach_of(session, card.row, mail=settings.mail_enabled)
             await bot.send_message(
                 chat_id,
                 t(
                     "find-cancel-confirm",
                     name=escape(card.row.full_name or ""),
                     event=escape(card.event.title(t.lang)),
-                    chat=chat,
+                    via=told.told(telegram_sent=True),
                 ),
                 reply_markup=kb.as_markup(),
             )
             return
         if action in ("cancel-yes", "restore"):
+            mail = settings.mail_enabled
             if action == "cancel-yes":
-                row = await changes.cancel(item_id)
+                done = await changes.cancel(item_id, mail=mail)
             else:
-                row = await changes.restore(item_id)
+                done = await changes.restore(item_id, mail=mail)
             await query.answer()
             notice = "find-notice-cancelled" if action == "cancel-yes" else "find-notice-restored"
-            told = await tell_participant(bot, i18n, session, clock, catalog, row, notice)
-            done = "find-cancelled" if action == "cancel-yes" else "find-restored"
-            await bot.send_message(
-                chat_id, t(done, name=escape(row.full_name or ""), told="yes" if told else "no")
+            key = "find-cancelled" if action == "cancel-yes" else "find-restored"
+            await report_change(
+                bot,
+                chat_id,
+                t,
+                i18n,
+                session,
+                session_factory,
+                clock,
+                catalog,
+                mail_outbox,
+                done,
+                lambda pt: pt(notice, event=escape(done.event.title.get(pt.lang))),
+                key,
             )
+        elif action == "venue":
+            card = await registration_card(session, catalog, item_id)
+            event = card.event.event if card is not None else None
+            if card is None or event is None or not card.active or not event.venues:
+                raise ChangeRefused("find-err-not-active")
+            await query.answer()
+            seats = await seat_counts(session, event, card.row.event_id)
+            text, markup = venue_choice(t, card, event, seats)
+            await bot.send_message(chat_id, text, reply_markup=markup)
+            return
         elif action in ("attend", "unattend"):
             changed = await changes.set_attended(item_id, action == "attend")
             await query.answer()
@@ -1102,8 +1297,10 @@ def create_change_router() -> Router:
     router.callback_query.register(on_action, AdminFindActCb.filter())
     router.callback_query.register(on_field, AdminFindFieldCb.filter())
     router.callback_query.register(on_choice, AdminFindChoiceCb.filter())
+    router.callback_query.register(on_venue, AdminFindVenueCb.filter())
     router.callback_query.register(
-        answer_stale, buttons_of(AdminFindActCb, AdminFindFieldCb, AdminFindChoiceCb)
+        answer_stale,
+        buttons_of(AdminFindActCb, AdminFindFieldCb, AdminFindChoiceCb, AdminFindVenueCb),
     )
     router.message.register(on_value, FindEdit.value, PLAIN_TEXT)
     router.message.register(on_pupil_name, FindEdit.pupil_name, PLAIN_TEXT)

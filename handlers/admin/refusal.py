@@ -3,6 +3,9 @@
 - Someone who is not an organizer presses an organizer button (forged or forwarded): a polite
   alert. Their organizer commands get no special answer: for them those commands do not exist
   (handlers/fallback.py answers "unknown command").
+- An organizer's button that no handler took (an old layout, a cut or malformed one, of any
+  screen: settings, broadcast, export, certificates, speakers, live...) reaches the same place:
+  an organizer is told it is outdated, not that it is "only for organizers".
 - A read-only organizer (a viewer) sends a command or presses a button that would change or
   send something: they are told their role is read-only, in their language."""
 
@@ -11,14 +14,23 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import CHANGE_COMMANDS
 from bot.filters import IsOrganizer
 from bot.i18n import Translator
+from bot.services.organizers.roles import role_of
 from handlers.admin.callbacks import ADMIN_PREFIX
+from handlers.admin.stale import answer_stale
 
 
-async def refuse(query: CallbackQuery, t: Translator) -> None:
+async def refuse(
+    query: CallbackQuery, t: Translator, session: AsyncSession, admin_ids: frozenset[int]
+) -> None:
+    # Only a button no organizer handler took gets here: from an organizer, it is outdated.
+    if await role_of(session, admin_ids, query.from_user.id) is not None:
+        await answer_stale(query, t)
+        return
     await query.answer(t("admin-only"), show_alert=True)
 
 

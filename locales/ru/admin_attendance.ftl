@@ -54,6 +54,7 @@ admin-att-unsure-line = { $status } { $value } → { $name } ({ $why ->
         [order] другой порядок слов
         [partial] часть имени
         [same-name] несколько регистраций с таким именем
+        [latin] имя латиницей
        *[similar] похожее написание
     }), { $minutes } { $minutes ->
         [one] минута
@@ -96,6 +97,7 @@ admin-att-review =
         [order] другой порядок слов
         [partial] часть имени
         [same-name] несколько регистраций с таким именем, выбрана первая
+        [latin] имя латиницей
        *[similar] похожее написание
     }
 

@@ -38,14 +38,14 @@ broadcast-report-reach = В аудитории при отправке: { $total
 
 broadcast-ask-list =
     Пришлите список получателей: файл .txt или .csv (до { $max_kb } КБ) или текст сообщением.
-    В списке — Telegram id, адреса e-mail или @username, по одному в строке или через запятую; записей — не больше { $max }. Сообщение получат те, кто зарегистрирован на это мероприятие.
+    В списке — Telegram id, адреса e-mail, @username или номера телефонов, по одному в строке или через запятую; записей — не больше { $max }. Телефон пишите с кодом страны или с 8: +7 901 765-43-21, 89017654321, +86 138 0013 8000. Сообщение получат те, кто зарегистрирован на это мероприятие.
 broadcast-list-bad-file = Нужен файл .txt или .csv размером до { $max_kb } КБ или список текстом сообщения.
 broadcast-list-too-long = Список слишком длинный: записей может быть не больше { $max }. Разделите его на части.
-broadcast-list-empty = В списке нет ни Telegram id, ни адреса e-mail, ни @username. Пришлите другой список или отмените командой /cancel.
+broadcast-list-empty = В списке нет ни Telegram id, ни адреса e-mail, ни @username, ни телефона. Пришлите другой список или отмените командой /cancel.
 broadcast-list-matched = Найдено регистраций: { $count } (записей в списке: { $total }).
 broadcast-list-unmatched = Не найдены среди участников мероприятия: { $count }
 broadcast-list-more = …и ещё { $count }
-broadcast-list-unrecognised = Не распознано и пропущено (не id, не e-mail и не @username): { $count }
+broadcast-list-unrecognised = Не распознано и пропущено (не id, не e-mail, не @username и не телефон): { $count }
 broadcast-list-none = Никого из списка нет среди участников этого мероприятия. Пришлите другой список или отмените командой /cancel.
 
 broadcast-person =

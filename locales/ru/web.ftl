@@ -150,7 +150,7 @@ web-me-meeting-passcode = Пароль
 web-me-meeting-howto = Откройте ссылку или введите идентификатор конференции в приложении VooV Meeting.
 web-me-meeting-later = Ссылка на конференцию появится на этой странице:
 web-me-meeting-not-published = Организаторы ещё не опубликовали ссылку на конференцию. Она появится на этой странице.
-web-me-venue = Место проведения
+web-me-venue-line = Место проведения: { $venue }
 
 web-me-calendar = Календарь
 web-me-calendar-download = Добавить в календарь (.ics)

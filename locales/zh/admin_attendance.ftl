@@ -54,6 +54,7 @@ admin-att-unsure-line = { $status } { $value } → { $name }（{ $why ->
         [order] 姓名顺序不同
         [partial] 姓名部分相同
         [same-name] 多条报名同名
+        [latin] 姓名的拉丁字母拼写
        *[similar] 写法相近
     }），{ $minutes }分钟
 admin-att-more = ……另有{ $count }人
@@ -81,6 +82,7 @@ admin-att-review =
         [order] 姓名顺序不同
         [partial] 姓名部分相同
         [same-name] 多条报名同名，已选第一条
+        [latin] 姓名的拉丁字母拼写
        *[similar] 写法相近
     }
 

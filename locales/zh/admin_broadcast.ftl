@@ -37,14 +37,14 @@ broadcast-report-reach = 发送时发送对象共{ $total }人，可送达{ $cou
 
 broadcast-ask-list =
     请发送收件人名单：.txt 或 .csv 文件（不超过{ $max_kb }KB），或直接以文字发送。
-    名单可包含 Telegram ID、电子邮箱或 @用户名，每行一个或以逗号分隔，最多{ $max }条。仅本次会议的报名者会收到消息。
+    名单可包含 Telegram ID、电子邮箱、@用户名或电话号码，每行一个或以逗号分隔，最多{ $max }条。电话号码的写法如：+86 138 0013 8000、13800138000、+7 901 765-43-21。仅本次会议的报名者会收到消息。
 broadcast-list-bad-file = 请发送不超过{ $max_kb }KB的 .txt 或 .csv 文件，或直接以文字发送名单。
 broadcast-list-too-long = 名单过长：最多{ $max }条，请分批发送。
-broadcast-list-empty = 名单中没有 Telegram ID、电子邮箱或 @用户名。请重新发送名单，或发送 /cancel 取消。
+broadcast-list-empty = 名单中没有 Telegram ID、电子邮箱、@用户名或电话号码。请重新发送名单，或发送 /cancel 取消。
 broadcast-list-matched = 找到报名记录：{ $count }条（名单共{ $total }条）。
 broadcast-list-unmatched = 未在本次会议报名者中找到：{ $count }条
 broadcast-list-more = ……另有{ $count }条
-broadcast-list-unrecognised = 无法识别、已跳过（非 ID、电子邮箱或 @用户名）：{ $count }条
+broadcast-list-unrecognised = 无法识别、已跳过（非 ID、电子邮箱、@用户名或电话号码）：{ $count }条
 broadcast-list-none = 名单中无人报名本次会议。请发送其他名单，或发送 /cancel 取消。
 
 broadcast-person =

@@ -118,6 +118,8 @@ find-btn-pupils = 🎒 学生（{ $count }）
 find-btn-class = 🏫 班级信息卡
 find-btn-rename = ✏️ 更正姓名
 find-btn-phone-clear = 🗑 删除电话
+find-btn-venue = 🏛 更改会场
+find-btn-venue-online = 💻 改为线上参会
 
 ## 更正。
 
@@ -133,17 +135,29 @@ find-edit-name-certificate = 已颁发的证书 <code>{ $number }</code> 上仍�
 find-cancel-confirm =
     确定取消报名吗？<b>{ $name }</b>
     { $event }
-    { $chat ->
-        [yes] 参会者将通过Telegram收到通知。
-       *[no] 无法通知参会者：机器人无法给其发消息。
+    { $via ->
+        [telegram] 参会者将通过Telegram收到通知。
+        [email] 参会者将收到通知邮件。
+        [both] 参会者将通过Telegram收到通知，并收到通知邮件。
+       *[none] 无法通知参会者：Telegram和已验证的电子邮箱均无法送达。
     }
 find-cancelled = ❌ 报名已取消：{ $name }。{ $told ->
-    [yes] 已通过Telegram通知参会者。
-   *[no] 未通知参会者：机器人无法给其发消息。
+    [telegram] 已通过Telegram通知参会者。
+    [email] 已向参会者发送通知邮件。
+    [both] 已通过Telegram通知参会者，并发送通知邮件。
+   *[none] 未通知参会者：Telegram和已验证的电子邮箱均无法送达。
 }
 find-restored = ♻️ 报名已恢复：{ $name }。{ $told ->
-    [yes] 已通过Telegram通知参会者。
-   *[no] 未通知参会者：机器人无法给其发消息。
+    [telegram] 已通过Telegram通知参会者。
+    [email] 已向参会者发送通知邮件。
+    [both] 已通过Telegram通知参会者，并发送通知邮件。
+   *[none] 未通知参会者：Telegram和已验证的电子邮箱均无法送达。
+}
+find-venue-changed = 🏛 会场已更改：{ $name }。{ $told ->
+    [telegram] 已通过Telegram通知参会者。
+    [email] 已向参会者发送通知邮件。
+    [both] 已通过Telegram通知参会者，并发送通知邮件。
+   *[none] 未通知参会者：Telegram和已验证的电子邮箱均无法送达。
 }
 find-attended = ☑️ 已标记为签到。
 find-attended-already = 此前已签到。
@@ -158,6 +172,11 @@ find-resent = 🎓 证书 <code>{ $number }</code> 已按原编号重新颁发�
 find-resent-mail = ✉️ 证书邮件已加入发送队列。
 find-pupil-ask-name = 请发送更正后的学生姓名，证书上将按此打印。取消请发送 /cancel。
 find-pupil-renamed = ✅ 姓名已更正：{ $name }。班级证书上将按此打印。
+find-venue-choose = 🏛 为<b>{ $name }</b>选择会场。剩余座位为当前数据；空出的座位将由候补名单中的第一位获得。
+find-venue-now-online = 目前：线上参会。
+find-venue-full =
+    <b>{ $venue }</b>的座位已满。
+    将该参会者加入此会场的候补名单，还是选择其他会场？
 
 ## 通知参会者。
 
@@ -167,6 +186,8 @@ find-notice-cancelled =
 find-notice-restored =
     ✅ 主办方已恢复您的报名：<b>{ $event }</b>
     提醒和会议链接将照常发送。查看报名信息请发送 /me。
+find-notice-venue = 🏛 主办方已更改您的参会地点：<b>{ $event }</b>
+find-notice-venue-online = 💻 您已改为线上参会：会议链接将在临近开始时发送。
 
 ## 无法完成的原因。
 
@@ -180,6 +201,11 @@ find-err-field = 此报名的这一项无法修改。
 find-err-not-saved = 未能保存修改。
 find-err-no-certificate = 尚未颁发证书。
 find-err-attend-early = 活动开始后才能代为签到。开始时间：{ $date }。
+find-err-venue-needed = 线下参会须选择会场：请点击“更改会场”按钮选择。
+find-err-venue-over = 活动已结束，无法更改会场。
+find-err-venue-same = 该参会者已在此会场，无需更改。
+find-err-venue-gone = 该会场已不在列表中，请重新选择会场。
+find-err-venue-full = 该会场的最后一个座位刚刚被占用，请重新选择会场。
 
 ## 主办方操作日志（/audit）。
 
@@ -190,6 +216,8 @@ audit-action-find-attended = 主办方代为签到
 audit-action-find-not-attended = 撤销签到
 audit-action-find-certificate-resend = 重新发送证书
 audit-action-find-pupil-rename = 更正学生姓名
+audit-action-find-venue = 主办方更改会场
+audit-detail-venue = 会场
 audit-detail-field = 修改项
 audit-detail-class-id = 班级编号
 audit-detail-student-id = 学生编号

@@ -45,6 +45,7 @@ help =
     /unregister — 取消报名
     /language — 切换语言 / Язык
     /contacts — 主办方联系方式
+    /ticket — 我的入场二维码（线下参会）
     /certificate — 我的参会证书
     /verify — 按编号查验证书
     /cancel — 中止填写报名表（不会保存任何信息）

@@ -62,6 +62,8 @@ live-venue = • { $venue }：{ $count }/{ $total }{ $waiting ->
 live-waiting = ⏳ 候补名单：{ $waiting }人
 
 web-me-ticket = 入场二维码
+# 候补者尚无入场二维码，此栏标题改为候补名单。
+web-me-waiting-title = 候补名单
 web-me-ticket-hint = 入场时请出示此二维码。如无法识别，请报出二维码下方的入场码。
 web-me-ticket-code = 入场码：{ $code }
 web-me-ticket-qr = 入场二维码（入场码{ $code }）

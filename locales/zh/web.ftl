@@ -143,7 +143,7 @@ web-me-meeting-passcode = 会议密码
 web-me-meeting-howto = 请打开链接，或在腾讯会议（VooV Meeting）应用中输入会议号。
 web-me-meeting-later = 会议链接将于以下时间在本页公布：
 web-me-meeting-not-published = 主办方尚未公布会议链接，公布后将显示在本页。
-web-me-venue = 会场
+web-me-venue-line = 会场：{ $venue }
 
 web-me-calendar = 日历
 web-me-calendar-download = 添加到日历（.ics）

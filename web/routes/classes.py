@@ -80,7 +80,7 @@ from bot.services.registration.countries import (
 )
 from bot.services.registration.form import CONSENT_VERSION, Field, Invalid, validate_text
 from bot.services.registration.registrations import EventOver, RegistrationClosed, UnknownEvent
-from bot.services.reminders.calendar import attendee_ics
+from bot.services.reminders.calendar import attendee_ics, offline_location
 from bot.services.reminders.planner import link_release_at, link_released
 from bot.services.reminders.runner import effective_link
 from db.models import RegistrationStatus, SchoolClass, StudentStatus
@@ -584,7 +584,10 @@ def class_meeting(v: ClassVisit) -> dict[str, Any] | None:
     release = link_release_at(event)
     released = link_released(event, v.now)
     return {
-        "venue": event.venue.get(v.lang) if event.venue else "",
+        # As the class's calendar file: online unless the whole event is in person.
+        "venue": offline_location(event, None, v.lang)
+        if event.format is EventFormat.OFFLINE
+        else "",
         "released": released,
         "link": effective_link(event) if released else "",
         "id": event.meeting.id if released else "",
@@ -874,6 +877,7 @@ async def calendar(request: web.Request) -> web.StreamResponse:
             event,
             lang=v.lang,
             offline=event.format is EventFormat.OFFLINE,
+            venue_id=None,  # a class chooses no venue
             link=effective_link(event),
             now=v.now,
             note=t("web-class-calendar-description"),

@@ -10,8 +10,9 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.i18n import Translator
-from bot.services.events.catalog import Contacts, Event
+from bot.services.events.catalog import Contacts, Event, EventFormat
 from bot.services.events.timefmt import moment_args, span_args
+from bot.services.venues.seats import VenueSeats
 from web.context import DEPS
 from web.errors import PageNotFound
 from web.language import page_language
@@ -74,28 +75,62 @@ async def event_page(request: web.Request) -> web.StreamResponse:
     event = request.app[DEPS].catalog.get(request.match_info["slug"])
     if event is None:
         raise PageNotFound()
-    context = event_context(request, event)
-    if event.venues:
-        # The form shows each venue's free seats (issue 15): counted for this page.
-        from web.routes.registration import seated_form
+    if not event.venues:
+        return render_page(request, "event.html", **event_context(request, event))
+    # The venues' free seats (issue 15), counted once for this page: in the list of venues
+    # and in the form.
+    from web.routes.registration import blank_form, counted_seats, page_translator
 
-        context["form"] = await seated_form(request, event)
+    seats = await counted_seats(request, event)
+    context = event_context(request, event, seats)
+    context["form"] = blank_form(page_translator(request), event, seats=seats)
     return render_page(request, "event.html", **context)
 
 
-def event_context(request: web.Request, event: Event) -> dict[str, Any]:
-    """What event.html shows of the event (the registration form's POST shows it again)."""
+@dataclass(frozen=True)
+class VenueLine:
+    """A venue as the event page lists it: name, address and, when counted, its seats."""
+
+    name: str
+    address: str
+    seats: str
+
+
+def venue_lines(t: Translator, event: Event, seats: list[VenueSeats] | None) -> list[VenueLine]:
+    """The event's venues with free seats or "full: waiting list" (seats None: not counted)."""
+    lines = []
+    for venue in event.venues:
+        count = next((s for s in seats or [] if s.venue.id == venue.id), None)
+        note = ""
+        if count is not None and count.full:
+            note = t("venue-option-full")
+        elif count is not None and count.free is not None:
+            note = t("venue-option-free", free=count.free, capacity=venue.capacity)
+        lines.append(VenueLine(venue.name.get(t.lang), venue.address.get(t.lang), note))
+    return lines
+
+
+def event_context(
+    request: web.Request, event: Event, seats: list[VenueSeats] | None = None
+) -> dict[str, Any]:
+    """What event.html shows of the event (the registration form's POST shows it again; its
+    venues then without their seats)."""
     deps = request.app[DEPS]
     lang = page_language(request) or "ru"
     t = deps.i18n(lang)
     summary = event_summary(t, event)
+    offline = event.format is not EventFormat.ONLINE
     return {
         "event": event,
         "state": event.state(deps.clock.now()).value,
         "organizer": t("web-event-organizer", organizer=event.organizer.get(lang))
         if event.organizer
         else "",
-        "venue": t("event-venue", venue=event.venue.get(lang)) if event.venue else "",
+        # An event with venues lists them; the one venue text is then only a fallback.
+        "venues": venue_lines(t, event, seats) if offline else [],
+        "venue": t("event-venue", venue=event.venue.get(lang))
+        if event.venue and not event.venues
+        else "",
         "deadline": t("time-moment", **moment_args(event.deadline, lang)),
         "contacts": contact_lines(t, event.contacts),
         "telegram_link": telegram_link(deps.bot_username(), event.slug),

@@ -7,6 +7,14 @@ offline venue (or the place on its waiting list), check-in, the certificate PDF,
 the feedback, "Connect Telegram", where messages go (for a person reachable both in Telegram
 and at a confirmed address, with e-mail on) and a new link.
 
+The venue (an event with offline venues) is chosen in the edit form by the rules of the bot's
+/edit, through the same service (RegistrationService.update_registration and
+bot/services/venues/seats.py): each venue with its free seats counted for the page, a full
+one's choice being its waiting list (said so), the venue one holds kept with its seat or place
+in line, a seat taken meanwhile refused with the venues counted again. A seat given up goes to
+the first in line, whose notice is queued with it (the bot's regular look sends it in Telegram,
+the mail outbox by e-mail).
+
 The page opens with its own token, or with an e-mailed link's (`<id>.<signature>`,
 bot/services/registration/mail_links.py: signed under the web secret for the registration's
 current token, so a new link ends the e-mailed ones too). A pending registration (made on the
@@ -41,7 +49,7 @@ from bot.messages import attends_offline
 from bot.services.certificates.attendance import CheckIn, check_in_registration, checked_in
 from bot.services.certificates.feedback import RATINGS, feedback_of, save_comment, save_rating
 from bot.services.certificates.issue import document_labels
-from bot.services.events.catalog import EventFormat, EventState
+from bot.services.events.catalog import EventFormat, EventState, Venue
 from bot.services.events.timefmt import moment_args, span_args
 from bot.services.registration.countries import (
     BUTTON_COUNTRIES,
@@ -53,6 +61,8 @@ from bot.services.registration.countries import (
 from bot.services.registration.form import (
     FIELD_ORDER,
     OPTIONAL_FIELDS,
+    VENUE,
+    VENUE_WAIT,
     Field,
     Invalid,
     ParticipationFormat,
@@ -60,6 +70,7 @@ from bot.services.registration.form import (
     field_applies,
     parse_choice,
     validate_text,
+    venue_applies,
 )
 from bot.services.registration.mail_links import is_signed
 from bot.services.registration.registrations import (
@@ -72,14 +83,16 @@ from bot.services.registration.registrations import (
     RegistrationError,
     RegistrationService,
     UserRegistration,
+    VenueRefused,
     answers_of,
     token_params,
 )
-from bot.services.reminders.calendar import attendee_ics
+from bot.services.reminders.calendar import attendee_ics, offline_location
 from bot.services.reminders.ledger import SHOWN, record_link_shown, shown_link
 from bot.services.reminders.planner import link_release_at, link_released
 from bot.services.reminders.runner import effective_link
 from bot.services.venues.door import doors_close
+from bot.services.venues.seats import seat_counts
 from bot.services.venues.tickets import (
     holds_seat,
     is_waiting,
@@ -94,6 +107,7 @@ from web.errors import PageNotFound
 from web.form_errors import web_error_key
 from web.language import page_language
 from web.render import RENDERER, html_response
+from web.routes.registration import VENUE_INPUT, WAIT_PREFIX, VenueChoice, venue_choices
 
 T = TypeVar("T")
 # The token is in the address: nothing may carry it elsewhere or keep the page.
@@ -295,11 +309,24 @@ def field_label(t: Translator, name: Field) -> str:
 def answer_rows(t: Translator, reg: UserRegistration) -> list[tuple[str, str]]:
     answers = answers_of(reg.row)
     hybrid = reg.event.format is EventFormat.HYBRID
-    return [
+    rows = [
         (field_label(t, name), display_value(t, name, answers[name]))
         for name in FIELD_ORDER
         if field_applies(name, answers, hybrid) and name in answers
     ]
+    venue = held_venue(reg)
+    if venue is not None:
+        name = venue.name.get(t.lang)
+        waiting = reg.row.venue_waiting_since is not None
+        rows.append((t("field-venue"), t("venue-value-waiting", venue=name) if waiting else name))
+    return rows
+
+
+def held_venue(reg: UserRegistration) -> Venue | None:
+    """The venue the person comes to (a seat or a place in line), if any."""
+    if not attends_offline(reg.event, reg.row.participation_format):
+        return None
+    return reg.event.venue_by_id(reg.row.venue_id)
 
 
 def form_values(t: Translator, reg: UserRegistration) -> dict[str, str]:
@@ -308,7 +335,27 @@ def form_values(t: Translator, reg: UserRegistration) -> dict[str, str]:
     values = {name: "" if value is None else str(value) for name, value in answers.items()}
     values[Field.COUNTRY] = country_label(t, reg.row.country)
     values[Field.WANTS_TO_SPEAK] = "yes" if reg.row.wants_to_speak else "no"
+    venue = held_venue(reg)
+    values[VENUE_INPUT] = venue.id if venue is not None else ""
     return values
+
+
+async def venue_options(v: Visit) -> list[VenueChoice]:
+    """The edit form's venues with their seats counted now (none for an event without venues):
+    as the registration form shows them, except the venue the person holds, which keeps their
+    seat or place in line and says so."""
+    event, row, t = v.reg.event, v.reg.row, v.t
+    if not event.venues:
+        return []
+    seats = await seat_counts(v.session, event, row.event_id)
+    held = held_venue(v.reg)
+    choices = []
+    for choice in venue_choices(t, event, seats):
+        if held is not None and choice.value.removeprefix(WAIT_PREFIX) == held.id:
+            key = "web-me-venue-held-waiting" if row.venue_waiting_since else "web-me-venue-held"
+            choice = VenueChoice(held.id, choice.name, choice.address, t(key))
+        choices.append(choice)
+    return choices
 
 
 def meeting(v: Visit) -> dict[str, Any] | None:
@@ -321,8 +368,9 @@ def meeting(v: Visit) -> dict[str, Any] | None:
     release = link_release_at(event)
     released = link_released(event, now)
     return {
-        "venue": event.venue.get(v.lang)
-        if event.venue and attends_offline(event, v.reg.row.participation_format)
+        # Where they come: the venue chosen, as the calendar file and the ticket say.
+        "venue": offline_location(event, v.reg.row.venue_id, v.lang)
+        if attends_offline(event, v.reg.row.participation_format)
         else "",
         "released": released,
         "link": effective_link(event) if released else "",
@@ -419,6 +467,7 @@ async def render_personal(
     unconfirmed = (
         v.mail_on and v.reg.active and row.email_key is not None and not row.email_confirmed_at
     )
+    editable = v.reg.active and state is not EventState.OVER
     response = page(
         v,
         "personal.html",
@@ -439,11 +488,14 @@ async def render_personal(
             "reg-status", status=t(f"status-{'active' if v.reg.active else 'cancelled'}")
         ),
         answers=answer_rows(t, v.reg),
-        editable=v.reg.active and state is not EventState.OVER,
+        editable=editable,
         edit_open=bool(errors),
         values=values or form_values(t, v.reg),
         errors=errors or {},
         fields=v.kept(("edit-fields", v.lang, hybrid), lambda: form_fields(t, hybrid)),
+        venues=await venue_options(v) if editable else [],
+        # Where the venue's choice goes in the form: after the format (or after the role).
+        venue_after=Field.FORMAT.value if hybrid else Field.ROLE.value,
         meeting=meeting_block,
         ticket=ticket,
         # The address to confirm: with the button (an e-mailed link), or where the link is.
@@ -552,7 +604,36 @@ def read_answers(
             errors[name] = Problem("web-me-choose")
             # An unanswered "speak?" leaves the topic out rather than refusing it too.
             answers.setdefault(name, False if name is Field.WANTS_TO_SPEAK else "")
+    read_venue(v, form, answers, typed, errors)
     return answers, typed, errors
+
+
+def read_venue(
+    v: Visit,
+    form: MultiDictProxy[Any],
+    answers: dict[str, Any],
+    typed: dict[str, str],
+    errors: dict[str, Problem],
+) -> None:
+    """The venue, for those who come in person to an event with venues: a venue's id, or
+    `wait:<id>` (a full venue's waiting list). A form without the venue (an event without
+    venues, a page from before) keeps the one held."""
+    event = v.reg.event
+    raw = form.get(VENUE_INPUT)
+    if not isinstance(raw, str):
+        return
+    typed[VENUE_INPUT] = raw
+    hybrid = event.format is EventFormat.HYBRID
+    if not venue_applies(answers, has_venues=bool(event.venues), hybrid=hybrid):
+        return
+    venue = event.venue_by_id(raw.removeprefix(WAIT_PREFIX))
+    if venue is None:
+        errors[VENUE_INPUT] = Problem("web-err-venue-choose")
+        return
+    answers[VENUE] = venue.id
+    # The venue held is kept as it is (a seat, or the place in line); another one is a seat
+    # if one is free, its waiting list only when chosen as such.
+    answers[VENUE_WAIT] = raw.startswith(WAIT_PREFIX) or venue.id == v.reg.row.venue_id
 
 
 def read_answer(name: Field, raw: str, country_names: dict[str, str]) -> Any:
@@ -597,21 +678,30 @@ async def save_answers(request: web.Request) -> web.StreamResponse:
         ):
             return await render_personal(v, status=409, notice=Problem("web-me-edit-closed"))
         answers, typed, errors = read_answers(v, form)
+        status = 400
         if not errors:
             mail = v.request.app[DEPS].mail
             try:
                 await v.service.update_registration(v.reg, answers, mail=mail is not None)
                 if mail is not None:
-                    mail.wake()  # a changed address: its confirmation
+                    # A changed address: its confirmation; a seat given up: the letter of
+                    # whoever it went to.
+                    mail.wake()
                 return see_other(f"{v.home}?done=saved")
             except EmailTaken:
                 await v.session.refresh(v.reg.row)
                 errors[Field.EMAIL] = Problem("web-me-email-taken")
             except FormIncomplete:
-                # "Offline" chosen at an event with venues: the venue is chosen in the bot.
-                errors[Field.FORMAT] = Problem("web-me-venue-needed")
+                # "Offline" chosen at an event with venues, and no venue with it.
+                errors[VENUE_INPUT] = Problem("web-err-venue-choose")
+            except VenueRefused as refused:
+                # The last seat went to someone faster (the venues are counted again), or the
+                # venue left the events file.
+                await v.session.refresh(v.reg.row)
+                key = "web-err-venue-full" if refused.venue is not None else "web-err-venue-choose"
+                errors[VENUE_INPUT], status = Problem(key), 409
         return await render_personal(
-            v, status=400, values=typed, errors=errors, notice=Problem("web-me-fix-errors")
+            v, status=status, values=typed, errors=errors, notice=Problem("web-me-fix-errors")
         )
 
 
@@ -691,6 +781,7 @@ async def calendar(request: web.Request) -> web.StreamResponse:
             event,
             lang=v.lang,
             offline=attends_offline(event, v.reg.row.participation_format),
+            venue_id=v.reg.row.venue_id,
             link=effective_link(event),
             now=now,
             note=t("web-me-calendar-description"),

@@ -7,7 +7,9 @@ Matching goes from sure to unsure (README, "Attendance imported from the meeting
 3. the name, folded as /find folds it (case, ё/е, spaces, spaces inside a Chinese name);
 4. unsure, for the organizer to confirm: the same words in another order ("Иван Иванов" for
    "Иванов Иван"), a part of the name (no patronymic, initials, a nickname holding the whole
-   Chinese name: "王小明-哈尔滨一中"), or a similar spelling (difflib).
+   Chinese name: "王小明-哈尔滨一中"), a similar spelling (difflib), or the name in Latin
+   letters ("ivanov ivan", "Ivanoff Ivan" for "Иванов Иван": latin_names.py), compared the
+   same ways.
 A report's row that matches nobody is listed; so are class rows ("8Б", a teacher's nickname):
 classes check in with their own button.
 
@@ -23,12 +25,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.certificates.latin_names import has_latin, latin_skeleton
 from bot.services.certificates.meeting_report import Attendee, Presence
 from db.models import Attendance, Registration, RegistrationStatus
 from db.repositories import AuditRepository
@@ -54,6 +58,7 @@ class Why(StrEnum):
     PARTIAL = "partial"  # a part of the name, or initials
     SIMILAR = "similar"  # a similar spelling
     SAME_NAME = "same-name"  # several registrations have this very name
+    LATIN = "latin"  # the name in Latin letters (or another Latin spelling of it)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,25 @@ class Known:
     key: str
     email: str | None
     phone: str | None  # the last ten digits
+
+    # Made once for all the report's rows (a report of 500 rows meets each registration 500
+    # times).
+    @cached_property
+    def words(self) -> list[str]:
+        return _words(self.key)
+
+    @cached_property
+    def latin(self) -> str:
+        """The name's Latin skeleton."""
+        return latin_skeleton(self.key)
+
+    @cached_property
+    def latin_words(self) -> list[str]:
+        return _words(self.latin)
+
+    @cached_property
+    def in_latin(self) -> bool:
+        return has_latin(self.key)
 
 
 @dataclass
@@ -202,29 +226,49 @@ def best_guess(key: str, known: Sequence[Known]) -> tuple[Known, Why] | None:
     best: tuple[float, Known, Why] | None = None
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(key)
+    # The Latin skeletons are compared when either name is in Latin letters.
+    latin = latin_skeleton(key)
+    latin_words = _words(latin)
+    latin_matcher = difflib.SequenceMatcher(autojunk=False)
+    latin_matcher.set_seq2(latin)
+    report_latin = has_latin(key)
     for registration in known:
         if not registration.key:
             continue
-        scored = _likeness(key, words, registration, matcher)
+        scored = _likeness(key, words, registration.key, registration.words, matcher)
+        if latin and registration.latin and (report_latin or registration.in_latin):
+            spelled = (
+                (1.0, Why.LATIN)
+                if latin == registration.latin
+                else _likeness(
+                    latin, latin_words, registration.latin, registration.latin_words, latin_matcher
+                )
+            )
+            # Just below the same comparison of the names as written.
+            if spelled is not None and (scored is None or spelled[0] - 0.01 > scored[0]):
+                scored = (spelled[0] - 0.01, Why.LATIN)
         if scored is not None and (best is None or scored[0] > best[0]):
             best = (scored[0], registration, scored[1])
     return (best[1], best[2]) if best else None
 
 
 def _likeness(
-    key: str, words: list[str], registration: Known, matcher: difflib.SequenceMatcher[str]
+    key: str,
+    words: list[str],
+    their_key: str,
+    theirs: list[str],
+    matcher: difflib.SequenceMatcher[str],
 ) -> tuple[float, Why] | None:
-    theirs = _words(registration.key)
     if len(words) > 1 and sorted(words) == sorted(theirs):
         return 0.99, Why.ORDER
     if _part_of(words, theirs) or _part_of(theirs, words):
         return 0.95, Why.PARTIAL
     if _initials_of(words, theirs) or _initials_of(theirs, words):
         return 0.9, Why.PARTIAL
-    shorter, longer = sorted((key, registration.key), key=len)
+    shorter, longer = sorted((key, their_key), key=len)
     if len(shorter) >= 2 and _CJK.match(shorter) and shorter in longer:
         return 0.9, Why.PARTIAL  # "王小明" in the nickname "王小明-哈尔滨一中"
-    matcher.set_seq1(registration.key)
+    matcher.set_seq1(their_key)
     if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
         return None
     ratio = matcher.ratio()

@@ -17,6 +17,9 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 # CLDR patterns: "3 сентября 2025" and "2025年9月3日".
 _DATE_PATTERNS = {"ru": "d MMMM y", "zh": "y年M月d日"}
 _BABEL_LOCALES = {"ru": "ru", "zh": "zh_Hans_CN"}
+# What follows a date before a time inside a value: the messages write "{ $msk_date } г., 10:00"
+# (as the certificate prints «3 сентября 2025 г.»), so an end on the next day reads the same.
+_DATE_BEFORE_TIME = {"ru": " г.,", "zh": ""}
 
 
 def local_date(moment: datetime, lang: str) -> str:
@@ -37,7 +40,7 @@ def zoned_span(start: datetime, end: datetime, zone: ZoneInfo, lang: str) -> Zon
     local_end = end.astimezone(zone)
     end_text = local_end.strftime("%H:%M")
     if local_end.date() != local_start.date():
-        end_text = f"{local_date(local_end, lang)} {end_text}"
+        end_text = f"{local_date(local_end, lang)}{_DATE_BEFORE_TIME[lang]} {end_text}"
     return ZonedSpan(local_date(local_start, lang), local_start.strftime("%H:%M"), end_text)
 
 

@@ -114,6 +114,7 @@ def calendar_attachment(t: Translator, event: Event, to: Addressee, now: datetim
         event,
         lang=t.lang,
         offline=attends_offline(event, to.participation_format),
+        venue_id=to.venue_id,
         link=event.meeting.link,
         now=now,
         # Where the link will be: the personal page, or the class page.

@@ -6,7 +6,9 @@ participant's certificate with its PDF, queued where the certificate is issued
 is stored (bot/services/delivery/broadcasts.py), its photo or document downloaded through the
 Bot API when the letter is built (an outbox without the bot leaves those to one that has it);
 and a class's letters (rows with `class_id`: bot/services/mailing/class_mail.py), whose
-confirmations it queues itself.
+confirmations it queues itself; and the letter of an organizer's change from the /find card
+(a registration cancelled or restored, its venue changed: kinds `cancelled-<n>`, `restored-<n>`,
+`venue-<n>`, queued with the change by bot/services/organizers/notices.py: organizer_letter.py).
 
 `queue()` writes a `queued` e-mail row of the ledger in the caller's transaction (with the
 registration it concerns, so neither exists without the other). Any replica's outbox claims
@@ -63,6 +65,8 @@ from bot.services.mailing.letters import (
     registered_letter,
 )
 from bot.services.mailing.links import MailLinks
+from bot.services.mailing.organizer_letter import PREFIXES as ORGANIZER_PREFIXES
+from bot.services.mailing.organizer_letter import is_organizer_kind, organizer_letter_for
 from bot.services.mailing.seat_letter import seat_letter_for
 from bot.services.registration.registrations import purge_pending
 from bot.services.reminders.moved import MOVED_PREFIX, is_moved_kind, moved_letter_for
@@ -419,6 +423,7 @@ class MailOutbox:
                         Delivery.kind.startswith(BROADCAST_KIND),
                         Delivery.kind.startswith(MOVED_PREFIX),
                         Delivery.kind.startswith(SEAT_KIND),
+                        *(Delivery.kind.startswith(p) for p in ORGANIZER_PREFIXES),
                         # Every class letter is the outbox's, reminders included (the runner
                         # queues them: bot/services/mailing/class_mail.py).
                         Delivery.class_id.is_not(None),
@@ -568,7 +573,9 @@ class MailOutbox:
     ) -> tuple[Letter | None, str]:
         """The letter `kind` asks for now, or None and why it is no longer wanted."""
         status = registration.status
-        if registration.erased_at is not None or status == RegistrationStatus.CANCELLED:
+        # The letter of an organizer's cancel goes to a cancelled registration.
+        cancelled = status == RegistrationStatus.CANCELLED and not is_organizer_kind(kind)
+        if registration.erased_at is not None or cancelled:
             return None, "cancelled"
         if registration.email_bounced_at is not None:
             return None, "undeliverable"
@@ -596,6 +603,9 @@ class MailOutbox:
             return moved_letter_for(kind, registration, event, t, to, now)
         if is_seat_kind(kind):  # a freed seat at a venue (bot/services/venues/seats.py)
             return seat_letter_for(registration, event, t, to, event.state(now))
+        if is_organizer_kind(kind):  # an organizer's change (bot/services/organizers/notices.py)
+            state = event.state(now)
+            return await organizer_letter_for(session, kind, registration, event, t, to, state)
         if registration.email_confirmed_at is None and kind != REGISTERED:
             # The link goes only to an address that asked for it by confirming: an
             # unconfirmed one gets the confirmation again instead (its link opens the page).

@@ -9,7 +9,13 @@ follow, each change audited with the organizer's id in the same transaction.
   corrected for the certificate), gets the answer written as the form would write it, with
   the same address rule for the registrations that hold an address.
 - Cancel and restore: `cancel_registration` and `restore_registration` (restoring needs the
-  event to take registrations, and the address to be free).
+  event to take registrations, and the address to be free). The person is told
+  (bot/services/organizers/notices.py): the letter, where e-mail reaches them, is queued in the
+  change's transaction; the Telegram message is the handler's to send.
+- The venue: `update_registration` with the venue chosen (or online, at a hybrid event), by the
+  seat rules of the person's own /edit (bot/services/venues/seats.py): a seat when one is free,
+  the waiting list only when asked for, the seat left given to the first in line, who is told;
+  the person is told as of a cancel. Audited with the venue's id only.
 - Attended or not: a check-in recorded by an organizer (method "organizer") for an active
   registration, from the moment check-in opens (the start: `Event.checkin_open`) on, with no
   end (organizers fix attendance after the event); or the check-in removed, at any time. A mark
@@ -35,9 +41,16 @@ from bot.clock import Clock
 from bot.services.certificates.issue import CertificateService
 from bot.services.events.catalog import Event, EventCatalog, EventFormat, EventState
 from bot.services.mailing.certificate_letter import certificate_kind
+from bot.services.mailing.organizer_letter import CANCELLED as CANCELLED_LETTER
+from bot.services.mailing.organizer_letter import RESTORED as RESTORED_LETTER
+from bot.services.mailing.organizer_letter import VENUE as VENUE_LETTER
+from bot.services.organizers.notices import Channels, queue_letter, reach_of
 from bot.services.registration.access import email_key
 from bot.services.registration.form import (
+    VENUE,
+    VENUE_WAIT,
     Field,
+    ParticipationFormat,
     apply_answer,
     field_applies,
     is_complete,
@@ -45,15 +58,18 @@ from bot.services.registration.form import (
 from bot.services.registration.registrations import (
     EmailTaken,
     EventOver,
+    FormIncomplete,
     NotRegistered,
     RegistrationClosed,
     RegistrationError,
     RegistrationService,
     UserRegistration,
+    VenueRefused,
     answers_of,
     holds_address,
     lock_event,
 )
+from bot.services.venues.seats import Promoted
 from db.models import (
     Attendance,
     Certificate,
@@ -74,7 +90,10 @@ ATTENDED = "find_attended"
 NOT_ATTENDED = "find_not_attended"
 RESEND = "find_certificate_resend"
 PUPIL_RENAME = "find_pupil_rename"
-ACTIONS = (EDIT, CANCEL, RESTORE, ATTENDED, NOT_ATTENDED, RESEND, PUPIL_RENAME)
+VENUE_CHANGE = "find_venue"
+ACTIONS = (EDIT, CANCEL, RESTORE, ATTENDED, NOT_ATTENDED, RESEND, PUPIL_RENAME, VENUE_CHANGE)
+# The venue "online" (a hybrid event's online participation), as the audit log names it.
+ONLINE = "online"
 
 
 class ChangeRefused(Exception):
@@ -93,6 +112,8 @@ _REFUSALS: dict[type[RegistrationError], str] = {
     RegistrationClosed: "find-err-registration-closed",
     EventOver: "find-err-registration-closed",
     NotRegistered: "find-err-not-active",
+    # "Offline" chosen at an event with venues: the venue is chosen with its own button.
+    FormIncomplete: "find-err-venue-needed",
 }
 
 
@@ -213,27 +234,87 @@ class OrganizerChanges:
 
     # --- cancel, restore ------------------------------------------------------------------------
 
-    async def cancel(self, registration_id: int) -> Registration:
+    async def cancel(self, registration_id: int, *, mail: bool = False) -> Changed:
+        """`mail`: e-mail is on (the person's letter may be queued)."""
         row, event = await self._registration(registration_id)
         if row.status != RegistrationStatus.ACTIVE:
             raise ChangeRefused("find-err-not-active")
         self._audit(CANCEL, row.event_id, registration_id=row.id)
+        told = await self._tell(row, CANCELLED_LETTER, mail=mail)
         service = RegistrationService(self.session, self.catalog, self.clock)
-        await service.cancel_registration(UserRegistration(row, event))
-        return row
+        done = await service.cancel_registration(UserRegistration(row, event))
+        return Changed(row, event, told, done.promoted)
 
-    async def restore(self, registration_id: int) -> Registration:
+    async def restore(self, registration_id: int, *, mail: bool = False) -> Changed:
         row, event = await self._registration(registration_id)
         if row.status != RegistrationStatus.CANCELLED:
             raise ChangeRefused("find-err-not-cancelled")
         self._audit(RESTORE, row.event_id, registration_id=row.id)
+        told = await self._tell(row, RESTORED_LETTER, mail=mail)
         service = RegistrationService(self.session, self.catalog, self.clock)
         try:
-            await service.restore_registration(UserRegistration(row, event))
+            done = await service.restore_registration(UserRegistration(row, event))
         except RegistrationError as error:
             await self.session.rollback()
             raise _refused(error) from None
-        return row
+        return Changed(row, event, told, done.promoted)
+
+    async def _tell(self, row: Registration, letter: str, *, mail: bool) -> Channels:
+        """Where the person hears of the change; its letter queued in this transaction."""
+        told = await reach_of(self.session, row, mail=mail)
+        if told.email:
+            await queue_letter(self.session, row, letter, self.clock.now())
+        return told
+
+    # --- the venue ------------------------------------------------------------------------------
+
+    async def change_venue(
+        self, registration_id: int, venue_id: str | None, *, accept_waiting: bool, mail: bool
+    ) -> Changed:
+        """Move an active registration to the venue `venue_id` (None: online, at a hybrid
+        event): a seat if one is free, else its waiting list when `accept_waiting`, else
+        ChangeRefused("find-err-venue-full"). The seat it leaves goes to the first in line."""
+        row, event = await self._registration(registration_id)
+        if row.status != RegistrationStatus.ACTIVE:
+            raise ChangeRefused("find-err-not-active")
+        if not event.venues:
+            raise ChangeRefused("find-err-field")
+        if event.state(self.clock.now()) is EventState.OVER:
+            raise ChangeRefused("find-err-venue-over")
+        hybrid = event.format is EventFormat.HYBRID
+        offline = event.format is EventFormat.OFFLINE or (
+            row.participation_format == ParticipationFormat.OFFLINE.value
+        )
+        answers = answers_of(row)
+        if venue_id is None:
+            if not hybrid:
+                raise ChangeRefused("find-err-field")
+            if not offline:
+                raise ChangeRefused("find-err-venue-same")
+            answers = apply_answer(answers, Field.FORMAT, ParticipationFormat.ONLINE.value)
+        else:
+            if event.venue_by_id(venue_id) is None:
+                raise ChangeRefused("find-err-venue-gone")
+            if offline and venue_id == row.venue_id:
+                raise ChangeRefused("find-err-venue-same")
+            if hybrid:
+                answers = apply_answer(answers, Field.FORMAT, ParticipationFormat.OFFLINE.value)
+            answers = {**answers, VENUE: venue_id, VENUE_WAIT: accept_waiting}
+        self._audit(VENUE_CHANGE, row.event_id, registration_id=row.id, venue=venue_id or ONLINE)
+        told = await self._tell(row, VENUE_LETTER, mail=mail)
+        service = RegistrationService(self.session, self.catalog, self.clock)
+        try:
+            # The address is not touched: no confirmation is asked (`mail` is for that).
+            done = await service.update_registration(UserRegistration(row, event), answers)
+        except VenueRefused as refused:
+            # Rolled back by the service (the audit entry and the letter with it).
+            raise ChangeRefused(
+                "find-err-venue-full" if refused.venue is not None else "find-err-venue-gone"
+            ) from None
+        except RegistrationError as error:
+            await self.session.rollback()
+            raise _refused(error) from None
+        return Changed(row, event, told, done.promoted)
 
     # --- attendance -----------------------------------------------------------------------------
 
@@ -331,6 +412,18 @@ class OrganizerChanges:
         student.full_name = name
         await self.session.commit()
         return student
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A registration cancelled, restored or moved: where the person is told (the letter is
+    queued already; Telegram is the caller's to send), and who a seat it left went to (their
+    notices are queued; the caller may send them now)."""
+
+    row: Registration
+    event: Event
+    told: Channels
+    promoted: tuple[Promoted, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -61,24 +61,39 @@ def event_ics(
     return bytes(calendar.to_ical())
 
 
+def offline_location(event: Event, venue_id: str | None, lang: str) -> str:
+    """Where an offline participant comes, on one line: the venue they chose, with its address;
+    without one, the event's one venue text (or, lacking it, its venues' names). The one rule
+    for every calendar file and the personal and class pages' meeting block."""
+    venue = event.venue_by_id(venue_id)
+    comma, semicolon = ("，", "；") if lang == "zh" else (", ", "; ")
+    if venue is not None:
+        return f"{venue.name.get(lang)}{comma}{venue.address.get(lang)}"
+    if event.venue is not None:
+        return event.venue.get(lang)
+    return semicolon.join(v.name.get(lang) for v in event.venues)
+
+
 def attendee_ics(
     event: Event,
     *,
     lang: str,
     offline: bool,
+    venue_id: str | None,
     link: str,
     now: datetime,
     note: str,
     online_location: str,
 ) -> bytes:
-    """The calendar file of one attendee as the bot's confirmation builds it
-    (handlers/confirmation.py), for the web's personal page and class page: the venue for
-    those who come in person; for the others the meeting `link` (as location and URL) once the
-    bot would show it (/link's rule), else `online_location` ("online, the link on your page").
-    `note` follows the event's description (where the link will appear)."""
+    """The calendar file of one attendee, as the bot's confirmation (handlers/confirmation.py),
+    the personal and class pages, the letters and the notice of a new time give it: where they
+    come (offline_location: the venue chosen, `venue_id`) for those who come in person; for
+    the others the meeting `link` (as location and URL) once the bot would show it (/link's
+    rule), else `online_location` ("online, the link on your page"). `note` follows the
+    event's description (where the link will appear)."""
     shows_link = not offline and bool(link) and link_released(event, now)
-    if offline and event.venue is not None:
-        location = event.venue.get(lang)
+    if offline:
+        location = offline_location(event, venue_id, lang)
     else:
         location = link if shows_link else online_location
     return event_ics(

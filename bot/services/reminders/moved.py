@@ -178,7 +178,7 @@ def moved_text(t: Translator, event: Event, *, class_name: str | None = None) ->
 
 
 def calendar_file(
-    t: Translator, event: Event, participation_format: str, now: datetime
+    t: Translator, event: Event, participation_format: str, venue_id: str | None, now: datetime
 ) -> tuple[bytes, str | None]:
     """The corrected .ics as the bot's confirmation builds it, and the link it carries (None
     before the link is out, or for those who come in person): the ledger records it, so a
@@ -190,6 +190,7 @@ def calendar_file(
         event,
         lang=t.lang,
         offline=offline,
+        venue_id=venue_id,
         link=link,
         now=now,
         note=t("calendar-description-bot"),
@@ -222,6 +223,7 @@ class _Person:
     chat_id: int
     language: str
     participation_format: str
+    venue_id: str | None
 
 
 @dataclass(frozen=True)
@@ -470,6 +472,7 @@ class MovedNotices:
                 User.id.label("chat_id"),
                 User.language,
                 Registration.participation_format,
+                Registration.venue_id,
             )
             .join(User, User.id == Registration.user_id)
             .where(
@@ -504,7 +507,7 @@ class MovedNotices:
             )
             await session.commit()
         return [
-            _Person(row.id, row.chat_id, row.language, row.participation_format)
+            _Person(row.id, row.chat_id, row.language, row.participation_format, row.venue_id)
             for row in rows
             if row.id in taken
         ]
@@ -512,7 +515,7 @@ class MovedNotices:
     async def _tell_person(self, bot: Bot, event: Event, kind: str, person: _Person) -> None:
         t = self.i18n(person.language)
         now = self.clock.now()
-        data, link = calendar_file(t, event, person.participation_format, now)
+        data, link = calendar_file(t, event, person.participation_format, person.venue_id, now)
         result = await self._send_file(
             bot, person.chat_id, moved_text(t, event), data, f"{event.slug}.ics"
         )
@@ -626,7 +629,7 @@ class MovedNotices:
         t = self.i18n(chat.language)
         now = self.clock.now()
         # A class takes part online (the runner's class reminders say the same).
-        data, link = calendar_file(t, event, "online", now)
+        data, link = calendar_file(t, event, "online", None, now)
         text = moved_text(t, event, class_name=chat.name)
         result = await self._send_file(bot, chat.chat_id, text, data, f"{event.slug}.ics")
         claim = and_(

@@ -15,6 +15,8 @@ Pillow and segno are imported when a picture is drawn, not with this module
 from __future__ import annotations
 
 import io
+import itertools
+import re
 import secrets
 import unicodedata
 from collections.abc import Sequence
@@ -45,6 +47,8 @@ ISSUE_TRIES = 5
 # layout left on), and the separators they add.
 _LOOK_ALIKES = str.maketrans("АВЕКМНРСТХУЗ", "ABEKMHPCTXY3")
 _SEPARATORS = str.maketrans("", "", " -‐‑‒–—_.\u00a0\t\n")
+# Punctuation around a word of a sentence: «K7QP-3MXR», (K7QP-3MXR), K7QP-3MXR!
+_WORD_EDGES = re.compile(r"^\W+|\W+$")
 
 
 def check_character(body: str) -> str:
@@ -85,6 +89,24 @@ def valid_code(text: str) -> str | None:
     if not looks_like_code(code) or check_character(code[:-1]) != code[-1]:
         return None
     return code
+
+
+def found_codes(text: str) -> list[str]:
+    """The valid codes (check character right) in a message, each once, in order: the whole
+    message, or words of it (`код K7QP-3MXR`, `K7QP 3MXR, пожалуйста`), a code being one word
+    or two neighbouring ones (`K7QP 3MXR`). Only words, never a piece of one: eight letters
+    cut out of a sentence would pass the check character once in 32 tries."""
+    whole = valid_code(text)
+    if whole is not None:
+        return [whole]
+    words = [_WORD_EDGES.sub("", word) for word in text.split()]
+    candidates = words + [a + b for a, b in itertools.pairwise(words)]
+    return list(dict.fromkeys(code for c in candidates if (code := valid_code(c)) is not None))
+
+
+def mentions_code(text: str) -> bool:
+    """Meant as a code (a mistyped one included, told as such), or holding a valid one."""
+    return looks_like_code(text) or bool(found_codes(text))
 
 
 def shown_code(code: str) -> str:
