@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
 from sqlalchemy.engine import make_url
 
+import bot.i18n
 from bot.clock import FrozenClock
 from db.engine import create_engine
 from db.migrate import upgrade
@@ -17,6 +20,13 @@ from tests.servers import scratch_postgres
 
 # The real browser's fixtures (browser, site, open_phone) for tests/test_browser.py.
 pytest_plugins = ["tests.browser"]
+
+# Each .ftl text parsed once per test process. A dozen test modules build I18n() at import and
+# many tests build their own: each parse of every file took about 0.35 s, which came to 6 s of
+# every xdist worker's collection. The parse is a function of the text alone, and nothing
+# changes the parsed tree (FluentBundle compiles its own objects from it), so sharing it
+# between bundles is safe; a changed text is parsed anew.
+bot.i18n.parse_ftl = functools.cache(bot.i18n.parse_ftl)
 
 # A moment when the sample conference (3 September 2025) is open for registration.
 BEFORE_EVENT = datetime(2025, 8, 20, 9, 0, tzinfo=UTC)
@@ -86,17 +96,65 @@ async def harness(
         await h.close()
 
 
+# Lanes for pytest-xdist (scripts/test: --dist loadgroup). A lane is one unit of work: one
+# worker runs its tests one after another, and the largest lanes are handed out first.
+#
+# The tests that start `python -m bot` mostly wait for the real clock (a reminder due in 15 s)
+# while using little CPU: in two lanes of about equal length (measured with -n 0
+# --durations=0; about 90 s each on an idle 2-core machine) they start at once and run beside
+# the rest, which keeps both cores busy. All in one lane they took longer than everything else;
+# spread over all the workers, two or three of them at a time sat waiting.
+WAITING_LANES = {
+    "tests/test_process_reminders.py": "waiting-1",  # 42 s
+    "tests/test_process_mail.py": "waiting-1",  # 29 s
+    "tests/test_process_class_reach.py": "waiting-1",  # 21 s
+    "tests/test_process.py": "waiting-2",  # 35 s, five tests
+    "tests/test_process_live.py": "waiting-2",  # 19 s
+    "tests/test_process_broadcast.py": "waiting-2",  # 16 s
+    "tests/test_process_web.py": "waiting-2",  # 15 s
+    "tests/test_process_replicas.py": "waiting-2",  # 15 s (with PostgreSQL and Redis)
+}
+
+
+# The longest tests outside the lanes (about 5 to 15 s each, most of it CPU), handed out first
+# so that none of them is left running alone at the end.
+FIRST = (
+    "tests/test_fuzz.py",
+    "tests/test_webhook.py",
+    "tests/test_lazy_imports.py",
+    "tests/test_settings.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # With pytest-xdist (scripts/test runs three workers on two cores: the process tests spend
-    # most of their time waiting for the clock), the tests that start bot processes and measure
-    # real time are meant to go to one worker, one after another.
-    # NOTE: pytest 9 made Item.nodeid read-only, and pytest-xdist 3.8 still renames it to
-    # "<id>@<group>": the group is ignored for now and these tests spread over the workers
-    # (they pass so; measured in the report of the test-speed change).
-    for item in items:
-        # The browser tests join them: Chromium is a handful of processes, and with one worker
-        # for them all the session starts it once.
-        if item.module is not None and item.module.__name__.startswith(
-            ("tests.test_process", "tests.test_browser")
-        ):
-            item.add_marker(pytest.mark.xdist_group("processes"))
+    items.sort(key=lambda item: not item.nodeid.startswith(FIRST))  # stable: the rest as before
+
+
+def xdist_lane(nodeid: str) -> str | None:
+    """The lane of a test, or None: a test of its own."""
+    path = nodeid.split("::", 1)[0]
+    if path.startswith("tests/test_browser"):
+        # Chromium is a handful of processes: with one worker for all the browser tests the
+        # session starts it once.
+        return "browser"
+    if path in WAITING_LANES:
+        return WAITING_LANES[path]
+    if path.startswith("tests/test_process"):
+        return "waiting-2"  # a new one: balance the lanes above
+    return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """--dist loadgroup with the lanes above. pytest-xdist 3.8 reads a test's xdist_group from
+    a "@group" suffix it adds to the node id, which pytest 9 no longer lets it change, so the
+    marks were ignored; here the lane comes from the test's file instead."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class LaneScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_lane(nodeid) or super()._split_scope(nodeid)
+
+    return LaneScheduling(config, log)
