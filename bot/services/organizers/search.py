@@ -246,7 +246,11 @@ async def _details(
             .join(EventRow, EventRow.id == SchoolClass.event_id)
             .where(ClassStudent.id.in_(ids[HitKind.PUPIL]))
         )
-    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    # Two statements rather than a conditional expression: mypy 2.4 crashes joining the
+    # Select and CompoundSelect types of the two branches.
+    statement: Any = parts[0]
+    if len(parts) > 1:
+        statement = union_all(*parts)
     rows = (await session.execute(statement)).all()
     return {(HitKind(row.kind), int(row.id)): _hit(row) for row in rows}
 
