@@ -21,7 +21,7 @@ class-mail-certificates-text =
 ## 班级页面。
 class-mail-confirm-notice = 请验证班级电子邮箱 { $email }：验证后，会议提醒和入会链接也将通过邮件发送。
 class-mail-confirm-notice-sent = 班级电子邮箱 { $email } 尚未验证，因此暂时不会收到邮件。我们已向该邮箱发送一封邮件，请打开邮件中的链接并点击“{ web-confirm-button }”。
-class-mail-confirmed = 电子邮箱已验证：班级“{ $class_name }”的会议提醒和入会链接也将通过邮件发送。
+class-mail-confirmed = 电子邮箱已验证：班级 { $class_name } 的会议提醒和入会链接也将通过邮件发送。
 
 ## /classes 中的班级卡片：班级消息的接收位置。
 class-mail-card-to-group = 会议提醒和入会链接将发送至群组 { $group }。
