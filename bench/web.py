@@ -36,6 +36,11 @@ import aiohttp
 from aiohttp import web
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bot.loop import loop_factory  # noqa: E402
+
 SLUG = "bench-web"
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
 WELCOME = re.compile(r"/me/([\w-]+)\?welcome=1")
@@ -101,7 +106,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def bot_env(workdir: Path, port: int) -> dict[str, str]:
+def bot_env(workdir: Path, port: int, loop: str) -> dict[str, str]:
     # The settings are all given here, so no .env of the developer changes what is measured.
     env = {
         k: v
@@ -121,6 +126,7 @@ def bot_env(workdir: Path, port: int) -> dict[str, str]:
         WEB_RATE_LIMIT="100000",
         PUBLIC_URL=f"http://127.0.0.1:{port}",
         LOG_LEVEL="WARNING",
+        EVENT_LOOP=loop,
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -142,7 +148,7 @@ def cpu_seconds(pid: int | None) -> float | None:
 
 
 @contextlib.asynccontextmanager
-async def bot_process(workdir: Path) -> AsyncIterator[Server]:
+async def bot_process(workdir: Path, loop: str) -> AsyncIterator[Server]:
     """`python -m bot run` serving the pages; yields their base address once they answer."""
     port = free_port()
     (workdir / "events.toml").write_text(events_toml(datetime.now(UTC)), encoding="utf-8")
@@ -154,7 +160,7 @@ async def bot_process(workdir: Path) -> AsyncIterator[Server]:
             "bot",
             "run",
             cwd=REPO,
-            env=bot_env(workdir, port),
+            env=bot_env(workdir, port, loop),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -180,17 +186,28 @@ async def hello(request: web.Request) -> web.Response:
     return web.Response(text="hello")
 
 
-def serve_hello(port: int) -> None:
-    """The baseline: aiohttp with one handler and nothing else, in its own process."""
+def serve_hello(port: int, loop: str) -> None:
+    """The baseline: aiohttp with one handler and nothing else, in its own process, on the
+    event loop the bot runs on (bot/loop.py)."""
+    from bot.loop import loop_factory
+
     app = web.Application()
     app.router.add_get("/", hello)
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+    factory = loop_factory(loop)
+    web.run_app(
+        app,
+        host="127.0.0.1",
+        port=port,
+        access_log=None,
+        print=None,
+        loop=factory() if factory else None,
+    )
 
 
 @contextlib.asynccontextmanager
-async def hello_process() -> AsyncIterator[Server]:
+async def hello_process(loop: str) -> AsyncIterator[Server]:
     port = free_port()
-    proc = multiprocessing.get_context("spawn").Process(target=serve_hello, args=(port,))
+    proc = multiprocessing.get_context("spawn").Process(target=serve_hello, args=(port, loop))
     proc.start()
     try:
         await wait_until_up(f"http://127.0.0.1:{port}/", proc.is_alive)
@@ -447,7 +464,7 @@ def report(
 async def bench(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         workdir = Path(tmp)
-        async with bot_process(workdir) as server:
+        async with bot_process(workdir, args.loop) as server:
             base = server.url
             submissions = await run_submissions(
                 server, args.clients, args.submissions, args.seconds
@@ -465,14 +482,15 @@ async def bench(args: argparse.Namespace) -> int:
                 args.seconds,
                 "bench",  # the address is on the page
             )
-        async with hello_process() as hello:
+        async with hello_process(args.loop) as hello:
             baseline = await run_views(
                 hello, lambda n: hello.url, args.clients, args.views, args.seconds, "hello"
             )
     print(
         f"python -m bot run on SQLite (WAL), the web page alone; {args.clients} concurrent "
         f"clients on 127.0.0.1 (aiohttp, a connection limit of {args.clients}); "
-        f"WEB_RATE_LIMIT=100000 for the bench; {os.cpu_count()} cores"
+        f"WEB_RATE_LIMIT=100000 for the bench; {os.cpu_count()} cores; both servers on "
+        f"{'uvloop' if loop_factory(args.loop) else 'asyncio'}'s event loop"
     )
     missed = 0
     for goal, met in report(args.clients, submissions, views, baseline):
@@ -486,6 +504,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=100, help="concurrent clients")
     parser.add_argument("--submissions", type=int, default=1000, help="forms to submit")
     parser.add_argument("--views", type=int, default=3000, help="GETs of each page")
+    parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="the event loop of both servers (EVENT_LOOP; uvloop falls back to asyncio where "
+        "it is not installed)",
+    )
     parser.add_argument(
         "--seconds", type=float, default=60.0, help="the most each measured run may last"
     )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from datetime import UTC, datetime
 
+from bot.loop import run
 from bot.services.events.catalog import EventsFileError, load_events
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -162,18 +162,18 @@ def main(argv: list[str] | None = None) -> int:
 
         setup_logging(settings.log_level)
         if command == "migrate":
-            asyncio.run(migrate(settings))
+            run(migrate(settings), settings.event_loop)
             print("database is up to date")
             return 0
         load_events(settings.events_file)  # fail fast, before touching the network
         if command == "webhook":
             from bot.webhook import run_webhook
 
-            asyncio.run(run_webhook(settings))
+            run(run_webhook(settings), settings.event_loop)
         elif settings.has_bot_token:
-            asyncio.run(run_polling(settings))
+            run(run_polling(settings), settings.event_loop)
         else:
-            asyncio.run(run_web_only(settings))
+            run(run_web_only(settings), settings.event_loop)
         return 0
     except (SettingsError, EventsFileError) as exc:
         return _fail(str(exc))

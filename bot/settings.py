@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # redis://host:6379/0: forms in progress survive restarts and any replica can serve them.
     redis_url: str | None = None
     log_level: LogLevel = "INFO"
+    # uvloop (where installed: bot/loop.py) or asyncio's own loop.
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     # Seconds the bot waits on SIGTERM for updates being handled and messages in flight.
     shutdown_timeout: float = Field(default=10.0, gt=0)
     # Messages per second, everything the bot sends together: replies first, then reminder

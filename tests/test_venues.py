@@ -841,6 +841,22 @@ async def test_the_event_page_lists_the_venues_with_their_seats(
     assert ("Лондонский клуб" if lang == "ru" else "伦敦俱乐部") in html
 
 
+async def test_the_event_pages_seats_follow_registrations(
+    harness: BotHarness, web_client: Any
+) -> None:
+    """The event page is drawn once and kept (web.render.Renderer.shared_html): the seats
+    counted for each visitor decide which drawing they get."""
+    headers = {"Accept-Language": "ru-RU"}
+    html = await (await web_client.get(f"/e/{SLUG}", headers=headers)).text()
+    assert "свободно 2 места из 2" in html
+    await register(harness, 5, "moscow")
+    html = await (await web_client.get(f"/e/{SLUG}", headers=headers)).text()
+    assert "свободно 1 место из 2" in html and "свободно 2 места из 2" not in html
+    await register(harness, 7, "moscow")
+    html = await (await web_client.get(f"/e/{SLUG}", headers=headers)).text()
+    assert 'value="wait:moscow"' in html
+
+
 def ics_location(data: bytes) -> str:
     from icalendar import Calendar
 

@@ -4,6 +4,7 @@ shows in one query, and a translation that always comes out the same is formatte
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,9 @@ from db.models import Attendance, Certificate, EventRow, Feedback, Registration
 from tests.conftest import BEFORE_EVENT
 from tests.harness import BotHarness, make_event
 from web.app import create_web_app
+from web.context import CONFIG
+from web.csrf import sign
+from web.render import RENDERER
 
 SLUG = "victory-2025"
 START = datetime(2025, 9, 3, 7, 0, tzinfo=UTC)
@@ -135,6 +139,101 @@ async def test_the_personal_page_is_one_query(harness: BotHarness, client: Clien
     with statements(harness) as seen:
         response = await client.get("/me/" + "x" * 43, headers=RU)
     assert response.status == 404 and seen == ["SELECT"]
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+
+
+def without_token(html: str) -> str:
+    return CSRF_FIELD.sub('name="csrf_token" value=""', html)
+
+
+@contextmanager
+def drawings(client: Client) -> Iterator[list[str]]:
+    """The templates the app draws meanwhile."""
+    renderer = client.app[RENDERER]
+    drawn: list[str] = []
+    draw = renderer._render
+
+    def counted(template: str, *args: Any) -> str:
+        drawn.append(template)
+        return draw(template, *args)
+
+    renderer._render = counted  # type: ignore[method-assign]
+    try:
+        yield drawn
+    finally:
+        renderer._render = draw  # type: ignore[method-assign]
+
+
+async def test_the_event_page_is_drawn_once_with_each_visitors_own_token(
+    harness: BotHarness, client: Client
+) -> None:
+    secret = client.app[CONFIG].secret
+    with drawings(client) as drawn:
+        # Two new browsers (the test client keeps cookies: forgotten after each).
+        first = await client.get(f"/e/{SLUG}", headers=RU)
+        client.session.cookie_jar.clear()
+        second = await client.get(f"/e/{SLUG}", headers=RU)
+        client.session.cookie_jar.clear()
+        assert drawn == ["event.html"]
+        pages = [await first.text(), await second.text()]
+        keys = [r.cookies["csrf"].value for r in (first, second)]
+        assert keys[0] != keys[1]
+        tokens = [CSRF_FIELD.findall(html) for html in pages]
+        # Each page carries its visitor's token, made for the key in their cookie.
+        assert tokens == [[sign(secret, keys[0])], [sign(secret, keys[1])]]
+        assert without_token(pages[0]) == without_token(pages[1])
+        # A visitor who has a key keeps it: no new cookie, the token for their key.
+        again = await client.get(f"/e/{SLUG}", headers=RU, cookies={"csrf": keys[0]})
+        assert "csrf" not in again.cookies
+        assert CSRF_FIELD.findall(await again.text()) == [sign(secret, keys[0])]
+        # Chinese is a drawing of its own.
+        client.session.cookie_jar.clear()
+        zh = await client.get(f"/e/{SLUG}", headers={"Accept-Language": "zh-CN"})
+        assert drawn == ["event.html", "event.html"]
+        assert harness.i18n("zh")("web-register-title") in await zh.text()
+    # The second visitor's form is theirs: it registers with their own cookie only.
+    form = {
+        "full_name": "Ли Вэй",
+        "country": "CN",
+        "city": "Харбин",
+        "organization": "Школа № 1",
+        "role": "teacher",
+        "participation_format": "online",
+        "wants_to_speak": "no",
+        "email": "li.wei@example.cn",
+        "consent": "yes",
+    }
+    for key, status in ((keys[0], 403), (keys[1], 303)):
+        client.session.cookie_jar.clear()
+        response = await client.post(
+            f"/e/{SLUG}",
+            data={"csrf_token": tokens[1][0], **form},
+            headers=RU,
+            cookies={"csrf": key},
+            allow_redirects=False,
+        )
+        assert response.status == status
+
+
+async def test_the_event_page_follows_the_event_and_the_clock(
+    harness: BotHarness, client: Client
+) -> None:
+    event = harness.catalog.get(SLUG)
+    assert event is not None
+    t = harness.i18n("ru")
+    html = await page(client, f"/e/{SLUG}")
+    assert event.title.ru in html and 'name="csrf_token"' in html
+    # An organizer changes the event (a new object in the catalog): the page shows it.
+    renamed = event.model_copy(update={"title": event.title.model_copy(update={"ru": "Новое"})})
+    harness.catalog.replace(renamed)
+    html = await page(client, f"/e/{SLUG}")
+    assert "<h1>Новое</h1>" in html and event.title.ru not in html
+    # The event is over (its registration closes at its end): no form any more.
+    harness.clock.set(renamed.deadline + timedelta(minutes=1))
+    html = await page(client, f"/e/{SLUG}")
+    assert t("web-register-over") in html and 'name="csrf_token"' not in html
 
 
 async def test_the_personal_pages_actions_still_find_the_registration(

@@ -4,7 +4,9 @@ shown as text), in the page's language, with the things every page needs."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -40,6 +42,9 @@ class Renderer:
 
     # The most values `kept` holds; then it starts over.
     KEPT_LIMIT = 1000
+    # The most pages `shared_html` holds (events x languages x states x seat counts); then it
+    # starts over.
+    SHARED_LIMIT = 200
 
     def __init__(self, i18n: I18n, templates: Path = TEMPLATES) -> None:
         self.i18n = i18n
@@ -47,6 +52,10 @@ class Renderer:
         # Names every template sees, added by the routes' setup (before the first page).
         self.globals: dict[str, Any] = {}
         self._kept: dict[Hashable, Any] = {}
+        self._shared: dict[Hashable, SharedPage] = {}
+        # Stands for the visitor's CSRF token in a shared page (64 hex digits, as the token):
+        # random, so no text of a page can contain it.
+        self._token_mark = secrets.token_hex(32)
 
     def kept(self, key: Hashable, make: Callable[[], T]) -> T:
         """What a page shows the same for everyone, made at its first request and kept: the
@@ -82,6 +91,11 @@ class Renderer:
         return env
 
     def html(self, request: web.Request, template: str, lang: str, **context: Any) -> str:
+        return self._render(template, lang, partial(csrf_token, request), context)
+
+    def _render(
+        self, template: str, lang: str, token: Callable[[], str], context: dict[str, Any]
+    ) -> str:
         t = self.i18n(lang)
         other = OTHER_LANGUAGE[lang]
         return self.env.get_template(template).render(
@@ -93,12 +107,65 @@ class Renderer:
             other_name=self.i18n(other)("web-language-name"),
             # Relative: the same path and query, in the other language (see language_switch).
             switch_href=f"?{LANG_PARAM}={other}",
-            csrf_token=partial(csrf_token, request),
+            csrf_token=token,
             **context,
         )
 
+    def shared_html(
+        self,
+        request: web.Request,
+        template: str,
+        lang: str,
+        key: Hashable,
+        context: Callable[[], dict[str, Any]],
+    ) -> str:
+        """A page that is the same for every visitor but for their CSRF token (the event page
+        with its blank form, which everyone opens when a poster's QR code goes round): drawn
+        once for `key` and the language, then only the visitor's token is put in. `key` names
+        everything `context()` and the template depend on (the event's object, which changes
+        identity whenever the event does, its state, the seats counted...); nobody's data."""
+        full_key = (template, lang, key)
+        page = self._shared.get(full_key)
+        if page is None:
+            used: list[bool] = []
+
+            def mark() -> str:
+                used.append(True)
+                return self._token_mark
+
+            html = self._render(template, lang, mark, context())
+            if len(self._shared) >= self.SHARED_LIMIT:
+                self._shared.clear()
+            page = self._shared[full_key] = SharedPage(html, bool(used))
+        if not page.has_token:
+            return page.html
+        return page.html.replace(self._token_mark, csrf_token(request))
+
     def both(self) -> tuple[Translator, Translator]:
         return self.i18n("ru"), self.i18n("zh")
+
+
+@dataclass(frozen=True)
+class SharedPage:
+    html: str
+    has_token: bool  # a form's CSRF token is in it (marked), to be set for each visitor
+
+
+class Same:
+    """Stands for an object in a cache key by its identity (an event: frozen, replaced by a
+    new object when it changes), without hashing its fields on every request; the key keeps
+    the object alive, so its id cannot go to another one meanwhile."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.obj is self.obj
 
 
 RENDERER = web.AppKey("web_renderer", Renderer)
@@ -121,6 +188,16 @@ def render_page(
     if lang is None:
         return choose_language(request, status=status if status >= 400 else 200)
     return html_response(renderer.html(request, template, lang, **context), status)
+
+
+def render_shared_page(
+    request: web.Request, template: str, key: Hashable, context: Callable[[], dict[str, Any]]
+) -> web.Response:
+    """`render_page` for a page every visitor sees the same (Renderer.shared_html)."""
+    lang = page_language(request)
+    if lang is None:
+        return choose_language(request)
+    return html_response(request.app[RENDERER].shared_html(request, template, lang, key, context))
 
 
 def choose_language(

@@ -16,7 +16,7 @@ from bot.services.venues.seats import VenueSeats
 from web.context import DEPS
 from web.errors import PageNotFound
 from web.language import page_language
-from web.render import render_page
+from web.render import Same, render_page, render_shared_page
 
 
 @dataclass(frozen=True)
@@ -72,19 +72,31 @@ def telegram_link(username: str | None, slug: str) -> str:
 
 
 async def event_page(request: web.Request) -> web.StreamResponse:
-    event = request.app[DEPS].catalog.get(request.match_info["slug"])
+    """The event with its blank form: the same page for every visitor but for the CSRF token,
+    so it is drawn once per language for what it shows (web.render.Renderer.shared_html)."""
+    deps = request.app[DEPS]
+    event = deps.catalog.get(request.match_info["slug"])
     if event is None:
         raise PageNotFound()
-    if not event.venues:
-        return render_page(request, "event.html", **event_context(request, event))
     # The venues' free seats (issue 15), counted once for this page: in the list of venues
     # and in the form.
     from web.routes.registration import blank_form, counted_seats, page_translator
 
-    seats = await counted_seats(request, event)
-    context = event_context(request, event, seats)
-    context["form"] = blank_form(page_translator(request), event, seats=seats)
-    return render_page(request, "event.html", **context)
+    seats = await counted_seats(request, event) if event.venues else None
+    key = (
+        Same(event),
+        event.state(deps.clock.now()),
+        deps.bot_username(),
+        None if seats is None else tuple((s.venue.id, s.taken, s.waiting) for s in seats),
+    )
+
+    def context() -> dict[str, Any]:
+        page = event_context(request, event, seats)
+        if event.venues:
+            page["form"] = blank_form(page_translator(request), event, seats=seats)
+        return page
+
+    return render_shared_page(request, "event.html", key, context)
 
 
 @dataclass(frozen=True)
