@@ -172,6 +172,8 @@ def test_the_texts_are_kept_without_source_positions() -> None:
     for the life of the process, and the spans were 1 MB of it (bench/memory.py)."""
     count = SpanCount()
     for t in I18n().all():
+        for key in t.message_ids():
+            t._load(key)  # each message is parsed at its first use: all of them now
         for message in t._bundle._messages.values():  # what the bundle keeps
             count.visit(message)
     assert count.nodes > 1000

@@ -73,6 +73,41 @@ def test_every_message_renders_without_errors(lang: str) -> None:
             assert str(args[name]) in text, (key, name)
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_message_parsed_at_first_use_is_the_one_its_file_gives(lang: str) -> None:
+    """I18n keeps each message's text and parses it at its first use (bot/i18n.py): the
+    message it parses from its own lines is the one the whole file gives, for every message."""
+    parser = FluentParser(with_spans=False)
+    whole: dict[str, ast.Message] = {}
+    terms: dict[str, ast.Term] = {}
+    for path in sorted((LOCALES_DIR / lang).glob("*.ftl")):
+        for entry in parser.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(entry, (ast.Message, ast.Term)):
+                entry.comment = None  # comments are not kept: nothing formats them
+            if isinstance(entry, ast.Message):
+                whole.setdefault(entry.id.name, entry)
+            elif isinstance(entry, ast.Term):
+                terms.setdefault(entry.id.name, entry)
+    t = I18n()(lang)
+    assert t.message_ids() == set(whole)
+    bundle = t._bundle
+    # Nothing but the terms (and the messages they name) is parsed before it is used.
+    assert set(bundle._terms) == set(terms)
+    assert len(bundle._messages) < 10
+    for key, message in whole.items():
+        assert t._load(key), key
+        assert bundle._messages[key].equals(message), key
+    for key, term in terms.items():
+        assert bundle._terms[key].equals(term), key
+
+
+def test_a_message_naming_another_formats_at_its_first_use() -> None:
+    """`{ web-me-erase }` in the consent: the named message is parsed with the one naming it."""
+    t = I18n()("ru")
+    assert "web-me-erase" not in t._bundle._messages
+    assert f"«{t('web-me-erase')}»" in t("web-consent-text")
+
+
 def _keys_used_in_code() -> set[str]:
     used: set[str] = set()
     pattern = re.compile(
