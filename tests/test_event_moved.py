@@ -483,8 +483,16 @@ async def test_every_class_is_told_in_its_group_or_its_teachers_chat(
     [teacher] = documents(harness, 502, mark)
     assert teacher.caption is not None and "班级：初二（3）班" in strip_tags(teacher.caption)
     assert "SEQUENCE:1" in ics_of(teacher)
-    # The group refused: unbound, and the class is told in its teacher's chat.
+    # The group refused: unbound, and the class is told in its teacher's chat, with why the
+    # class's messages come there from now on (as the reminders' classes tell it).
     assert len(documents(harness, 503, mark)) == 1
+    told = [
+        strip_tags(s.method.text)
+        for s in harness.session.sent[mark:]
+        if isinstance(s.method, SendMessage) and int(s.method.chat_id) == 503
+    ]
+    t = harness.i18n("ru")
+    assert len(told) == 1 and t("reminder-class-to-teacher") in told[0]
     async with harness.session_factory() as session:
         lost = await session.scalar(select(SchoolClass).where(SchoolClass.code == "C3"))
         assert lost is not None and lost.group_chat_id is None

@@ -13,7 +13,7 @@ reminder too, and a teacher may have several classes."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -54,7 +54,8 @@ class ClassChat:
     had_old_link: bool = False
 
 
-def _chat_of(row: Any) -> ClassChat:
+def chat_of(row: Any) -> ClassChat:
+    """Where a class's message goes: its bound group, else its teacher's private chat."""
     values = row._mapping
     group = values["group_chat_id"]
     teacher = values["teacher_id"]
@@ -71,7 +72,8 @@ def _chat_of(row: Any) -> ClassChat:
     )
 
 
-def _select(*extra: Any) -> Select[Any]:
+def class_select(*extra: Any) -> Select[Any]:
+    """The columns `chat_of` reads, for a query of classes to reach."""
     return select(
         SchoolClass.id,
         SchoolClass.name,
@@ -102,7 +104,7 @@ def slot_query(event_id: int, slot: Slot) -> Select[Any]:
     delivered = exists().where(
         GroupDelivery.class_id == SchoolClass.id, GroupDelivery.kind == slot.kind
     )
-    return _select().where(
+    return class_select().where(
         *_active(event_id),
         # Registered after this message was due: not sent late, as for participants.
         SchoolClass.created_at <= slot.due_at,
@@ -127,7 +129,7 @@ def correction_query(event: Event, event_id: int, link: str) -> Select[Any]:
         GroupDelivery.link.is_(None),
         GroupDelivery.status == DeliveryStatus.SENT,
     )
-    return _select(had_old.label("had_old_link")).where(
+    return class_select(had_old.label("had_old_link")).where(
         *_active(event_id),
         reachable(carries_link=True),
         ~had_this,
@@ -246,84 +248,125 @@ class ClassMessages:
         return await self.sender.send(chat_id, call, stopping=self.stopping)
 
     async def _claim(self, kind: str, query: Select[Any]) -> list[ClassChat]:
-        """A `claimed` ledger row for each class `query` selects, for this replica."""
-        await self.replica.join()
-        async with self.session_factory() as session:
-            rows = (
-                await session.execute(
-                    query.order_by(SchoolClass.id).with_for_update(skip_locked=True, of=SchoolClass)
-                )
-            ).all()
-            now = self.clock.now()
-            taken = set(
-                await insert_new(
-                    session,
-                    GroupDelivery.__table__,  # type: ignore[arg-type]
-                    [
-                        {
-                            "class_id": row.id,
-                            "kind": kind,
-                            "status": DeliveryStatus.CLAIMED,
-                            "created_at": now,
-                            "claimed_by": self.replica.id,
-                        }
-                        for row in rows
-                    ],
-                    conflict=["class_id", "kind"],
-                    returning="class_id",
-                )
-            )
-            await session.commit()
-        return [_chat_of(row) for row in rows if row.id in taken]
+        return await claim_classes(self.session_factory, self.clock, self.replica, kind, query)
 
     async def _record(self, chat: ClassChat, kind: str, result: Result, link: str | None) -> None:
-        claim = and_(
-            GroupDelivery.class_id == chat.class_id,
-            GroupDelivery.kind == kind,
-            GroupDelivery.claimed_by == self.replica.id,
+        unbound = await record_class_message(
+            self.session_factory, self.clock, self.replica, chat, kind, result, link
         )
-        now = self.clock.now()
-        unbound = False
-        async with self.session_factory() as session:
-            if result.outcome in (Outcome.UNREACHABLE, Outcome.ABANDONED):
-                # Not sent: the class is claimed again (by its other chat, or after a restart).
-                await session.execute(delete(GroupDelivery).where(claim))
-            if result.outcome is Outcome.UNREACHABLE:
-                if chat.to_teacher:
-                    assert chat.teacher_id is not None
-                    await UserRepository(session).mark_unreachable(chat.teacher_id, now)
-                else:
-                    unbound = await _unbind(session, chat)
-            elif result.outcome is not Outcome.ABANDONED:
-                sent = result.outcome is Outcome.SENT
-                await session.execute(
-                    update(GroupDelivery)
-                    .where(claim)
-                    .values(
-                        status=DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
-                        link=link if sent else None,
-                        error=result.error,
-                        created_at=now,
-                    )
-                )
-            await session.commit()
         if unbound:
-            await self._tell_teacher_unbound(chat)
+            await tell_teacher_unbound(
+                self.session_factory,
+                self.i18n,
+                chat,
+                lambda chat_id, text: self._send(chat_id, text, None),
+            )
 
-    async def _tell_teacher_unbound(self, chat: ClassChat) -> None:
-        """The bot lost the group without hearing of it (removed while it was down, the group
-        deleted): the teacher learns why the class's messages come to them from now on."""
-        if chat.teacher_id is None:
-            return
-        async with self.session_factory() as session:
-            teacher = await session.get(User, chat.teacher_id)
-        if teacher is None or not teacher.is_reachable:
-            return
-        t = self.i18n(teacher.language)
-        text = unbound_notice(t, chat.class_name, chat.group_title)
-        result = await self._send(teacher.id, text, None)
-        if result.outcome not in (Outcome.SENT, Outcome.ABANDONED):
-            log.warning("could not tell teacher %s of the lost group: %s", teacher.id, result.error)
+
+async def claim_classes(
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    replica: Replica,
+    kind: str,
+    query: Select[Any],
+) -> list[ClassChat]:
+    """A `claimed` ledger row of `kind` for each class `query` (from `class_select`) selects,
+    for this replica; the chats of those claimed (another replica may have taken some)."""
+    await replica.join()
+    async with session_factory() as session:
+        rows = (
+            await session.execute(
+                query.order_by(SchoolClass.id).with_for_update(skip_locked=True, of=SchoolClass)
+            )
+        ).all()
+        now = clock.now()
+        taken = set(
+            await insert_new(
+                session,
+                GroupDelivery.__table__,  # type: ignore[arg-type]
+                [
+                    {
+                        "class_id": row.id,
+                        "kind": kind,
+                        "status": DeliveryStatus.CLAIMED,
+                        "created_at": now,
+                        "claimed_by": replica.id,
+                    }
+                    for row in rows
+                ],
+                conflict=["class_id", "kind"],
+                returning="class_id",
+            )
+        )
+        await session.commit()
+    return [chat_of(row) for row in rows if row.id in taken]
+
+
+async def record_class_message(
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    replica: Replica,
+    chat: ClassChat,
+    kind: str,
+    result: Result,
+    link: str | None,
+) -> bool:
+    """A claimed class message's outcome in the ledger; whether the class's group was unbound
+    (Telegram refused it: its teacher's chat comes next, and the teacher is to be told)."""
+    claim = and_(
+        GroupDelivery.class_id == chat.class_id,
+        GroupDelivery.kind == kind,
+        GroupDelivery.claimed_by == replica.id,
+    )
+    now = clock.now()
+    unbound = False
+    async with session_factory() as session:
+        if result.outcome in (Outcome.UNREACHABLE, Outcome.ABANDONED):
+            # Not sent: the class is claimed again (by its other chat, or after a restart).
+            await session.execute(delete(GroupDelivery).where(claim))
+        if result.outcome is Outcome.UNREACHABLE:
+            if chat.to_teacher:
+                assert chat.teacher_id is not None
+                await UserRepository(session).mark_unreachable(chat.teacher_id, now)
+            else:
+                unbound = await _unbind(session, chat)
+        elif result.outcome is not Outcome.ABANDONED:
+            sent = result.outcome is Outcome.SENT
+            await session.execute(
+                update(GroupDelivery)
+                .where(claim)
+                .values(
+                    status=DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
+                    link=link if sent else None,
+                    error=result.error,
+                    created_at=now,
+                )
+            )
+        await session.commit()
+    return unbound
+
+
+SendText = Callable[[int, str], Awaitable[Result]]
+
+
+async def tell_teacher_unbound(
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: I18n,
+    chat: ClassChat,
+    send: SendText,
+) -> None:
+    """The bot lost the group without hearing of it (removed while it was down, the group
+    deleted): the teacher learns why the class's messages come to them from now on."""
+    if chat.teacher_id is None:
+        return
+    async with session_factory() as session:
+        teacher = await session.get(User, chat.teacher_id)
+    if teacher is None or not teacher.is_reachable:
+        return
+    t = i18n(teacher.language)
+    result = await send(teacher.id, unbound_notice(t, chat.class_name, chat.group_title))
+    if result.outcome not in (Outcome.SENT, Outcome.ABANDONED):
+        log.warning("could not tell teacher %s of the lost group: %s", teacher.id, result.error)
 
 
 def unbound_notice(t: Translator, class_name: str, group_title: str) -> str:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
 from aiogram.types import BufferedInputFile
-from sqlalchemy import ColumnElement, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -49,6 +49,13 @@ from bot.services.events.catalog import Event, EventCatalog
 from bot.services.events.settings import SEQUENCE, TIMES_CHANGED_AT
 from bot.services.events.timefmt import span_args
 from bot.services.reminders.calendar import attendee_ics
+from bot.services.reminders.class_chats import (
+    ClassChat,
+    claim_classes,
+    class_select,
+    record_class_message,
+    tell_teacher_unbound,
+)
 from bot.services.reminders.moved_reach import (
     Reach,
     Summary,
@@ -224,30 +231,6 @@ class _Person:
     language: str
     participation_format: str
     venue_id: str | None
-
-
-@dataclass(frozen=True)
-class _ClassChat:
-    class_id: int
-    name: str
-    chat_id: int
-    language: str
-    to_teacher: bool
-    teacher_id: int | None
-
-
-def class_chat(row: Any) -> _ClassChat:
-    """Where a class's message goes: its bound group (in the class's language), else its
-    teacher's private chat (in the teacher's language)."""
-    group, teacher = row.group_chat_id, row.teacher_id
-    return _ClassChat(
-        class_id=row.id,
-        name=row.name,
-        chat_id=int(group if group is not None else teacher),
-        language=row.language if group is not None else row.teacher_language,
-        to_teacher=group is None,
-        teacher_id=teacher,
-    )
 
 
 Report = Callable[[Summary], Awaitable[None]]
@@ -586,84 +569,30 @@ class MovedNotices:
                 await self._tell_class(bot, event, kind, chat)
             await self._give_back(mine_only=True, kinds=[kind], people=False)
 
-    async def _claimclasses_of(self, event_id: int, kind: str, since: datetime) -> list[_ClassChat]:
-        await self.replica.join()
-        query = (
-            select(
-                SchoolClass.id,
-                SchoolClass.name,
-                SchoolClass.group_chat_id,
-                SchoolClass.teacher_id,
-                SchoolClass.language,
-                func.coalesce(User.language, SchoolClass.language).label("teacher_language"),
-            )
-            .outerjoin(User, User.id == SchoolClass.teacher_id)
-            .where(*classes_of(event_id, since), class_chat_reachable(), *class_not_had(kind))
-            .order_by(SchoolClass.id)
-            .with_for_update(skip_locked=True, of=SchoolClass)
+    async def _claimclasses_of(self, event_id: int, kind: str, since: datetime) -> list[ClassChat]:
+        query = class_select().where(
+            *classes_of(event_id, since), class_chat_reachable(), *class_not_had(kind)
         )
-        async with self.session_factory() as session:
-            rows = (await session.execute(query)).all()
-            taken = set(
-                await insert_new(
-                    session,
-                    GroupDelivery.__table__,  # type: ignore[arg-type]
-                    [
-                        {
-                            "class_id": row.id,
-                            "kind": kind,
-                            "status": DeliveryStatus.CLAIMED,
-                            "created_at": self.clock.now(),
-                            "claimed_by": self.replica.id,
-                        }
-                        for row in rows
-                    ],
-                    conflict=["class_id", "kind"],
-                    returning="class_id",
-                )
-            )
-            await session.commit()
-        return [class_chat(row) for row in rows if row.id in taken]
+        return await claim_classes(self.session_factory, self.clock, self.replica, kind, query)
 
-    async def _tell_class(self, bot: Bot, event: Event, kind: str, chat: _ClassChat) -> None:
+    async def _tell_class(self, bot: Bot, event: Event, kind: str, chat: ClassChat) -> None:
         t = self.i18n(chat.language)
-        now = self.clock.now()
         # A class takes part online (the runner's class reminders say the same).
-        data, link = calendar_file(t, event, "online", None, now)
-        text = moved_text(t, event, class_name=chat.name)
+        data, link = calendar_file(t, event, "online", None, self.clock.now())
+        text = moved_text(t, event, class_name=chat.class_name)
         result = await self._send_file(bot, chat.chat_id, text, data, f"{event.slug}.ics")
-        claim = and_(
-            GroupDelivery.class_id == chat.class_id,
-            GroupDelivery.kind == kind,
-            GroupDelivery.claimed_by == self.replica.id,
+        unbound = await record_class_message(
+            self.session_factory, self.clock, self.replica, chat, kind, result, link
         )
-        async with self.session_factory() as session:
-            if result.outcome in (Outcome.UNREACHABLE, Outcome.ABANDONED):
-                await session.execute(delete(GroupDelivery).where(claim))
-            if result.outcome is Outcome.UNREACHABLE:
-                if chat.to_teacher:
-                    assert chat.teacher_id is not None
-                    await UserRepository(session).mark_unreachable(chat.teacher_id, now)
-                else:
-                    # The bot was removed from the group: the binding ends, the teacher's
-                    # chat is next (unless another group was bound meanwhile).
-                    school_class = await session.get(SchoolClass, chat.class_id)
-                    if school_class is not None and school_class.group_chat_id == chat.chat_id:
-                        school_class.group_chat_id = None
-                        school_class.bound_at = None
-            elif result.outcome is not Outcome.ABANDONED:
-                sent = result.outcome is Outcome.SENT
-                await session.execute(
-                    update(GroupDelivery)
-                    .where(claim)
-                    .values(
-                        status=DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
-                        link=link if sent else None,
-                        error=result.error,
-                        created_at=now,
-                    )
-                )
-            await session.commit()
+        if unbound:
+
+            async def send(chat_id: int, text: str) -> Result:
+                async def call() -> object:
+                    return await bot.send_message(chat_id, text)
+
+                return await self.sender.send(chat_id, call, stopping=lambda: self._stopping)
+
+            await tell_teacher_unbound(self.session_factory, self.i18n, chat, send)
 
     # --- claims ------------------------------------------------------------------------------
 

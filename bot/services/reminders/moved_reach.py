@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.reminders.class_chats import reachable
 from db.models import (
     DeliverVia,
     Delivery,
@@ -72,11 +73,9 @@ def not_had(kind: str | None, channel: DeliveryChannel) -> list[Any]:
 
 def class_chat_reachable() -> ColumnElement[bool]:
     """A class is reached in its bound group, or else in its teacher's private chat while
-    Telegram delivers there (a class registered on the web page has no teacher chat)."""
-    return or_(
-        SchoolClass.group_chat_id.is_not(None),
-        and_(SchoolClass.teacher_id.is_not(None), User.is_reachable.is_(True)),
-    )
+    Telegram delivers there (a class registered on the web page has no teacher chat); as for
+    a reminder with the link, a teacher who muted reminders is told too."""
+    return reachable(carries_link=True)
 
 
 def classes_of(event_id: int, since: datetime) -> list[Any]:
