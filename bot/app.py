@@ -58,6 +58,7 @@ from bot.services.organizers.live import UPDATE_EVERY as LIVE_UPDATE_EVERY
 from bot.services.registration.registrations import UserRegistration, sync_events
 from bot.services.reminders.runner import ReminderService
 from bot.services.venues.door import coordinator_ids
+from bot.services.venues.seats import fill_after_changes
 from bot.settings import HEALTH_PATH, Settings
 from db.engine import create_engine, create_session_factory
 from db.migrate import migrate_at_startup, startup_lock, upgrade
@@ -356,6 +357,11 @@ async def prepare_database(
         async with session_factory() as session:
             await sync_events(session, catalog, clock)
             await apply_stored_overrides(session, catalog)
+            promoted = await fill_after_changes(session, catalog, clock.now())
+            await session.commit()
+        if promoted:
+            # Their notices are queued: the regular look sends them.
+            log.info("%d waiting registrants got a seat the events file added", len(promoted))
     now = clock.now()
     for event in catalog:
         log.info("event %s: %s", event.slug, event.state(now).value)

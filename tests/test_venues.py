@@ -185,6 +185,48 @@ async def test_a_cancelled_seat_goes_to_the_first_in_line_who_is_told(
     assert harness.user(3).texts() == []
 
 
+async def test_a_capacity_raised_in_the_events_file_seats_the_first_in_line_at_start(
+    harness: BotHarness,
+) -> None:
+    """A seat is otherwise freed only by someone leaving: the start-up after the events file
+    raised Moscow's capacity from 2 to 3 gives the new seat to the first in line, once."""
+    from bot.services.venues.seats import fill_after_changes
+
+    await register(harness, 1, "moscow")
+    await register(harness, 2, "moscow")
+    harness.clock.advance(timedelta(minutes=1))
+    first = await register(harness, 3, "moscow", wait=True)
+    harness.clock.advance(timedelta(minutes=1))
+    await register(harness, 5, "moscow", wait=True)
+    event = harness.catalog.get(SLUG)
+    assert event is not None
+    raised = [v.model_copy(update={"capacity": 3}) if v.id == "moscow" else v for v in event.venues]
+    harness.catalog.replace(event.model_copy(update={"venues": raised}))
+
+    async def start_up() -> list[int]:
+        async with harness.session_factory() as session:
+            promoted = await fill_after_changes(session, harness.catalog, harness.clock.now())
+            await session.commit()
+        return [p.registration_id for p in promoted]
+
+    assert await start_up() == [first.row.id]
+    assert (await row_of(harness, 3)).venue_waiting_since is None
+    assert (await row_of(harness, 5)).venue_waiting_since is not None
+    assert await counts(harness) == {"moscow": (3, 1), "harbin": (0, 0), "london": (0, 0)}
+    assert await notices(harness).send() == 1
+    assert "Освободилось место на площадке <b>Дом дружбы</b>" in harness.user(3).last()
+    # The next start finds nothing to give; nor does one after the event has begun.
+    assert await start_up() == []
+    harness.catalog.replace(
+        event.model_copy(
+            update={"venues": [v.model_copy(update={"capacity": None}) for v in raised]}
+        )
+    )
+    harness.clock.set(event.starts_at)
+    assert await start_up() == []
+    assert (await row_of(harness, 5)).venue_waiting_since is not None
+
+
 async def test_promotion_queues_a_letter_to_a_usable_address(harness: BotHarness) -> None:
     await register(harness, 1, "london")
     waiting = await register(harness, 3, "london", wait=True)

@@ -29,7 +29,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.events.catalog import Event, Venue
+from bot.services.events.catalog import Event, EventCatalog, Venue
 from db.claims import insert_new
 from db.models import (
     Delivery,
@@ -274,6 +274,26 @@ async def fill(
             row.venue_waiting_since = None
             row.updated_at = now
             promoted.append(await _queue_notice(session, row, venue, now))
+    return promoted
+
+
+async def fill_after_changes(
+    session: AsyncSession, catalog: EventCatalog, now: datetime
+) -> list[Promoted]:
+    """At start-up, once the events file is synced: seats a changed file freed (a venue's
+    capacity raised, or its limit removed) go to the first in line, each told as when a seat is
+    given up; a seat is otherwise freed only by someone leaving. Every event with venues that
+    has not started, each under its lock (replicas starting together take turns); the caller
+    commits."""
+    promoted: list[Promoted] = []
+    for event in catalog:
+        if not event.venues or now >= event.starts_at:
+            continue
+        event_id = await session.scalar(select(EventRow.id).where(EventRow.slug == event.slug))
+        if event_id is None:
+            continue
+        await lock_seats(session, event_id)
+        promoted += await fill(session, event, event_id, None, now)
     return promoted
 
 
