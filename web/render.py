@@ -42,9 +42,9 @@ class Renderer:
 
     # The most values `kept` holds; then it starts over.
     KEPT_LIMIT = 1000
-    # The most pages `shared_html` holds (events x languages x states x seat counts); then it
-    # starts over.
-    SHARED_LIMIT = 200
+    # The most pages `shared_html` holds, then it starts over: a few per open event (languages,
+    # and each count of seats, which leaves the older counts' pages behind), about 10 KB each.
+    SHARED_LIMIT = 64
 
     def __init__(self, i18n: I18n, templates: Path = TEMPLATES) -> None:
         self.i18n = i18n
