@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -77,6 +78,23 @@ LOCALES = {
 
 SLUG = "victory-2025"  # open for registration at BEFORE_EVENT
 PAST = "victory-2024"
+VENUES = "venues-2025"  # open too, with offline venues (long names, seats counted)
+VENUE_LIST: list[dict[str, Any]] = [
+    {
+        "id": "harbin",
+        "name": {"ru": "Харбинский политехнический университет", "zh": "哈尔滨工业大学"},
+        "address": {"ru": "Харбин, ул. Сидачжи, 92", "zh": "哈尔滨市南岗区西大直街92号"},
+        "timezone": "Asia/Shanghai",
+        "capacity": 80,
+    },
+    {
+        "id": "moscow",
+        "name": {"ru": "Дом дружбы с народами зарубежных стран", "zh": "莫斯科友谊之家"},
+        "address": {"ru": "Москва, ул. Воздвиженка, 16", "zh": "莫斯科沃兹德维任卡街16号"},
+        "timezone": "Europe/Moscow",
+        "capacity": 1,
+    },
+]
 BOT = "victory_test_bot"
 
 
@@ -213,6 +231,7 @@ async def site(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[
     catalog = catalog_of(
         make_event(SLUG),
         make_event(PAST, starts_at=datetime(2024, 9, 3, 7, 0, tzinfo=UTC)),
+        make_event(VENUES, starts_at=datetime(2025, 9, 10, 7, 0, tzinfo=UTC), venues=VENUE_LIST),
     )
     harness = BotHarness(tmp_path, FrozenClock(BEFORE_EVENT), catalog)
     await harness.start()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.i18n import I18n
 from db.models import Certificate, EventRow, Registration, RegistrationSource
-from tests.browser import PAST, PHONE_WIDTH, SLUG, OpenPhone, Phone, Site
+from tests.browser import PAST, PHONE_WIDTH, SLUG, VENUES, OpenPhone, Phone, Site
 
 # One browser for the session: the tests run on its event loop.
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -30,6 +30,7 @@ PAGES = {
     "/": 200,
     f"/e/{SLUG}": 200,
     f"/e/{PAST}": 200,
+    f"/e/{VENUES}": 200,  # the venues with their seats, in the list and in the form
     "/verify": 200,
     f"/verify/{NUMBER}": 200,
     "/verify/NP00-0000-XXXX": 404,
@@ -191,6 +192,22 @@ async def test_every_page_fits_a_phone_and_loads_only_from_us(
         await fits_the_screen(phone)
         name = re.sub(r"\W+", "-", path).strip("-") or "index"
         await phone.screenshot(f"{lang}-all-{name}")
+    if lang != "en":  # (the language choice has no form)
+        # Each venue of the form reads as one text beside its radio button: the name is not
+        # squeezed into a column of its own beside the address and the seats (one or two
+        # characters a line in Chinese).
+        await phone.open(f"/e/{VENUES}")
+        widths = await phone.page.eval_on_selector_all(
+            "input[name=venue]",
+            """inputs => inputs.map(input => {
+                const label = input.closest("label"), text = input.nextElementSibling;
+                return [label.children.length, text && text.getBoundingClientRect().width,
+                        label.getBoundingClientRect().width];
+            })""",
+        )
+        assert len(widths) == 2
+        for children, text, whole in widths:
+            assert children == 2 and text >= whole - 40, widths
     # Every page asked for its stylesheet, and only ever 127.0.0.1 (the fixture checks it
     # again after every test; said here too, so that this test names what it guards).
     assert site("/static/site.css") in phone.requests

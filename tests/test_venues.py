@@ -899,6 +899,44 @@ async def test_the_event_pages_seats_follow_registrations(
     assert 'value="wait:moscow"' in html
 
 
+async def test_the_venues_read_naturally_in_chinese(harness: BotHarness, web_client: Any) -> None:
+    """Full-width brackets and the colon, in the list and in the form alike."""
+    await register(harness, 3, "london")  # full
+    html = await (await web_client.get(f"/e/{SLUG}", headers={"Accept-Language": "zh-CN"})).text()
+    assert "哈尔滨工业大学</strong>：哈尔滨市西大直街92号" in html
+    seats = '<span class="muted">（剩余2个座位，共2个）</span>'
+    assert f"友谊之家</strong>：莫斯科沃兹德维任卡街16号{seats}" in html
+    assert "（座位已满，可加入候补名单）" in html
+    assert " — " not in html.split('id="register"')[1].split("</form>")[0]
+    assert "(剩余" not in html and "(座位" not in html
+
+
+async def test_a_refused_form_lists_the_venues_with_their_seats(
+    harness: BotHarness, web_client: Any
+) -> None:
+    response, _ = await post_web(web_client, "ru", email="not-an-address", venue="moscow")
+    assert response.status == 400
+    html = await response.text()
+    facts = html[
+        html.index('class="facts"') : html.index("</section>", html.index('class="facts"'))
+    ]
+    assert "свободно 2 места из 2" in facts
+
+
+async def test_a_waiting_registrant_is_not_shown_a_seat(
+    harness: BotHarness, web_client: Any
+) -> None:
+    await register(harness, 1, "london")
+    response, _ = await post_web(web_client, "zh", email="wang@example.cn", venue="wait:london")
+    assert response.status == 303
+    page = await web_client.get(response.headers["Location"], headers={"Accept-Language": "zh-CN"})
+    html = await page.text()
+    meeting = html[
+        html.index('id="meeting"') : html.index("</section>", html.index('id="meeting"'))
+    ]
+    assert "伦敦俱乐部" in meeting and "（候补）" in meeting
+
+
 def ics_location(data: bytes) -> str:
     from icalendar import Calendar
 

@@ -200,6 +200,22 @@ async def test_the_page_in_both_languages_with_status_and_answers(
     assert t("me-welcome-title") not in html
 
 
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_edit_form_speaks_as_the_registration_form(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    """The same words as the event page's form: no chat-button emoji, and the same "optional"
+    mark (in full-width brackets in Chinese)."""
+    token = await web_register(harness)
+    html = await get(client, f"/me/{token}", lang)
+    t = T[lang]
+    answers = html[html.index('id="answers"') :]
+    for emoji in ("💻", "🏛", "🎤"):
+        assert emoji not in answers, emoji
+    assert t("web-form-optional") in answers
+    assert "(选填)" not in answers and "(необязательно)" not in answers
+
+
 async def test_private_headers_and_noindex(harness: BotHarness, client: Client) -> None:
     token = await web_register(harness)
     for path in (f"/me/{token}", f"/me/{token}/calendar.ics", f"/me/{token}/erase", "/me/x"):
@@ -331,6 +347,10 @@ async def test_cancel_after_a_confirmation_then_restore(
     assert row.status == RegistrationStatus.CANCELLED
     html = await get(client, f"/me/{token}?done=cancelled")
     assert T["ru"]("status-cancelled") in html and T["ru"]("web-me-restore") in html
+    # Nothing to put in a calendar any more: no button, and the file's address leads back here.
+    assert "calendar.ics" not in html
+    response = await client.get(f"/me/{token}/calendar.ics", allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == f"/me/{token}"
 
     response = await post(client, f"/me/{token}/restore", form_page=f"/me/{token}")
     assert response.headers["Location"] == f"/me/{token}?done=restored"

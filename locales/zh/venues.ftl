@@ -6,7 +6,7 @@ event-venues = 线下会场：
 # 报名表：选择会场及按钮。
 ask-venue = 您将在哪个会场线下参会？请点击按钮选择。
 venue-option = 🏛 <b>{ $venue }</b>：{ $address }
-venue-option-free = 剩余座位{ $free }个（共{ $capacity }个）
+venue-option-free = 剩余{ $free }个座位，共{ $capacity }个
 venue-option-full = 座位已满，可加入候补名单
 btn-venue-free = 🏛 { $venue }（剩余{ $free }个座位）
 btn-venue-unlimited = 🏛 { $venue }

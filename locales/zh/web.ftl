@@ -129,7 +129,6 @@ web-me-answers = 我的报名信息
 web-me-edit = 修改报名信息
 web-me-edit-hint = 修改需要更改的内容后点击“保存”，其他信息保持不变。
 web-me-save = 保存
-web-me-optional = 选填
 web-me-choose = 请选择一项。
 web-me-fix-errors = 部分信息未通过校验，请修改下方标出的内容。
 web-me-email-taken = 该电子邮箱已用于本活动的另一份报名，请填写其他邮箱。

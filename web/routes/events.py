@@ -125,8 +125,8 @@ def venue_lines(t: Translator, event: Event, seats: list[VenueSeats] | None) -> 
 def event_context(
     request: web.Request, event: Event, seats: list[VenueSeats] | None = None
 ) -> dict[str, Any]:
-    """What event.html shows of the event (the registration form's POST shows it again; its
-    venues then without their seats)."""
+    """What event.html shows of the event (the registration form's POST shows it again, with
+    the seats counted for its form)."""
     deps = request.app[DEPS]
     lang = page_language(request) or "ru"
     t = deps.i18n(lang)

@@ -108,6 +108,7 @@ from web.form_errors import web_error_key
 from web.language import page_language
 from web.render import RENDERER, html_response
 from web.routes.registration import VENUE_INPUT, WAIT_PREFIX, VenueChoice, venue_choices
+from web.routes.registration import label as choice_label
 
 T = TypeVar("T")
 # The token is in the address: nothing may carry it elsewhere or keep the page.
@@ -292,7 +293,7 @@ def display_value(t: Translator, name: Field, value: Any) -> str:
     if name is Field.ROLE:
         return t(f"role-{value}")
     if name is Field.FORMAT:
-        return t(f"format-{value}")
+        return choice_label(t(f"format-{value}"))
     if name is Field.WANTS_TO_SPEAK:
         return t("answer-yes") if value else t("answer-no")
     if name is Field.PHONE and not value:
@@ -367,11 +368,15 @@ def meeting(v: Visit) -> dict[str, Any] | None:
         return None
     release = link_release_at(event)
     released = link_released(event, now)
+    venue = ""
+    if attends_offline(event, v.reg.row.participation_format):
+        # Where they come: the venue chosen, as the calendar file and the ticket say; a place
+        # in its line is no seat yet, and says so.
+        venue = offline_location(event, v.reg.row.venue_id, v.lang)
+        if is_waiting(v.reg.row):
+            venue = t("venue-value-waiting", venue=venue)
     return {
-        # Where they come: the venue chosen, as the calendar file and the ticket say.
-        "venue": offline_location(event, v.reg.row.venue_id, v.lang)
-        if attends_offline(event, v.reg.row.participation_format)
-        else "",
+        "venue": venue,
         "released": released,
         "link": effective_link(event) if released else "",
         "id": event.meeting.id if released else "",
@@ -559,10 +564,14 @@ def form_fields(t: Translator, hybrid: bool) -> list[FormField]:
             options = [(r.value, t(f"role-{r.value}")) for r in Role]
             out.append(FormField(name, label, "select", options))
         elif name is Field.FORMAT:
-            options = [(f.value, t(f"format-{f.value}")) for f in ParticipationFormat]
+            # The registration form's words, without the chat buttons' emoji.
+            options = [(f.value, choice_label(t(f"format-{f.value}"))) for f in ParticipationFormat]
             out.append(FormField(name, label, "radio", options))
         elif name is Field.WANTS_TO_SPEAK:
-            options = [("yes", t("btn-speak-yes")), ("no", t("btn-speak-no"))]
+            options = [
+                ("yes", choice_label(t("btn-speak-yes"))),
+                ("no", choice_label(t("btn-speak-no"))),
+            ]
             out.append(FormField(name, label, "radio", options))
         else:
             kind = {Field.EMAIL: "email", Field.PHONE: "tel"}.get(name, "text")
@@ -775,6 +784,10 @@ async def erase(request: web.Request) -> web.StreamResponse:
 
 async def calendar(request: web.Request) -> web.StreamResponse:
     async with visit(request) as v:
+        if not v.reg.active:
+            # A cancelled registration has no event to add: its page says so, and offers the
+            # restore while registration is open.
+            return see_other(v.home)
         event, t, now = v.reg.event, v.t, v.request.app[DEPS].clock.now()
         # As the bot's calendar file: the link in it only once the bot would show it.
         data = attendee_ics(

@@ -362,9 +362,10 @@ async def register(request: web.Request) -> web.StreamResponse:
     reader = FormReader(t, deps.i18n, event, posted)
     answers = reader.read()
     if answers is None:
-        view = blank_form(t, event, seats=await counted_seats(request, event))
+        seats = await counted_seats(request, event)
+        view = blank_form(t, event, seats=seats)
         view.values, view.errors = reader.values, reader.errors
-        context = event_context(request, event)
+        context = event_context(request, event, seats)
         return render_page(request, "event.html", status=400, form=view, **context)
     answers |= {"consent_at": deps.clock.now().isoformat(), "consent_version": CONSENT_VERSION}
     try:
@@ -380,10 +381,11 @@ async def register(request: web.Request) -> web.StreamResponse:
     except VenueRefused:
         # The last seat went to someone faster: the form again, everything kept, the venues
         # counted now (the full one offers its waiting list).
-        view = blank_form(t, event, seats=await counted_seats(request, event))
+        seats = await counted_seats(request, event)
+        view = blank_form(t, event, seats=seats)
         view.values = reader.values
         view.errors = {VENUE_INPUT: t("web-err-venue-full")}
-        context = event_context(request, event)
+        context = event_context(request, event, seats)
         return render_page(request, "event.html", status=409, form=view, **context)
     except RegistrationClosed:
         return refused(request, event, EventState.CLOSED)
