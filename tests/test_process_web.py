@@ -107,6 +107,7 @@ async def say(
     text: str,
     until: Callable[[Call], bool],
     what: str,
+    timeout: float = STEP_TIMEOUT,
 ) -> Call:
     """A private message (a command when it starts with "/") and the bot's reply to it."""
     mark = tg.mark()
@@ -124,7 +125,7 @@ async def say(
         }
     )
     reply: Call = await bot.until(
-        tg.wait_for_message(user["id"], until, after=mark, timeout=STEP_TIMEOUT, description=what)
+        tg.wait_for_message(user["id"], until, after=mark, timeout=timeout, description=what)
     )
     return reply
 
@@ -179,10 +180,20 @@ async def test_a_web_registration_is_in_stats_and_reminded_in_telegram(tmp_path:
         # The IP address needs an "unsafe" jar: aiohttp's default one keeps no cookies of it.
         jar = aiohttp.CookieJar(unsafe=True)
         browser = aiohttp.ClientSession(cookie_jar=jar, headers={"Accept-Language": "ru-RU,ru"})
-        async with asyncio.timeout(STARTUP_TIMEOUT), browser as http:
+        async with asyncio.timeout(2 * STARTUP_TIMEOUT), browser as http:
             # Both halves answer: the page, and the bot (it knows its name from getMe by then,
-            # which "Connect Telegram" needs).
-            await say(tg, bot, PERSON, "/start", lambda c: bool(c.text), "the welcome")
+            # which "Connect Telegram" needs). The page answers first: the bot may still be
+            # starting its polling on a busy machine (over 15 s once, with CI and other tests
+            # sharing two cores), so the first reply has the start-up's time.
+            await say(
+                tg,
+                bot,
+                PERSON,
+                "/start",
+                lambda c: bool(c.text),
+                "the welcome",
+                timeout=STARTUP_TIMEOUT,
+            )
             assert "t.me/victory_test_bot" in await web_page(bot, f"/e/{SLUG}")
             token = await register_on_the_web(http, base)
             registered = datetime.now(UTC)

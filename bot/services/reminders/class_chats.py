@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 from typing import Any
 
@@ -331,19 +332,23 @@ async def record_class_message(
             else:
                 unbound = await _unbind(session, chat)
         elif result.outcome is not Outcome.ABANDONED:
-            sent = result.outcome is Outcome.SENT
             await session.execute(
-                update(GroupDelivery)
-                .where(claim)
-                .values(
-                    status=DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
-                    link=link if sent else None,
-                    error=result.error,
-                    created_at=now,
-                )
+                update(GroupDelivery).where(claim).values(**outcome_values(result, link, now))
             )
         await session.commit()
     return unbound
+
+
+def outcome_values(result: Result, link: str | None, now: datetime) -> dict[str, Any]:
+    """A ledger row's values once Telegram has answered a message (sent or refused for good):
+    the link it carried only if it went."""
+    sent = result.outcome is Outcome.SENT
+    return {
+        "status": DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
+        "link": link if sent else None,
+        "error": result.error,
+        "created_at": now,
+    }
 
 
 SendText = Callable[[int, str], Awaitable[Result]]

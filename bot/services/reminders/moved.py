@@ -53,6 +53,7 @@ from bot.services.reminders.class_chats import (
     ClassChat,
     claim_classes,
     class_select,
+    outcome_values,
     record_class_message,
     tell_teacher_unbound,
 )
@@ -515,16 +516,8 @@ class MovedNotices:
                 if result.outcome is Outcome.UNREACHABLE:
                     await UserRepository(session).mark_unreachable(person.chat_id, now)
             else:
-                sent = result.outcome is Outcome.SENT
                 await session.execute(
-                    update(Delivery)
-                    .where(claim)
-                    .values(
-                        status=DeliveryStatus.SENT if sent else DeliveryStatus.FAILED,
-                        link=link if sent else None,
-                        error=result.error,
-                        created_at=now,
-                    )
+                    update(Delivery).where(claim).values(**outcome_values(result, link, now))
                 )
             await session.commit()
 
