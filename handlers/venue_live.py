@@ -6,11 +6,9 @@ the latest check-ins there. With several venues to keep, a button for each. For 
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -22,7 +20,7 @@ from bot.services.events.catalog import Event, EventCatalog, Venue
 from bot.services.organizers.live import is_live
 from bot.services.venues.door import coordinated_venues
 from db.repositories import EventRepository
-from handlers.admin.live_board import LiveBoards
+from handlers.admin.live_board import LiveBoards, stop_pressed
 from handlers.admin.live_view import VenueLiveCb
 
 
@@ -109,21 +107,9 @@ async def on_open(
     await open_board(bot, query.from_user.id, t, session, live, clock, event, venue)
 
 
-async def on_stop(query: CallbackQuery, t: Translator, live: LiveBoards) -> None:
-    message = query.message
-    # Only the board's own message stops it, in the chat of the one who pressed.
-    if isinstance(message, Message) and await live.stop(query.from_user.id, message.message_id):
-        await query.answer(t("live-stopped-notice"))
-        return
-    await query.answer(t("err-stale-button"))
-    if isinstance(message, Message) and message.chat.id == query.from_user.id:
-        with contextlib.suppress(TelegramAPIError):
-            await message.edit_reply_markup(reply_markup=None)
-
-
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(cmd_live, Command("live"), is_coordinator)
     router.callback_query.register(on_open, VenueLiveCb.filter(F.action == "open"))
-    router.callback_query.register(on_stop, VenueLiveCb.filter(F.action == "stop"))
+    router.callback_query.register(stop_pressed, VenueLiveCb.filter(F.action == "stop"))
     return router

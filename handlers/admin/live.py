@@ -5,13 +5,10 @@ has closed, /live gives the final numbers once."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from typing import Any
 
 from aiogram import Router
-from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message
 
 from bot.clock import Clock
 from bot.i18n import Translator
@@ -19,7 +16,7 @@ from bot.services.events.catalog import Event, EventCatalog
 from bot.services.organizers.live import is_live
 from db.repositories import AuditRepository, EventRepository
 from handlers.admin.common import register_event_action
-from handlers.admin.live_board import LiveBoards
+from handlers.admin.live_board import LiveBoards, stop_pressed
 from handlers.admin.live_view import AdminLiveCb
 
 
@@ -49,22 +46,8 @@ async def live_action(event: Event, chat_id: int, data: dict[str, Any]) -> None:
         await live.snapshot(chat_id, event, row.id, t)
 
 
-async def on_stop(query: CallbackQuery, t: Translator, live: LiveBoards) -> None:
-    message = query.message
-    # Only the board's own message stops it, in the chat of the one who pressed: a Stop
-    # forged elsewhere, or left on an older board, stops nothing.
-    if isinstance(message, Message) and await live.stop(query.from_user.id, message.message_id):
-        await query.answer(t("live-stopped-notice"))
-        return
-    await query.answer(t("err-stale-button"))
-    if isinstance(message, Message) and message.chat.id == query.from_user.id:
-        # A board of an earlier run of the bot: its button goes (if Telegram still lets us).
-        with contextlib.suppress(TelegramAPIError):
-            await message.edit_reply_markup(reply_markup=None)
-
-
 def create_router() -> Router:
     router = Router(name=__name__)
     register_event_action(router, "live", live_action, live_events)
-    router.callback_query.register(on_stop, AdminLiveCb.filter())
+    router.callback_query.register(stop_pressed, AdminLiveCb.filter())
     return router

@@ -28,6 +28,7 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -325,3 +326,18 @@ class LiveBoards:
                 )
                 allowed |= set(found)
         return allowed
+
+
+async def stop_pressed(query: CallbackQuery, t: Translator, live: LiveBoards) -> None:
+    """A board's Stop button (organizers' and coordinators' boards alike)."""
+    message = query.message
+    # Only the board's own message stops it, in the chat of the one who pressed: a Stop
+    # forged elsewhere, or left on an older board, stops nothing.
+    if isinstance(message, Message) and await live.stop(query.from_user.id, message.message_id):
+        await query.answer(t("live-stopped-notice"))
+        return
+    await query.answer(t("err-stale-button"))
+    if isinstance(message, Message) and message.chat.id == query.from_user.id:
+        # A board of an earlier run of the bot: its button goes (if Telegram still lets us).
+        with contextlib.suppress(TelegramAPIError):
+            await message.edit_reply_markup(reply_markup=None)
