@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
@@ -254,10 +254,14 @@ def create_dispatcher(
     events_isolation: BaseEventIsolation | None = None,
     moved: MovedNotices | None = None,
     live: LiveBoards | None = None,
+    handlers: Router | None = None,
 ) -> Dispatcher:
     """`moved`: the notices of a new time (the runtime schedules its resume() and stops it);
     by default one on the reminder service's bot, pace and replica. `live`: the /live boards
-    (the runtime schedules their tick() and shuts them down); by default on the same bot."""
+    (the runtime schedules their tick() and shuts them down); by default on the same bot.
+    `handlers`: the handlers' router tree, built anew by default (it holds no state: the
+    dispatcher carries the storage, the services and the middlewares that do); the tests lend
+    one tree to one dispatcher at a time (tests/harness.py, RouterLender)."""
     dp = Dispatcher(
         storage=storage or MemoryStorage(),
         # Updates of one chat are handled one after another: a double tap on a button or two
@@ -284,5 +288,5 @@ def create_dispatcher(
     dp.update.outer_middleware(CallbackAnswerScope())
     dp.update.outer_middleware(DatabaseMiddleware(session_factory))
     dp.update.outer_middleware(UserMiddleware())
-    dp.include_router(build_root_router())
+    dp.include_router(handlers or build_root_router())
     return dp
