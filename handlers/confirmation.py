@@ -31,7 +31,8 @@ def registered_text(t: Translator, reg: UserRegistration, now: datetime, link: s
         release = link_release_at(event)
         assert release is not None  # "not released" implies a release time
         lines += ["", t("link-comes-later"), when_text(t, release)]
-    lines += ["", t("registered-next")]
+    # Registered while the conference runs: no reminder comes any more.
+    lines += ["", t("registered-next-started" if now >= event.starts_at else "registered-next")]
     return "\n".join(lines)
 
 

@@ -265,6 +265,53 @@ async def test_register_confirm_by_the_letters_link_and_get_the_calendar(
     assert [kind for _, kind, _ in await letters(harness)] == [CONFIRM, REGISTERED]
 
 
+MEETING = {"link": "https://voov.example/j/123", "id": "123 456 789", "passcode": "2025"}
+RUNNING = make_event(SLUG, meeting=MEETING)
+
+
+@pytest.mark.parametrize("events", [[RUNNING]])
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_confirmed_while_the_conference_runs_the_letter_carries_the_link(
+    harness: BotHarness, client: Client, box: MailOutbox, smtp: SmtpTestServer, lang: str
+) -> None:
+    """No reminder is due to someone who registers after the start (the planner leaves them to
+    their confirmation): "you are registered" carries the link, as the bot's confirmation does,
+    says the conference is on rather than promising reminders, and the ledger keeps the link, so
+    that a later change of it is corrected."""
+    t = T[lang]
+    harness.clock.set(RUNNING["starts_at"] + timedelta(minutes=20))
+    await post_form(client, lang)
+    [confirmation] = await sent(box, smtp)
+    home = link_in(confirmation)
+    await post(client, f"{home}/confirm", home, lang)
+    [registered] = await sent(box, smtp)
+    body = text_of(registered)
+    assert MEETING["link"] in body and MEETING["passcode"] in body
+    assert t("mail-registered-next-started") in body
+    assert t("mail-registered-next") not in body
+    async with harness.session_factory() as session:
+        kept = await session.scalar(select(Delivery.link).where(Delivery.kind == REGISTERED))
+    assert kept == MEETING["link"]
+
+
+@pytest.mark.parametrize("events", [[RUNNING]])
+async def test_confirmed_before_the_link_is_out_the_letter_promises_it(
+    harness: BotHarness, client: Client, box: MailOutbox, smtp: SmtpTestServer
+) -> None:
+    """A day before: the reminders will bring the link, the letter neither carries nor keeps it."""
+    harness.clock.set(RUNNING["starts_at"] - timedelta(days=1))
+    await post_form(client)
+    [confirmation] = await sent(box, smtp)
+    home = link_in(confirmation)
+    await post(client, f"{home}/confirm", home)
+    [registered] = await sent(box, smtp)
+    body = text_of(registered)
+    assert MEETING["link"] not in body and T["ru"]("mail-registered-next") in body
+    async with harness.session_factory() as session:
+        kept = await session.scalar(select(Delivery.link).where(Delivery.kind == REGISTERED))
+    assert kept is None
+
+
 @pytest.mark.parametrize("lang", ["ru", "zh"])
 async def test_the_same_address_again_looks_the_same_and_sends_the_link(
     harness: BotHarness, client: Client, box: MailOutbox, smtp: SmtpTestServer, lang: str

@@ -146,6 +146,23 @@ async def test_link_shown_at_registration_once_released(harness: BotHarness) -> 
     assert "Вы зарегистрированы" in confirmation and LINK in confirmation
 
 
+async def test_registered_while_the_conference_runs_gets_the_link_and_no_promise(
+    harness: BotHarness,
+) -> None:
+    """No reminder is due any more (the planner leaves late registrants to their
+    confirmation): the confirmation carries the link, and does not promise reminders."""
+    harness.clock.set(START + timedelta(minutes=20))
+    user = harness.user()
+    await register(user)
+    confirmation = strip_tags(user.last())
+    assert "Вы зарегистрированы" in confirmation and LINK in confirmation
+    assert "Конференция уже началась" in confirmation
+    assert "Перед началом бот пришлёт напоминания" not in confirmation
+    mark = len(user.texts())
+    await at(harness, START + timedelta(minutes=40))
+    assert texts_since(user, mark) == []
+
+
 async def test_cancelled_and_erased_get_nothing(harness: BotHarness) -> None:
     stays, leaves, erased = harness.user(1), harness.user(2), harness.user(3)
     for user in (stays, leaves, erased):

@@ -18,6 +18,7 @@ mail-registered-text =
     您的报名已确认：
     <b>{ $event }</b>
 mail-registered-next = 会议开始前，我们将通过邮件向您发送提醒。在个人页面上，您可以修改报名信息；会议当天可在该页面获取入会链接、签到，会后下载参会证书：
+mail-registered-next-started = 会议已经开始。在个人页面上，您可以修改报名信息、签到，会后下载参会证书：
 mail-registered-calendar = 附件为日历文件，可导入谷歌日历、苹果日历或 Outlook。
 
 mail-again-subject = 您的报名链接：{ $event }

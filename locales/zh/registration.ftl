@@ -73,6 +73,7 @@ form-cancelled = 已中止填写，未保存任何信息。重新开始请发送
 
 registered = 🎉 您已成功报名<b>{ $event }</b>！
 registered-next = 会议开始前，机器人会向您发送提醒。您可以通过下方菜单查看或修改报名信息。
+registered-next-started = 会议已经开始。您可以通过下方菜单查看或修改报名信息。
 edit-saved = ✅ 修改已保存。
 
 err-too-short = 内容太短，至少需要{ $min }个字符。

@@ -5,7 +5,7 @@ texts are Telegram HTML, turned into the plain and HTML parts by delivery/mail/b
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from html import escape
 
@@ -23,7 +23,7 @@ from bot.services.delivery.mail.message import Attachment
 from bot.services.events.catalog import Event
 from bot.services.events.timefmt import span_args
 from bot.services.reminders.calendar import attendee_ics
-from bot.services.reminders.planner import Slot, countdown
+from bot.services.reminders.planner import Slot, countdown, link_released
 
 ICS_TYPE = "text/calendar; method=PUBLISH"
 
@@ -36,6 +36,8 @@ class Letter:
     # Reminders and broadcasts may be muted by the one-click unsubscribe; the link, the
     # certificate, corrections and the letters a person asked for may not.
     mutable: bool = False
+    # The meeting link the letter carries, kept in the ledger: a later change is corrected.
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,16 +131,25 @@ def calendar_attachment(t: Translator, event: Event, to: Addressee, now: datetim
 
 
 def registered_letter(t: Translator, event: Event, to: Addressee, now: datetime) -> Letter:
-    parts = [
-        t("mail-registered-text", event=_title(t, event)),
-        when_text(t, event.starts_at),
-        t("mail-registered-next"),
+    """The confirmation, with the venue, or with the link once it is out, as the bot's
+    confirmation has it: someone who registers while the conference runs is due no reminder
+    (bot/services/reminders/runner.py leaves them to this letter)."""
+    offline = attends_offline(event, to.participation_format)
+    released = link_released(event, now)
+    parts = [t("mail-registered-text", event=_title(t, event)), when_text(t, event.starts_at)]
+    if offline or released:
+        parts.append(meeting_part(t, event, to, carries_link=released))
+    started = now >= event.starts_at
+    parts += [
+        t("mail-registered-next-started" if started else "mail-registered-next"),
         to.page_url,
         t("mail-registered-calendar"),
     ]
     subject = t("mail-registered-subject", event=_plain_title(t, event))
     attachment = calendar_attachment(t, event, to, now)
-    return _letter(t, event, subject, parts, to, footer=False, attachments=[attachment])
+    letter = _letter(t, event, subject, parts, to, footer=False, attachments=[attachment])
+    link = event.meeting.link
+    return replace(letter, link=link) if released and not offline and link else letter
 
 
 def again_letter(t: Translator, event: Event, to: Addressee) -> Letter:

@@ -497,6 +497,7 @@ class MailOutbox:
             language=registration.language,
             unsubscribe=self.links.unsubscribe(registration) if letter.mutable else None,
             registration_id=registration.id,
+            link=letter.link,
         )
 
     async def _class_outgoing(
