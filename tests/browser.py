@@ -39,7 +39,7 @@ from bot.services.delivery.replicas import Replica
 from bot.services.mailing.links import MailLinks
 from bot.services.mailing.outbox import MailOutbox, MailSender
 from tests.conftest import BEFORE_EVENT
-from tests.harness import BotHarness, catalog_of, make_event
+from tests.harness import COMPILED_TEMPLATES, BotHarness, catalog_of, make_event
 from tests.smtp_server import SmtpTestServer, running_smtp
 from web.app import create_web_app, web_site
 
@@ -243,6 +243,7 @@ async def site(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[
             smtp = stack.enter_context(running_smtp())
             mail = site_mail(harness, smtp, url)
         app = create_web_app(
+            compiled_templates=COMPILED_TEMPLATES,
             settings=harness.settings.model_copy(update={"web_port": port}),
             catalog=catalog,
             clock=harness.clock,

@@ -27,7 +27,7 @@ from bot.services.mailing.outbox import MailOutbox, MailSender
 from bot.services.reminders.runner import ReminderService
 from db.audiences import Audience
 from db.models import Delivery, DeliveryChannel, SchoolClass
-from tests.harness import ORGANIZER_ID, BotHarness, make_event
+from tests.harness import COMPILED_TEMPLATES, ORGANIZER_ID, BotHarness, make_event
 from tests.smtp_server import SmtpTestServer, running_smtp
 from tests.test_class_reach import class_messages, set_link
 from tests.test_classes import register_class as register_bot_class
@@ -116,6 +116,7 @@ async def reminders(harness: BotHarness, box: MailOutbox) -> AsyncIterator[Remin
 @pytest.fixture
 async def client(harness: BotHarness, box: MailOutbox) -> AsyncIterator[Client]:
     app = create_web_app(
+        compiled_templates=COMPILED_TEMPLATES,
         settings=harness.settings,
         catalog=harness.catalog,
         clock=harness.clock,

@@ -24,7 +24,7 @@ from bot.services.registration import mail_links
 from bot.services.registration.access import digest, new_secret
 from bot.services.reminders.runner import ReminderService
 from db.models import Registration
-from tests.harness import BotHarness
+from tests.harness import COMPILED_TEMPLATES, BotHarness
 from tests.smtp_server import SmtpTestServer, running_smtp
 from tests.test_mail_reminders import (
     DAY,
@@ -54,6 +54,7 @@ def smtp() -> Iterator[SmtpTestServer]:
 @pytest.fixture
 async def client(harness: BotHarness) -> AsyncIterator[Client]:
     app = create_web_app(
+        compiled_templates=COMPILED_TEMPLATES,
         settings=harness.settings,
         catalog=harness.catalog,
         clock=harness.clock,

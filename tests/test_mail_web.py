@@ -44,7 +44,7 @@ from db.models import (
 )
 from handlers.admin.stats import stats_text
 from tests.flows import register as bot_register
-from tests.harness import BotHarness, catalog_of, make_event
+from tests.harness import COMPILED_TEMPLATES, BotHarness, catalog_of, make_event
 from tests.smtp_server import SmtpTestServer, running_smtp
 from tests.test_web_miniapp import ANSWERS as MINIAPP_ANSWERS
 from tests.test_web_miniapp import PERSONAL_LINK, TELEGRAM_ID, signed_init_data
@@ -106,6 +106,7 @@ async def make_client(harness: BotHarness) -> AsyncIterator[MakeClient]:
 
     async def make(mail: MailOutbox | None) -> Client:
         app = create_web_app(
+            compiled_templates=COMPILED_TEMPLATES,
             settings=harness.settings,
             catalog=harness.catalog,
             clock=harness.clock,

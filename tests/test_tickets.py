@@ -38,7 +38,15 @@ from bot.services.venues.tickets import (
     valid_code,
 )
 from db.models import Attendance, EventRow, Registration, RegistrationStatus, User
-from tests.harness import ORGANIZER_ID, BotHarness, FakeUser, Sent, make_event, strip_tags
+from tests.harness import (
+    COMPILED_TEMPLATES,
+    ORGANIZER_ID,
+    BotHarness,
+    FakeUser,
+    Sent,
+    make_event,
+    strip_tags,
+)
 from web.app import create_web_app
 
 SLUG = "victory-2025"
@@ -335,6 +343,7 @@ async def test_me_offers_the_ticket_to_a_seat_holder_only(harness: BotHarness) -
 @pytest.fixture
 async def client(harness: BotHarness) -> AsyncIterator[Client]:
     app = create_web_app(
+        compiled_templates=COMPILED_TEMPLATES,
         settings=harness.settings,
         catalog=harness.catalog,
         clock=harness.clock,

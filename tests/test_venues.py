@@ -25,7 +25,14 @@ from bot.services.venues.seats import seat_counts
 from db.models import Delivery, DeliveryChannel, DeliveryStatus, EventRow, Registration
 from tests.conftest import BEFORE_EVENT
 from tests.flows import LABELS, fill_form
-from tests.harness import BotHarness, FakeUser, catalog_of, make_event, strip_tags
+from tests.harness import (
+    COMPILED_TEMPLATES,
+    BotHarness,
+    FakeUser,
+    catalog_of,
+    make_event,
+    strip_tags,
+)
 from tests.servers import needs_postgres, scratch_postgres
 
 SLUG = "victory-2025"
@@ -550,6 +557,7 @@ async def web_client(harness: BotHarness) -> AsyncIterator[Any]:
     from web.app import create_web_app
 
     app = create_web_app(
+        compiled_templates=COMPILED_TEMPLATES,
         settings=Settings(bot_token="4242:TEST-token-for-tests", _env_file=None),  # type: ignore[call-arg, arg-type]
         catalog=harness.catalog,
         clock=harness.clock,

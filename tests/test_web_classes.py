@@ -46,7 +46,7 @@ from db.engine import create_engine, create_session_factory
 from db.migrate import downgrade, upgrade
 from db.models import Certificate, EventRow, SchoolClass, StudentStatus
 from db.repositories import EventRepository
-from tests.harness import BOT_USER, BotHarness, make_event
+from tests.harness import BOT_USER, COMPILED_TEMPLATES, BotHarness, make_event
 from web.app import create_web_app
 from web.context import BACKGROUND, Background, Notify
 from web.routes.registration import label
@@ -83,6 +83,7 @@ async def web_client(
     harness: BotHarness, bot_username: str | None = BOT, notify: Notify | None = None
 ) -> Client:
     app = create_web_app(
+        compiled_templates=COMPILED_TEMPLATES,
         settings=harness.settings,
         catalog=harness.catalog,
         clock=harness.clock,

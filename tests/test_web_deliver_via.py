@@ -25,7 +25,7 @@ from bot.services.mailing.outbox import MailOutbox, MailSender
 from bot.services.registration.registrations import Channel, RegistrationService
 from db.models import DeliverVia, Registration
 from tests.flows import register
-from tests.harness import BotHarness
+from tests.harness import COMPILED_TEMPLATES, BotHarness
 from tests.test_web_personal import answers as web_answers
 from web.app import create_web_app
 
@@ -60,6 +60,7 @@ async def make_client(harness: BotHarness) -> AsyncIterator[MakeClient]:
 
     async def make(*, mail: bool = True) -> Client:
         app = create_web_app(
+            compiled_templates=COMPILED_TEMPLATES,
             settings=harness.settings,
             catalog=harness.catalog,
             clock=harness.clock,

@@ -35,6 +35,7 @@ from handlers import views
 from tests.conftest import BEFORE_EVENT
 from tests.flows import LABELS
 from tests.harness import (
+    COMPILED_TEMPLATES,
     ORGANIZER_ID,
     TOKEN,
     BotHarness,
@@ -120,6 +121,7 @@ async def https_harness(tmp_path: Path) -> AsyncIterator[BotHarness]:
 async def web_client(h: BotHarness, notify: Notify | None) -> Client:
     """The pages on the harness's database, as `python -m bot run` serves them beside it."""
     app = create_web_app(
+        compiled_templates=COMPILED_TEMPLATES,
         settings=h.settings,
         catalog=h.catalog,
         clock=h.clock,

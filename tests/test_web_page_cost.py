@@ -20,7 +20,7 @@ from bot.services.registration.form import CONSENT_VERSION, Field
 from bot.services.registration.registrations import Channel, RegistrationService
 from db.models import Attendance, Certificate, EventRow, Feedback, Registration
 from tests.conftest import BEFORE_EVENT
-from tests.harness import BotHarness, make_event
+from tests.harness import COMPILED_TEMPLATES, BotHarness, make_event
 from web.app import create_web_app
 from web.context import CONFIG
 from web.csrf import sign
@@ -40,6 +40,7 @@ def events() -> list[dict]:
 @pytest.fixture
 async def client(harness: BotHarness) -> AsyncIterator[Client]:
     app = create_web_app(
+        compiled_templates=COMPILED_TEMPLATES,
         settings=harness.settings,
         catalog=harness.catalog,
         clock=harness.clock,

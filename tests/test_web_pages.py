@@ -21,7 +21,13 @@ from bot.services.registration.registrations import sync_events
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
 from db.models import Certificate, EventRow
-from tests.harness import catalog_of, make_event, migrated_sqlite_url, shared_i18n
+from tests.harness import (
+    COMPILED_TEMPLATES,
+    catalog_of,
+    make_event,
+    migrated_sqlite_url,
+    shared_i18n,
+)
 from web.app import create_web_app
 from web.csrf import CSRF_COOKIE, CSRF_FIELD, csrf_token
 from web.ratelimit import RATE_LIMIT, RateLimit
@@ -99,6 +105,7 @@ async def make_client(session_factory: Any) -> AsyncIterator[MakeClient]:
 
     async def make(bot_username: str | None = BOT, **values: Any) -> Client:
         app = create_web_app(
+            compiled_templates=COMPILED_TEMPLATES,
             settings=settings(**values),
             catalog=catalog(),
             clock=FrozenClock(NOW),

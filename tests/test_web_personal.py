@@ -34,7 +34,7 @@ from db.models import (
 )
 from tests.conftest import BEFORE_EVENT
 from tests.flows import register
-from tests.harness import BotHarness, make_event
+from tests.harness import COMPILED_TEMPLATES, BotHarness, make_event
 from tests.test_web_page_cost import statements
 from web.app import create_web_app
 
@@ -67,6 +67,7 @@ async def make_client(harness: BotHarness) -> AsyncIterator[MakeClient]:
 
     async def make(bot_username: str | None = BOT) -> Client:
         app = create_web_app(
+            compiled_templates=COMPILED_TEMPLATES,
             settings=harness.settings,
             catalog=harness.catalog,
             clock=harness.clock,

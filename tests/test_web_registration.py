@@ -29,7 +29,13 @@ from bot.services.reports.stats import event_stats
 from bot.settings import Settings
 from db.engine import create_engine, create_session_factory
 from db.models import EventRow, Registration
-from tests.harness import catalog_of, make_event, migrated_sqlite_url, shared_i18n
+from tests.harness import (
+    COMPILED_TEMPLATES,
+    catalog_of,
+    make_event,
+    migrated_sqlite_url,
+    shared_i18n,
+)
 from web.app import create_web_app
 
 NOW = datetime(2025, 8, 20, 9, 0, tzinfo=UTC)
@@ -74,6 +80,7 @@ async def make_client(factory: Factory) -> AsyncIterator[MakeClient]:
 
     async def make(bot: str | None = "victory_test_bot", **values: Any) -> Client:
         app = create_web_app(
+            compiled_templates=COMPILED_TEMPLATES,
             settings=Settings(bot_token="4242:TEST-token-for-tests", _env_file=None, **values),  # type: ignore[call-arg, arg-type]
             catalog=catalog(),
             clock=FrozenClock(NOW),

@@ -42,6 +42,8 @@ from web.routes import classes, events, miniapp, personal, registration, unsubsc
 from web.security import security_headers
 
 if TYPE_CHECKING:
+    import jinja2
+
     from bot.services.mailing.outbox import MailOutbox
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -73,13 +75,15 @@ def create_web_app(
     render_certificate: Render | None = None,
     notify: Notify | None = None,
     mail: MailOutbox | None = None,
+    compiled_templates: jinja2.BytecodeCache | None = None,
 ) -> web.Application:
     """The pages. `bot_username` gives the bot's @username once Telegram has answered (the
     "Register in Telegram" links), None until then or without a bot; `render_certificate`
     draws the certificate PDFs that the personal page hands out (the bot's own renderer);
     `notify` is what the bot says in people's chats after a page's action (web.context.Notify);
     `mail` is the e-mail outbox, None with e-mail off (web registrations are then active at
-    once and the page after the form shows the personal link)."""
+    once and the page after the form shows the personal link); `compiled_templates`: see
+    web.render.Renderer."""
     config = web_config(settings)
     app = web.Application(
         client_max_size=config.max_body,
@@ -98,7 +102,7 @@ def create_web_app(
         notify=notify,
         mail=mail,
     )
-    app[RENDERER] = Renderer(i18n)
+    app[RENDERER] = Renderer(i18n, compiled=compiled_templates)
     app[RATE_LIMIT] = RateLimit(config.rate_limit)
     app[EXEMPT_POSTS] = set()
     app[SIGNED_POSTS] = set()
