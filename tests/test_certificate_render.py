@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -560,24 +558,8 @@ def test_check_fonts_names_each_problem_in_one_line(tmp_path: Path) -> None:
     ]
 
 
-def test_start_up_neither_parses_the_fonts_nor_imports_reportlab() -> None:
-    """The fonts take about 70 MB once parsed: a process that draws no certificate must not
-    pay for them. A fresh interpreter builds the services and checks the fonts as start-up
-    does, then says what it has loaded."""
-    script = (
-        "import sys\n"
-        "import bot.app, bot.factory\n"
-        "from bot.services.certificates.documents import default_renderer\n"
-        "from bot.services.certificates.fonts import _parse_file, check_fonts\n"
-        "assert check_fonts() == []\n"
-        "default_renderer()\n"
-        "print(_parse_file.cache_info().currsize,\n"
-        "      sorted(m for m in ('reportlab', 'pypdf', 'PIL') if m in sys.modules))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
-    )
-    assert done.stdout.split("\n")[0] == "0 []"
+# That start-up neither parses the fonts nor imports reportlab: tests/test_lazy_imports.py (one
+# fresh interpreter for every such check).
 
 
 # ---------------------------------------------------------------------------------------------
