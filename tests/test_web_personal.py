@@ -11,6 +11,7 @@ import io
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from html import escape
 from typing import Any
 from urllib.parse import quote
 
@@ -644,13 +645,42 @@ async def test_every_form_needs_its_csrf_token(
     before = await the_row(harness)
     response = await client.post(f"/me/{token}/{action}", data=edit_form(rating="5"), headers=RU)
     assert response.status == 403
-    assert T["ru"]("web-error-403-title") in await response.text()
+    # The answers' form is shown again (test below); every other action is refused.
+    expected = "web-me-edit-expired" if action == "edit" else "web-error-403-title"
+    assert escape(T["ru"](expected)) in await response.text()
     after = await the_row(harness)
     assert (after.status, after.access_token_hash, after.erased_at) == (
         before.status,
         before.access_token_hash,
         None,
     )
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_answers_refused_for_their_token_are_shown_again_as_typed(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    """A tab left open after the browser was closed: the changes are not saved, and the page
+    shows them in the open form with a new token, which saves them."""
+    token = await web_register(harness)
+    await get(client, f"/me/{token}", lang)
+    changed = edit_form(city="Пекин <центр>", organization="Школа № 2")
+    stale = {**changed, "csrf_token": "0" * 64}
+    response = await client.post(f"/me/{token}/edit", data=stale, headers=HEADERS[lang])
+    html = await response.text()
+    assert response.status == 403
+    assert escape(T[lang]("web-me-edit-expired")) in html
+    assert '<details class="edit" open>' in html
+    assert 'value="Пекин &lt;центр&gt;"' in html and 'value="Школа № 2"' in html
+    assert (await the_row(harness)).city == "Харбин"
+    found = CSRF.search(html)
+    assert found is not None and found.group(1) != "0" * 64
+    again = {**changed, "csrf_token": found.group(1)}
+    response = await client.post(
+        f"/me/{token}/edit", data=again, headers=HEADERS[lang], allow_redirects=False
+    )
+    assert response.status == 303
+    assert (await the_row(harness)).city == "Пекин <центр>"
 
 
 # --- the bot's way to the page -------------------------------------------------------------------

@@ -393,15 +393,54 @@ async def test_a_filled_honeypot_is_thanked_and_nothing_is_saved(
     assert 'name="homepage" tabindex="-1" autocomplete="off"' in page
 
 
+@pytest.mark.parametrize("lang", ["ru", "zh"])
 @pytest.mark.parametrize("token", [None, "0" * 64])
-async def test_a_form_without_its_csrf_token_is_refused(
-    client: Client, factory: Factory, token: str | None
+async def test_a_form_without_its_csrf_token_is_shown_again_with_what_was_typed(
+    client: Client, factory: Factory, token: str | None, lang: str
 ) -> None:
-    await client.get(f"/e/{HYBRID}", headers=HEADERS["zh"])
-    data = answers() | ({"csrf_token": token} if token else {})
-    response = await client.post(f"/e/{HYBRID}", data=data, headers=HEADERS["zh"])
+    """A form refused for its token (a tab left open after the browser was closed, another
+    browser's page, or a post forged elsewhere) saves nothing, and is the form again with the
+    answers typed, a new token and a notice; the consent is asked again. Sent again from that
+    page, it is a registration."""
+    t = T[lang]
+    await client.get(f"/e/{HYBRID}", headers=HEADERS[lang])
+    typed = answers(full_name="Иванова <Мария>", city="Хабаровск", talk_topic="Победа & память")
+    data = typed | ({"csrf_token": token} if token else {})
+    response = await client.post(f"/e/{HYBRID}", data=data, headers=HEADERS[lang])
+    page = await response.text()
     assert response.status == 403
-    assert T["zh"]("web-error-403-title") in await response.text()
+    assert await rows(factory) == []
+    assert t("web-form-expired-title") in page and escape(t("web-form-expired-text")) in page
+    assert t("web-form-errors-title") not in page  # the answers were not judged
+    assert 'value="Иванова &lt;Мария&gt;"' in page and 'value="Хабаровск"' in page
+    assert "Победа &amp; память" in page
+    assert 'name="consent" value="yes" required>' in page  # not ticked
+    found = CSRF.search(page)
+    assert found is not None and found.group(1) != token
+
+    again = {**typed, "csrf_token": found.group(1)}
+    response = await client.post(
+        f"/e/{HYBRID}", data=again, headers=HEADERS[lang], allow_redirects=False
+    )
+    welcome_token(response)
+    [row] = await rows(factory)
+    assert row.full_name == "Иванова <Мария>"
+
+
+@pytest.mark.parametrize("slug", [CLOSED, "no-such-event"])
+async def test_a_form_refused_for_its_token_is_not_shown_where_none_is_taken(
+    client: Client, factory: Factory, slug: str
+) -> None:
+    """The form again only while registration is open: after the deadline, the page that says
+    so (as with a valid token); for an unknown event, the 404 page."""
+    await client.get(f"/e/{HYBRID}", headers=HEADERS["ru"])
+    response = await client.post(f"/e/{slug}", data=answers(), headers=HEADERS["ru"])
+    text = await response.text()
+    assert 'class="reg-form"' not in text
+    if slug == CLOSED:
+        assert response.status == 409 and T["ru"]("web-register-closed") in text
+    else:
+        assert response.status == 404 and T["ru"]("web-error-404-title") in text
     assert await rows(factory) == []
 
 

@@ -27,6 +27,7 @@ from web.context import (
     CONFIG,
     DEPS,
     EXEMPT_POSTS,
+    REFILLED_POSTS,
     SIGNED_POSTS,
     BotUsername,
     Notify,
@@ -106,6 +107,7 @@ def create_web_app(
     app[RATE_LIMIT] = RateLimit(config.rate_limit)
     app[EXEMPT_POSTS] = set()
     app[SIGNED_POSTS] = set()
+    app[REFILLED_POSTS] = {}
     app.router.add_static("/static/", STATIC, name="static")
     events.setup(app)
     verify.setup(app)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -137,6 +138,10 @@ EXEMPT_POSTS = web.AppKey("web_exempt_posts", set[str])
 # of the CSRF token: the Mini App's, signed by Telegram (see web/routes/miniapp.py). The rate
 # limit applies to them.
 SIGNED_POSTS = web.AppKey("web_signed_posts", set[str])
+# Form routes (by pattern) that, refused for their CSRF token, show the form again with what was
+# typed instead of the refusal page: nothing is saved or done, and the form carries a new token
+# (a long form's answers are not lost to a tab left open after the browser was closed).
+REFILLED_POSTS = web.AppKey("web_refilled_posts", dict[str, Handler])
 
 # What pages started and did not wait for (web/routes/classes.py sets it up).
 BACKGROUND = web.AppKey("web_background", Background)

@@ -15,7 +15,7 @@ import secrets
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from web.context import CONFIG, EXEMPT_POSTS, SIGNED_POSTS
+from web.context import CONFIG, EXEMPT_POSTS, REFILLED_POSTS, SIGNED_POSTS
 from web.errors import FormRefused
 
 CSRF_COOKIE = "csrf"
@@ -69,25 +69,35 @@ def signed_otherwise(request: web.Request) -> bool:
     return resource is not None and resource.canonical in request.app[SIGNED_POSTS]
 
 
-async def check_form(request: web.Request) -> None:
-    """Refuse (403) a form without a valid token. The body is read here; the handler's own
-    `await request.post()` gets the same parsed form again."""
+async def form_token_valid(request: web.Request) -> bool:
+    """Whether the posted form carries this browser's token. The body is read here; the
+    handler's own `await request.post()` gets the same parsed form again."""
     form = await request.post()
     token = form.get(CSRF_FIELD)
-    valid = token_valid(
+    return token_valid(
         request.app[CONFIG].secret,
         request.cookies.get(CSRF_COOKIE),
         token if isinstance(token, str) else None,
     )
-    if not valid:
-        raise FormRefused()
+
+
+def refill_of(request: web.Request) -> Handler | None:
+    """What shows this route's form again with the posted values, if it has one."""
+    resource = request.match_info.route.resource
+    return None if resource is None else request.app[REFILLED_POSTS].get(resource.canonical)
 
 
 @web.middleware
 async def csrf_protection(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every POST (PUT, DELETE...) to the pages needs the token, so no form can forget it."""
-    if is_form_post(request) and not signed_otherwise(request):
-        await check_form(request)
+    """Every POST (PUT, DELETE...) to the pages needs the token, so no form can forget it. A
+    form without a valid one is refused (403); where its route has a refill, the refusal is
+    the form again, with what was typed and a new token."""
+    needs_token = is_form_post(request) and not signed_otherwise(request)
+    if needs_token and not await form_token_valid(request):
+        refill = refill_of(request)
+        if refill is None:
+            raise FormRefused()
+        handler = refill
     response = await handler(request)
     new_key = request.get(_NEW_KEY)
     if new_key and not response.prepared:

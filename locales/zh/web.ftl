@@ -53,6 +53,8 @@ web-consent-text =
 web-form-required = 请填写此项。
 web-form-choose = 请选择一项。
 web-form-errors-title = 请检查以下标出的项目：
+web-form-expired-title = 表单未提交
+web-form-expired-text = 页面打开时间过长，或是在其他浏览器中打开的。您填写的内容已保留在下方：请核对，重新勾选同意后再次提交。
 web-form-lost = 已经报名，但找不到链接？
 
 ## Telegram 中的报名表（小程序）：网站使用 https 地址时，在机器人中点击活动介绍下方的“立即报名”打开。
@@ -134,6 +136,7 @@ web-me-fix-errors = 部分信息未通过校验，请修改下方标出的内容
 web-me-email-taken = 该电子邮箱已用于本活动的另一份报名，请填写其他邮箱。
 web-me-saved = 修改已保存。
 web-me-edit-closed = 活动已结束，报名信息无法再修改。
+web-me-edit-expired = 修改未保存：页面打开时间过长，或是在其他浏览器中打开的。您填写的内容已保留在下方，请核对后再次保存。
 
 web-me-meeting = 参会方式
 web-me-meeting-link = 会议链接

@@ -102,7 +102,7 @@ from bot.services.venues.tickets import (
     waiting_place,
 )
 from db.models import Attendance, Certificate, DeliverVia, Delivery, Feedback, Registration
-from web.context import CONFIG, DEPS
+from web.context import CONFIG, DEPS, REFILLED_POSTS
 from web.errors import PageNotFound
 from web.form_errors import web_error_key
 from web.language import page_language
@@ -457,6 +457,7 @@ async def render_personal(
     notice_good: bool = True,
     feedback_error: bool = False,
     new_link: str = "",
+    edit_open: bool = False,
 ) -> web.Response:
     deps = v.request.app[DEPS]
     now = deps.clock.now()
@@ -494,7 +495,7 @@ async def render_personal(
         ),
         answers=answer_rows(t, v.reg),
         editable=editable,
-        edit_open=bool(errors),
+        edit_open=edit_open or bool(errors),
         values=values or form_values(t, v.reg),
         errors=errors or {},
         fields=v.kept(("edit-fields", v.lang, hybrid), lambda: form_fields(t, hybrid)),
@@ -714,6 +715,23 @@ async def save_answers(request: web.Request) -> web.StreamResponse:
         )
 
 
+async def refill_answers(request: web.Request) -> web.StreamResponse:
+    """The edit form refused for its CSRF token (opened long ago, in another browser, or
+    forged elsewhere): the page again with the answers as typed, the form open and a new
+    token; nothing saved (403)."""
+    form = await request.post()
+    async with visit(request) as v:
+        if not v.reg.active or v.reg.event.state(v.request.app[DEPS].clock.now()) is (
+            EventState.OVER
+        ):
+            return await render_personal(v, status=409, notice=Problem("web-me-edit-closed"))
+        _, typed, _ = read_answers(v, form)
+        notice = Problem("web-me-edit-expired")
+        return await render_personal(
+            v, status=403, values=typed, notice=notice, notice_good=False, edit_open=True
+        )
+
+
 # --- cancel, restore, erase ----------------------------------------------------------------
 
 
@@ -921,6 +939,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/me/{token}", personal_page, name="personal")
     app.router.add_post("/me/{token}/confirm", confirm_address)
     app.router.add_post("/me/{token}/edit", save_answers)
+    app[REFILLED_POSTS]["/me/{token}/edit"] = refill_answers
     app.router.add_get("/me/{token}/cancel", confirm_cancel)
     app.router.add_post("/me/{token}/cancel", cancel)
     app.router.add_post("/me/{token}/restore", restore)

@@ -65,7 +65,7 @@ from bot.services.registration.registrations import (
 )
 from bot.services.venues.seats import VenueSeats, seat_counts
 from db.models import EventRow
-from web.context import DEPS
+from web.context import DEPS, REFILLED_POSTS
 from web.errors import PageNotFound
 from web.form_errors import web_error_key
 from web.language import page_language
@@ -177,6 +177,8 @@ class FormView:
     venues: list[VenueChoice] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # Shown again after a refusal for its CSRF token (web/csrf.py): the form says so.
+    expired: bool = False
 
     def value(self, name: str) -> str:
         return self.values.get(name, "")
@@ -400,6 +402,25 @@ async def register(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(welcome_address(registration.access_token))
 
 
+async def refill(request: web.Request) -> web.StreamResponse:
+    """The form refused for its CSRF token (opened long ago, or in another browser, or forged
+    elsewhere): shown again with what was typed and a new token, nothing saved (403). The
+    consent is asked again: a forged post cannot have it ticked for anyone."""
+    deps = request.app[DEPS]
+    event = event_of(request)
+    state = event.state(deps.clock.now())
+    if state is not EventState.OPEN:
+        return refused(request, event, state)
+    t = page_translator(request)
+    reader = FormReader(t, deps.i18n, event, await request.post())
+    seats = await counted_seats(request, event)
+    view = blank_form(t, event, seats=seats)
+    view.values = {k: v for k, v in reader.values.items() if k != CONSENT}
+    view.expired = True
+    context = event_context(request, event, seats)
+    return render_page(request, "event.html", status=403, form=view, **context)
+
+
 def welcome_address(token: str) -> str:
     """The personal page, with its "you are registered" banner (web/routes/personal.py)."""
     return f"/me/{token}?welcome=1"
@@ -524,6 +545,7 @@ def setup(app: web.Application) -> None:
     )
     app.on_cleanup.append(_finish_writing)
     app.router.add_post("/e/{slug}", register, name="register")
+    app[REFILLED_POSTS]["/e/{slug}"] = refill
     app.router.add_get("/e/{slug}/check-mail", check_mail, name="check_mail")
     app.router.add_get("/lost", lost_form, name="lost")
     app.router.add_post("/lost", lost_post)
