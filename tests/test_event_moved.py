@@ -26,6 +26,7 @@ from bot.services.delivery.replicas import Replica
 from bot.services.events.settings import apply_stored_overrides, change_event
 from bot.services.mailing.links import MailLinks
 from bot.services.mailing.outbox import MailOutbox, MailSender
+from bot.services.registration.registrations import sync_events
 from bot.services.reminders.calendar import event_ics
 from bot.services.reminders.moved import MovedNotices, moved_kind, worth_repeating
 from bot.services.reminders.planner import slots_for
@@ -318,6 +319,84 @@ async def test_the_sequence_survives_a_restart_and_every_calendar_file_carries_i
     await register(newcomer)
     [confirmation] = documents(harness, 3, mark)
     assert "SEQUENCE:1" in ics_of(confirmation)
+
+
+# --- a move made in the events file ----------------------------------------------------------
+
+
+async def restart_with_file(harness: BotHarness, starts_at: datetime) -> None:
+    """The organizer edits events.toml and restarts: the start-up mirrors the file and applies
+    what was set from the chat (bot/app.py prepare_database), and the notices look again."""
+    edited = catalog_of(make_event(starts_at=starts_at, meeting={"link": LINK}))
+    async with harness.session_factory() as session:
+        await sync_events(session, edited, harness.clock)
+        await apply_stored_overrides(session, edited)
+    event = edited.get(SLUG)
+    assert event is not None
+    harness.catalog.replace(event)  # the restarted process's catalog
+    await notices(harness).resume()
+
+
+async def test_a_start_moved_in_the_events_file_is_told_as_from_the_chat(
+    harness: BotHarness,
+) -> None:
+    ru, zh = harness.user(1, "ru"), harness.user(2, "zh")
+    await register(ru)
+    await register(zh, "zh")
+    mark = len(harness.session.sent)
+
+    await restart_with_file(harness, WEEK_LATER)
+    [to_ru] = documents(harness, 1, mark)
+    [to_zh] = documents(harness, 2, mark)
+    assert to_ru.caption is not None and "Изменилось время проведения" in to_ru.caption
+    assert to_zh.caption is not None and "活动时间已调整" in to_zh.caption
+    for document in (to_ru, to_zh):
+        ics = ics_of(document)
+        assert "SEQUENCE:1" in ics and "DTSTART:20250910T070000Z" in ics
+    [entry] = [a for a in await audit(harness) if a.action == "move_event_file"]
+    assert entry.actor_id == 0 and entry.details["previous"]["starts_at"] == START.isoformat()
+    org = organizer(harness)
+    await org.send("/audit")
+    assert "файл мероприятий (events.toml) — Перенос мероприятия (в файле)" in strip_tags(
+        org.last()
+    )
+
+    # Started again with the same file: nothing new; a newcomer's calendar file has the move.
+    await restart_with_file(harness, WEEK_LATER)
+    assert len(documents(harness, 1, mark)) == 1 and len(documents(harness, 2, mark)) == 1
+    newcomer = harness.user(3)
+    since = len(harness.session.sent)
+    await register(newcomer)
+    [confirmation] = documents(harness, 3, since)
+    assert "SEQUENCE:1" in ics_of(confirmation)
+
+    # Moved back in the file: told again, a new SEQUENCE.
+    await restart_with_file(harness, START)
+    assert "SEQUENCE:2" in ics_of(documents(harness, 1, mark)[-1])
+    assert len(documents(harness, 3, since)) == 2
+
+
+async def test_the_file_no_longer_moves_an_event_moved_from_the_chat(
+    harness: BotHarness,
+) -> None:
+    """The chat's times win over the file's: editing the file afterwards tells nobody again."""
+    await register(harness.user(1))
+    await move(organizer(harness), "2025-09-10 10:00")
+    await notices(harness).wait()
+    mark = len(harness.session.sent)
+    await restart_with_file(harness, START + timedelta(days=3))
+    assert documents(harness, 1, mark) == []
+    event = harness.catalog.get(SLUG)
+    assert event is not None and event.starts_at == WEEK_LATER and event.calendar_sequence == 1
+
+
+async def test_a_past_event_corrected_in_the_file_tells_nobody(harness: BotHarness) -> None:
+    await register(harness.user(1))
+    harness.clock.set(START + timedelta(days=1))
+    mark = len(harness.session.sent)
+    await restart_with_file(harness, START + timedelta(hours=1))
+    assert documents(harness, 1, mark) == []
+    assert [a for a in await audit(harness) if a.action == "move_event_file"] == []
 
 
 # --- restarts and replicas --------------------------------------------------------------------

@@ -25,7 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.services.events.catalog import EventCatalog
+from bot.services.events.settings import EVENTS_FILE_ACTOR
 from bot.services.organizers.audit import SUBJECT_KEYS, AuditLine, AuditPage, Subject, audit_page
+from bot.services.organizers.team import Person
 from bot.services.registration.form import Field
 from db.models import OrganizerRole
 from handlers.admin.callbacks import AdminMenuCb
@@ -61,6 +63,13 @@ def _keyed(t: Translator, prefix: str, name: str) -> str | None:
         if t.has(key):
             return t(key)
     return None
+
+
+def who_text(t: Translator, person: Person) -> str:
+    """The organizer, or the events file for a move made there (note_file_move)."""
+    if person.user_id == EVENTS_FILE_ACTOR:
+        return t("audit-who-events-file")
+    return person_label(t, person)
 
 
 def action_text(t: Translator, action: str) -> str:
@@ -178,7 +187,7 @@ def audit_text(
         entry = [
             "",
             "🕒 " + moment_label(t, line.created_at),
-            t("audit-entry", who=person_label(t, line.actor), action=action_text(t, line.action)),
+            t("audit-entry", who=who_text(t, line.actor), action=action_text(t, line.action)),
         ]
         if details:
             entry += detail_lines(t, line, catalog, page.subjects)

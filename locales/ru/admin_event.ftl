@@ -23,6 +23,8 @@ admin-move-report-email = • писем (отправлено или в оче�
 admin-move-report-classes = • классам: { $classes }
 admin-move-report-not-reached = • не получили уведомления (нет ни чата с ботом, ни почты): { $unreachable }
 audit-action-move_event = Перенос мероприятия
+audit-action-move_event_file = Перенос мероприятия (в файле)
+audit-who-events-file = файл мероприятий (events.toml)
 
 ## Даты и время, которые пишет организатор (bot/services/events/time_input.py): /event и
 ## запланированные рассылки. Без пояса — московское время (в китайском интерфейсе — пекинское).

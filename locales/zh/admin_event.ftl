@@ -23,6 +23,8 @@ admin-move-report-email = • 电子邮件（已发送或排队中）：{ $by_em
 admin-move-report-classes = • 已通知班级：{ $classes }
 admin-move-report-not-reached = • 未能通知（既无机器人聊天也无电子邮箱）：{ $unreachable }
 audit-action-move_event = 活动改期
+audit-action-move_event_file = 活动改期（在配置文件中）
+audit-who-events-file = 活动配置文件（events.toml）
 
 ## 主办方输入的日期和时间（bot/services/events/time_input.py）：/event 及定时群发。
 ## 未注明时区时，中文界面按北京时间理解，俄文界面按莫斯科时间理解。

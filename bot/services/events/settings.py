@@ -4,6 +4,7 @@ and are re-validated with the same rules as the file."""
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.services.events.catalog import Event, EventCatalog, EventRuleError
+from db.models import EventRow
 from db.repositories import AuditRepository, EventRepository
+
+log = logging.getLogger(__name__)
 
 # What organizers may change from the chat; the rest stays the events file's business.
 TIME_FIELDS = ("starts_at", "ends_at", "registration_deadline")
@@ -24,6 +28,8 @@ EVENT_TIMES = ("starts_at", "ends_at")
 # calendar files' SEQUENCE) and when they last did (who registered before that is told).
 SEQUENCE = "calendar_sequence"
 TIMES_CHANGED_AT = "times_changed_at"
+# The audit's actor of a move made in the events file: no person (whoever edited the file).
+EVENTS_FILE_ACTOR = 0
 
 
 class SettingsRejected(Exception):
@@ -129,6 +135,45 @@ async def change_event(
     await session.commit()
     catalog.replace(changed)
     return changed
+
+
+async def note_file_move(session: AsyncSession, row: EventRow, event: Event, now: datetime) -> bool:
+    """At start-up, before the events file is mirrored into `row`: a start or an end changed in
+    the file since the last start is a move, as one made from the chat (change_event): one more
+    calendar SEQUENCE, the reminders sent for the old time made due again where useful, the
+    audit, and everyone registered is told (bot/services/reminders/moved.py). Not where the
+    chat's times win over the file's (an organizer moved the event from the chat), nor for an
+    event over by its old or its new times (a correction of history)."""
+    stored = row.overrides or {}
+    before = _file_times(row.config)
+    if before is None or any(name in stored for name in EVENT_TIMES):
+        return False
+    if before == (event.starts_at, event.ends_at) or now >= min(before[1], event.ends_at):
+        return False
+    # Imported here: the reminders package depends on the events package, not back.
+    from bot.services.reminders.moved import release_sent_reminders
+
+    sequence = int(stored.get(SEQUENCE, 0)) + 1
+    old = event.model_copy(update={"starts_at": before[0], "ends_at": before[1]})
+    moved = event.model_copy(update={"calendar_sequence": sequence})
+    await release_sent_reminders(
+        session, row.id, before=old, after=moved, now=now, sequence=sequence
+    )
+    row.overrides = {**stored, SEQUENCE: sequence, TIMES_CHANGED_AT: now.isoformat()}
+    details: dict[str, Any] = {name: getattr(event, name).isoformat() for name in EVENT_TIMES}
+    details["previous"] = {name: getattr(old, name).isoformat() for name in EVENT_TIMES}
+    AuditRepository(session).record(
+        EVENTS_FILE_ACTOR, "move_event_file", now, event_id=row.id, details=details
+    )
+    log.info("%s: moved in the events file; its registrants are told the new time", event.slug)
+    return True
+
+
+def _file_times(config: dict[str, Any] | None) -> tuple[datetime, datetime] | None:
+    """The start and end the events file had when it was last mirrored."""
+    if not config or "starts_at" not in config or "ends_at" not in config:
+        return None
+    return datetime.fromisoformat(config["starts_at"]), datetime.fromisoformat(config["ends_at"])
 
 
 def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:

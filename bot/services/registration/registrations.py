@@ -32,6 +32,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from bot.clock import Clock
 from bot.services.events.catalog import Event, EventCatalog, EventFormat, EventState, Venue
+from bot.services.events.settings import note_file_move
 from bot.services.registration.access import (
     BIND_CODE_BYTES,
     BIND_CODE_LIFETIME,
@@ -199,10 +200,14 @@ class UserRegistration:
 
 async def sync_events(session: AsyncSession, catalog: EventCatalog, clock: Clock) -> None:
     """Mirror the events file into the database. Events removed from the file stay in the
-    database: registrations refer to them."""
+    database: registrations refer to them. A start or end changed in the file is a move that
+    registrants are told of (bot/services/events/settings.py, note_file_move)."""
     repo = EventRepository(session)
     now = clock.now()
     for event in catalog:
+        row = await repo.by_slug(event.slug)
+        if row is not None:
+            await note_file_move(session, row, event, now)
         await repo.upsert(
             slug=event.slug,
             title_ru=event.title.ru,
