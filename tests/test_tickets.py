@@ -37,7 +37,7 @@ from bot.services.venues.tickets import (
     shown_code,
     valid_code,
 )
-from db.models import Attendance, EventRow, Registration, RegistrationStatus, User
+from db.models import Attendance, AuditEntry, EventRow, Registration, RegistrationStatus, User
 from tests.harness import (
     COMPILED_TEMPLATES,
     ORGANIZER_ID,
@@ -427,6 +427,20 @@ async def test_a_coordinator_checks_in_from_a_photo_of_the_ticket(harness: BotHa
     [again] = texts(await send_picture(coordinator, png), MSK_COORDINATOR)
     assert again.startswith("☑️ Уже отмечено в 09:20: <b>Иванова &lt;Мария&gt;</b>")
     assert len(await attendance(harness)) == 1
+
+    # In /audit once, as the coordinator's action, the person by id (the name looked up).
+    async with harness.session_factory() as session:
+        entries = (await session.scalars(select(AuditEntry))).all()
+    [entry] = [e for e in entries if e.action == "door-checkin"]
+    assert (entry.actor_id, entry.details) == (
+        MSK_COORDINATOR,
+        {"registration_id": reg_id, "venue": "msk"},
+    )
+    org = harness.user(ORGANIZER_ID)
+    await org.send("/audit")
+    shown = strip_tags(org.last())
+    assert "отметка на входе по билету" in shown and "(Иванова &lt;Мария&gt;)" in shown
+    assert "площадка: Москва, Дом дружбы" in shown
 
 
 @pytest.mark.usefixtures("doors_open")

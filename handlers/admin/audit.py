@@ -145,14 +145,17 @@ def detail_lines(
     subjects: dict[tuple[str, int], Subject] | None = None,
 ) -> list[str]:
     out = []
+    event = catalog.get(line.event_slug) if line.event_slug else None
     if line.event_slug:
-        event = catalog.get(line.event_slug)
         name = event.short_name(t.lang) if event else line.event_slug
         out.append(t("audit-detail", label=t("audit-detail-event"), value=escape(name)))
     for key, label, value in _flat(t, line.details):
         if value is None or value == "" or len(out) >= DETAILS_PER_ENTRY:
             continue
-        out.append(t("audit-detail", label=label, value=detail_value(t, key, value, subjects)))
+        venue = event.venue_by_id(str(value)) if event and key == "venue" else None
+        # A venue by its name in the reader's language (the details keep its id).
+        shown = escape(venue.name.get(t.lang)) if venue else detail_value(t, key, value, subjects)
+        out.append(t("audit-detail", label=label, value=shown))
     return out
 
 

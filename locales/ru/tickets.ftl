@@ -72,3 +72,5 @@ web-me-ticket-hint = Покажите этот QR-код на входе. Есл
 web-me-ticket-code = Код: { $code }
 web-me-ticket-qr = QR-код билета { $code }
 web-me-waiting = ⏳ Вы в листе ожидания на площадке: { $venue }. Ваш номер в очереди: { $position }. Когда место освободится, билет появится здесь.
+
+audit-action-door-checkin = отметка на входе по билету

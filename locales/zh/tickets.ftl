@@ -68,3 +68,5 @@ web-me-ticket-hint = 入场时请出示此二维码。如无法识别，请报�
 web-me-ticket-code = 入场码：{ $code }
 web-me-ticket-qr = 入场二维码（入场码{ $code }）
 web-me-waiting = ⏳ 您已在{ $venue }的候补名单中，目前排在第{ $position }位。一旦有空位，入场二维码将显示在此处。
+
+audit-action-door-checkin = 凭入场二维码签到

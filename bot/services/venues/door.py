@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.events.catalog import Event, EventCatalog, Venue
 from bot.services.venues.tickets import valid_code
 from db.models import Attendance, EventRow, Registration, RegistrationStatus
+from db.repositories import AuditRepository
 
 # The doors open this long before the start: offline guests come early, and a queue at the
 # entrance at 10:00 sharp would delay the start for everybody.
@@ -55,6 +56,10 @@ class DoorCheck:
     event: Event | None = None
     venue: Venue | None = None
     checked_at: datetime | None = None
+
+
+# The audit's action of a check-in at the door.
+DOOR_CHECK_IN = "door-checkin"
 
 
 def doors_open(event: Event) -> datetime:
@@ -140,6 +145,14 @@ async def check_in_ticket(
             checked_by=checked_by,
             checked_at=now,
         )
+    )
+    # Who let whom in, where: /audit (ids only, the name looked up when shown).
+    AuditRepository(session).record(
+        checked_by,
+        DOOR_CHECK_IN,
+        now,
+        event_id=row.event_id,
+        details={"registration_id": row.id, "venue": venue.id},
     )
     try:
         await session.commit()
