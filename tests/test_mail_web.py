@@ -255,6 +255,10 @@ async def test_register_confirm_by_the_letters_link_and_get_the_calendar(
     assert registered["Subject"] == subject(lang, "mail-registered-subject")
     assert link_in(registered) == home
     [attachment] = list(registered.iter_attachments())
+    # The charset said (a reader assuming US-ASCII garbled the Russian and Chinese).
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_param("charset") == "utf-8"
+    assert attachment.get_param("method") == "PUBLISH"
     calendar = icalendar.Calendar.from_ical(attachment.get_content())
     [vevent] = calendar.walk("VEVENT")
     assert vevent.decoded("dtstart") == harness.catalog.get(SLUG).starts_at  # type: ignore[union-attr]

@@ -331,8 +331,47 @@ async def test_after_the_event_answers_cannot_be_edited(
     harness.clock.set(START + timedelta(days=1))
     html = await get(client, f"/me/{token}")
     assert 'action="/me/' + token + '/edit"' not in html
-    await post(client, f"/me/{token}/edit", edit_form(city="Пекин"), status=409)
+    response = await post(client, f"/me/{token}/edit", edit_form(city="Пекин"), status=409)
+    assert T["ru"]("web-me-edit-closed") in await response.text()
     assert (await the_row(harness)).city == "Харбин"
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_answers_saved_in_a_tab_opened_before_a_cancel_say_it_was_cancelled(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    """Found by a tester: they said the event was over, nine days before it."""
+    token = await web_register(harness)
+    page = await get(client, f"/me/{token}", lang)  # the edit form, in a tab left open
+    found = CSRF.search(page)
+    assert found is not None
+    await post(client, f"/me/{token}/cancel", form_page=f"/me/{token}/cancel", lang=lang)
+    response = await client.post(
+        f"/me/{token}/edit",
+        data={**edit_form(city="Пекин"), "csrf_token": found.group(1)},
+        headers=HEADERS[lang],
+    )
+    html = await response.text()
+    assert response.status == 409
+    assert T[lang]("web-me-edit-cancelled") in html and T[lang]("web-me-edit-closed") not in html
+    assert (await the_row(harness)).city == "Харбин"
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_the_language_switch_on_a_refused_edit_goes_to_the_personal_page(
+    harness: BotHarness, client: Client, lang: str
+) -> None:
+    """The refused edit is drawn at /me/<token>/edit, an address for forms only: the switch
+    (found by a tester to end on a 405 page) leads to the personal page in the other language."""
+    token = await web_register(harness)
+    await post(client, f"/me/{token}/edit", edit_form(email="not-an-email"), lang=lang, status=400)
+    other = "zh" if lang == "ru" else "ru"
+    response = await client.get(
+        f"/me/{token}/edit?lang={other}", headers=HEADERS[lang], allow_redirects=False
+    )
+    assert (response.status, response.headers["Location"]) == (303, f"/me/{token}")
+    page = await get(client, f"/me/{token}", lang)  # the cookie now says `other`
+    assert f'<html lang="{ {"ru": "ru", "zh": "zh-CN"}[other] }"' in page
 
 
 # --- cancel, restore, erase ----------------------------------------------------------------

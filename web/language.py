@@ -50,10 +50,15 @@ def page_language(request: web.Request) -> str | None:
 
 
 def switch_target(request: web.Request) -> str:
-    """Where `?lang=` sends the visitor back to: the same path and query, without `lang`."""
+    """Where `?lang=` sends the visitor back to: the same path and query, without `lang`. A
+    page drawn in reply to a form (a refused edit, at /me/<token>/edit) has an address that
+    takes no GET: the switch goes to the page the form is on, one step up."""
     query = request.rel_url.query.copy()
     query.popall(LANG_PARAM, None)
-    return str(request.rel_url.with_query(query))
+    url = request.rel_url.with_query(query)
+    if isinstance(request.match_info.http_exception, web.HTTPMethodNotAllowed):
+        url = url.with_path(url.path.rsplit("/", 1)[0] or "/")
+    return str(url)
 
 
 @web.middleware

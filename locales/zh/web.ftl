@@ -136,6 +136,7 @@ web-me-fix-errors = 部分信息未通过校验，请修改下方标出的内容
 web-me-email-taken = 该电子邮箱已用于本活动的另一份报名，请填写其他邮箱。
 web-me-saved = 修改已保存。
 web-me-edit-closed = 活动已结束，报名信息无法再修改。
+web-me-edit-cancelled = 报名已取消，修改未保存。
 web-me-edit-expired = 修改未保存：页面打开时间过长，或是在其他浏览器中打开的。您填写的内容已保留在下方，请核对后再次保存。
 
 web-me-meeting = 参会方式

@@ -680,13 +680,22 @@ async def confirm_address(request: web.Request) -> web.StreamResponse:
         return see_other(v.home)
 
 
+def edit_closed(v: Visit) -> Problem | None:
+    """Why answers can no longer be changed (a form opened before), or None: the registration
+    was cancelled meanwhile (another tab, the bot, an organizer), or the event is over."""
+    if not v.reg.active:
+        return Problem("web-me-edit-cancelled")
+    if v.reg.event.state(v.request.app[DEPS].clock.now()) is EventState.OVER:
+        return Problem("web-me-edit-closed")
+    return None
+
+
 async def save_answers(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     async with visit(request) as v:
-        if not v.reg.active or v.reg.event.state(v.request.app[DEPS].clock.now()) is (
-            EventState.OVER
-        ):
-            return await render_personal(v, status=409, notice=Problem("web-me-edit-closed"))
+        closed = edit_closed(v)
+        if closed is not None:
+            return await render_personal(v, status=409, notice=closed)
         answers, typed, errors = read_answers(v, form)
         status = 400
         if not errors:
@@ -721,10 +730,9 @@ async def refill_answers(request: web.Request) -> web.StreamResponse:
     token; nothing saved (403)."""
     form = await request.post()
     async with visit(request) as v:
-        if not v.reg.active or v.reg.event.state(v.request.app[DEPS].clock.now()) is (
-            EventState.OVER
-        ):
-            return await render_personal(v, status=409, notice=Problem("web-me-edit-closed"))
+        closed = edit_closed(v)
+        if closed is not None:
+            return await render_personal(v, status=409, notice=closed)
         _, typed, _ = read_answers(v, form)
         notice = Problem("web-me-edit-expired")
         return await render_personal(

@@ -25,7 +25,9 @@ from bot.services.events.timefmt import span_args
 from bot.services.reminders.calendar import attendee_ics
 from bot.services.reminders.planner import Slot, countdown, link_released
 
-ICS_TYPE = "text/calendar; method=PUBLISH"
+# The charset said: a mail reader that assumes US-ASCII for a text part would garble the
+# Russian and Chinese of the summary and description.
+ICS_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
 
 
 @dataclass(frozen=True)
