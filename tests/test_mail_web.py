@@ -294,6 +294,12 @@ async def test_confirmed_while_the_conference_runs_the_letter_carries_the_link(
     assert MEETING["link"] in body and MEETING["passcode"] in body
     assert t("mail-registered-next-started") in body
     assert t("mail-registered-next") not in body
+    # The calendar file has the link, and no longer says it will appear on the page.
+    [attachment] = list(registered.iter_attachments())
+    [vevent] = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert str(vevent["location"]) == MEETING["link"]
+    assert MEETING["link"] in str(vevent["description"])
+    assert t("web-me-calendar-description") not in str(vevent["description"])
     async with harness.session_factory() as session:
         kept = await session.scalar(select(Delivery.link).where(Delivery.kind == REGISTERED))
     assert kept == MEETING["link"]

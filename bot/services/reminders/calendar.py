@@ -90,7 +90,7 @@ def attendee_ics(
     come (offline_location: the venue chosen, `venue_id`) for those who come in person; for
     the others the meeting `link` (as location and URL) once the bot would show it (/link's
     rule), else `online_location` ("online, the link on your page"). `note` follows the
-    event's description (where the link will appear)."""
+    event's description (where the link will appear); once the link is out, the link does."""
     shows_link = not offline and bool(link) and link_released(event, now)
     if offline:
         location = offline_location(event, venue_id, lang)
@@ -99,7 +99,7 @@ def attendee_ics(
     return event_ics(
         event,
         lang=lang,
-        description=f"{event.description.get(lang)}\n\n{note}",
+        description=f"{event.description.get(lang)}\n\n{link if shows_link else note}",
         location=location,
         url=link if shows_link else None,
         now=now,
