@@ -642,13 +642,14 @@ async def test_connect_telegram_gives_a_bind_code_the_bot_accepts(
     assert f"/me/{token}/telegram" not in html
 
 
-async def test_without_a_known_bot_the_page_says_telegram_is_not_connected(
+async def test_without_a_known_bot_the_page_offers_no_telegram(
     harness: BotHarness, make_client: MakeClient
 ) -> None:
     client = await make_client(bot_username=None)
     token = await web_register(harness)
     html = await get(client, f"/me/{token}")
-    assert T["ru"]("web-me-telegram-unavailable") in html and "t.me" not in html
+    assert 'id="telegram"' not in html and "t.me" not in html
+    assert T["ru"]("web-me-telegram") not in html  # no heading over nothing
     response = await client.get(f"/me/{token}/telegram", allow_redirects=False)
     assert response.headers["Location"] == f"/me/{token}"
 

@@ -186,7 +186,6 @@ web-me-telegram = Напоминания в Telegram
 web-me-telegram-hint = Подключите регистрацию к Telegram, чтобы напоминания и ссылка на конференцию приходили и туда. Ссылка откроет бота конференции; она действует сутки и один раз.
 web-me-telegram-connect = Подключить Telegram
 web-me-telegram-connected = ✅ Регистрация подключена к Telegram: напоминания приходят туда.
-web-me-telegram-unavailable = На этом сервере Telegram не подключён.
 web-me-deliver-via = Куда присылать сообщения
 web-me-deliver-via-hint = Напоминания, ссылку на подключение и сертификат можно получать и в Telegram, и на электронную почту { $email }, или только одним из этих способов. Если Telegram у вас работает с перебоями, оставьте оба.
 web-me-deliver-via-both = В Telegram и на почту

@@ -175,7 +175,6 @@ web-me-telegram = Telegram 提醒
 web-me-telegram-hint = 将报名关联到 Telegram 后，提醒和会议链接也会发送到 Telegram。该链接将打开会议机器人，24小时内有效，仅可使用一次。
 web-me-telegram-connect = 关联 Telegram
 web-me-telegram-connected = ✅ 报名已关联 Telegram，提醒将发送到 Telegram。
-web-me-telegram-unavailable = 本服务器未接入 Telegram。
 web-me-deliver-via = 消息接收方式
 web-me-deliver-via-hint = 会议提醒、入会链接和参会证书可以同时发送到 Telegram 和邮箱 { $email }，也可以只通过其中一种方式接收。如果您的 Telegram 有时无法正常使用，建议两种方式都保留。
 web-me-deliver-via-both = Telegram 和电子邮件
