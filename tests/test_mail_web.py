@@ -225,6 +225,8 @@ async def test_register_confirm_by_the_letters_link_and_get_the_calendar(
     assert response.status == 303 and response.headers["Location"] == CHECK_MAIL
     page = await get(client, CHECK_MAIL, lang)
     assert t("web-check-mail-title") in page and "/me/" not in page
+    # The organizers' address is labelled as theirs, not read as where the letter went.
+    assert page.index(t("web-contacts-title")) < page.index("commonwin@bk.ru")
     [row] = await registrations(harness)
     assert (row.status, row.email_confirmed_at, row.language) == ("pending", None, lang)
     assert await letters(harness) == [(row.id, CONFIRM, DeliveryStatus.QUEUED)]
