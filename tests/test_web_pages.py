@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -233,6 +233,31 @@ async def test_index_lists_open_events(client: Client) -> None:
     text = await page(client, "/", "ru")
     assert f'href="/e/{SLUG}"' in text and f'href="/e/{PAST}"' not in text
     assert t_ru("web-state-open") in text
+
+
+@pytest.mark.parametrize("lang", ["ru", "zh"])
+async def test_a_conference_on_now_says_so(session_factory: Any, lang: str) -> None:
+    """A visitor coming while it runs (registration is still open then) sees it is on now, on
+    the list and on the event's page; nothing says so before the start."""
+    clock = FrozenClock(NOW)
+    running = make_event("running-2025", starts_at=NOW + timedelta(hours=1))
+    app = create_web_app(
+        compiled_templates=COMPILED_TEMPLATES,
+        settings=settings(),
+        catalog=catalog_of(running),
+        clock=clock,
+        i18n=shared_i18n(),
+        session_factory=session_factory,
+        bot_username=lambda: BOT,
+    )
+    async with TestClient(TestServer(app)) as client:
+        on_now = T[lang]("web-state-running")
+        assert on_now not in await page(client, "/e/running-2025", lang)
+        clock.set(NOW + timedelta(hours=1, minutes=20))
+        for path in ("/", "/e/running-2025"):
+            text = await page(client, path, lang)
+            assert on_now in text and T[lang]("web-state-open") in text
+            assert 'class="reg-form"' in text or path == "/"
 
 
 # --- verify ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ web-event-more = Подробнее и регистрация
 web-state-open = Идёт регистрация
 web-state-closed = Регистрация закрыта
 web-state-over = Мероприятие прошло
+web-state-running = Идёт сейчас
 
 web-event-when = Дата и время
 web-event-organizer = Организатор: { $organizer }

@@ -16,6 +16,7 @@ web-event-more = 详情与报名
 web-state-open = 正在报名
 web-state-closed = 报名已截止
 web-state-over = 活动已结束
+web-state-running = 正在进行
 
 web-event-when = 日期和时间
 web-event-organizer = 主办方：{ $organizer }

@@ -4,6 +4,7 @@ catalog decides); `/e/<slug>`: one event, with where to register."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -61,9 +62,16 @@ async def events_page(request: web.Request) -> web.StreamResponse:
     if relevant is not None and relevant not in shown:
         shown.append(relevant)
     items: list[dict[str, Any]] = [
-        {"event": e, "state": e.state(now).value, **event_summary(t, e)} for e in shown
+        {"event": e, "state": e.state(now).value, "running": running(e, now), **event_summary(t, e)}
+        for e in shown
     ]
     return render_page(request, "events.html", events=items, any_open=bool(deps.catalog.open(now)))
+
+
+def running(event: Event, now: datetime) -> bool:
+    """The conference is on now: a visitor coming late sees it (registration may still be open
+    beside it)."""
+    return event.starts_at <= now < event.ends_at
 
 
 def telegram_link(username: str | None, slug: str) -> str:
@@ -83,9 +91,11 @@ async def event_page(request: web.Request) -> web.StreamResponse:
     from web.routes.registration import blank_form, counted_seats, page_translator
 
     seats = await counted_seats(request, event) if event.venues else None
+    now = deps.clock.now()
     key = (
         Same(event),
-        event.state(deps.clock.now()),
+        event.state(now),
+        running(event, now),
         deps.bot_username(),
         None if seats is None else tuple((s.venue.id, s.taken, s.waiting) for s in seats),
     )
@@ -135,6 +145,7 @@ def event_context(
     return {
         "event": event,
         "state": event.state(deps.clock.now()).value,
+        "running": running(event, deps.clock.now()),
         "organizer": t("web-event-organizer", organizer=event.organizer.get(lang))
         if event.organizer
         else "",
