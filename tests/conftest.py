@@ -101,14 +101,14 @@ async def harness(
 #
 # The tests that start `python -m bot` mostly wait for the real clock (a reminder due in 15 s)
 # while using little CPU: in two lanes of about equal length (measured with -n 0
-# --durations=0; about 90 s each on an idle 2-core machine) they start at once and run beside
+# --durations=0; about 110 s and 135 s on an idle 2-core machine) they start at once and run beside
 # the rest, which keeps both cores busy. All in one lane they took longer than everything else;
 # spread over all the workers, two or three of them at a time sat waiting.
 WAITING_LANES = {
-    "tests/test_process_reminders.py": "waiting-1",  # 42 s
-    "tests/test_process_mail.py": "waiting-1",  # 29 s
-    "tests/test_process_class_reach.py": "waiting-1",  # 21 s
+    "tests/test_process_reminders.py": "waiting-1",  # 57 s
+    "tests/test_process_class_reach.py": "waiting-1",  # 50 s
     "tests/test_process.py": "waiting-2",  # 35 s, five tests
+    "tests/test_process_mail.py": "waiting-2",  # 34 s
     "tests/test_process_live.py": "waiting-2",  # 19 s
     "tests/test_process_broadcast.py": "waiting-2",  # 16 s
     "tests/test_process_web.py": "waiting-2",  # 15 s
