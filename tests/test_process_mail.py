@@ -4,7 +4,7 @@ pending until the e-mailed link is opened and confirmed; then "you are registere
 the calendar file, and the reminder comes by e-mail at its time, with the meeting link: the
 whole product without the bot.
 
-The reminder is due 20 s after the test writes the events file, so the test lasts about that
+The reminder is due 25 s after the test writes the events file, so the test lasts about that
 long. On a machine so slow that the registration comes after that, the "start" letter 10 s
 later is the one it waits for; where it comes even after the start (the bot once took over 25 s
 to come up in a CI run sharing two cores with the other tests), no reminder is due to it (the
