@@ -34,7 +34,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -690,13 +690,21 @@ def edit_closed(v: Visit) -> Problem | None:
     return None
 
 
-async def save_answers(request: web.Request) -> web.StreamResponse:
+async def save_answers(request: web.Request, *, token_refused: bool = False) -> web.StreamResponse:
+    """`token_refused`: the form came without a valid CSRF token (opened long ago, in another
+    browser, or forged elsewhere; web/csrf.py): the page again with the answers as typed, the
+    form open and a new token, nothing saved (403)."""
     form = await request.post()
     async with visit(request) as v:
         closed = edit_closed(v)
         if closed is not None:
             return await render_personal(v, status=409, notice=closed)
         answers, typed, errors = read_answers(v, form)
+        if token_refused:
+            notice = Problem("web-me-edit-expired")
+            return await render_personal(
+                v, status=403, values=typed, notice=notice, notice_good=False, edit_open=True
+            )
         status = 400
         if not errors:
             mail = v.request.app[DEPS].mail
@@ -721,22 +729,6 @@ async def save_answers(request: web.Request) -> web.StreamResponse:
                 errors[VENUE_INPUT], status = Problem(key), 409
         return await render_personal(
             v, status=status, values=typed, errors=errors, notice=Problem("web-me-fix-errors")
-        )
-
-
-async def refill_answers(request: web.Request) -> web.StreamResponse:
-    """The edit form refused for its CSRF token (opened long ago, in another browser, or
-    forged elsewhere): the page again with the answers as typed, the form open and a new
-    token; nothing saved (403)."""
-    form = await request.post()
-    async with visit(request) as v:
-        closed = edit_closed(v)
-        if closed is not None:
-            return await render_personal(v, status=409, notice=closed)
-        _, typed, _ = read_answers(v, form)
-        notice = Problem("web-me-edit-expired")
-        return await render_personal(
-            v, status=403, values=typed, notice=notice, notice_good=False, edit_open=True
         )
 
 
@@ -947,7 +939,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/me/{token}", personal_page, name="personal")
     app.router.add_post("/me/{token}/confirm", confirm_address)
     app.router.add_post("/me/{token}/edit", save_answers)
-    app[REFILLED_POSTS]["/me/{token}/edit"] = refill_answers
+    app[REFILLED_POSTS]["/me/{token}/edit"] = partial(save_answers, token_refused=True)
     app.router.add_get("/me/{token}/cancel", confirm_cancel)
     app.router.add_post("/me/{token}/cancel", cancel)
     app.router.add_post("/me/{token}/restore", restore)
